@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+
+namespace Orrery.Cluster.Configuration;
+
+/// <summary>Settings of one silo process (configuration section <c>Silo</c>).</summary>
+public sealed class SiloOptions
+{
+    /// <summary>Name of the silo, used for pinning and in logs. Default: empty, meaning <c>host:port</c>.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Address the transport listens on. Default: <c>0.0.0.0</c> (all interfaces).</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>
+    /// Address other members use to reach this silo (a pod IP on Kubernetes). Default: empty,
+    /// meaning the bind address, or 127.0.0.1 when binding to all interfaces.
+    /// </summary>
+    public string AdvertisedAddress { get; set; } = "";
+
+    /// <summary>Cluster transport port. Default: 11111; 0 picks a free port.</summary>
+    public int Port { get; set; } = 11111;
+
+    /// <summary>Port of <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>. Default: 8080; 0 picks a free port.</summary>
+    public int HttpPort { get; set; } = 8080;
+
+    /// <summary>A grain idle this long is deactivated. Default: 15 minutes.</summary>
+    public TimeSpan IdleDeactivationAfter { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How often idle grains are looked for. Default: 30 seconds.</summary>
+    public TimeSpan IdleCheckPeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Time in-flight calls get to finish when the silo shuts down. Default: 20 seconds.</summary>
+    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Device the silo computes on: <c>cpu</c>, <c>cuda:N</c> or <c>auto</c>. Default: <c>auto</c>.</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>Throws <see cref="OptionsValidationException"/> naming the first bad setting and the fix.</summary>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (!System.Net.IPAddress.TryParse(BindAddress, out _))
+        {
+            errors.Add($"Silo:BindAddress is '{BindAddress}'; it must be an IP address such as 0.0.0.0 or 127.0.0.1");
+        }
+
+        OptionChecks.Port(errors, "Silo:Port", Port, allowZero: true);
+        OptionChecks.Port(errors, "Silo:HttpPort", HttpPort, allowZero: true);
+        if (Port != 0 && Port == HttpPort)
+        {
+            errors.Add($"Silo:Port and Silo:HttpPort are both {Port}; they must differ");
+        }
+
+        OptionChecks.Positive(errors, "Silo:IdleDeactivationAfter", IdleDeactivationAfter);
+        OptionChecks.Positive(errors, "Silo:IdleCheckPeriod", IdleCheckPeriod);
+        OptionChecks.Positive(errors, "Silo:ShutdownGracePeriod", ShutdownGracePeriod);
+        if (Device is not ("auto" or "cpu") && !(Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device.AsSpan(5), out var index) && index >= 0))
+        {
+            errors.Add($"Silo:Device is '{Device}'; it must be 'auto', 'cpu' or 'cuda:N'");
+        }
+
+        OptionChecks.ThrowIfAny(errors);
+    }
+}

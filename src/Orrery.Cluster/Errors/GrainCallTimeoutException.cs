@@ -1,0 +1,20 @@
+using Orrery.Cluster.Transport;
+
+namespace Orrery.Cluster.Errors;
+
+/// <summary>The call did not complete before its deadline. The message names the chain of waiting grains.</summary>
+public class GrainCallTimeoutException : OrreryCallException
+{
+    public GrainCallTimeoutException(string message)
+        : base(message)
+    {
+    }
+
+    public GrainCallTimeoutException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <inheritdoc />
+    public override CallStatus Status => CallStatus.Timeout;
+}

@@ -1,0 +1,376 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Orrery.Cluster.Errors;
+
+namespace Orrery.Cluster.Transport;
+
+/// <summary>
+/// One authenticated transport connection. Calls are multiplexed by correlation id; a single
+/// write loop coalesces queued frames into few socket writes; a single read loop parses frames
+/// from a 1 MiB pipe buffer and reads large payloads straight from the socket into their
+/// destination arrays (one kernel-to-user copy, no per-element work).
+/// </summary>
+internal sealed class Connection
+{
+    /// <summary>Payloads at least this large bypass the pipe buffers in both directions.</summary>
+    internal const int DirectPayloadThreshold = 64 * 1024;
+    private const int PipeSegmentBytes = 1 << 20;
+    private const int MaxHeaderBytes = 1 << 20;
+    private const int FlushThresholdBytes = 512 * 1024;
+
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _reader;
+    private readonly PipeWriter _writer;
+    private readonly Channel<OutgoingFrame> _sendQueue;
+    private readonly ConcurrentDictionary<ulong, PendingCall> _pending = new();
+    private readonly IFrameHandler _handler;
+    private readonly TransportMetrics _metrics;
+    private readonly int _maxMessageBytes;
+    private readonly long _maxPayloadBytes;
+    private readonly CancellationTokenSource _closing = new();
+    private ulong _nextCorrelationId;
+    private int _closed;
+    private bool _refusing;
+
+    public Connection(
+        Socket socket, NetworkStream stream, IFrameHandler handler, TransportMetrics metrics,
+        int maxMessageBytes, long maxPayloadBytes, string description)
+    {
+        _socket = socket;
+        _stream = stream;
+        _handler = handler;
+        _metrics = metrics;
+        _maxMessageBytes = maxMessageBytes;
+        _maxPayloadBytes = maxPayloadBytes;
+        Description = description;
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: PipeSegmentBytes, minimumReadSize: 64 * 1024, leaveOpen: true));
+        _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        _sendQueue = Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    }
+
+    /// <summary>The peer for logs and errors, e.g. <c>silo b (127.0.0.1:40123)</c>.</summary>
+    public string Description { get; }
+
+    /// <summary>Name of the silo at the far end (outbound connections), or the caller's name (inbound).</summary>
+    public string PeerName { get; init; } = "";
+
+    /// <summary>Generation of the silo at the far end; 0 on inbound connections.</summary>
+    public long PeerGeneration { get; init; }
+
+    /// <summary>Largest message the peer accepts (learned in the handshake).</summary>
+    public long PeerMaxMessageBytes { get; init; } = int.MaxValue;
+
+    /// <summary>Largest payload the peer accepts (learned in the handshake).</summary>
+    public long PeerMaxPayloadBytes { get; init; } = long.MaxValue;
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Requests sent on this connection and still unanswered.</summary>
+    public int PendingCount => _pending.Count;
+
+    public void Start()
+    {
+        _ = Task.Run(ReadLoopAsync);
+        _ = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Sends a request; the task completes with the response frame, or faults with a typed error.</summary>
+    public Task<InboundFrame> SendRequestAsync(FrameHeader header, IMessage? message, ReadOnlyMemory<byte> payload, long deadlineMs, string description)
+    {
+        if (payload.Length > PeerMaxPayloadBytes)
+        {
+            return Task.FromException<InboundFrame>(new PayloadTooLargeException(
+                $"{description}: payload of {payload.Length} bytes exceeds the {PeerMaxPayloadBytes}-byte limit of {Description} (Cluster:MaxPayloadBytes)"));
+        }
+
+        var id = Interlocked.Increment(ref _nextCorrelationId);
+        header.CorrelationId = id;
+        var call = new PendingCall(deadlineMs, description);
+        _pending[id] = call;
+        if (!_sendQueue.Writer.TryWrite(new OutgoingFrame(header, message, payload)) || IsClosed)
+        {
+            _pending.TryRemove(id, out _);
+            call.Fail(new SiloUnavailableException($"{description}: connection to {Description} is closed"));
+        }
+
+        return call.Task;
+    }
+
+    /// <summary>Queues a frame that expects no answer (responses, membership updates).</summary>
+    public void Post(FrameHeader header, IMessage? message, ReadOnlyMemory<byte> payload = default) =>
+        _sendQueue.Writer.TryWrite(new OutgoingFrame(header, message, payload));
+
+    /// <summary>Fails every call whose deadline has passed. Called by a shared timer.</summary>
+    public void ExpireCalls(long nowMs)
+    {
+        foreach (var (id, call) in _pending)
+        {
+            if (call.DeadlineMs <= nowMs && _pending.TryRemove(id, out _))
+            {
+                call.Fail(new GrainCallTimeoutException($"{call.Description}: no answer from {Description} before the deadline"));
+            }
+        }
+    }
+
+    /// <summary>Closes the connection; pending calls fail with <see cref="SiloUnavailableException"/>.</summary>
+    public void Close(Exception? reason)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        _closing.Cancel();
+        _sendQueue.Writer.TryComplete();
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _socket.Dispose();
+        var why = reason is null ? "closed" : reason.Message;
+        foreach (var (id, call) in _pending)
+        {
+            if (_pending.TryRemove(id, out _))
+            {
+                call.Fail(new SiloUnavailableException($"{call.Description}: connection to {Description} lost ({why})", reason));
+            }
+        }
+
+        _handler.OnClosed(this, reason);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var queue = _sendQueue.Reader;
+        try
+        {
+            while (await queue.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
+            {
+                long bytes = 0;
+                var frames = 0;
+                while (queue.TryRead(out var frame))
+                {
+                    if (!TryWriteFrameHead(frame, out var headBytes))
+                    {
+                        continue;
+                    }
+
+                    bytes += headBytes + frame.Payload.Length;
+                    frames++;
+                    if (frame.Payload.Length >= DirectPayloadThreshold)
+                    {
+                        // Flush what is buffered, then hand the tensor to the socket from its own memory.
+                        await _writer.FlushAsync(_closing.Token).ConfigureAwait(false);
+                        await _stream.WriteAsync(frame.Payload, _closing.Token).ConfigureAwait(false);
+                    }
+                    else if (frame.Payload.Length > 0)
+                    {
+                        _writer.Write(frame.Payload.Span);
+                    }
+
+                    if (_writer.UnflushedBytes >= FlushThresholdBytes)
+                    {
+                        await _writer.FlushAsync(_closing.Token).ConfigureAwait(false);
+                    }
+                }
+
+                await _writer.FlushAsync(_closing.Token).ConfigureAwait(false);
+                _metrics.Sent(bytes, frames);
+            }
+
+            // The queue was completed: a deliberate close after the last frames went out.
+            Close(null);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            Close(e);
+        }
+    }
+
+    private bool TryWriteFrameHead(in OutgoingFrame frame, out int written)
+    {
+        var headerLength = frame.Header.CalculateSize();
+        var messageLength = frame.Message?.CalculateSize() ?? 0;
+        if ((long)headerLength + messageLength > PeerMaxMessageBytes)
+        {
+            written = 0;
+            var error = new PayloadTooLargeException(
+                $"message of {messageLength} bytes exceeds the {PeerMaxMessageBytes}-byte limit of {Description} (Cluster:MaxMessageBytes); send bulk data as a payload");
+            if (frame.Header.Kind == FrameKind.Request && _pending.TryRemove(frame.Header.CorrelationId, out var call))
+            {
+                call.Fail(error);
+            }
+
+            return false;
+        }
+
+        written = FramePrefix.Size + headerLength + messageLength;
+        var span = _writer.GetSpan(written);
+        new FramePrefix(headerLength, messageLength, frame.Payload.Length).Write(span);
+        frame.Header.WriteTo(span.Slice(FramePrefix.Size, headerLength));
+        frame.Message?.WriteTo(span.Slice(FramePrefix.Size + headerLength, messageLength));
+        _writer.Advance(written);
+        return true;
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        Exception? failure = null;
+        try
+        {
+            while (true)
+            {
+                var result = await _reader.ReadAsync(_closing.Token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                var advanced = false;
+                while (buffer.Length >= FramePrefix.Size)
+                {
+                    var prefix = FramePrefix.Read(buffer);
+                    ValidatePrefix(prefix);
+                    var headLength = FramePrefix.Size + prefix.HeaderLength + prefix.MessageLength;
+                    if (buffer.Length < headLength)
+                    {
+                        break;
+                    }
+
+                    FrameHeader header;
+                    try
+                    {
+                        header = FrameHeader.Parser.ParseFrom(buffer.Slice(FramePrefix.Size, prefix.HeaderLength));
+                    }
+                    catch (InvalidProtocolBufferException e)
+                    {
+                        throw new BadRequestException($"{Description} sent a frame header that does not decode ({e.Message}); closing the connection", e);
+                    }
+
+                    var message = buffer.Slice(FramePrefix.Size + prefix.HeaderLength, prefix.MessageLength).ToArray();
+                    buffer = buffer.Slice(headLength);
+                    _metrics.Received(headLength + prefix.PayloadLength);
+
+                    if (prefix.PayloadLength > _maxPayloadBytes)
+                    {
+                        RefuseOversizedPayload(header, prefix.PayloadLength);
+                        return;
+                    }
+
+                    byte[]? payload = null;
+                    if (prefix.PayloadLength > 0)
+                    {
+                        payload = GC.AllocateUninitializedArray<byte>(checked((int)prefix.PayloadLength));
+                        var buffered = (int)Math.Min(buffer.Length, prefix.PayloadLength);
+                        buffer.Slice(0, buffered).CopyTo(payload);
+                        buffer = buffer.Slice(buffered);
+                        if (buffered < payload.Length)
+                        {
+                            // Everything buffered belongs to this payload; read the rest straight into it.
+                            _reader.AdvanceTo(buffer.Start);
+                            advanced = true;
+                            await _stream.ReadExactlyAsync(payload.AsMemory(buffered), _closing.Token).ConfigureAwait(false);
+                            Deliver(new InboundFrame(header, message, payload));
+                            break;
+                        }
+                    }
+
+                    Deliver(new InboundFrame(header, message, payload));
+                }
+
+                if (!advanced)
+                {
+                    _reader.AdvanceTo(buffer.Start, buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        if (buffer.Length > 0)
+                        {
+                            throw new BadRequestException($"{Description} closed the connection in the middle of a frame ({buffer.Length} bytes of it arrived)");
+                        }
+
+                        return;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (EndOfStreamException)
+        {
+            failure = new BadRequestException($"{Description} closed the connection in the middle of a frame payload");
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OrreryCallException)
+        {
+            failure = e;
+        }
+        finally
+        {
+            if (!IsClosed && (failure is not null || !_refusing))
+            {
+                Close(failure);
+            }
+        }
+    }
+
+    private void ValidatePrefix(in FramePrefix prefix)
+    {
+        if (prefix.HeaderLength <= 0 || prefix.HeaderLength > MaxHeaderBytes)
+        {
+            throw new BadRequestException($"{Description} sent a frame with a {prefix.HeaderLength}-byte header (1..{MaxHeaderBytes}); closing the connection");
+        }
+
+        if (prefix.MessageLength < 0 || prefix.MessageLength > _maxMessageBytes)
+        {
+            throw new PayloadTooLargeException(
+                $"{Description} sent a {prefix.MessageLength}-byte message; the limit is {_maxMessageBytes} (Cluster:MaxMessageBytes); closing the connection");
+        }
+
+        if (prefix.PayloadLength < 0)
+        {
+            throw new BadRequestException($"{Description} sent a frame with a negative payload length; closing the connection");
+        }
+    }
+
+    private void RefuseOversizedPayload(FrameHeader header, long payloadLength)
+    {
+        // The payload is not read: answer the call, let the answer go out, then close, since
+        // skipping gigabytes to stay in frame would cost more than a reconnect.
+        _refusing = true;
+        if (header.Kind == FrameKind.Request)
+        {
+            Post(new FrameHeader
+            {
+                Kind = FrameKind.Response,
+                CorrelationId = header.CorrelationId,
+                Status = CallStatus.PayloadTooLarge,
+                Error = $"payload of {payloadLength} bytes for {header.GrainType}/{header.GrainKey}.{header.Method} exceeds this silo's limit of {_maxPayloadBytes} bytes (Cluster:MaxPayloadBytes)",
+            }, null);
+        }
+
+        _sendQueue.Writer.TryComplete();
+    }
+
+    private void Deliver(InboundFrame frame)
+    {
+        if (frame.Header.Kind == FrameKind.Response)
+        {
+            if (_pending.TryRemove(frame.Header.CorrelationId, out var call))
+            {
+                call.Complete(frame);
+            }
+
+            return;
+        }
+
+        _handler.OnFrame(this, frame);
+    }
+}

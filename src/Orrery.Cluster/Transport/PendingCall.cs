@@ -1,0 +1,19 @@
+namespace Orrery.Cluster.Transport;
+
+/// <summary>A request sent on a connection and not yet answered.</summary>
+internal sealed class PendingCall(long deadlineMs, string description)
+{
+    private readonly TaskCompletionSource<InboundFrame> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Environment.TickCount64 at which the caller gives up.</summary>
+    public long DeadlineMs { get; } = deadlineMs;
+
+    /// <summary>What was called, for error messages: target grain, method and the chain of waiting grains.</summary>
+    public string Description { get; } = description;
+
+    public Task<InboundFrame> Task => _completion.Task;
+
+    public void Complete(InboundFrame frame) => _completion.TrySetResult(frame);
+
+    public void Fail(Exception error) => _completion.TrySetException(error);
+}

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Orrery.Cluster.Transport;
+
+/// <summary>Accepts transport connections, runs the server side of the handshake, and hands frames to the silo.</summary>
+internal sealed partial class TransportListener : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly TransportIdentity _identity;
+    private readonly IFrameHandler _handler;
+    private readonly TransportMetrics _metrics;
+    private readonly ConnectionManager _connections;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _handshakeTimeout;
+    private readonly CancellationTokenSource _stopping = new();
+
+    public TransportListener(
+        IPEndPoint endpoint, TransportIdentity identity, IFrameHandler handler, TransportMetrics metrics,
+        ConnectionManager connections, ILogger logger, TimeSpan handshakeTimeout)
+    {
+        _identity = identity;
+        _handler = handler;
+        _metrics = metrics;
+        _connections = connections;
+        _logger = logger;
+        _handshakeTimeout = handshakeTimeout;
+        _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _socket.Bind(endpoint);
+        _socket.Listen(512);
+        Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
+    }
+
+    /// <summary>The port actually bound (useful when 0 was asked for).</summary>
+    public int Port { get; }
+
+    public void Start() => _ = Task.Run(AcceptLoopAsync);
+
+    public ValueTask DisposeAsync()
+    {
+        _stopping.Cancel();
+        _socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await _socket.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                LogAcceptFailed(e.SocketErrorCode);
+                continue;
+            }
+
+            _ = Task.Run(() => AcceptOneAsync(accepted));
+        }
+    }
+
+    private async Task AcceptOneAsync(Socket socket)
+    {
+        socket.NoDelay = true;
+        var remote = socket.RemoteEndPoint?.ToString() ?? "unknown peer";
+        var stream = new NetworkStream(socket, ownsSocket: false);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            timeout.CancelAfter(_handshakeTimeout);
+            var caller = await Handshake.AcceptAsync(
+                stream, _identity.ClusterId, _identity.Secret, _identity.Name, _identity.Generation,
+                _identity.MaxMessageBytes, _identity.MaxPayloadBytes, remote, timeout.Token).ConfigureAwait(false);
+            var connection = new Connection(socket, stream, _handler, _metrics, _identity.MaxMessageBytes, _identity.MaxPayloadBytes,
+                $"{caller.Role} '{caller.Name}' ({remote})")
+            {
+                PeerName = caller.Name,
+            };
+            _connections.TrackInbound(connection);
+            connection.Start();
+        }
+        catch (Exception e)
+        {
+            _metrics.HandshakeFailed();
+            LogHandshakeFailed(remote, e.Message);
+            socket.Dispose();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused transport connection from {Remote}: {Reason}")]
+    private partial void LogHandshakeFailed(string remote, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Accepting a transport connection failed: {Error}")]
+    private partial void LogAcceptFailed(SocketError error);
+}
