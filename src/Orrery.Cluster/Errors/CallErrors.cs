@@ -19,6 +19,7 @@ public static class CallErrors
         CallStatus.Unauthorized => new ClusterUnauthorizedException(message),
         CallStatus.Cancelled => new OperationCanceledException(message),
         CallStatus.ApplicationError => new GrainInvocationException(message),
+        CallStatus.Moved => new SiloUnavailableException($"the grain kept moving while membership changed: {message}"),
         _ => new BadRequestException($"unexpected call status {status}: {message}"),
     };
 

@@ -22,7 +22,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
     private readonly int _connectionsPerPeer;
     private readonly TimeSpan _connectTimeout;
     private readonly ConcurrentDictionary<string, PeerConnections> _peers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<Connection, byte> _inbound = new();
+    private readonly ConcurrentDictionary<Connection, byte> _tracked = new();
     private readonly Timer _sweeper;
     private bool _disposed;
 
@@ -39,7 +39,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
     }
 
     /// <summary>Open connections, outbound and inbound.</summary>
-    public int OpenConnections => _peers.Values.Sum(p => p.OpenCount) + _inbound.Count;
+    public int OpenConnections => _peers.Values.Sum(p => p.OpenCount) + _tracked.Count;
 
     /// <summary>
     /// A connection to the silo at <paramref name="host"/>:<paramref name="port"/>. When
@@ -60,13 +60,13 @@ internal sealed class ConnectionManager : IAsyncDisposable
         return ConnectSlotAsync(peer, slot, host, port, generation, cancellationToken);
     }
 
-    /// <summary>Tracks an accepted connection so its pending calls are swept and it is closed on dispose.</summary>
-    public void TrackInbound(Connection connection) => _inbound[connection] = 0;
+    /// <summary>Tracks a connection outside the pools (accepted, or a client's gateway subscription) so its calls are swept and it is closed on dispose.</summary>
+    public void Track(Connection connection) => _tracked[connection] = 0;
 
-    public void ForgetInbound(Connection connection) => _inbound.TryRemove(connection, out _);
+    public void Forget(Connection connection) => _tracked.TryRemove(connection, out _);
 
-    /// <summary>Every open connection to a silo, inbound ones included (membership pushes, shutdown).</summary>
-    public IEnumerable<Connection> InboundConnections => _inbound.Keys;
+    /// <summary>Connections outside the pools.</summary>
+    public IEnumerable<Connection> TrackedConnections => _tracked.Keys;
 
     /// <summary>Closes connections to an endpoint (the silo there was declared dead).</summary>
     public void Drop(string host, int port)
@@ -97,13 +97,13 @@ internal sealed class ConnectionManager : IAsyncDisposable
             }
         }
 
-        foreach (var connection in _inbound.Keys)
+        foreach (var connection in _tracked.Keys)
         {
             connection.Close(null);
         }
 
         _peers.Clear();
-        _inbound.Clear();
+        _tracked.Clear();
     }
 
     private async ValueTask<Connection> ConnectSlotAsync(PeerConnections peer, int slot, string host, int port, long generation, CancellationToken cancellationToken)
@@ -189,6 +189,11 @@ internal sealed class ConnectionManager : IAsyncDisposable
                 {
                     connection?.ExpireCalls(now);
                 }
+            }
+
+            foreach (var connection in _tracked.Keys)
+            {
+                connection.ExpireCalls(now);
             }
         }
         catch (Exception e)

@@ -17,7 +17,7 @@ internal sealed partial class TransportListener : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
 
     public TransportListener(
-        IPEndPoint endpoint, TransportIdentity identity, IFrameHandler handler, TransportMetrics metrics,
+        Socket boundSocket, TransportIdentity identity, IFrameHandler handler, TransportMetrics metrics,
         ConnectionManager connections, ILogger logger, TimeSpan handshakeTimeout)
     {
         _identity = identity;
@@ -26,11 +26,26 @@ internal sealed partial class TransportListener : IAsyncDisposable
         _connections = connections;
         _logger = logger;
         _handshakeTimeout = handshakeTimeout;
-        _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        _socket.Bind(endpoint);
-        _socket.Listen(512);
+        _socket = boundSocket;
         Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
+    }
+
+    /// <summary>Binds and listens, so the port is known before the silo's identity is settled.</summary>
+    public static Socket Bind(IPEndPoint endpoint)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(endpoint);
+            socket.Listen(512);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new InvalidOperationException($"cannot listen on {endpoint} for the cluster transport: {e.Message} (Silo:Port, Silo:BindAddress)", e);
+        }
     }
 
     /// <summary>The port actually bound (useful when 0 was asked for).</summary>
@@ -85,7 +100,7 @@ internal sealed partial class TransportListener : IAsyncDisposable
             {
                 PeerName = caller.Name,
             };
-            _connections.TrackInbound(connection);
+            _connections.Track(connection);
             connection.Start();
         }
         catch (Exception e)
