@@ -1,3 +1,4 @@
+using Orrery.Cluster.Metrics;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text;

@@ -1,3 +1,4 @@
+using Orrery.Cluster.Metrics;
 using System.Collections.Concurrent;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using Orrery.Cluster.Metrics;
 using Google.Protobuf;
 using Orrery.Cluster.Configuration;
 using Orrery.Cluster.Errors;

@@ -1,3 +1,4 @@
+using Orrery.Cluster.Metrics;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Google.Protobuf;

@@ -1,3 +1,4 @@
+using Orrery.Cluster.Metrics;
 using Microsoft.Extensions.Logging;
 using Orrery.Cluster.Configuration;
 

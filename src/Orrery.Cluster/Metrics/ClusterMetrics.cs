@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Orrery.Cluster.Transport;
 
-namespace Orrery.Cluster;
+namespace Orrery.Cluster.Metrics;
 
 /// <summary>The runtime's instruments for one silo or client, created from its <see cref="IMeterFactory"/>.</summary>
 internal sealed class ClusterMetrics

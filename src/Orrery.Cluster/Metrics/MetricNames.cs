@@ -1,4 +1,4 @@
-namespace Orrery.Cluster;
+namespace Orrery.Cluster.Metrics;
 
 /// <summary>
 /// Instrument names of the runtime. The name is the Prometheus base name: the exporter appends

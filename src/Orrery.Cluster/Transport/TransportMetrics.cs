@@ -1,3 +1,4 @@
+using Orrery.Cluster.Metrics;
 using System.Diagnostics.Metrics;
 
 namespace Orrery.Cluster.Transport;

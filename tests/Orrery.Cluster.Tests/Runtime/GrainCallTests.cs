@@ -1,0 +1,93 @@
+using Orrery.Cluster.Errors;
+using Orrery.Cluster.Placement;
+using Orrery.Contracts.Diagnostics;
+using Orrery.Diagnostics;
+
+namespace Orrery.Cluster.Tests.Runtime;
+
+public sealed class GrainCallTests(EmbeddedClusterFixture fixture) : IClassFixture<EmbeddedClusterFixture>
+{
+    [Fact]
+    public async Task CallsReachTheOwnerComputedByRendezvousHashing()
+    {
+        var cluster = fixture.Cluster;
+        var silosSeen = new HashSet<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            var key = $"route-{i}";
+            var reply = await cluster.Client.GetGrain<IEchoGrain>(key).EchoAsync(new EchoRequest { Text = key }, CancellationToken.None);
+            Assert.Equal(key, reply.Text);
+            var reference = Cluster.Grains.GrainInterface.Describe(typeof(IEchoGrain));
+            var owner = RendezvousPlacement.SelectOwner(new Cluster.Grains.GrainReference(new("diag.echo", key), reference, ""), cluster.Client.View);
+            Assert.Equal(owner!.Name, reply.Silo);
+            Assert.True(cluster.Silos.Single(s => s.Name == reply.Silo).HostsActivation("diag.echo", key));
+            silosSeen.Add(reply.Silo);
+        }
+
+        // 60 keys over 3 equal silos: missing one silo entirely has probability 3*(2/3)^60 < 1e-10.
+        Assert.Equal(3, silosSeen.Count);
+    }
+
+    [Fact]
+    public async Task ChainCrossesSilosAndComesBack()
+    {
+        var keys = FindKeysOnDistinctSilos(3);
+        var request = new ChainRequest();
+        request.Keys.AddRange(keys);
+        var reply = await fixture.Cluster.Client.GetGrain<IChainGrain>(keys[0]).ForwardAsync(request, CancellationToken.None);
+        Assert.Equal(3, reply.Silos.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task CallCycleEndsWithAnErrorNamingTheChain()
+    {
+        var keys = FindKeysOnDistinctSilos(2);
+        var request = new ChainRequest();
+        request.Keys.AddRange([keys[0], keys[1], keys[0]]);
+        var error = await Assert.ThrowsAsync<CallCycleException>(() =>
+            fixture.Cluster.Client.GetGrain<IChainGrain>(keys[0]).ForwardAsync(request, CancellationToken.None));
+        Assert.Contains($"diag.chain/{keys[0]} -> diag.chain/{keys[1]} -> diag.chain/{keys[0]}", error.Message);
+    }
+
+    [Fact]
+    public async Task TensorOf64MegabytesRoundTripsIntact()
+    {
+        var data = new byte[64 << 20];
+        TensorChecksum.Fill(data, 42);
+        var checksum = TensorChecksum.Compute(data);
+        var reply = await fixture.Cluster.Client.GetGrain<ITensorGrain>("t").RoundTripAsync(
+            new TensorRequest { Checksum = checksum, Payload = data }, CancellationToken.None);
+        Assert.Equal(data.Length, reply.ReceivedBytes);
+        Assert.Equal(data.Length, reply.Payload.Length);
+        Assert.Equal(checksum, TensorChecksum.Compute(reply.Payload.Span));
+    }
+
+    [Fact]
+    public async Task UnknownGrainTypeIsATypedError()
+    {
+        var error = await Assert.ThrowsAsync<UnknownGrainTypeException>(() =>
+            fixture.Cluster.Client.GetGrain<INotHostedGrain>("x").EchoAsync(new EchoRequest(), CancellationToken.None));
+        Assert.Contains("test.not-hosted", error.Message);
+    }
+
+    private List<string> FindKeysOnDistinctSilos(int count)
+    {
+        var view = fixture.Cluster.Client.View;
+        var chain = Cluster.Grains.GrainInterface.Describe(typeof(IChainGrain));
+        var bySilo = new Dictionary<string, string>();
+        for (var i = 0; bySilo.Count < count; i++)
+        {
+            var key = $"chain-{i}";
+            var owner = RendezvousPlacement.SelectOwner(new Cluster.Grains.GrainReference(new("diag.chain", key), chain, ""), view)!;
+            bySilo.TryAdd(owner.Name, key);
+        }
+
+        return [.. bySilo.Values];
+    }
+}
+
+[Contracts.Grains.GrainType("test.not-hosted")]
+public interface INotHostedGrain : Contracts.Grains.IGrain
+{
+    Task<EchoReply> EchoAsync(EchoRequest request, CancellationToken cancellationToken);
+}
