@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+using Orrery.Cluster.Errors;
+using Spectre.Console;
+
+namespace Orrery.Client;
+
+/// <summary>Turns the errors a user can cause or meet into one clear line and exit code 1.</summary>
+internal static class CommandErrors
+{
+    public static async Task<int> RunAsync(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception e) when (e is OrreryCallException or ArgumentException or OptionsValidationException or TimeoutException)
+        {
+            var kind = e switch
+            {
+                ClusterUnauthorizedException => "not authorised",
+                SiloUnavailableException => "cluster unreachable",
+                GrainCallTimeoutException => "timed out",
+                _ => "error",
+            };
+            AnsiConsole.MarkupLineInterpolated($"[red]orrery: {kind}:[/] {e.Message}");
+            return 1;
+        }
+    }
+}
