@@ -124,11 +124,16 @@ internal sealed class GrainActivation
     /// <summary>True when <see cref="Grain.OnActivateAsync"/> threw: the activation is unusable.</summary>
     public bool ActivationFailed => _activation is { IsFaulted: true } or { IsCanceled: true };
 
+    private static async Task ActivateAsync(Func<CancellationToken, Task> activate, CancellationToken cancellationToken) =>
+        await activate(cancellationToken).ConfigureAwait(false);
+
     private Task EnsureActivatedAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            _activation ??= _activate(cancellationToken);
+            // Run through an async wrapper so a method that throws before its first await still
+            // leaves a faulted task behind, and the activation counts as failed.
+            _activation ??= ActivateAsync(_activate, cancellationToken);
             return _activation;
         }
     }
