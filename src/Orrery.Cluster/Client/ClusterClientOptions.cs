@@ -8,7 +8,7 @@ public sealed class ClusterClientOptions
     /// <summary>Silo transport endpoints (<c>host:port</c>) to learn membership from; tried in order. Default: <c>127.0.0.1:11111</c>.</summary>
     public IList<string> Gateways { get; set; } = ["127.0.0.1:11111"];
 
-    /// <summary>Cluster id, secret, timeouts and limits shared with the silos.</summary>
+    /// <summary>Cluster id, secret, timeouts and limits shared with the silos. Default: <see cref="ClusterOptions"/> defaults, secret empty.</summary>
     public ClusterOptions Cluster { get; set; } = new();
 
     /// <summary>Name announced in handshakes, for the silos' logs. Default: <c>orrery-client</c>.</summary>
