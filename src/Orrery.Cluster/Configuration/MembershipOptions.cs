@@ -8,6 +8,9 @@ public sealed class MembershipOptions
     /// <summary>Where the table lives: <c>redis</c> or <c>memory</c> (single process only). Default: <c>memory</c>.</summary>
     public string Table { get; set; } = "memory";
 
+    /// <summary>The Redis table's connection and key settings, used when <see cref="Table"/> is <c>redis</c>. Default: localhost:6379, prefix <c>orrery</c>.</summary>
+    public Membership.Redis.RedisMembershipOptions Redis { get; set; } = new();
+
     /// <summary>How often a silo writes its heartbeat. Default: 1 second.</summary>
     public TimeSpan HeartbeatPeriod { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -1,0 +1,83 @@
+using System.Diagnostics.Metrics;
+using System.Reflection;
+using Orrery.Cluster.Hosting;
+using Orrery.Cluster.Membership;
+using Orrery.Cluster.Membership.Redis;
+
+namespace Orrery.Silo;
+
+/// <summary>Runs the <see cref="Cluster.Hosting.Silo"/> inside the ASP.NET Core host: start, graceful stop on SIGTERM, exit when declared dead.</summary>
+internal sealed partial class SiloService(
+    SiloSettings settings, IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<SiloService> logger) : IHostedService, IAsyncDisposable
+{
+    private Cluster.Hosting.Silo? _silo;
+    private IAsyncDisposable? _tableConnection;
+
+    public Cluster.Hosting.Silo? Silo => _silo;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        IMembershipTable table;
+        if (settings.Membership.Table == "redis")
+        {
+            var redis = await RedisMembershipTable.ConnectAsync(settings.Redis, cancellationToken);
+            _tableConnection = redis;
+            table = redis;
+        }
+        else
+        {
+            table = new InMemoryMembershipTable();
+        }
+
+        var capabilities = new SiloCapabilities
+        {
+            CpuCores = Environment.ProcessorCount,
+            MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+            DeviceNote = settings.Silo.Device is "auto" or "cpu"
+                ? "cpu only (GPU discovery comes with the compute backend)"
+                : $"Silo:Device={settings.Silo.Device} requested; GPU discovery arrives with the compute backend",
+        };
+        Assembly[] grainAssemblies = [typeof(Orrery.Diagnostics.DiagnosticsAssembly).Assembly];
+        _silo = new Cluster.Hosting.Silo(settings.Cluster, settings.Silo, settings.Membership, table, services, grainAssemblies, capabilities);
+        await _silo.StartAsync(cancellationToken);
+        _ = _silo.Stopped.ContinueWith(
+            t =>
+            {
+                if (!lifetime.ApplicationStopping.IsCancellationRequested)
+                {
+                    // Declared dead by the cluster: a stale process must not keep serving.
+                    LogStoppedByCluster(t.Result);
+                    Environment.ExitCode = 3;
+                    lifetime.StopApplication();
+                }
+            },
+            TaskScheduler.Default);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_silo is not null)
+        {
+            await _silo.StopAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_silo is not null)
+        {
+            await _silo.DisposeAsync();
+        }
+
+        if (_tableConnection is not null)
+        {
+            await _tableConnection.DisposeAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{Reason}; exiting")]
+    private partial void LogStoppedByCluster(string reason);
+
+    /// <summary>The meter factory the exporter reads; the silo's meters are created from it.</summary>
+    public static IMeterFactory MeterFactory(IServiceProvider services) => services.GetRequiredService<IMeterFactory>();
+}
