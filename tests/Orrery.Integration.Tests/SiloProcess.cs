@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Orrery.Integration.Tests;
+
+/// <summary>A real <c>orrery-silo</c> process on loopback, its output kept for failure messages.</summary>
+internal sealed partial class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private SiloProcess(Process process, string name, int port, int httpPort)
+    {
+        _process = process;
+        Name = name;
+        Port = port;
+        HttpPort = httpPort;
+    }
+
+    public string Name { get; }
+
+    public int Port { get; }
+
+    public int HttpPort { get; }
+
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts a silo; <paramref name="extraArgs"/> go on its command line after the standard ones.</summary>
+    public static SiloProcess Start(string name, int port, int httpPort, string redis, string clusterId, string secret, params string[] extraArgs)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Executables.Silo);
+        foreach (var arg in new[]
+                 {
+                     "--membership", "redis", "--redis", redis, "--name", name, "--bind", "127.0.0.1",
+                     "--port", port.ToString(), "--http-port", httpPort.ToString(), "--cluster-id", clusterId,
+                 }.Concat(extraArgs))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["ORRERY_Cluster__Secret"] = secret;
+
+        // Test timings: a killed silo is declared Dead within DeathTimeout + HeartbeatPeriod +
+        // ProbeTimeout + RefreshPeriod = 1.5 + 0.25 + 0.5 + 0.25 = 2.5 s after its last heartbeat.
+        info.Environment["ORRERY_Membership__HeartbeatPeriod"] = "00:00:00.250";
+        info.Environment["ORRERY_Membership__DeathTimeout"] = "00:00:01.500";
+        info.Environment["ORRERY_Membership__ProbeTimeout"] = "00:00:00.500";
+        info.Environment["ORRERY_Membership__RefreshPeriod"] = "00:00:00.250";
+        info.Environment["ORRERY_Silo__ShutdownGracePeriod"] = "00:00:05";
+        info.Environment["ORRERY_Cluster__DefaultCallTimeout"] = "00:00:05";
+        info.Environment["DOTNET_gcServer"] = "0";
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
+        var silo = new SiloProcess(process, name, port, httpPort);
+        process.OutputDataReceived += (_, e) => silo.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return silo;
+    }
+
+    /// <summary>Waits until <c>/readyz</c> answers 200 (the silo is Active in its own view).</summary>
+    public async Task WaitReadyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (HasExited)
+            {
+                throw new InvalidOperationException($"silo {Name} exited with code {ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{HttpPort}/readyz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"silo {Name} was not ready within {timeout.TotalSeconds}s:\n{Output}");
+    }
+
+    public async Task<int> HttpStatusAsync(string path)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        return (int)(await http.GetAsync($"http://127.0.0.1:{HttpPort}{path}")).StatusCode;
+    }
+
+    public async Task<string> HttpGetAsync(string path)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        return await http.GetStringAsync($"http://127.0.0.1:{HttpPort}{path}");
+    }
+
+    /// <summary>kill -9: no goodbye, no membership update.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    /// <summary>SIGTERM, as Kubernetes sends; returns the exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        if (SysKill(_process.Id, 15) != 0)
+        {
+            throw new InvalidOperationException($"kill(SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    public async Task<int> WaitExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SysKill(int pid, int signal);
+}
