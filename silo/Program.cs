@@ -28,6 +28,9 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Silo.S
 builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Parse(settings.Silo.BindAddress), settings.Silo.HttpPort));
 
 var app = builder.Build();
+
+// The exporter listens from now on; measurements made before a listener exists are not seen.
+app.Services.GetRequiredService<PrometheusExporter>();
 app.MapGet("/healthz", (SiloService service) =>
     service.Silo is { Stopped.IsCompleted: false } ? Results.Text("ok\n") : Results.Text("stopped\n", statusCode: 503));
 app.MapGet("/readyz", (SiloService service) =>

@@ -25,14 +25,14 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     public ClusterClient Client { get; private set; } = null!;
 
-    public static async Task<ProcessCluster> StartAsync(RedisServer redis, int silos = 3)
+    public static async Task<ProcessCluster> StartAsync(RedisServer redis, int silos = 3, params string[] extraArgs)
     {
         var cluster = new ProcessCluster(redis);
         try
         {
             for (var i = 0; i < silos; i++)
             {
-                cluster.StartSilo($"silo-{i}", FreePort.Next(), FreePort.Next());
+                cluster.StartSilo($"silo-{i}", FreePort.Next(), FreePort.Next(), extraArgs);
             }
 
             await Task.WhenAll(cluster._silos.Select(s => s.WaitReadyAsync(TimeSpan.FromSeconds(30))));
