@@ -1,4 +1,3 @@
-using Orrery.Cluster.Metrics;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text;
@@ -8,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Orrery.Cluster.Errors;
 using Orrery.Cluster.Grains;
 using Orrery.Cluster.Membership;
+using Orrery.Cluster.Metrics;
 using Orrery.Cluster.Transport;
 using Orrery.Contracts.Grains;
 

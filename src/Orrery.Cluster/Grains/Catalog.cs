@@ -1,9 +1,9 @@
-using Orrery.Cluster.Metrics;
 using System.Collections.Concurrent;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orrery.Cluster.Errors;
+using Orrery.Cluster.Metrics;
 
 namespace Orrery.Cluster.Grains;
 

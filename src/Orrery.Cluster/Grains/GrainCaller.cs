@@ -1,8 +1,8 @@
-using Orrery.Cluster.Metrics;
 using Google.Protobuf;
 using Orrery.Cluster.Configuration;
 using Orrery.Cluster.Errors;
 using Orrery.Cluster.Membership;
+using Orrery.Cluster.Metrics;
 using Orrery.Cluster.Placement;
 using Orrery.Cluster.Transport;
 using Orrery.Contracts.Grains;

@@ -1,4 +1,3 @@
-using Orrery.Cluster.Metrics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Reflection;
@@ -9,6 +8,7 @@ using Orrery.Cluster.Configuration;
 using Orrery.Cluster.Errors;
 using Orrery.Cluster.Grains;
 using Orrery.Cluster.Membership;
+using Orrery.Cluster.Metrics;
 using Orrery.Cluster.Transport;
 
 namespace Orrery.Cluster.Hosting;

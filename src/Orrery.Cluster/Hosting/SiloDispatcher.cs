@@ -1,4 +1,3 @@
-using Orrery.Cluster.Metrics;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Google.Protobuf;
@@ -6,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Orrery.Cluster.Errors;
 using Orrery.Cluster.Grains;
 using Orrery.Cluster.Membership;
+using Orrery.Cluster.Metrics;
 using Orrery.Cluster.Placement;
 using Orrery.Cluster.Transport;
 using Orrery.Contracts.Grains;

@@ -1,6 +1,6 @@
-using Orrery.Cluster.Metrics;
 using Microsoft.Extensions.Logging;
 using Orrery.Cluster.Configuration;
+using Orrery.Cluster.Metrics;
 
 namespace Orrery.Cluster.Membership;
 

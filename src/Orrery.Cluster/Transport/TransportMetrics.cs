@@ -1,5 +1,5 @@
-using Orrery.Cluster.Metrics;
 using System.Diagnostics.Metrics;
+using Orrery.Cluster.Metrics;
 
 namespace Orrery.Cluster.Transport;
 
