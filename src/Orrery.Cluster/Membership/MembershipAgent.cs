@@ -169,11 +169,8 @@ internal sealed partial class MembershipAgent : IMembershipViewSource, IAsyncDis
                 var dead = stale.Clone();
                 dead.Status = SiloStatus.Dead;
                 dead.StatusReason = $"superseded by generation {_self.Generation} on the same address";
-                if (await _table.TryWriteAsync(dead, version, cancellationToken).ConfigureAwait(false) is null)
-                {
-                    continue;
-                }
-
+                // Whether this write won or lost the race, re-read and go on from the new version.
+                await _table.TryWriteAsync(dead, version, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
