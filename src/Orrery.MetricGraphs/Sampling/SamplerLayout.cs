@@ -1,0 +1,88 @@
+using Orrery.MetricGraphs.Graphs;
+
+namespace Orrery.MetricGraphs.Sampling;
+
+/// <summary>
+/// The graph's flat arrays and the run's constants, as the stepping loop reads them (the same arrays a
+/// device kernel gets). Built once per sampler.
+/// </summary>
+internal sealed class SamplerLayout
+{
+    public SamplerLayout(MetricGraph graph, SamplingOptions options)
+    {
+        Lengths = graph.Lengths.ToArray();
+        Sigmas = graph.Sigmas.ToArray();
+        DriftKinds = graph.DriftKinds.ToArray();
+        DriftOffsets = graph.DriftOffsets.ToArray();
+        DriftSlopes = graph.DriftSlopes.ToArray();
+        EdgeTails = graph.EdgeTails.ToArray();
+        EdgeHeads = graph.EdgeHeads.ToArray();
+        PotentialOffsets = graph.PotentialOffsets.ToArray();
+        PotentialPositions = graph.PotentialPositions.ToArray();
+        PotentialSegmentDrifts = graph.PotentialSegmentDrifts.ToArray();
+        VertexKinds = graph.VertexKinds.ToArray();
+        IncidenceOffsets = graph.IncidenceOffsets.ToArray();
+        IncidenceEdges = graph.IncidenceEdges.ToArray();
+        IncidenceEnds = graph.IncidenceEnds.ToArray();
+        IncidenceCumulativeWeights = graph.IncidenceCumulativeWeights.ToArray();
+        EdgeCount = graph.EdgeCount;
+        VertexCount = graph.VertexCount;
+
+        TimeStep = options.TimeStep;
+        SqrtTimeStep = MathF.Sqrt(options.TimeStep);
+        MaxSplits = options.MaxSplits;
+        BinsPerEdge = options.BinsPerEdge;
+        BinScales = new float[EdgeCount];
+        for (var e = 0; e < EdgeCount; e++)
+        {
+            BinScales[e] = BinsPerEdge / Lengths[e];
+        }
+    }
+
+    public float[] Lengths { get; }
+
+    public float[] Sigmas { get; }
+
+    public DriftKind[] DriftKinds { get; }
+
+    public float[] DriftOffsets { get; }
+
+    public float[] DriftSlopes { get; }
+
+    public int[] EdgeTails { get; }
+
+    public int[] EdgeHeads { get; }
+
+    public int[] PotentialOffsets { get; }
+
+    public float[] PotentialPositions { get; }
+
+    public float[] PotentialSegmentDrifts { get; }
+
+    public VertexKind[] VertexKinds { get; }
+
+    public int[] IncidenceOffsets { get; }
+
+    public int[] IncidenceEdges { get; }
+
+    public EdgeEnd[] IncidenceEnds { get; }
+
+    public float[] IncidenceCumulativeWeights { get; }
+
+    public int EdgeCount { get; }
+
+    public int VertexCount { get; }
+
+    /// <summary>dt.</summary>
+    public float TimeStep { get; }
+
+    /// <summary>sqrt(dt), rounded once (IEEE sqrt).</summary>
+    public float SqrtTimeStep { get; }
+
+    public int MaxSplits { get; }
+
+    public int BinsPerEdge { get; }
+
+    /// <summary>Per edge: BinsPerEdge / L_e; a position's bin is min((int)(x * scale), BinsPerEdge - 1).</summary>
+    public float[] BinScales { get; }
+}

@@ -1,0 +1,149 @@
+using System.Runtime.CompilerServices;
+using Orrery.MetricGraphs.Graphs;
+
+namespace Orrery.MetricGraphs.Sampling;
+
+/// <summary>
+/// One step of size dt of one particle: the timestep-splitting Euler–Maruyama scheme of
+/// specs/metric-graphs.md, in single precision, with every operation in a fixed order so that a
+/// device kernel written the same way gives the same bits. Iteration k of the step (k = splits so far):
+/// <code>
+/// L = L_e; if x == 0: w = |w|; else if x == L: w = -|w|          (at a vertex: into the edge)
+/// a = kind == piecewise ? drift of the segment holding x          (knot k with x_k &lt;= x &lt; x_{k+1})
+///                       : fma(slope_e, x, offset_e)                (none, constant, linear)
+/// A = tau * a;  B = (sigma_e * sqrt_tau) * w;  x' = (x + A) + B     (sqrt_tau = sqrt(dt) when k = 0)
+/// if 0 &lt; x' &lt; L: x = x'; done
+/// crossed end: the head if x' &gt;= L, else the tail; in outward coordinates (sign +1 at the head, -1 at the tail)
+///   d = head ? L - x : x;  a' = ±A;  b' = ±B                         (d &gt;= 0, a' + b' &gt;= d)
+///   s solves a' s^2 + b' s = d in (0, 1]:  disc = max(fma(b', b', (4 a') d), 0), r = sqrt(disc)
+///   s = b' &gt; 0 ? (2 d) / (b' + r) : (r - b') / (2 a')               (no cancellation in either branch)
+///   s = s &lt; 1 ? s : 1                                                (also maps NaN, from a' = b' = d = 0, to 1)
+/// tau = tau * (1 - s * s);  splits += 1                               (time left after reaching the vertex)
+/// v = head ? head_e : tail_e
+/// absorbing v: exit at time (j + 1) dt - tau, retire; done
+/// u = uniform(choice word); i = first incidence of v with u &lt; cumulative weight;
+///   e = edge_i; x = end_i == tail ? 0 : L_e                           (the edge it came from included)
+/// if !(tau &gt; 0): done                                                (reached v exactly at the step's end)
+/// if splits == max_splits: truncated; done                            (counted, never dropped silently)
+/// next iteration with the draws of iteration k + 1; sqrt_tau = sqrt(tau)
+/// </code>
+/// The crossed end is read from x' alone. The interpolated path x + s^2 A + s B could in principle leave
+/// through the other end first (a drift of the opposite sign stronger than the edge is long); that needs
+/// |A| comparable to L and is ignored, as in the spec.
+/// </summary>
+internal static class SplittingScheme
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static StepOutcome Step<TDraws>(SamplerLayout g, ref int edge, ref float position, float normal, uint choiceWord, ref TDraws draws,
+        out int splits, out int exitVertex, out float timeLeft)
+        where TDraws : struct, ISplitDraws
+    {
+        var e = edge;
+        var x = position;
+        var w = normal;
+        var tau = g.TimeStep;
+        var sqrtTau = g.SqrtTimeStep;
+        splits = 0;
+        while (true)
+        {
+            var length = g.Lengths[e];
+            if (x == 0f)
+            {
+                w = MathF.Abs(w);
+            }
+            else if (x == length)
+            {
+                w = -MathF.Abs(w);
+            }
+
+            var a = g.DriftKinds[e] == DriftKind.PiecewiseLinearPotential
+                ? PiecewiseDrift(g, e, x)
+                : MathF.FusedMultiplyAdd(g.DriftSlopes[e], x, g.DriftOffsets[e]);
+            var driftPart = tau * a;
+            var noisePart = (g.Sigmas[e] * sqrtTau) * w;
+            var next = (x + driftPart) + noisePart;
+            if (next > 0f && next < length)
+            {
+                edge = e;
+                position = next;
+                exitVertex = -1;
+                timeLeft = 0;
+                return StepOutcome.Completed;
+            }
+
+            var atHead = next >= length;
+            var s = CrossingFraction(atHead ? length - x : x, atHead ? driftPart : -driftPart, atHead ? noisePart : -noisePart);
+            tau *= 1f - s * s;
+            splits++;
+            var vertex = atHead ? g.EdgeHeads[e] : g.EdgeTails[e];
+            if (g.VertexKinds[vertex] == VertexKind.Absorbing)
+            {
+                edge = e;
+                position = atHead ? length : 0f;
+                exitVertex = vertex;
+                timeLeft = tau;
+                return StepOutcome.Exited;
+            }
+
+            var incidence = ChooseIncidence(g, vertex, PortableBoxMuller.Uniform(choiceWord));
+            e = g.IncidenceEdges[incidence];
+            x = g.IncidenceEnds[incidence] == EdgeEnd.Tail ? 0f : g.Lengths[e];
+            if (!(tau > 0f) || splits == g.MaxSplits)
+            {
+                edge = e;
+                position = x;
+                exitVertex = -1;
+                timeLeft = tau;
+                return tau > 0f ? StepOutcome.Truncated : StepOutcome.Completed;
+            }
+
+            draws.Draw(splits, out w, out choiceWord);
+            sqrtTau = MathF.Sqrt(tau);
+        }
+    }
+
+    /// <summary>
+    /// The s in [0, 1] at which the interpolated path x + s^2 A + s B reaches the crossed end, in outward
+    /// coordinates: <paramref name="distance"/> d &gt;= 0 to the end, a' s^2 + b' s = d with a' + b' &gt;= d.
+    /// Of the two roots it is the smallest positive one; each branch adds numbers of the same sign.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float CrossingFraction(float distance, float drift, float noise)
+    {
+        var discriminant = MathF.Max(MathF.FusedMultiplyAdd(noise, noise, 4f * drift * distance), 0f);
+        var root = MathF.Sqrt(discriminant);
+        var s = noise > 0f ? (2f * distance) / (noise + root) : (root - noise) / (2f * drift);
+        return s < 1f ? s : 1f;
+    }
+
+    /// <summary>The exit time in ticks of dt / 2^20 of a particle absorbed in step <paramref name="step"/> with <paramref name="timeLeft"/> of the step unused.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long ExitTicks(long step, float timeStep, float timeLeft) =>
+        (step << SamplingOptions.ExitTicksPerStepLog2) + (long)MathF.Round((timeStep - timeLeft) / timeStep * (1 << SamplingOptions.ExitTicksPerStepLog2));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ChooseIncidence(SamplerLayout g, int vertex, float u)
+    {
+        var i = g.IncidenceOffsets[vertex];
+        var cumulative = g.IncidenceCumulativeWeights;
+        while (u >= cumulative[i])
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private static float PiecewiseDrift(SamplerLayout g, int edge, float x)
+    {
+        var k = g.PotentialOffsets[edge];
+        var lastSegment = g.PotentialOffsets[edge + 1] - 2;
+        var knots = g.PotentialPositions;
+        while (k < lastSegment && x >= knots[k + 1])
+        {
+            k++;
+        }
+
+        return g.PotentialSegmentDrifts[k];
+    }
+}
