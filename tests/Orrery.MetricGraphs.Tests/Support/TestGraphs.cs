@@ -20,4 +20,34 @@ internal static class TestGraphs
         .AddEdge("CD", "C", "D", 0.9, 1.0)
         .AddEdge("BE", "B", "E", 0.5, 0.5)
         .Build();
+
+    /// <summary>
+    /// A triangle A-B-C with a pendant C-E (reflecting at E): weights proportional to w_e, and (if
+    /// <paramref name="withPotential"/>) a piecewise-linear potential continuous at the vertices,
+    /// V(A) = 0, V(B) = 0.4, V(C) = 0.2, V(E) = 0.9, with an interior knot on A-B at 0.8.
+    /// </summary>
+    public static (MetricGraph Graph, Dictionary<string, PotentialPoint[]> Points, Dictionary<string, double> Weights) CycleWithPotential(bool withPotential)
+    {
+        var points = new Dictionary<string, PotentialPoint[]>
+        {
+            ["AB"] = [new(0, 0), new(0.5, 0.8), new(1, 0.4)],
+            ["BC"] = [new(0, 0.4), new(1.5, 0.2)],
+            ["CA"] = [new(0, 0.2), new(1.2, 0)],
+            ["CE"] = [new(0, 0.2), new(0.8, 0.9)],
+        };
+        if (!withPotential)
+        {
+            points = points.ToDictionary(p => p.Key, p => p.Value.Select(q => q with { V = 0 }).ToArray());
+        }
+
+        var weights = new Dictionary<string, double> { ["AB"] = 1, ["BC"] = 2, ["CA"] = 0.5, ["CE"] = 1.5 };
+        var ends = new Dictionary<string, (string Tail, string Head)> { ["AB"] = ("A", "B"), ["BC"] = ("B", "C"), ["CA"] = ("C", "A"), ["CE"] = ("C", "E") };
+        var builder = new MetricGraphBuilder("cycle").AddVertex("A").AddVertex("B").AddVertex("C").AddVertex("E");
+        foreach (var (id, p) in points)
+        {
+            builder.AddEdge(id, ends[id].Tail, ends[id].Head, p[^1].X, 1, withPotential ? EdgeDrift.PiecewiseLinearPotential(p) : EdgeDrift.None, weights[id]);
+        }
+
+        return (builder.Build(), points, weights);
+    }
 }

@@ -1,0 +1,41 @@
+namespace Orrery.MetricGraphs.Tests.Sampling;
+
+/// <summary>
+/// The closed forms of specs/metric-graphs.md with modest particle counts (each test a few seconds on two
+/// cores). Tolerances and their derivations are in <see cref="ClosedFormChecks"/>.
+/// </summary>
+public sealed class ClosedFormTests
+{
+    [Fact]
+    public void StationaryOccupationWithoutDriftIsProportionalToWeightTimesLength() => ClosedFormChecks.StationaryOccupationWithoutDrift(20_000, 4e-3f);
+
+    [Fact]
+    public void StationaryOccupationWithAPotentialUsesTheBoltzmannIntegral() => ClosedFormChecks.StationaryOccupationWithPotential(10_000, 2e-3f);
+
+    [Fact]
+    public void LinearPotentialGivesExponentialDensities() => ClosedFormChecks.LinearPotentialDensity(5_000, 1e-3f);
+
+    [Fact]
+    public void QuadraticPotentialGivesGaussianDensities() => ClosedFormChecks.QuadraticPotentialDensity(10_000, 2e-3f);
+
+    [Fact]
+    public void ExitEdgeWithEqualLengthsIsTheJumpWeight() => ClosedFormChecks.ExitEdgeWithEqualLengthsIsTheJumpWeight(20_000, 1e-3f);
+
+    [Fact]
+    public void ExitEdgeAndMeanExitTimeFromTheCentreWithUnequalLengths() => ClosedFormChecks.ExitFromTheCentreWithUnequalLengths(10_000, 2.5e-4f);
+
+    [Fact]
+    public void ExitEdgeFromAPointOnAnEdge() => ClosedFormChecks.ExitFromAPointOnAnEdge(10_000, 1e-3f);
+
+    [Fact]
+    public void MeanExitTimeWithEqualLengthsIsLSquaredOverTwoD() => ClosedFormChecks.MeanExitTimeWithEqualLengths(10_000, 1e-3f);
+
+    [Fact]
+    public void WalshHeatKernelOnLongEdges() => ClosedFormChecks.WalshHeatKernel(40_000, 1e-3f);
+
+    [Fact]
+    public void CycleWithoutPotentialOccupiesEdgesByWeightTimesLength() => ClosedFormChecks.CycleStationaryOccupation(10_000, 4e-3f, withPotential: false);
+
+    [Fact]
+    public void CycleWithPotentialFollowsTheBoltzmannDensity() => ClosedFormChecks.CycleStationaryOccupation(10_000, 2.5e-3f, withPotential: true);
+}
