@@ -9,7 +9,7 @@ namespace Orrery.MetricGraphs.Sampling;
 /// r = sqrt(-2 ln u1), all in single precision) computed with our own logarithm and sine/cosine instead
 /// of the platform's libm. Every step is an IEEE-754 operation that rounds exactly (add, multiply,
 /// divide, sqrt, fused multiply-add, conversions of integers below 2^24), so the scalar and the
-/// <see cref="Vector256{T}"/> versions give the same bits, on every x64 or Arm CPU, whatever the lane
+/// <see cref="Vector256{T}"/> and <see cref="Vector512{T}"/> versions give the same bits, on every x64 or Arm CPU, whatever the lane
 /// a particle falls in. That is what makes a sampling run bitwise independent of block size, thread
 /// count and SIMD width. A CUDA kernel that writes the same operations with explicit fmaf (and no
 /// contraction of the other products) gives the same bits too.
@@ -187,6 +187,76 @@ public static class PortableBoxMuller
     public static (Vector256<float> Z0, Vector256<float> Z1) Transform(Vector256<uint> word0, Vector256<uint> word1)
     {
         var r = Vector256.Sqrt(Vector256.Create(-2f) * Log(Uniform(word0)));
+        var (sin, cos) = SinCosTwoPi(Uniform(word1));
+        return (r * cos, r * sin);
+    }
+
+    /// <summary><see cref="Uniform(uint)"/> lane by lane, sixteen lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Uniform(Vector512<uint> word)
+    {
+        var high = Vector512.ConvertToSingle(Vector512.ShiftRightLogical(word, 16).AsInt32());
+        var low = Vector512.ConvertToSingle((word & Vector512.Create(0xFFFFu)).AsInt32());
+        var asFloat = high * Vector512.Create(65536f) + low;
+        var u = (asFloat + Vector512.Create(0.5f)) * Vector512.Create(TwoToMinus32);
+        return Vector512.Min(u, Vector512.Create(LargestBelowOne));
+    }
+
+    /// <summary><see cref="Log(float)"/> lane by lane, sixteen lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Log(Vector512<float> x)
+    {
+        var bits = x.AsInt32();
+        var exponent = Vector512.ShiftRightArithmetic(bits, 23) - Vector512.Create(127);
+        var m = ((bits & Vector512.Create(0x007FFFFF)) | Vector512.Create(0x3F800000)).AsSingle();
+        var big = Vector512.GreaterThan(m, Vector512.Create(Sqrt2));
+        m = Vector512.ConditionalSelect(big, m * Vector512.Create(0.5f), m);
+        exponent -= big.AsInt32();
+        var one = Vector512.Create(1f);
+        var s = (m - one) / (m + one);
+        var s2 = s * s;
+        var p = Vector512.FusedMultiplyAdd(s2, Vector512.Create(Ninth), Vector512.Create(Seventh));
+        p = Vector512.FusedMultiplyAdd(s2, p, Vector512.Create(Fifth));
+        p = Vector512.FusedMultiplyAdd(s2, p, Vector512.Create(Third));
+        p = Vector512.FusedMultiplyAdd(s2, p, one);
+        var lnM = (s + s) * p;
+        var e = Vector512.ConvertToSingle(exponent);
+        return Vector512.FusedMultiplyAdd(e, Vector512.Create(Ln2Hi), Vector512.FusedMultiplyAdd(e, Vector512.Create(Ln2Lo), lnM));
+    }
+
+    /// <summary><see cref="SinCosTwoPi(float)"/> lane by lane, sixteen lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector512<float> Sin, Vector512<float> Cos) SinCosTwoPi(Vector512<float> u)
+    {
+        var t = Vector512.Create(4f) * u;
+        var q = Vector512.Floor(t + Vector512.Create(0.5f));
+        var r = t - q;
+        var r2 = r * r;
+        var sp = Vector512.FusedMultiplyAdd(r2, Vector512.Create(S9), Vector512.Create(S7));
+        sp = Vector512.FusedMultiplyAdd(r2, sp, Vector512.Create(S5));
+        sp = Vector512.FusedMultiplyAdd(r2, sp, Vector512.Create(S3));
+        sp = Vector512.FusedMultiplyAdd(r2, sp, Vector512.Create(S1));
+        var sin = r * sp;
+        var cp = Vector512.FusedMultiplyAdd(r2, Vector512.Create(C10), Vector512.Create(C8));
+        cp = Vector512.FusedMultiplyAdd(r2, cp, Vector512.Create(C6));
+        cp = Vector512.FusedMultiplyAdd(r2, cp, Vector512.Create(C4));
+        cp = Vector512.FusedMultiplyAdd(r2, cp, Vector512.Create(C2));
+        var cos = Vector512.FusedMultiplyAdd(r2, cp, Vector512.Create(1f));
+
+        var quadrant = Vector512.ConvertToInt32(q);
+        var swap = Vector512.Equals(quadrant & Vector512.Create(1), Vector512.Create(1)).AsSingle();
+        var sinOut = Vector512.ConditionalSelect(swap, cos, sin);
+        var cosOut = Vector512.ConditionalSelect(swap, sin, cos);
+        var sinSign = Vector512.ShiftLeft(quadrant & Vector512.Create(2), 30).AsSingle();
+        var cosSign = Vector512.ShiftLeft((quadrant + Vector512.Create(1)) & Vector512.Create(2), 30).AsSingle();
+        return (sinOut ^ sinSign, cosOut ^ cosSign);
+    }
+
+    /// <summary><see cref="Transform(uint, uint)"/> lane by lane, sixteen lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector512<float> Z0, Vector512<float> Z1) Transform(Vector512<uint> word0, Vector512<uint> word1)
+    {
+        var r = Vector512.Sqrt(Vector512.Create(-2f) * Log(Uniform(word0)));
         var (sin, cos) = SinCosTwoPi(Uniform(word1));
         return (r * cos, r * sin);
     }

@@ -33,9 +33,11 @@ internal sealed class SamplerLayout
         MaxSplits = options.MaxSplits;
         BinsPerEdge = options.BinsPerEdge;
         BinScales = new float[EdgeCount];
+        FirstNoiseScales = new float[EdgeCount];
         for (var e = 0; e < EdgeCount; e++)
         {
             BinScales[e] = BinsPerEdge / Lengths[e];
+            FirstNoiseScales[e] = Sigmas[e] * SqrtTimeStep;
         }
     }
 
@@ -82,6 +84,9 @@ internal sealed class SamplerLayout
     public int MaxSplits { get; }
 
     public int BinsPerEdge { get; }
+
+    /// <summary>Per edge: sigma_e * sqrt(dt), the noise scale of a step's first iteration (the same product the scheme forms).</summary>
+    public float[] FirstNoiseScales { get; }
 
     /// <summary>Per edge: BinsPerEdge / L_e; a position's bin is min((int)(x * scale), BinsPerEdge - 1).</summary>
     public float[] BinScales { get; }

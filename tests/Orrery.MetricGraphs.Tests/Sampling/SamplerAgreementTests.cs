@@ -20,13 +20,15 @@ public sealed class SamplerAgreementTests
         BlockSize = 37,
     };
 
-    [Fact]
-    public void TheSamplerFollowsTheReferenceTranscriptionBitForBit()
+    [Theory]
+    [InlineData(1000L)]
+    [InlineData((1L << 32) - 77)] // particle ids whose low word wraps inside a vector
+    public void TheSamplerFollowsTheReferenceTranscriptionBitForBit(long firstParticle)
     {
         var graph = TestGraphs.Mixed();
         const int count = 203;
         var sampler = new MetricGraphSampler(graph, Options);
-        var state = sampler.CreateEnsemble(1000, count, InitialCondition.UniformByLength(graph));
+        var state = sampler.CreateEnsemble(firstParticle, count, InitialCondition.UniformByLength(graph));
         var start = (state.Edges.ToArray(), state.Positions.ToArray());
         var result = sampler.Advance(state, Options.Steps);
 
@@ -36,7 +38,7 @@ public sealed class SamplerAgreementTests
         UInt128 tickSum = 0;
         for (var i = 0; i < count; i++)
         {
-            var expected = ReferenceSampler.Run(graph, Options, 1000 + i, start.Item1[i], start.Item2[i]);
+            var expected = ReferenceSampler.Run(graph, Options, firstParticle + i, start.Item1[i], start.Item2[i]);
             Assert.Equal(expected.Edge, state.Edges[i]);
             Assert.Equal(expected.Position, state.Positions[i]);
             Assert.Equal(expected.ExitVertex, state.ExitVertices[i]);
