@@ -17,7 +17,6 @@ namespace Orrery.MetricGraphs.Sampling;
 public sealed partial class MetricGraphSampler
 {
     private readonly SamplerLayout _layout;
-    private readonly float[] _lengths;
 
     /// <summary>Creates a sampler for <paramref name="graph"/>; validates <paramref name="options"/>.</summary>
     public MetricGraphSampler(MetricGraph graph, SamplingOptions options)
@@ -28,7 +27,6 @@ public sealed partial class MetricGraphSampler
         Graph = graph;
         Options = options;
         _layout = new SamplerLayout(graph, options);
-        _lengths = graph.Lengths.ToArray();
     }
 
     /// <summary>The graph sampled.</summary>
@@ -96,7 +94,7 @@ public sealed partial class MetricGraphSampler
                 }
             });
         state.NextStep = end;
-        return new SamplingResult(options, _lengths, Graph.VertexCount, start == 0 && steps > 0 ? state.Count : 0, total);
+        return new SamplingResult(options, _layout.Lengths, Graph.VertexCount, start == 0 && steps > 0 ? state.Count : 0, total);
     }
 
     private SamplingAccumulator NewAccumulator() =>
@@ -113,9 +111,9 @@ public sealed partial class MetricGraphSampler
             }
 
             var x = state.PositionArray[i];
-            if (!(x >= 0) || !(x <= _lengths[edge]))
+            if (!(x >= 0) || !(x <= _layout.Lengths[edge]))
             {
-                throw new ArgumentException($"particle {state.FirstParticle + i} is at x = {x}, outside edge \"{Graph.Edges[edge].Id}\" [0, {_lengths[edge]}]");
+                throw new ArgumentException($"particle {state.FirstParticle + i} is at x = {x}, outside edge \"{Graph.Edges[edge].Id}\" [0, {_layout.Lengths[edge]}]");
             }
 
             var exit = state.ExitVertexArray[i];

@@ -20,46 +20,17 @@ public sealed class SamplingResult
     private readonly long[] _occupation;
     private readonly long[] _exitCounts;
     private readonly long[] _exitTimeHistogram;
-    private readonly float[] _edgeLengths;
+    private readonly Shape _shape;
 
     internal SamplingResult(SamplingOptions options, float[] edgeLengths, int vertexCount, long particles, SamplingAccumulator counts)
+        : this(new Shape(options.TimeStep, options.Steps, options.BinsPerEdge, options.SampleEvery, options.EffectiveWindowSteps, options.WindowCount,
+            options.ExitTimeBins, options.EffectiveExitTimeSteps, options.TruncationWarningFraction, edgeLengths, vertexCount), particles, counts)
     {
-        TimeStep = options.TimeStep;
-        Steps = options.Steps;
-        BinsPerEdge = options.BinsPerEdge;
-        SampleEvery = options.SampleEvery;
-        WindowSteps = options.EffectiveWindowSteps;
-        WindowCount = options.WindowCount;
-        ExitTimeBins = options.ExitTimeBins;
-        ExitTimeSteps = options.EffectiveExitTimeSteps;
-        TruncationWarningFraction = options.TruncationWarningFraction;
-        _edgeLengths = edgeLengths;
-        VertexCount = vertexCount;
-        Particles = particles;
-        ParticleSteps = counts.ParticleSteps;
-        Splits = counts.Splits;
-        TruncatedSteps = counts.TruncatedSteps;
-        Exited = counts.Exited;
-        ExitTickSum = counts.ExitTickSum;
-        ExitTickSquareSum = counts.ExitTickSquareSum;
-        _occupation = counts.Occupation;
-        _exitCounts = counts.ExitCounts;
-        _exitTimeHistogram = counts.ExitTimeHistogram;
     }
 
-    private SamplingResult(SamplingResult shape, long particles, SamplingAccumulator counts)
+    private SamplingResult(Shape shape, long particles, SamplingAccumulator counts)
     {
-        TimeStep = shape.TimeStep;
-        Steps = shape.Steps;
-        BinsPerEdge = shape.BinsPerEdge;
-        SampleEvery = shape.SampleEvery;
-        WindowSteps = shape.WindowSteps;
-        WindowCount = shape.WindowCount;
-        ExitTimeBins = shape.ExitTimeBins;
-        ExitTimeSteps = shape.ExitTimeSteps;
-        TruncationWarningFraction = shape.TruncationWarningFraction;
-        _edgeLengths = shape._edgeLengths;
-        VertexCount = shape.VertexCount;
+        _shape = shape;
         Particles = particles;
         ParticleSteps = counts.ParticleSteps;
         Splits = counts.Splits;
@@ -73,40 +44,40 @@ public sealed class SamplingResult
     }
 
     /// <summary>dt.</summary>
-    public float TimeStep { get; }
+    public float TimeStep => _shape.TimeStep;
 
     /// <summary>Steps in the run.</summary>
-    public long Steps { get; }
+    public long Steps => _shape.Steps;
 
     /// <summary>Occupation bins per edge.</summary>
-    public int BinsPerEdge { get; }
+    public int BinsPerEdge => _shape.BinsPerEdge;
 
     /// <summary>Steps between occupation samples.</summary>
-    public long SampleEvery { get; }
+    public long SampleEvery => _shape.SampleEvery;
 
     /// <summary>Steps per occupation window.</summary>
-    public long WindowSteps { get; }
+    public long WindowSteps => _shape.WindowSteps;
 
     /// <summary>Number of occupation windows.</summary>
-    public int WindowCount { get; }
+    public int WindowCount => _shape.WindowCount;
 
     /// <summary>Exit-time histogram bins (without the overflow bin).</summary>
-    public int ExitTimeBins { get; }
+    public int ExitTimeBins => _shape.ExitTimeBins;
 
     /// <summary>The exit-time histogram's range in steps.</summary>
-    public long ExitTimeSteps { get; }
+    public long ExitTimeSteps => _shape.ExitTimeSteps;
 
     /// <summary>The truncation fraction above which <see cref="TruncationWarning"/> is set.</summary>
-    public double TruncationWarningFraction { get; }
+    public double TruncationWarningFraction => _shape.TruncationWarningFraction;
 
     /// <summary>Number of edges.</summary>
-    public int EdgeCount => _edgeLengths.Length;
+    public int EdgeCount => _shape.EdgeLengths.Length;
 
     /// <summary>Number of vertices.</summary>
-    public int VertexCount { get; }
+    public int VertexCount => _shape.VertexCount;
 
     /// <summary>Per edge: L_e as sampled (single precision).</summary>
-    public ReadOnlySpan<float> EdgeLengths => _edgeLengths;
+    public ReadOnlySpan<float> EdgeLengths => _shape.EdgeLengths;
 
     /// <summary>Particles whose run from step 0 this result covers (a later segment of an advanced ensemble adds none).</summary>
     public long Particles { get; }
@@ -216,7 +187,7 @@ public sealed class SamplingResult
         var density = new double[counts.Length];
         for (var e = 0; e < EdgeCount; e++)
         {
-            var binWidth = (double)_edgeLengths[e] / BinsPerEdge;
+            var binWidth = (double)_shape.EdgeLengths[e] / BinsPerEdge;
             for (var b = 0; b < BinsPerEdge; b++)
             {
                 density[e * BinsPerEdge + b] = counts[e * BinsPerEdge + b] / (samples * binWidth);
@@ -250,7 +221,7 @@ public sealed class SamplingResult
             particles += part.Particles;
         }
 
-        return first is null ? throw new ArgumentException("nothing to merge", nameof(parts)) : new SamplingResult(first, particles, total!);
+        return first is null ? throw new ArgumentException("nothing to merge", nameof(parts)) : new SamplingResult(first._shape, particles, total!);
     }
 
     /// <summary>This result merged with <paramref name="other"/>.</summary>
@@ -258,9 +229,7 @@ public sealed class SamplingResult
 
     /// <summary>True if every count and setting equals <paramref name="other"/>'s, bit for bit.</summary>
     public bool IsIdenticalTo(SamplingResult other) =>
-        TimeStep.Equals(other.TimeStep) && Steps == other.Steps && BinsPerEdge == other.BinsPerEdge && SampleEvery == other.SampleEvery
-        && WindowSteps == other.WindowSteps && ExitTimeBins == other.ExitTimeBins && ExitTimeSteps == other.ExitTimeSteps
-        && VertexCount == other.VertexCount && _edgeLengths.AsSpan().SequenceEqual(other._edgeLengths)
+        _shape.SameAs(other._shape)
         && Particles == other.Particles && ParticleSteps == other.ParticleSteps && Splits == other.Splits && TruncatedSteps == other.TruncatedSteps
         && Exited == other.Exited && ExitTickSum == other.ExitTickSum && ExitTickSquareSum == other.ExitTickSquareSum
         && _occupation.AsSpan().SequenceEqual(other._occupation) && _exitCounts.AsSpan().SequenceEqual(other._exitCounts)
@@ -276,7 +245,7 @@ public sealed class SamplingResult
         Require(ExitTimeBins == other.ExitTimeBins, "ExitTimeBins", ExitTimeBins, other.ExitTimeBins);
         Require(ExitTimeSteps == other.ExitTimeSteps, "ExitTimeSteps", ExitTimeSteps, other.ExitTimeSteps);
         Require(VertexCount == other.VertexCount, "vertex count", VertexCount, other.VertexCount);
-        Require(_edgeLengths.AsSpan().SequenceEqual(other._edgeLengths), "edge lengths", "graph A", "graph B");
+        Require(EdgeLengths.SequenceEqual(other.EdgeLengths), "edge lengths", "graph A", "graph B");
     }
 
     private static void Require(bool same, string what, object mine, object theirs)
@@ -310,5 +279,15 @@ public sealed class SamplingResult
         total.Exited += Exited;
         total.ExitTickSum = checked(total.ExitTickSum + ExitTickSum);
         total.ExitTickSquareSum = checked(total.ExitTickSquareSum + ExitTickSquareSum);
+    }
+
+    /// <summary>The settings a result was recorded with; results merge only when these agree.</summary>
+    private sealed record Shape(float TimeStep, long Steps, int BinsPerEdge, long SampleEvery, long WindowSteps, int WindowCount, int ExitTimeBins,
+        long ExitTimeSteps, double TruncationWarningFraction, float[] EdgeLengths, int VertexCount)
+    {
+        public bool SameAs(Shape other) =>
+            TimeStep.Equals(other.TimeStep) && Steps == other.Steps && BinsPerEdge == other.BinsPerEdge && SampleEvery == other.SampleEvery
+            && WindowSteps == other.WindowSteps && ExitTimeBins == other.ExitTimeBins && ExitTimeSteps == other.ExitTimeSteps
+            && VertexCount == other.VertexCount && EdgeLengths.AsSpan().SequenceEqual(other.EdgeLengths);
     }
 }
