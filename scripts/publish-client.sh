@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 out="${1:-artifacts/publish/client}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 rm -rf "$out"
-dotnet publish client/Orrery.Client.csproj -c Release -o "$out" --no-self-contained -p:UseAppHost=false -nologo -v quiet
+dotnet publish client/Orrery.Client.csproj -c Release -o "$out" --no-self-contained -p:UseAppHost=false -p:IsTransformWebConfigDisabled=true -nologo -v quiet
 test -f "$out/orrery.dll"
 echo "publish-client.sh: published orrery to $out"

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 out="${1:-artifacts/publish/silo}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 rm -rf "$out"
-dotnet publish silo/Orrery.Silo.csproj -c Release -o "$out" --no-self-contained -p:UseAppHost=false -nologo -v quiet
+dotnet publish silo/Orrery.Silo.csproj -c Release -o "$out" --no-self-contained -p:UseAppHost=false -p:IsTransformWebConfigDisabled=true -nologo -v quiet
 # The image's HEALTHCHECK runs this next to the silo.
 install -m 0755 silo/healthcheck.sh "$out/healthcheck.sh"
 test -f "$out/orrery-silo.dll" && test -f "$out/appsettings.json"

@@ -4,6 +4,7 @@ using Orrery.Cluster.Grains;
 using Orrery.Cluster.Membership;
 using Orrery.Cluster.Placement;
 using Orrery.Contracts.Diagnostics;
+using Orrery.Testing;
 
 namespace Orrery.Integration.Tests;
 
