@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Orrery.Cluster.Errors;
 using Orrery.Cluster.Grains;
 using Orrery.Cluster.Membership;
+using Orrery.Cluster.Membership.Redis;
 using Orrery.Cluster.Placement;
 using Orrery.Contracts.Diagnostics;
 using Orrery.Testing;
@@ -132,20 +133,25 @@ public sealed class MultiSiloTests(RedisFixture fixture) : IClassFixture<RedisFi
 
         await redis.StartAsync();
 
-        // Redis came back empty (no persistence): every silo writes its row again and heartbeats resume.
+        // Redis came back empty (no persistence): every silo writes its row again and heartbeats
+        // resume. Read the table itself: heartbeat times reach clients only with version changes.
+        await using var table = await RedisMembershipTable.ConnectAsync(
+            new RedisMembershipOptions { ConnectionString = redis.ConnectionString, ClusterId = cluster.ClusterId }, CancellationToken.None);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (true)
         {
-            var view = cluster.Client.View;
-            if (view.Active.Count == 3 && view.Active.All(s => s.HeartbeatUnixMs > heartbeatBefore + 3000))
+            var snapshot = await table.ReadAllAsync(CancellationToken.None);
+            var active = snapshot.Silos.Where(s => s.Status == SiloStatus.Active).ToList();
+            if (active.Count == 3 && active.All(s => s.HeartbeatUnixMs > heartbeatBefore + 3000))
             {
                 break;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"silos did not re-register after Redis returned; view:\n{string.Join("\n", view.Silos)}");
+            Assert.True(DateTime.UtcNow < deadline, $"silos did not re-register and heartbeat after Redis returned; table:\n{string.Join("\n", snapshot.Silos)}\n{string.Join("\n", cluster.Silos.Select(s => $"--- {s.Name}\n{s.Output}"))}");
             await Task.Delay(100);
         }
 
+        await cluster.WaitForActiveAsync(3, TimeSpan.FromSeconds(5));
         Assert.All(cluster.Silos, s => Assert.False(s.HasExited));
         await cluster.Client.GetGrain<IEchoGrain>("after-redis").EchoAsync(new EchoRequest(), CancellationToken.None);
     }

@@ -77,6 +77,8 @@ public sealed class RedisServer : IAsyncDisposable
             throw new InvalidOperationException($"redis-server is already running on port {_port}");
         }
 
+        await KillAsync().ConfigureAwait(false); // reaps a process that died on its own
+
         // Three tries cover the race where another process takes the free port before redis binds it.
         const int attempts = 3;
         for (var attempt = 1; ; attempt++)

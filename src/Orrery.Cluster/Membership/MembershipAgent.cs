@@ -60,15 +60,7 @@ internal sealed partial class MembershipAgent : IMembershipViewSource, IAsyncDis
 
     public async Task JoinAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            _subscription = await _table.SubscribeAsync(_ => SignalRefresh(), cancellationToken).ConfigureAwait(false);
-        }
-        catch (MembershipException e)
-        {
-            LogSubscribeFailed(e.Message);
-        }
-
+        await EnsureSubscribedAsync().ConfigureAwait(false);
         _self.HeartbeatUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await WriteSelfAsync(SiloStatus.Joining, "", cancellationToken).ConfigureAwait(false);
         await WriteSelfAsync(SiloStatus.Active, "", cancellationToken).ConfigureAwait(false);
@@ -136,6 +128,24 @@ internal sealed partial class MembershipAgent : IMembershipViewSource, IAsyncDis
             {
                 await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+        }
+    }
+
+    /// <summary>Subscribes to change notifications if not yet subscribed (the store may have been down at start).</summary>
+    private async Task EnsureSubscribedAsync()
+    {
+        if (_subscription is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            _subscription = await _table.SubscribeAsync(_ => SignalRefresh(), _stopping.Token).ConfigureAwait(false);
+        }
+        catch (MembershipException e)
+        {
+            LogSubscribeFailed(e.Message);
         }
     }
 
@@ -222,6 +232,7 @@ internal sealed partial class MembershipAgent : IMembershipViewSource, IAsyncDis
             try
             {
                 await _refreshSignal.WaitAsync(_options.RefreshPeriod, _stopping.Token).ConfigureAwait(false);
+                await EnsureSubscribedAsync().ConfigureAwait(false);
                 await RefreshNowAsync(_stopping.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

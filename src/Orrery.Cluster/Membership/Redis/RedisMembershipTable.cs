@@ -14,7 +14,7 @@ namespace Orrery.Cluster.Membership.Redis;
 /// object works again once the multiplexer has reconnected. Redis run without persistence comes
 /// back empty (version 0); silos then re-register, which is the caller's job.
 /// </summary>
-public sealed class RedisMembershipTable : IMembershipTable, IAsyncDisposable
+public sealed partial class RedisMembershipTable : IMembershipTable, IAsyncDisposable
 {
     // KEYS: version, silos, heartbeats. Returns { version, HGETALL silos, HGETALL heartbeats }
     // as read at one instant (a script runs alone on the server), version "0" when missing.
@@ -45,6 +45,10 @@ public sealed class RedisMembershipTable : IMembershipTable, IAsyncDisposable
     private readonly RedisKey _silosKey;
     private readonly RedisKey _heartbeatsKey;
     private readonly string _changesChannel;
+    private readonly Action<RedisChannel, RedisValue> _onChangeAnnounced;
+    private readonly SemaphoreSlim _channelGate = new(1, 1);
+    private readonly List<Subscription> _subscriptions = [];
+    private bool _channelSubscribed;
     private int _disposed;
 
     private RedisMembershipTable(ConnectionMultiplexer connection, string endpoint, RedisMembershipOptions options)
@@ -58,6 +62,7 @@ public sealed class RedisMembershipTable : IMembershipTable, IAsyncDisposable
         _silosKey = $"{prefix}:silos";
         _heartbeatsKey = $"{prefix}:heartbeats";
         _changesChannel = $"{prefix}:changes";
+        _onChangeAnnounced = OnChangeAnnounced;
     }
 
     /// <summary>
@@ -85,9 +90,10 @@ public sealed class RedisMembershipTable : IMembershipTable, IAsyncDisposable
         ConnectionMultiplexer connection;
         try
         {
-            // With abortConnect=false the multiplexer returns after ConnectTimeout at the latest;
-            // the extra second only guards against a connect that never returns.
-            connection = await connecting.WaitAsync(options.ConnectTimeout + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            // With abortConnect=false the multiplexer returns, connected or not, at most a little
+            // after ConnectTimeout when Redis is down (5.1 s, once just over 6 s, for 5 s on the
+            // 2-core build machine). Twice that only guards against a connect that never returns.
+            connection = await connecting.WaitAsync(2 * options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
@@ -173,38 +179,6 @@ public sealed class RedisMembershipTable : IMembershipTable, IAsyncDisposable
         return RunAsync("Heartbeat", () => _database.HashSetAsync(_heartbeatsKey, key, unixMilliseconds), cancellationToken);
     }
 
-    /// <inheritdoc />
-    /// <remarks>
-    /// The callback runs on the thread pool, never on the connection's reader. After a Redis
-    /// restart the multiplexer subscribes again by itself; messages published while it was away
-    /// are lost, as the interface allows.
-    /// </remarks>
-    public async Task<IAsyncDisposable> SubscribeAsync(Action<long> onChanged, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(onChanged);
-        var subscription = new Subscription(this, onChanged);
-        try
-        {
-            await RunAsync(
-                "Subscribe",
-                async () =>
-                {
-                    await _connection.GetSubscriber().SubscribeAsync(_changesChannel, subscription.Handler).ConfigureAwait(false);
-                    return true;
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // The multiplexer may have registered the handler before the SUBSCRIBE failed; it
-            // would then resubscribe it on reconnect and call a subscriber nobody can dispose.
-            await subscription.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        return subscription;
-    }
-
     /// <summary>Closes the connection. Calls made afterwards throw <see cref="ObjectDisposedException"/>.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -222,6 +196,8 @@ public sealed class RedisMembershipTable : IMembershipTable, IAsyncDisposable
             // Closing a connection to a server that is gone can only fail; the socket goes with Dispose.
         }
 
+        // _channelGate is left to the collector: it has no wait handle, and a SubscribeAsync
+        // still waiting on it must see ObjectDisposedException from the table, not the gate.
         _connection.Dispose();
     }
 
@@ -253,17 +229,18 @@ public sealed class RedisMembershipTable : IMembershipTable, IAsyncDisposable
         {
             throw TimedOut(operation, e.Message, e);
         }
-        catch (TimeoutException e) when (!pending.IsCompleted)
-        {
-            // 1.2.6 enforces SyncTimeout only on synchronous calls; async ones wait for the
-            // connection to fail, which a paused or partitioned server may never do.
-            Observe(pending);
-            throw TimedOut(operation, "no reply yet; the server may be overloaded, paused or unreachable", e);
-        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             Observe(pending);
             throw;
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // 1.2.6 enforces SyncTimeout only on synchronous calls; async ones wait for the
+            // connection to fail, which a paused or partitioned server may never do. (A
+            // cancellation the caller did not ask for is an operation's own deadline.)
+            Observe(pending);
+            throw TimedOut(operation, "no reply yet; the server may be overloaded, paused or unreachable", e);
         }
         catch (RedisException e)
         {
@@ -345,63 +322,4 @@ public sealed class RedisMembershipTable : IMembershipTable, IAsyncDisposable
 
     private static void Observe(Task task) =>
         task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-
-    /// <summary>One <see cref="SubscribeAsync"/> registration; disposing it stops the callbacks.</summary>
-    private sealed class Subscription : IAsyncDisposable
-    {
-        private readonly RedisMembershipTable _table;
-        private readonly Action<long> _onChanged;
-        private int _disposed;
-
-        public Subscription(RedisMembershipTable table, Action<long> onChanged)
-        {
-            _table = table;
-            _onChanged = onChanged;
-            Handler = OnMessage;
-        }
-
-        /// <summary>The one delegate instance given to both Subscribe and Unsubscribe.</summary>
-        public Action<RedisChannel, RedisValue> Handler { get; }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0 || Volatile.Read(ref _table._disposed) != 0)
-            {
-                return;
-            }
-
-            try
-            {
-                await _table._connection.GetSubscriber()
-                    .UnsubscribeAsync(_table._changesChannel, Handler)
-                    .WaitAsync(_table._operationTimeout)
-                    .ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is RedisException or TimeoutException)
-            {
-                // Only the server-side UNSUBSCRIBE is lost (Redis is away); _disposed keeps the
-                // callback silent meanwhile.
-            }
-        }
-
-        private void OnMessage(RedisChannel channel, RedisValue message)
-        {
-            if (Volatile.Read(ref _disposed) != 0
-                || !long.TryParse((string?)message, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
-            {
-                return;
-            }
-
-            ThreadPool.UnsafeQueueUserWorkItem(
-                static s =>
-                {
-                    if (Volatile.Read(ref s.Subscription._disposed) == 0)
-                    {
-                        s.Subscription._onChanged(s.Version);
-                    }
-                },
-                (Subscription: this, Version: version),
-                preferLocal: false);
-        }
-    }
 }
