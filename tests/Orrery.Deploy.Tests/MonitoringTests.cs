@@ -9,6 +9,7 @@ namespace Orrery.Deploy.Tests;
 /// progress visible, every queried metric name present on the silos' /metrics, every query and
 /// rule valid; and the chart's probes and the image's HEALTHCHECK against a live silo.
 /// </summary>
+[Collection(LiveSilosCollection.Name)]
 public sealed class MonitoringTests(MonitoringFixture fixture) : IClassFixture<MonitoringFixture>
 {
     private const string Selector = $"job=\"{MonitoringFixture.Job}\", namespace=\"{Chart.Namespace}\"";

@@ -7,6 +7,7 @@ namespace Orrery.Deploy.Tests;
 /// scripts/publish-client.sh (scripts/test.sh runs both into artifacts/publish before the tests),
 /// run the way the images' entrypoints run it.
 /// </summary>
+[Collection(LiveSilosCollection.Name)]
 public sealed class PublishedImagePayloadTests
 {
     private static readonly string Published = Path.Combine(ExternalTool.RepositoryRoot, "artifacts", "publish");
