@@ -14,4 +14,17 @@ public sealed class ChartLintTests
         Assert.DoesNotContain("[WARNING]", lint.Stdout);
         Assert.DoesNotContain("[ERROR]", lint.Stdout);
     }
+
+    [Fact]
+    public async Task NotesTellHowToReachTheClusterAndRunAnExperiment()
+    {
+        var install = await ExternalTool.HelmAsync(["install", Chart.Release, Chart.Directory, "--namespace", Chart.Namespace, "--dry-run=client"]);
+
+        Assert.True(install.ExitCode == 0, install.Output);
+        var notes = install.Stdout[install.Stdout.IndexOf("NOTES:", StringComparison.Ordinal)..];
+        Assert.Contains($"--env=ORRERY_GATEWAY={Chart.Release}.{Chart.Namespace}.svc:11111", notes);
+        Assert.Contains($"get secret {Chart.Release}-secrets -o jsonpath='{{.data.cluster-secret}}'", notes);
+        Assert.Contains("--set-file experiment.spec=my-experiment.yaml", notes);
+        Assert.Contains($"port-forward deployment/{Chart.Release}-silo-cpu 8080", notes);
+    }
 }
