@@ -35,6 +35,12 @@ public sealed unsafe class CpuDevice : IComputeDevice
     /// <summary>Logical cores available to this process.</summary>
     public int Multiprocessors { get; }
 
+    /// <summary>True when OpenBLAS loaded, so <see cref="Sgemm"/> works.</summary>
+    public bool HasOpenBlas => NativeLibraries.OpenBlas.IsAvailable;
+
+    /// <summary>The OpenBLAS file in use ("libopenblas.so.0"), or why none loaded and how to install it.</summary>
+    public string OpenBlasNote => NativeLibraries.OpenBlas.Note;
+
     /// <summary>The twins this device runs; workloads register theirs here.</summary>
     public CpuKernelRegistry Kernels => _kernels;
 
@@ -101,7 +107,7 @@ public sealed unsafe class CpuDevice : IComputeDevice
 
     public void Dispose() => _disposed = true;
 
-    public override string ToString() => $"cpu ({Model}, {Multiprocessors} cores)";
+    public override string ToString() => $"cpu ({Model}, {Multiprocessors} cores, {(HasOpenBlas ? OpenBlasNote : "no OpenBLAS")})";
 
     private static int Transpose(MatrixTranspose transpose) =>
         transpose == MatrixTranspose.None ? OpenBlas.CblasNoTrans : OpenBlas.CblasTrans;
