@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Orrery's test suite on a fresh Debian 12 machine with the .NET 10 SDK:
-# installs what the tests need (redis-server, prometheus for promtool), restores NuGet
+# installs what the tests need (redis-server, prometheus for promtool, libopenblas0), restores NuGet
 # packages, builds everything (the silo executable the integration tests start included),
 # checks formatting, and runs the default test categories. Extra arguments go to `dotnet test`.
 set -euo pipefail
@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# OpenBLAS for the CPU compute backend's sgemm (Orrery.Compute loads libopenblas.so.0 or libcblas.so.3).
+{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true; } | grep -E 'lib(openblas\.so\.0|cblas\.so\.3) ' >/dev/null || need+=(libopenblas0)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]} with apt-get"
   sudo_cmd=""
