@@ -32,10 +32,11 @@ internal sealed class GpuChecks(CudaDevice gpu, CpuDevice cpu, ComputeOptions op
 
     private void CompileAndCache()
     {
-        // The cache directory is fresh (Program makes one), so the first load compiles and writes it...
+        // The cache directory is fresh unless --kernel-cache named one, so the first load compiles and writes it...
         var first = gpu.LoadModule("check");
         output.WriteLine($"  {first.Module} for {first.Target}: {(first.FromCache ? "from cache" : "compiled")} in {first.Elapsed.TotalMilliseconds:F0} ms -> {first.CacheFile}{(first.CacheNote is null ? "" : $" ({first.CacheNote})")}");
-        table.Add($"NVRTC compiles check.cu for {first.Target}", gpu.Name, !first.FromCache && first.CacheNote is null, first.CacheNote ?? "");
+        var how = first.FromCache ? "loaded from the existing cache (NVRTC not exercised)" : "compiled by NVRTC and cached";
+        table.Add($"check.cu {how} for {first.Target}", gpu.Name, first.CacheNote is null, first.CacheNote ?? "");
 
         // ...and a second device on the same GPU, as a restarted silo would, loads it from there.
         using var again = ComputeDevices.Discover(gpu.Name, options);
@@ -221,9 +222,10 @@ internal sealed class GpuChecks(CudaDevice gpu, CpuDevice cpu, ComputeOptions op
         {
             run();
         }
-        catch (ComputeException e)
+        catch (Exception e)
         {
-            table.Add(check, gpu.Name, false, e.Message);
+            // A check program finishes its table: any exception is that check's failure.
+            table.Add(check, gpu.Name, false, $"{e.GetType().Name}: {e.Message}");
         }
     }
 

@@ -119,13 +119,12 @@ public sealed unsafe class CudaDevice : IComputeDevice
         var cublas = Cublas();
         _context.MakeCurrent();
 
-        // cuBLAS is column-major, and a row-major matrix read column-major is its transpose. So the
-        // row-major C = op(A) op(B) is computed as the column-major Cᵀ = op(B)ᵀ op(A)ᵀ: swap the
-        // operands and m with n, keep each operand's transpose flag and leading dimension.
+        // cuBLAS is column-major: its first operand is our B, its second our A (see CublasGemmCall).
+        var call = CublasGemmCall.FromRowMajor(transposeA, transposeB, m, n, k, lda, ldb, ldc);
         CudaErrors.Check(
             CuBlas.cublasSgemm_v2(
-                cublas.Value, Operation(transposeB), Operation(transposeA), n, m, k,
-                &alpha, ((IDeviceMemory)b).Address, ldb, ((IDeviceMemory)a).Address, lda, &beta, ((IDeviceMemory)c).Address, ldc),
+                cublas.Value, call.TransA, call.TransB, call.M, call.N, call.K,
+                &alpha, ((IDeviceMemory)b).Address, call.Lda, ((IDeviceMemory)a).Address, call.Ldb, &beta, ((IDeviceMemory)c).Address, call.Ldc),
             nameof(CuBlas.cublasSgemm_v2), $"{m}×{n}×{k} on {Name}");
     }
 
@@ -205,9 +204,6 @@ public sealed unsafe class CudaDevice : IComputeDevice
         CudaErrors.Check(CudaDriver.cuMemcpyDtoHAsync_v2(destination, source, (nuint)bytes, _stream.Value), nameof(CudaDriver.cuMemcpyDtoHAsync_v2), $"{bytes} bytes from {Name}");
         _stream.Synchronize(Name);
     }
-
-    private static int Operation(MatrixTranspose transpose) =>
-        transpose == MatrixTranspose.None ? CuBlas.CUBLAS_OP_N : CuBlas.CUBLAS_OP_T;
 
     private nint Function(KernelName kernel)
     {

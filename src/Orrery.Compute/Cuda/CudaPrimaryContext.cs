@@ -35,8 +35,12 @@ internal sealed unsafe class CudaPrimaryContext : SafeHandle
         CudaErrors.Check(CudaDriver.cuCtxSetCurrent(handle), nameof(CudaDriver.cuCtxSetCurrent));
     }
 
-    /// <summary>For release paths (finalizers included), where throwing is not an option.</summary>
-    public bool TryMakeCurrent() => !IsClosed && CudaDriver.cuCtxSetCurrent(handle) == CudaResult.CUDA_SUCCESS;
+    /// <summary>
+    /// For release paths (finalizers included), where throwing is not an option. Only for callers holding
+    /// a reference (<see cref="CudaResourceHandle"/>): the context stays valid until the last reference
+    /// goes, even after <see cref="SafeHandle.Dispose()"/> has marked it closed.
+    /// </summary>
+    public bool TryMakeCurrent() => CudaDriver.cuCtxSetCurrent(handle) == CudaResult.CUDA_SUCCESS;
 
     protected override bool ReleaseHandle() =>
         CudaDriver.cuDevicePrimaryCtxRelease_v2(Device) == CudaResult.CUDA_SUCCESS;

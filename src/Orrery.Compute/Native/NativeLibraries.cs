@@ -61,7 +61,7 @@ internal static class NativeLibraries
     {
         foreach (var probe in (ReadOnlySpan<NativeLibraryProbe>)[CudaDriver, Nvrtc, CuBlas, OpenBlas])
         {
-            if (probe.TryResolve(libraryName, assembly, out var handle))
+            if (probe.TryResolve(libraryName, out var handle))
             {
                 // 0 lets the runtime throw DllNotFoundException; callers check IsAvailable first
                 // (Require) so people see the probe's note instead.

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace Orrery.Compute.Native;
@@ -80,7 +79,7 @@ internal sealed class NativeLibraryProbe
     }
 
     /// <summary>The resolver hook: the handle for <paramref name="libraryName"/> when it is ours.</summary>
-    public bool TryResolve(string libraryName, Assembly assembly, out nint handle)
+    public bool TryResolve(string libraryName, out nint handle)
     {
         handle = 0;
         if (libraryName != ImportName)
