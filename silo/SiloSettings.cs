@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Options;
 using Orrery.Cluster.Configuration;
 using Orrery.Cluster.Membership.Redis;
+using Orrery.Compute;
 
 namespace Orrery.Silo;
 
 /// <summary>The silo's options, bound and validated from configuration, with errors that name the setting.</summary>
-internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, MembershipOptions Membership, RedisMembershipOptions Redis)
+internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, MembershipOptions Membership, RedisMembershipOptions Redis, ComputeOptions Compute)
 {
     /// <summary>Short command-line switches for the settings people set by hand.</summary>
     public static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
@@ -27,6 +28,7 @@ internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, Me
         var cluster = Bind<ClusterOptions>(configuration, "Cluster");
         var silo = Bind<SiloOptions>(configuration, "Silo");
         var membership = Bind<MembershipOptions>(configuration, "Membership");
+        var compute = Bind<ComputeOptions>(configuration, "Compute");
         var redis = membership.Redis;
         redis.ClusterId = cluster.ClusterId;
         cluster.Validate();
@@ -37,7 +39,16 @@ internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, Me
             redis.Validate();
         }
 
-        return new SiloSettings(cluster, silo, membership, redis);
+        try
+        {
+            compute.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new OptionsValidationException("Compute", typeof(ComputeOptions), [e.Message]);
+        }
+
+        return new SiloSettings(cluster, silo, membership, redis, compute);
     }
 
     private static T Bind<T>(IConfiguration configuration, string section)

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Orrery.Cluster.Errors;
+using Orrery.Cluster.Membership;
+using Orrery.Cluster.Membership.Redis;
 using Orrery.Contracts.Diagnostics;
 using Orrery.Testing;
 
@@ -14,6 +16,7 @@ public sealed class HostInputTests(RedisFixture fixture) : IClassFixture<RedisFi
     [InlineData("--Membership:HeartbeatPeriod", "banana", "Membership:HeartbeatPeriod")]
     [InlineData("--membership", "etcd", "Membership:Table is 'etcd'")]
     [InlineData("--Silo:Colour", "blue", "Colour")]
+    [InlineData("--Compute:KernelSourceDirectory", "/nonexistent/orrery-kernels", "Compute:KernelSourceDirectory is '/nonexistent/orrery-kernels', which does not exist")]
     public async Task BadConfigValueStopsTheSiloWithExitCode2NamingTheSetting(string setting, string value, string expected)
     {
         var cluster = new ProcessCluster(fixture.Redis);
@@ -22,6 +25,35 @@ public sealed class HostInputTests(RedisFixture fixture) : IClassFixture<RedisFi
         Assert.Equal(2, await silo.WaitExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("configuration error", silo.Output);
         Assert.Contains(expected, silo.Output);
+    }
+
+    [Fact]
+    public async Task ASiloWithoutAGpuStartsAndSaysWhyInItsLogAndItsMembershipRow()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis, silos: 1);
+        var silo = cluster.Silos[0];
+        if (silo.Output.Contains("Devices: cuda:", StringComparison.Ordinal))
+        {
+            return; // a machine with a GPU; CI has none
+        }
+
+        Assert.Contains("Devices: no GPU: ", silo.Output);
+        await using var table = await RedisMembershipTable.ConnectAsync(
+            new RedisMembershipOptions { ConnectionString = fixture.Redis.ConnectionString, ClusterId = cluster.ClusterId }, CancellationToken.None);
+        var row = Assert.Single((await table.ReadAllAsync(CancellationToken.None)).Silos, s => s.Status == SiloStatus.Active);
+        Assert.Empty(row.Capabilities.Gpus);
+        Assert.StartsWith("no GPU: ", row.Capabilities.DeviceNote);
+        Assert.Contains("computing on cpu", row.Capabilities.DeviceNote);
+    }
+
+    [Fact]
+    public async Task AnExplicitGpuThatIsNotThereStopsTheSiloWithTheReason()
+    {
+        var cluster = new ProcessCluster(fixture.Redis);
+        await using var _ = cluster;
+        var silo = cluster.StartSilo("no-gpu", FreePort.Next(), FreePort.Next(), "--device", "cuda:7");
+        Assert.Equal(1, await silo.WaitExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("orrery-silo: device cuda:7 was asked for but", silo.Output);
     }
 
     [Fact]

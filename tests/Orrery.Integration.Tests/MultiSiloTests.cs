@@ -5,6 +5,7 @@ using Orrery.Cluster.Membership;
 using Orrery.Cluster.Membership.Redis;
 using Orrery.Cluster.Placement;
 using Orrery.Contracts.Diagnostics;
+using Orrery.Testing;
 
 namespace Orrery.Integration.Tests;
 

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Orrery.Integration.Tests;
+namespace Orrery.Testing;
 
 /// <summary>A real <c>orrery-silo</c> process on loopback, its output kept for failure messages.</summary>
-internal sealed partial class SiloProcess : IAsyncDisposable
+public sealed partial class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -41,8 +41,12 @@ internal sealed partial class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a silo; <paramref name="extraArgs"/> go on its command line after the standard ones.</summary>
-    public static SiloProcess Start(string name, int port, int httpPort, string redis, string clusterId, string secret, params string[] extraArgs)
+    /// <summary>Starts the built silo; <paramref name="extraArgs"/> go on its command line after the standard ones.</summary>
+    public static SiloProcess Start(string name, int port, int httpPort, string redis, string clusterId, string secret, params string[] extraArgs) =>
+        StartFrom(Executables.Silo, name, port, httpPort, redis, clusterId, secret, extraArgs);
+
+    /// <summary>Starts the silo at <paramref name="siloDll"/> (for example a published one) as <see cref="Start"/> does.</summary>
+    public static SiloProcess StartFrom(string siloDll, string name, int port, int httpPort, string redis, string clusterId, string secret, params string[] extraArgs)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -50,7 +54,7 @@ internal sealed partial class SiloProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Executables.Silo);
+        info.ArgumentList.Add(siloDll);
         foreach (var arg in new[]
                  {
                      "--membership", "redis", "--redis", redis, "--name", name, "--bind", "127.0.0.1",

@@ -1,11 +1,11 @@
-namespace Orrery.Integration.Tests;
+namespace Orrery.Testing;
 
-/// <summary>Paths of the built <c>orrery-silo</c> and <c>orrery</c>, in the same configuration as these tests.</summary>
-internal static class Executables
+/// <summary>Paths of the built <c>orrery-silo</c> and <c>orrery</c>, in the same configuration as the running test project.</summary>
+public static class Executables
 {
     private static readonly string TestBin = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
 
-    // tests/Orrery.Integration.Tests/bin/<Configuration>/net10.0
+    // tests/<test project>/bin/<Configuration>/net10.0
     private static readonly string Configuration = Path.GetFileName(Path.GetDirectoryName(TestBin)!);
 
     public static readonly string RepositoryRoot = Path.GetFullPath(Path.Combine(TestBin, "..", "..", "..", "..", ".."));

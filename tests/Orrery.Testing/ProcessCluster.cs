@@ -1,11 +1,10 @@
 using Orrery.Cluster.Client;
 using Orrery.Cluster.Configuration;
-using Orrery.Testing;
 
-namespace Orrery.Integration.Tests;
+namespace Orrery.Testing;
 
 /// <summary>Three (or more) silo processes sharing a Redis membership table under a cluster id of their own.</summary>
-internal sealed class ProcessCluster : IAsyncDisposable
+public sealed class ProcessCluster : IAsyncDisposable
 {
     private readonly List<SiloProcess> _silos = [];
 

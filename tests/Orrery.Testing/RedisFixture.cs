@@ -1,11 +1,11 @@
-using Orrery.Testing;
+using Xunit;
 
-namespace Orrery.Integration.Tests;
+namespace Orrery.Testing;
 
 /// <summary>One real redis-server for a test class; each test uses a cluster id of its own on it.</summary>
 public sealed class RedisFixture : IAsyncLifetime
 {
-    internal RedisServer Redis { get; private set; } = null!;
+    public RedisServer Redis { get; private set; } = null!;
 
     public async Task InitializeAsync() => Redis = await RedisServer.StartNewAsync();
 

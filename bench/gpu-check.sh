@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The GPU check anyone with an NVIDIA GPU runs: publishes bench/GpuCheck self-contained into
+# .gpu/gpucheck (git-ignored) and runs it, comparing the CUDA backend with the CPU backend on the same
+# inputs and printing a pass/fail table with the largest error of each check.
+#
+# Needs on the GPU machine: the NVIDIA driver (libcuda.so.1), NVRTC and cuBLAS from CUDA 13 or 12
+# (found through the loader path, CUDA_HOME, or /usr/local/cuda), and ideally OpenBLAS (Debian/Ubuntu
+# libopenblas0) for the CPU side of the GEMM check; without it a double-precision loop stands in.
+# No .NET is needed there: publish on a build machine (`bench/gpu-check.sh --publish-only`), copy
+# .gpu/gpucheck over, and run `bench/gpu-check.sh --no-publish` (or .gpu/gpucheck/orrery-gpucheck --require-gpu).
+#
+# Other arguments go to orrery-gpucheck: --device cuda:N, --kernel-cache DIR.
+# Exit code is orrery-gpucheck's: 0 all passed, 1 a check failed, 2 bad arguments, 3 no usable GPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=.gpu/gpucheck
+publish=1
+run=1
+case "${1:-}" in
+  --no-publish) publish=0; shift ;;
+  --publish-only) run=0; shift ;;
+esac
+
+if [ "$publish" -eq 1 ]; then
+  if command -v dotnet >/dev/null 2>&1; then
+    DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
+      dotnet publish bench/GpuCheck/GpuCheck.csproj -c Release -r linux-x64 --self-contained -o "$out" -p:DebugType=none -nologo
+  elif [ -x "$out/orrery-gpucheck" ]; then
+    echo "gpu-check.sh: no dotnet here; running the already published $out"
+  else
+    echo "gpu-check.sh: no dotnet here and nothing published in $out; run 'bench/gpu-check.sh --publish-only' on a build machine and copy $out over" >&2
+    exit 2
+  fi
+fi
+
+if [ "$run" -eq 1 ]; then
+  exec "$out/orrery-gpucheck" --require-gpu "$@"
+fi

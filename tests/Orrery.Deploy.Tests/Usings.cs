@@ -1,0 +1,2 @@
+global using Orrery.Testing;
+global using Xunit;
