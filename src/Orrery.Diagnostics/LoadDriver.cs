@@ -33,11 +33,12 @@ public static class LoadDriver
             int i;
             while ((i = Interlocked.Increment(ref next)) < calls)
             {
+                var ready = Stopwatch.GetTimestamp();
                 var due = start + (long)(i * interval);
                 if (interval > 0)
                 {
                     // Task.Delay is good to about a millisecond; closer than that the call goes out early.
-                    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                    var wait = Stopwatch.GetElapsedTime(ready, due);
                     if (wait.TotalMilliseconds > 1)
                     {
                         await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
@@ -57,9 +58,11 @@ public static class LoadDriver
                     }
                 }
 
-                // Paced, latency counts from the scheduled time (or the send, if that was earlier),
-                // so a stall is also charged to the calls queued behind it: no coordinated omission.
-                var from = interval > 0 ? Math.Min(due, sent) : sent;
+                // Paced, a call whose worker was still waiting for its previous answer when the call
+                // fell due counts from the due time, so slow answers are also charged to the calls
+                // queued behind them (no coordinated omission); a call whose worker was free counts
+                // from its send, so the timer's millisecond lateness is not charged to the system.
+                var from = interval > 0 && ready > due ? due : sent;
                 latencies[i] = Stopwatch.GetElapsedTime(from).TotalMicroseconds;
             }
         }
