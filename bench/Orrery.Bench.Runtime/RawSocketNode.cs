@@ -12,11 +12,15 @@ namespace Orrery.Bench.Runtime;
 /// framing work, no allocation per message: what two processes can move at best.
 /// Commands on stdin, answers on stdout:
 /// <c>connect HOST PORT</c> → <c>ok</c>;
-/// <c>send BYTES COUNT INFLIGHT</c> → <c>ok SECONDS</c> (COUNT messages of BYTES, INFLIGHT unacknowledged at most).
+/// <c>send BYTES COUNT INFLIGHT</c> → <c>ok SECONDS</c> (COUNT messages of BYTES, INFLIGHT unacknowledged at most);
+/// <c>sink reuse|fresh</c> → <c>ok</c> (receive into the reused buffer, or into a new array per
+/// message as the Orrery transport does, to show what fresh memory costs).
 /// Starts by printing <c>ready PORT</c>; exits when stdin closes.
 /// </summary>
 internal static class RawSocketNode
 {
+    private static volatile bool _freshBuffers;
+
     public static async Task<int> RunAsync()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -36,6 +40,10 @@ internal static class RawSocketNode
                 case ["connect", var host, var port]:
                     outbound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                     await outbound.ConnectAsync(IPAddress.Parse(host), int.Parse(port, CultureInfo.InvariantCulture));
+                    Console.WriteLine("ok");
+                    break;
+                case ["sink", "reuse" or "fresh"]:
+                    _freshBuffers = words[1] == "fresh";
                     Console.WriteLine("ok");
                     break;
                 case ["send", var bytes, var count, var inFlight] when outbound is not null:
@@ -106,7 +114,7 @@ internal static class RawSocketNode
             while (await ReceiveExactlyAsync(socket, prefix))
             {
                 var length = checked((int)BinaryPrimitives.ReadInt64LittleEndian(prefix));
-                if (buffer.Length < length)
+                if (buffer.Length < length || _freshBuffers)
                 {
                     buffer = GC.AllocateUninitializedArray<byte>(length);
                 }

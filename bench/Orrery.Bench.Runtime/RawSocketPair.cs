@@ -48,6 +48,13 @@ internal sealed class RawSocketPair : IAsyncDisposable
         return double.Parse(answer.AsSpan(3), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Makes both nodes receive into a new array per message (<paramref name="fresh"/>) or into their reused buffer.</summary>
+    public async Task SetFreshBuffersAsync(bool fresh)
+    {
+        await CommandAsync(First, fresh ? "sink fresh" : "sink reuse");
+        await CommandAsync(Second, fresh ? "sink fresh" : "sink reuse");
+    }
+
     public async ValueTask DisposeAsync()
     {
         await First.DisposeAsync();

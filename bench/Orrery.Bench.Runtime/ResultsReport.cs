@@ -36,7 +36,10 @@ internal static class ResultsReport
         text.AppendLine();
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Peak: Orrery {r.OrreryPeak:N0} calls/s, HTTP/2 {r.Http2Peak:N0} calls/s, ratio {r.OrreryPeak / r.Http2Peak:0.00}x."));
         text.AppendLine();
-        text.AppendLine("### Open loop at half of each side's own peak (latency from each call's scheduled time)");
+        text.AppendLine("### Open loop at half of each side's own peak");
+        text.AppendLine();
+        text.AppendLine("Call i is due at i / rate. A call whose worker was still busy when it fell due counts from the due time (no");
+        text.AppendLine("coordinated omission); one whose worker was waiting on the ~1 ms timer counts from its send.");
         text.AppendLine();
         text.AppendLine("| side | offered calls/s | achieved calls/s | p50 (ms) | p99 (ms) | max (ms) | errors | CPU cores: driver + server, others |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -55,16 +58,18 @@ internal static class ResultsReport
     public static string TensorTable(TensorResults r)
     {
         var text = new StringBuilder();
-        text.AppendLine("| size | direction | Orrery GB/s | raw socket GB/s | Orrery / raw | CPU cores: silo A + silo B, others / node 1 + node 2, others |");
-        text.AppendLine("|---:|---|---:|---:|---:|---:|");
+        text.AppendLine("| size | direction | Orrery GB/s | raw socket GB/s | Orrery / raw | raw, new array per message GB/s | CPU cores: silo A + silo B, others / node 1 + node 2, others |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|");
         foreach (var p in r.Sizes)
         {
-            text.AppendLine(TensorRow(p.MiB, "one way (A → B)", p.OrreryOneWay, p.RawOneWay));
-            text.AppendLine(TensorRow(p.MiB, "both ways at once", p.OrreryBothWays, p.RawBothWays));
+            text.AppendLine(TensorRow(p.MiB, "one way (A → B)", p.OrreryOneWay, p.RawOneWay, p.RawFreshOneWay));
+            text.AppendLine(TensorRow(p.MiB, "both ways at once", p.OrreryBothWays, p.RawBothWays, p.RawFreshBothWays));
         }
 
         text.AppendLine();
         text.AppendLine("GB/s counts payload bytes (10^9 per GB); both ways sums the two directions over the slower one's time.");
+        text.AppendLine("The raw socket peer receives into one reused buffer; \"new array per message\" is the same pair receiving");
+        text.AppendLine("into a fresh `GC.AllocateUninitializedArray` per message, as the Orrery transport must (the payload is handed to the grain).");
         return text.ToString();
     }
 
@@ -121,8 +126,8 @@ internal static class ResultsReport
     private static string OpenLoopRow(string side, double offered, CallFigures f) => string.Create(CultureInfo.InvariantCulture,
         $"| {side} | {offered:N0} | {f.CallsPerSecond:N0} | {Ms(f.P50Us)} | {Ms(f.P99Us)} | {Ms(f.MaxUs)} | {f.Errors} | {Cores(f)} |");
 
-    private static string TensorRow(int mib, string way, TransferFigures orrery, TransferFigures raw) => string.Create(CultureInfo.InvariantCulture,
-        $"| {mib} MiB | {way} | {orrery.GigabytesPerSecond:0.00} | {raw.GigabytesPerSecond:0.00} | {Ratio(orrery, raw) * 100:0}% | " +
+    private static string TensorRow(int mib, string way, TransferFigures orrery, TransferFigures raw, TransferFigures fresh) => string.Create(CultureInfo.InvariantCulture,
+        $"| {mib} MiB | {way} | {orrery.GigabytesPerSecond:0.00} | {raw.GigabytesPerSecond:0.00} | {Ratio(orrery, raw) * 100:0}% | {fresh.GigabytesPerSecond:0.00} | " +
         $"{orrery.FirstCores:0.00} + {orrery.SecondCores:0.00}, {orrery.OtherCores:0.00} / {raw.FirstCores:0.00} + {raw.SecondCores:0.00}, {raw.OtherCores:0.00} |");
 
     private static string Cores(CallFigures f) => string.Create(CultureInfo.InvariantCulture, $"{f.DriverCores:0.00} + {f.ServerCores:0.00}, {f.OtherCores:0.00}");

@@ -5,7 +5,8 @@ namespace Orrery.Bench.Runtime;
 /// <summary>
 /// Tensor payloads from silo A to tensor grains pinned on silo B (reply without payload), and at
 /// the same time from B to A for the both-directions runs, next to the raw socket pair moving the
-/// same sizes and counts with the same number in flight.
+/// same sizes and counts with the same number in flight, into a reused buffer (the peer) and
+/// into a new array per message.
 /// </summary>
 internal sealed class TensorScenario(BenchOptions options, SiloCluster cluster, RawSocketPair raw, QuietGate quiet, CancellationToken stop)
 {
@@ -23,14 +24,21 @@ internal sealed class TensorScenario(BenchOptions options, SiloCluster cluster, 
             await RawAsync(bytes, options.TensorInFlight, bothWays: true);
 
             await quiet.WaitAsync();
-            var orreryOne = Report($"orrery {mib,3} MiB one way", await OrreryAsync(bytes, count, bothWays: false));
+            var orreryOne = Report($"orrery     {mib,3} MiB one way", await OrreryAsync(bytes, count, bothWays: false));
             await quiet.WaitAsync();
-            var rawOne = Report($"raw    {mib,3} MiB one way", await RawAsync(bytes, count, bothWays: false));
+            var rawOne = Report($"raw        {mib,3} MiB one way", await RawAsync(bytes, count, bothWays: false));
             await quiet.WaitAsync();
-            var orreryBoth = Report($"orrery {mib,3} MiB both ways", await OrreryAsync(bytes, count, bothWays: true));
+            var orreryBoth = Report($"orrery     {mib,3} MiB both ways", await OrreryAsync(bytes, count, bothWays: true));
             await quiet.WaitAsync();
-            var rawBoth = Report($"raw    {mib,3} MiB both ways", await RawAsync(bytes, count, bothWays: true));
-            points.Add(new TensorPoint(mib, orreryOne, rawOne, orreryBoth, rawBoth));
+            var rawBoth = Report($"raw        {mib,3} MiB both ways", await RawAsync(bytes, count, bothWays: true));
+
+            await raw.SetFreshBuffersAsync(true);
+            await quiet.WaitAsync();
+            var freshOne = Report($"raw, fresh {mib,3} MiB one way", await RawAsync(bytes, count, bothWays: false));
+            await quiet.WaitAsync();
+            var freshBoth = Report($"raw, fresh {mib,3} MiB both ways", await RawAsync(bytes, count, bothWays: true));
+            await raw.SetFreshBuffersAsync(false);
+            points.Add(new TensorPoint(mib, orreryOne, rawOne, freshOne, orreryBoth, rawBoth, freshBoth));
         }
 
         return new TensorResults(points);
@@ -74,7 +82,7 @@ internal sealed class TensorScenario(BenchOptions options, SiloCluster cluster, 
     private static TransferFigures Report(string what, TransferFigures run)
     {
         Console.WriteLine(
-            $"  {what,-28} {run.GigabytesPerSecond,7:0.000} GB/s  {run.Bytes / (double)(1L << 30),6:0.0} GiB in {run.Seconds,6:0.00} s  " +
+            $"  {what,-32} {run.GigabytesPerSecond,7:0.000} GB/s  {run.Bytes / (double)(1L << 30),6:0.0} GiB in {run.Seconds,6:0.00} s  " +
             $"cpu {run.FirstCores:0.00}+{run.SecondCores:0.00} cores (others {run.OtherCores:0.00})" + (run.Errors > 0 ? $"  {run.Errors} errors" : ""));
         return run;
     }
