@@ -29,14 +29,17 @@ internal sealed class BenchOptions
     /// <summary>Seconds of the open-loop run at half of the peak. Default: 5.</summary>
     public double OpenLoopSeconds { get; set; } = 5;
 
+    /// <summary>Calls per second offered in the open-loop runs, both sides; 0 offers each side half of its own peak. Default: 0.</summary>
+    public double OpenLoopRate { get; set; }
+
     /// <summary>Workers of the open-loop run, the most calls it can have in flight. Default: 512.</summary>
     public int OpenLoopWorkers { get; set; } = 512;
 
     /// <summary>Tensor sizes in MiB. Default: 1, 4, 16, 64, 256.</summary>
     public int[] TensorMiB { get; set; } = [1, 4, 16, 64, 256];
 
-    /// <summary>Bytes each tensor run moves per direction. Default: 2 GiB.</summary>
-    public long TensorBytesPerRun { get; set; } = 2L << 30;
+    /// <summary>Bytes each tensor run moves per direction. Default: 1 GiB.</summary>
+    public long TensorBytesPerRun { get; set; } = 1L << 30;
 
     /// <summary>Tensors in flight per direction, for Orrery and the raw pair alike. Default: 2.</summary>
     public int TensorInFlight { get; set; } = 2;
@@ -81,6 +84,7 @@ internal sealed class BenchOptions
                 case "--call-seconds": options.CallSeconds = Number(name, value); break;
                 case "--reps": options.Repetitions = (int)Number(name, value); break;
                 case "--open-seconds": options.OpenLoopSeconds = Number(name, value); break;
+                case "--open-rate": options.OpenLoopRate = Number(name, value); break;
                 case "--open-workers": options.OpenLoopWorkers = (int)Number(name, value); break;
                 case "--sizes-mib": options.TensorMiB = Integers(name, value); break;
                 case "--tensor-gib": options.TensorBytesPerRun = (long)(Number(name, value) * (1L << 30)); break;
@@ -108,7 +112,7 @@ internal sealed class BenchOptions
     /// <summary>The options as given to <see cref="Parse"/> would reproduce them, for the results file.</summary>
     public string Describe() =>
         $"concurrency {string.Join(",", Concurrency)}; {CallSeconds:0.#} s per closed-loop run, median of {Repetitions}; " +
-        $"open loop {OpenLoopSeconds:0.#} s with {OpenLoopWorkers} workers; tensors {string.Join(",", TensorMiB)} MiB, " +
+        $"open loop {OpenLoopSeconds:0.#} s at {(OpenLoopRate > 0 ? $"{OpenLoopRate:0} calls/s" : "half of each side's peak")}, at most {OpenLoopWorkers} in flight; tensors {string.Join(",", TensorMiB)} MiB, " +
         $"{TensorBytesPerRun / (double)(1L << 30):0.##} GiB per run and direction, {TensorInFlight} in flight; " +
         $"Cluster:ConnectionsPerPeer {(ConnectionsPerPeer == 0 ? "2 (default)" : ConnectionsPerPeer.ToString(CultureInfo.InvariantCulture))}";
 

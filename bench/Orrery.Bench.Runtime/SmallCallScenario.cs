@@ -51,9 +51,11 @@ internal sealed class SmallCallScenario(BenchOptions options, SiloCluster cluste
         var http2Peak = points.Max(p => p.Http2.CallsPerSecond);
         stop.ThrowIfCancellationRequested();
         await quiet.WaitAsync();
-        var orreryOpen = Report($"orrery open loop at {orreryPeak / 2:0}/s", await OrreryAsync(OpenLoopCalls(orreryPeak), options.OpenLoopWorkers, orreryPeak / 2));
+        var orreryRate = options.OpenLoopRate > 0 ? options.OpenLoopRate : orreryPeak / 2;
+        var http2Rate = options.OpenLoopRate > 0 ? options.OpenLoopRate : http2Peak / 2;
+        var orreryOpen = Report($"orrery open loop at {orreryRate:0}/s", await OrreryAsync(OpenLoopCalls(orreryRate), options.OpenLoopWorkers, orreryRate));
         await quiet.WaitAsync();
-        var http2Open = Report($"http2  open loop at {http2Peak / 2:0}/s", await Http2Async(OpenLoopCalls(http2Peak), options.OpenLoopWorkers, http2Peak / 2));
+        var http2Open = Report($"http2  open loop at {http2Rate:0}/s", await Http2Async(OpenLoopCalls(http2Rate), options.OpenLoopWorkers, http2Rate));
 
         // The calls must have crossed to silo B's process: its own counter says how many it served.
         var served = (long)(await cluster.ServedCallsAsync(SiloCluster.NameB, "diag.echo") - servedBefore);
@@ -63,12 +65,12 @@ internal sealed class SmallCallScenario(BenchOptions options, SiloCluster cluste
             throw new InvalidOperationException($"silo B served {served} echo calls, fewer than the {_orreryCalls} the load grain made: calls did not cross processes");
         }
 
-        return new SmallCallResults(points, orreryPeak, http2Peak, orreryOpen, http2Open, served);
+        return new SmallCallResults(points, orreryPeak, http2Peak, orreryRate, http2Rate, orreryOpen, http2Open, served);
     }
 
     private int Size(double callsPerSecond) => (int)Math.Clamp(callsPerSecond * options.CallSeconds, MinCalls, MaxCalls);
 
-    private int OpenLoopCalls(double peak) => (int)Math.Clamp(peak / 2 * options.OpenLoopSeconds, MinCalls, MaxCalls);
+    private int OpenLoopCalls(double rate) => (int)Math.Clamp(rate * options.OpenLoopSeconds, MinCalls, MaxCalls);
 
     private async Task<CallFigures> OrreryAsync(int calls, int concurrency, double rate)
     {
