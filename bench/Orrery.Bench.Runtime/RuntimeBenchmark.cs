@@ -171,7 +171,8 @@ internal static class RuntimeBenchmark
         try
         {
             var head = Git(root, "rev-parse --short HEAD");
-            var dirty = Git(root, "status --porcelain --untracked-files=no").Length > 0;
+            // The results file this run is about to rewrite does not count as a change.
+            var dirty = Git(root, "status --porcelain --untracked-files=no -- . :!bench/results").Length > 0;
             return dirty ? $"{head} with uncommitted changes" : head;
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
