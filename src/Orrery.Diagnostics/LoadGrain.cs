@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Orrery.Cluster.Grains;
 using Orrery.Contracts.Diagnostics;
 
@@ -19,7 +18,6 @@ public sealed class LoadGrain : Grain, ILoadGrain
         }
 
         var keys = Math.Max(1, request.Keys);
-        var latencies = new double[request.Calls];
         byte[] tensor = [];
         if (request.Kind == "tensor")
         {
@@ -27,77 +25,39 @@ public sealed class LoadGrain : Grain, ILoadGrain
             TensorChecksum.Fill(tensor, 3);
         }
 
-        var next = -1;
-        var errors = 0;
-        string firstError = "";
+        // LoadRequest.reply_bytes 0 means "no payload back"; the tensor grain echoes on 0 and
+        // sends nothing on a negative size.
+        var replyBytes = request.ReplyBytes > 0 ? request.ReplyBytes : -1;
         long bytesReceived = 0;
-        var clock = Stopwatch.StartNew();
-        var interval = request.Rate > 0 ? 1.0 / request.Rate : 0;
-
-        async Task WorkerAsync()
+        Task CallAsync(int i, CancellationToken token)
         {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < request.Calls)
-            {
-                if (interval > 0)
-                {
-                    var due = i * interval;
-                    var wait = due - clock.Elapsed.TotalSeconds;
-                    if (wait > 0.001)
-                    {
-                        await Task.Delay(TimeSpan.FromSeconds(wait), cancellationToken).ConfigureAwait(false);
-                    }
-                }
-
-                var started = Stopwatch.GetTimestamp();
-                try
-                {
-                    var key = $"load-{i % keys}";
-                    if (request.Kind == "echo")
-                    {
-                        await GrainFactory.GetGrain<IEchoGrain>(key, request.TargetSilo).PeekAsync(new EchoRequest { Text = "x" }, cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        var reply = await GrainFactory.GetGrain<ITensorGrain>(key, request.TargetSilo)
-                            .RoundTripAsync(new TensorRequest { Payload = tensor, ReplyBytes = request.ReplyBytes }, cancellationToken).ConfigureAwait(false);
-                        Interlocked.Add(ref bytesReceived, reply.Payload.Length);
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    if (Interlocked.Increment(ref errors) == 1)
-                    {
-                        firstError = e.Message;
-                    }
-                }
-
-                // With pacing, latency counts from the scheduled send time, so a stall also delays
-                // (and is charged to) the calls queued behind it: no coordinated omission.
-                latencies[i] = interval > 0
-                    ? (clock.Elapsed.TotalSeconds - (i * interval)) * 1e6
-                    : Stopwatch.GetElapsedTime(started).TotalMicroseconds;
-            }
+            var key = $"load-{i % keys}";
+            return request.Kind == "echo"
+                ? GrainFactory.GetGrain<IEchoGrain>(key, request.TargetSilo).PeekAsync(new EchoRequest { Text = "x" }, token)
+                : TensorAsync(key, token);
         }
 
-        await Task.WhenAll(Enumerable.Range(0, request.Concurrency).Select(_ => Task.Run(WorkerAsync, cancellationToken))).ConfigureAwait(false);
-        var seconds = clock.Elapsed.TotalSeconds;
-        Array.Sort(latencies);
+        async Task TensorAsync(string key, CancellationToken token)
+        {
+            var reply = await GrainFactory.GetGrain<ITensorGrain>(key, request.TargetSilo)
+                .RoundTripAsync(new TensorRequest { Payload = tensor, ReplyBytes = replyBytes }, token).ConfigureAwait(false);
+            Interlocked.Add(ref bytesReceived, reply.Payload.Length);
+        }
+
+        var measured = await LoadDriver.RunAsync(request.Calls, request.Concurrency, request.Rate, CallAsync, cancellationToken).ConfigureAwait(false);
         return new LoadReply
         {
-            Calls = request.Calls,
-            Seconds = seconds,
+            Calls = measured.Calls,
+            Seconds = measured.Seconds,
             BytesSent = (long)request.Calls * tensor.Length,
             BytesReceived = bytesReceived,
-            P50Us = Percentile(latencies, 0.50),
-            P90Us = Percentile(latencies, 0.90),
-            P99Us = Percentile(latencies, 0.99),
-            MaxUs = latencies[^1],
-            Errors = errors,
-            FirstError = firstError,
+            P50Us = measured.PercentileUs(0.50),
+            P90Us = measured.PercentileUs(0.90),
+            P99Us = measured.PercentileUs(0.99),
+            MaxUs = measured.LatenciesUs[^1],
+            Errors = measured.Errors,
+            FirstError = measured.FirstError,
             Silo = SiloName,
         };
     }
-
-    private static double Percentile(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 }

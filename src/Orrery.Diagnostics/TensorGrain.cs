@@ -4,7 +4,10 @@ using Orrery.Contracts.Diagnostics;
 
 namespace Orrery.Diagnostics;
 
-/// <summary>Checks a tensor payload's checksum and sends it back, or sends a fresh tensor of the asked size.</summary>
+/// <summary>
+/// Checks a tensor payload's checksum and sends it back, sends a fresh tensor of the asked size,
+/// or (negative size) answers with no payload.
+/// </summary>
 public sealed class TensorGrain : Grain, ITensorGrain
 {
     public Task<TensorReply> RoundTripAsync(TensorRequest request, CancellationToken cancellationToken)
@@ -23,7 +26,7 @@ public sealed class TensorGrain : Grain, ITensorGrain
             reply.Payload = fresh;
             reply.Checksum = TensorChecksum.Compute(fresh);
         }
-        else
+        else if (request.ReplyBytes == 0)
         {
             reply.Payload = received;
             reply.Checksum = request.Checksum;

@@ -269,6 +269,7 @@ internal sealed class Connection
                     if (prefix.PayloadLength > 0)
                     {
                         payload = GC.AllocateUninitializedArray<byte>(checked((int)prefix.PayloadLength));
+                        TransparentHugePages.Advise(payload);
                         var buffered = (int)Math.Min(buffer.Length, prefix.PayloadLength);
                         buffer.Slice(0, buffered).CopyTo(payload);
                         buffer = buffer.Slice(buffered);

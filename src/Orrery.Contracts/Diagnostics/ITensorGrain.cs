@@ -6,7 +6,7 @@ namespace Orrery.Contracts.Diagnostics;
 [GrainType("diag.tensor")]
 public interface ITensorGrain : IGrain
 {
-    /// <summary>Verifies the payload's checksum and sends it back (or a fresh tensor of the asked size).</summary>
+    /// <summary>Verifies the payload's checksum and sends it back, a fresh tensor of the asked size, or (negative size) nothing.</summary>
     [AlwaysInterleave]
     Task<TensorReply> RoundTripAsync(TensorRequest request, CancellationToken cancellationToken);
 }

@@ -63,6 +63,30 @@ public sealed class GrainCallTests(EmbeddedClusterFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task LoadGrainSendsTensorsOneWayWhenNoReplyIsAsked()
+    {
+        var silos = fixture.Cluster.Silos;
+        var reply = await fixture.Cluster.Client.GetGrain<ILoadGrain>("one-way", silos[0].Name).RunAsync(
+            new LoadRequest { TargetSilo = silos[1].Name, Kind = "tensor", Calls = 4, Concurrency = 2, PayloadBytes = 1 << 20 }, CancellationToken.None);
+        Assert.Equal(0, reply.Errors);
+        Assert.Equal(4L << 20, reply.BytesSent);
+        Assert.Equal(0, reply.BytesReceived);
+    }
+
+    [Fact]
+    public async Task LoadGrainPacesAnOpenLoopAtTheAskedRate()
+    {
+        var silos = fixture.Cluster.Silos;
+        var reply = await fixture.Cluster.Client.GetGrain<ILoadGrain>("paced", silos[0].Name).RunAsync(
+            new LoadRequest { TargetSilo = silos[1].Name, Kind = "echo", Calls = 200, Concurrency = 16, Rate = 1000 }, CancellationToken.None);
+        Assert.Equal(0, reply.Errors);
+
+        // 200 calls due over 0.199 s; a paced run cannot finish before its last call is due.
+        Assert.InRange(reply.Seconds, 0.19, 5);
+        Assert.True(reply.P50Us > 0 && reply.P50Us <= reply.P99Us && reply.P99Us <= reply.MaxUs);
+    }
+
+    [Fact]
     public async Task UnknownGrainTypeIsATypedError()
     {
         var error = await Assert.ThrowsAsync<UnknownGrainTypeException>(() =>

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Orrery.Testing;
+
+namespace Orrery.Bench.Runtime;
+
+/// <summary>
+/// The benchmark run: starts Redis and two silos, runs the small-call scenario against the
+/// HTTP/2 echo peer and the tensor scenario against the raw socket pair, prints the tables and
+/// writes the results file. Ctrl-C stops after the current run and still cleans up every process.
+/// </summary>
+internal static class RuntimeBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = RepositoryRoot();
+        BenchOptions options;
+        try
+        {
+            options = BenchOptions.Parse(args, root);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"orrery-bench-runtime: {e.Message}");
+            return 2;
+        }
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+
+        var command = Environment.GetEnvironmentVariable("ORRERY_BENCH_COMMAND") is { Length: > 0 } given
+            ? given
+            : $"Orrery.Bench.Runtime {string.Join(' ', args)}".TrimEnd();
+        var machine = MachineInfo.Read();
+        var date = DateTimeOffset.UtcNow;
+        var logs = Directory.CreateTempSubdirectory("orrery-bench-runtime-").FullName;
+        Console.WriteLine($"# Orrery runtime benchmark ({machine.Cores} cores, {machine.CpuModel}, {machine.Memory}); process logs in {logs}");
+        Console.WriteLine($"# {options.Describe()}");
+
+        SmallCallResults? calls = null;
+        TensorResults? tensors = null;
+        var total = Stopwatch.StartNew();
+        var quiet = new QuietGate(options.QuietOtherCores, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(options.QuietBudgetSeconds), stop.Token);
+        try
+        {
+            await using var cluster = await SiloCluster.StartAsync(options, logs);
+            Console.WriteLine($"# redis-server and two silos up after {total.Elapsed.TotalSeconds:0.0} s");
+            if (options.Only is "all" or "calls")
+            {
+                var port = FreePort.Next();
+                await using var server = ChildProcess.StartSelf("h2-echo", ["serve-h2", port.ToString(CultureInfo.InvariantCulture)], logs);
+                var ready = await server.ReadLineAsync(TimeSpan.FromSeconds(30));
+                if (ready != "ready")
+                {
+                    throw new InvalidOperationException($"the HTTP/2 echo server said '{ready}'; see {server.LogPath}");
+                }
+
+                using var driver = new H2EchoDriver(port);
+                Console.WriteLine("## 1. small calls");
+                calls = await new SmallCallScenario(options, cluster, driver, server, quiet, stop.Token).RunAsync();
+                Console.WriteLine();
+                Console.WriteLine(ResultsReport.SmallCallTables(calls));
+            }
+
+            if (options.Only is "all" or "tensor")
+            {
+                await using var raw = await RawSocketPair.StartAsync(logs);
+                Console.WriteLine("## 2. tensor transfer");
+                tensors = await new TensorScenario(options, cluster, raw, quiet, stop.Token).RunAsync();
+                Console.WriteLine();
+                Console.WriteLine(ResultsReport.TensorTable(tensors));
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("orrery-bench-runtime: stopped; nothing written");
+            return 130;
+        }
+        catch (Exception e) when (e is InvalidOperationException or Orrery.Cluster.Errors.OrreryCallException)
+        {
+            await Console.Error.WriteLineAsync($"orrery-bench-runtime: {e.Message}");
+            return 1;
+        }
+
+        Console.WriteLine($"# done in {total.Elapsed.TotalMinutes:0.0} min, {quiet.Spent.TotalSeconds:0} s of it waiting for a quiet machine");
+        var report = Report(options, machine, date, command, root, total.Elapsed, quiet.Spent, calls, tensors);
+        Console.WriteLine();
+        Console.WriteLine(ResultsReport.Goals(calls, tensors));
+        if (!options.NoWrite)
+        {
+            ResultsReport.Write(options.OutputPath, report);
+            Console.WriteLine($"# wrote {options.OutputPath}");
+        }
+
+        return 0;
+    }
+
+    private static string Report(
+        BenchOptions options, MachineInfo machine, DateTimeOffset date, string command, string root, TimeSpan elapsed, TimeSpan quietWait,
+        SmallCallResults? calls, TensorResults? tensors)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("# Runtime benchmark: grain calls and tensor transfers between two silo processes");
+        text.AppendLine();
+        text.AppendLine("Written by `bench/Orrery.Bench.Runtime` (run through `bench/run-runtime.sh`). One run starts a real");
+        text.AppendLine("`redis-server` and two real `orrery-silo` processes (Release, Redis membership) on loopback, and measures");
+        text.AppendLine("each scenario next to its peer on the same machine in the same run: small calls against a Kestrel HTTP/2");
+        text.AppendLine("(h2c) echo endpoint in a separate process driven by `HttpClient` through the same load loop");
+        text.AppendLine("(`Orrery.Diagnostics.LoadDriver`) the load grain uses; tensors against two processes moving the same");
+        text.AppendLine("bytes over plain TCP sockets into a reused buffer.");
+        text.AppendLine();
+        text.AppendLine($"- date: {date.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}");
+        text.AppendLine($"- command: `{command}`");
+        text.AppendLine($"- machine: {machine.Cores} cores (`nproc`), CPU model \"{machine.CpuModel}\" (/proc/cpuinfo), {machine.Memory} memory; {machine.Os}");
+        text.AppendLine($"- software: {machine.Runtime}; commit {GitRevision(root)}");
+        text.AppendLine($"- settings: {options.Describe()}");
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"- the run took {elapsed.TotalMinutes:0.0} min, {quietWait.TotalSeconds:0} s of it waiting for other programs to leave the CPU before runs (the machine is shared; \"others\" in the CPU columns is what they still used during each run)"));
+        text.AppendLine();
+        if (calls is not null)
+        {
+            text.AppendLine("## 1. Small grain calls, silo A → silo B, against an HTTP/2 echo");
+            text.AppendLine();
+            text.AppendLine("The load grain on silo A calls `IEchoGrain.PeekAsync` on 64 echo grains pinned to silo B;");
+            text.AppendLine("`HttpClient` in the benchmark process posts the same 3-byte body to `POST /echo` on Kestrel.");
+            text.AppendLine();
+            text.AppendLine(ResultsReport.SmallCallTables(calls));
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Silo B's own `orrery_grain_calls_total` counted {calls.ServedBySiloB:N0} echo calls served over the scenario, as many as the load grain made: every call crossed processes."));
+            text.AppendLine();
+        }
+
+        if (tensors is not null)
+        {
+            text.AppendLine("## 2. Tensor transfer between the two silo processes, against a raw socket pair");
+            text.AppendLine();
+            text.AppendLine("The load grain on silo A sends `TensorRequest` payloads to tensor grains pinned to silo B, which answer");
+            text.AppendLine("without a payload (`reply_bytes` 0); both ways runs a load grain on B sending to A at the same time.");
+            text.AppendLine("The raw pair sends the same sizes and counts with the same number in flight, each message");
+            text.AppendLine("acknowledged with one byte.");
+            text.AppendLine();
+            text.AppendLine(ResultsReport.TensorTable(tensors));
+        }
+
+        text.AppendLine("## Goals");
+        text.AppendLine();
+        text.AppendLine(ResultsReport.Goals(calls, tensors));
+        return text.ToString();
+    }
+
+    /// <summary>The directory holding Orrery.slnx above this program (the silo and the results file are found from it).</summary>
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Orrery.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+
+    private static string GitRevision(string root)
+    {
+        try
+        {
+            var head = Git(root, "rev-parse --short HEAD");
+            // The results file this run is about to rewrite does not count as a change.
+            var dirty = Git(root, "status --porcelain --untracked-files=no -- . :!bench/results").Length > 0;
+            return dirty ? $"{head} with uncommitted changes" : head;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return "unknown (no git)";
+        }
+    }
+
+    private static string Git(string root, string arguments)
+    {
+        using var git = Process.Start(new ProcessStartInfo("git", $"-C \"{root}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true })
+            ?? throw new InvalidOperationException("git did not start");
+        var output = git.StandardOutput.ReadToEnd().Trim();
+        git.WaitForExit();
+        return git.ExitCode == 0 ? output : throw new InvalidOperationException($"git {arguments} failed");
+    }
+
+}
