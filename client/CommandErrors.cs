@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orrery.Cluster.Errors;
+using Orrery.Experiments;
 using Spectre.Console;
 
 namespace Orrery.Client;
@@ -12,6 +13,11 @@ internal static class CommandErrors
         try
         {
             return await action();
+        }
+        catch (ExperimentSpecException e)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]orrery: bad spec:[/] {e.Message}");
+            return 1;
         }
         catch (Exception e) when (e is OrreryCallException or ArgumentException or OptionsValidationException or TimeoutException)
         {

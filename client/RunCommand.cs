@@ -1,0 +1,154 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Orrery.Cluster.Client;
+using Orrery.Cluster.Hosting;
+using Orrery.Experiments;
+using Spectre.Console;
+
+namespace Orrery.Client;
+
+/// <summary>
+/// <c>orrery run SPEC</c>: runs an experiment spec against a cluster (when a gateway is given, by
+/// option or <c>ORRERY_GATEWAY</c>) or on an embedded cluster, with a progress bar, and writes its
+/// outputs to a folder that appears only when the run succeeds.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var spec = new Argument<FileInfo>("spec") { Description = "Experiment spec (YAML or JSON) with a 'kind' field" };
+        var output = new Option<string?>("--out", "-o") { Description = "Output folder. Default: results/<spec file name without extension>" };
+        var embeddedSilos = new Option<int>("--embedded-silos") { Description = "Silos of the embedded cluster used when no gateway is given", DefaultValueFactory = _ => 1 };
+        var verbose = new Option<bool>("--verbose") { Description = "Show the embedded silos' logs" };
+        var connection = new ConnectionOptions();
+        var command = new Command("run", "Run an experiment spec on a cluster, or on an embedded one when no gateway is given");
+        command.Arguments.Add(spec);
+        command.Options.Add(output);
+        command.Options.Add(embeddedSilos);
+        command.Options.Add(verbose);
+        connection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
+        {
+            var specFile = parse.GetValue(spec)!;
+            if (!specFile.Exists)
+            {
+                throw new ArgumentException($"spec file {specFile.FullName} does not exist");
+            }
+
+            var root = ExperimentSpec.Load(specFile.FullName);
+            var runner = ExperimentRunners.ForKind(root);
+            var outDir = parse.GetValue(output) ?? Path.Combine("results", Path.GetFileNameWithoutExtension(specFile.Name));
+            var silos = parse.GetValue(embeddedSilos);
+            if (silos is < 1 or > 16)
+            {
+                throw new ArgumentException($"--embedded-silos is {silos}; it must be between 1 and 16");
+            }
+
+            using var logging = LoggerFactory.Create(b =>
+            {
+                if (parse.GetValue(verbose))
+                {
+                    b.AddSimpleConsole(o => o.SingleLine = true);
+                }
+            });
+            var useCluster = parse.GetValue(connection.Gateways) is { Length: > 0 } || Environment.GetEnvironmentVariable("ORRERY_GATEWAY") is { Length: > 0 };
+            EmbeddedCluster? embedded = null;
+            ClusterClient? client = null;
+            try
+            {
+                if (useCluster)
+                {
+                    client = await ClusterClient.ConnectAsync(connection.Resolve(parse), logging, cancellationToken);
+                    AnsiConsole.MarkupLineInterpolated($"Running [bold]{runner.Kind}[/] experiment {specFile.Name} on the cluster ({client.View.Active.Count} active silos)");
+                }
+                else
+                {
+                    AnsiConsole.MarkupLineInterpolated($"Running [bold]{runner.Kind}[/] experiment {specFile.Name} on an embedded cluster of {silos} silo(s)");
+                    embedded = await EmbeddedCluster.StartAsync(silos, [runner.GrainAssembly], logging, cancellationToken: cancellationToken);
+                    client = embedded.Client;
+                }
+
+                using var staged = new ExperimentOutput(outDir);
+                var outcome = await RunWithProgressAsync(runner, root, client, staged, cancellationToken);
+                staged.Commit();
+                foreach (var line in outcome.Summary)
+                {
+                    AnsiConsole.WriteLine(line);
+                }
+
+                AnsiConsole.MarkupLineInterpolated($"Wrote {staged.Files.Count} files to {staged.Directory}");
+                AnsiConsole.MarkupLine(outcome.Passed ? "[green]experiment finished; its checks passed[/]" : "[red]experiment finished; a check failed[/]");
+                return outcome.Passed ? 0 : 1;
+            }
+            finally
+            {
+                if (embedded is not null)
+                {
+                    await embedded.DisposeAsync();
+                }
+                else if (client is not null)
+                {
+                    await client.DisposeAsync();
+                }
+            }
+        }));
+        return command;
+    }
+
+    private static async Task<ExperimentOutcome> RunWithProgressAsync(IExperimentRunner runner, SpecNode root, ClusterClient client, ExperimentOutput output, CancellationToken cancellationToken)
+    {
+        var lines = new List<string>();
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            // Logs and CI: a progress line at most every two seconds instead of a redrawn bar.
+            var clock = Stopwatch.StartNew();
+            var last = TimeSpan.MinValue;
+            var progress = new SynchronousProgress(p =>
+            {
+                if (clock.Elapsed - last >= TimeSpan.FromSeconds(2) || p.Fraction >= 1)
+                {
+                    last = clock.Elapsed;
+                    Console.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {100 * p.Fraction,5:F1}%  {p.Detail}");
+                }
+            });
+            var context = new ExperimentContext { Grains = client, View = () => client.View, Output = output, Progress = progress, Say = Console.WriteLine };
+            return await runner.RunAsync(context, root, cancellationToken);
+        }
+
+        ExperimentOutcome? outcome = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask(runner.Kind, maxValue: 1.0);
+                var progress = new SynchronousProgress(p =>
+                {
+                    task.Value = Math.Clamp(p.Fraction, 0, 1);
+                    task.Description = $"{runner.Kind}: {Markup.Escape(p.Detail)}";
+                });
+                var context = new ExperimentContext { Grains = client, View = () => client.View, Output = output, Progress = progress, Say = lines.Add };
+                outcome = await runner.RunAsync(context, root, cancellationToken);
+                task.Value = 1;
+            });
+        foreach (var line in lines)
+        {
+            AnsiConsole.WriteLine(line);
+        }
+
+        return outcome!;
+    }
+
+    private sealed class SynchronousProgress(Action<ExperimentProgress> report) : IProgress<ExperimentProgress>
+    {
+        private readonly Lock _gate = new();
+
+        public void Report(ExperimentProgress value)
+        {
+            lock (_gate)
+            {
+                report(value);
+            }
+        }
+    }
+}
