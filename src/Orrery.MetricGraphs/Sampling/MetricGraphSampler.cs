@@ -14,7 +14,7 @@ namespace Orrery.MetricGraphs.Sampling;
 /// count, so the result is bitwise the same for every block size, thread count and split of the
 /// particles into ensembles.
 /// </summary>
-public sealed partial class MetricGraphSampler
+public sealed partial class MetricGraphSampler : IParticleSampler
 {
     private readonly SamplerLayout _layout;
 
