@@ -322,7 +322,7 @@ public sealed class ChartRenderTests
         var job = chart.Single("Job", $"{Chart.Release}-exp-diag-1");
         var client = Containers(job).Single();
         Assert.StartsWith("orrery/orrery-client:", client["image"]!.ToString());
-        Assert.Equal(["run", "/etc/orrery/experiment/spec.yaml"], client["args"]!.AsArray().Select(a => a!.ToString()));
+        Assert.Equal(["run", "/etc/orrery/experiment/spec.yaml", "--out", "/results/output"], client["args"]!.AsArray().Select(a => a!.ToString()));
         Assert.Equal("/results", client["workingDir"]!.ToString());
 
         // The gateway it dials is the client Service, on the silos' transport port.
