@@ -90,3 +90,19 @@ extern "C" int orr_host_launch_metric_graph_advance(unsigned int grid, unsigned 
             i32(38));
     }, error, error_size);
 }
+
+// The kernel's building blocks, for tests that compare them with their C# twins directly.
+extern "C" void orr_host_box_muller(unsigned int word0, unsigned int word1, float* z0, float* z1)
+{
+    mg_box_muller(word0, word1, *z0, *z1);
+}
+
+extern "C" unsigned long long orr_host_mul_div(unsigned long long a, unsigned long long b, unsigned long long d)
+{
+    return mg_mul_div(a, b, d);
+}
+
+extern "C" void orr_host_add_u128(unsigned long long* sum, unsigned long long low, unsigned long long high)
+{
+    mg_atomic_add_u128(sum, low, high);
+}
