@@ -21,7 +21,9 @@
 // std::threads with a barrier for __syncthreads, one block after another, and provides
 // orr_host_syncthreads, orr_host_dynamic_shared and the thread-local indices.
 //
-// Launch geometry: none (header only). CPU twin: none (it is what the twins are compared through).
+// Shapes: none (scalars and pointers only).
+// Launch geometry: none (header only).
+// CPU twin: none; it is the layer through which a kernel and its CPU twin are compared.
 #pragma once
 
 #if defined(__CUDACC__)

@@ -24,7 +24,8 @@
 //   warps lets 4-8 blocks share an SM (64K registers) for latency hiding while the block's
 //   shared-memory histogram stays small. Occupation samples go to the block's shared histogram (one
 //   shared atomic per sample, merged into global memory with one atomic per nonzero cell at the end) when
-//   m * bins * 4 B fits in 48 KB (the default limit, no opt-in needed), else straight to global memory.
+//   m * bins * 4 B fits in 47 KB (inside the default 48 KB with the 24 B of static counters, no opt-in
+//   needed), else straight to global memory.
 //   Rare events (exits: a few per particle per run) use global atomics directly; the work counters are
 //   summed per block in shared memory and added once per block.
 //

@@ -26,10 +26,11 @@ public sealed class CudaMetricGraphSampler : IParticleSampler
     public const int DefaultStepsPerLaunch = 1000;
 
     /// <summary>
-    /// The largest per-block shared-memory occupation histogram, in bytes: the 48 KB a block gets without
-    /// an opt-in. Larger histograms (edges x bins above 12,288) are counted in global memory directly.
+    /// The largest per-block shared-memory occupation histogram, in bytes: 47 KB, inside the 48 KB of shared
+    /// memory (static and dynamic together) a block gets without an opt-in, beside the kernel's 24 B of
+    /// static counters. Larger histograms (edges x bins above 12,032) are counted in global memory directly.
     /// </summary>
-    public const int BlockHistogramLimitBytes = 48 * 1024;
+    public const int BlockHistogramLimitBytes = 47 * 1024;
 
     /// <summary>
     /// Block histogram counts are 32-bit: a block adds at most <see cref="ThreadsPerBlock"/> samples per step
