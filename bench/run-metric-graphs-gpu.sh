@@ -13,6 +13,7 @@
 #   bench/run-metric-graphs-gpu.sh --publish-only     # on a build machine: publish into .gpu/bench-metric-graphs
 #   bench/run-metric-graphs-gpu.sh --no-publish       # on the GPU machine, after copying .gpu/ over
 #   PARTICLES="1000000 10000000" STEPS=1000 TORCH_STEPS=50 bench/run-metric-graphs-gpu.sh --no-publish
+#   BENCH_DIR=.gpu/pack bench/run-metric-graphs-gpu.sh --no-publish   # a published folder elsewhere
 #
 # Orrery: a self-contained published Orrery.Bench.MetricGraphs (no .NET needed on the GPU machine), with
 # --device cuda: STEPS steps (default 2000) after a warm-up that compiles the kernel with NVRTC; the time
@@ -24,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out=.gpu/bench-metric-graphs
+out=${BENCH_DIR:-.gpu/bench-metric-graphs}
 publish=1
 run=1
 case "${1:-}" in

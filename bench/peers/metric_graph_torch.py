@@ -191,7 +191,7 @@ def run(torch, device, graph, seed, dt, particles, steps, start, max_splits=100,
         x = torch.where(graph.inc_end[v][d] == 0, torch.zeros((), dtype=f32, device=device), graph.length[edge])
     else:
         cum = torch.cumsum(torch.tensor(graph.lengths_host, dtype=torch.float64, device=device), 0)
-        cum /= cum[-1].clone()
+        cum = cum / cum[-1]
         edge = torch.searchsorted(cum, uniform(b0).to(torch.float64), right=True).clamp(max=len(graph.lengths_host) - 1)
         x = uniform(b1) * graph.length[edge]
     occupation = torch.zeros(graph.length.shape[0] * bins, dtype=torch.int64, device=device)
