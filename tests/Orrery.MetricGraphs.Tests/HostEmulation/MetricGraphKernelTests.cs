@@ -112,6 +112,26 @@ public sealed unsafe class MetricGraphKernelTests
     }
 
     [Fact]
+    public void TheHostSideChecksWhatTheCpuSamplerChecksAndSizesTheBlockHistogram()
+    {
+        using var gpu = new HostEmulatedGpu();
+        var star = MetricGraphGenerators.Star(4, 1.0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CudaMetricGraphSampler(gpu, star, new SamplingOptions(), stepsPerLaunch: 0));
+        Assert.Throws<ArgumentException>(() => new CudaMetricGraphSampler(gpu, star, new SamplingOptions { BinsPerEdge = 0 }));
+        var sampler = new CudaMetricGraphSampler(gpu, star, new SamplingOptions { Steps = 10 });
+        var state = sampler.CreateEnsemble(0, 5, InitialCondition.AtVertex(star.VertexIndex("c")));
+        Assert.Throws<ArgumentOutOfRangeException>(() => sampler.Advance(state, 11));
+        var moved = EnsembleState.Restore(0, 0, [7, 0, 0, 0, 0], state.Positions, state.ExitVertices, state.ExitTicks);
+        Assert.Contains("edge 7", Assert.Throws<ArgumentException>(() => sampler.Advance(moved, 1)).Message);
+        Assert.Equal(0, gpu.Launches);
+
+        // 4 edges x 3008 bins x 4 B = 47 KB fits beside the kernel's static counters; one bin more per edge does not.
+        var fits = CudaMetricGraphSampler.BlockHistogramLimitBytes / sizeof(uint) / star.EdgeCount;
+        Assert.True(new CudaMetricGraphSampler(gpu, star, new SamplingOptions { BinsPerEdge = fits }).UsesBlockHistogram);
+        Assert.False(new CudaMetricGraphSampler(gpu, star, new SamplingOptions { BinsPerEdge = fits + 1 }).UsesBlockHistogram);
+    }
+
+    [Fact]
     public void TheKernelsBoxMullerIsPortableBoxMullerBitForBit()
     {
         // Edge words (u near 0 and near 1, each quadrant boundary of 2 pi u) and a million Philox words.
