@@ -9,12 +9,15 @@
 //   Orrery's stream layout (philox_draw): key = seed (lo, hi), counter = (stream lo, stream hi,
 //   draw lo, draw hi).
 //
-// Launch geometry: none; these are __device__ functions. Callers give each thread its own counter.
+// Launch geometry: none; these are device functions (ORR_HD: also plain C++ on the host, see
+//   host_device.cuh, so the metric-graph kernel's host emulation runs this very code). Callers give each
+//   thread its own counter.
 //   Everything stays in registers: 10 rounds x 2 32x32->64 multiplies, no memory traffic.
 //
 // CPU twin: src/Orrery.Compute/Random/Philox4x32.cs (bit-identical; bench/GpuCheck compares both
 //   against each other and against Random123's known-answer vectors).
 #pragma once
+#include "host_device.cuh"
 
 // Round multipliers and Weyl key increments (golden ratio, sqrt(3) - 1), as in Random123.
 #define PHILOX_M0 0xD2511F53u
@@ -22,7 +25,7 @@
 #define PHILOX_W0 0x9E3779B9u
 #define PHILOX_W1 0xBB67AE85u
 
-__device__ __forceinline__ uint4 philox4x32_10(uint4 counter, uint2 key)
+ORR_HD uint4 philox4x32_10(uint4 counter, uint2 key)
 {
 #pragma unroll
     for (int round = 0; round < 10; ++round) {
@@ -30,9 +33,9 @@ __device__ __forceinline__ uint4 philox4x32_10(uint4 counter, uint2 key)
             key.x += PHILOX_W0;
             key.y += PHILOX_W1;
         }
-        const unsigned int hi0 = __umulhi(PHILOX_M0, counter.x);
+        const unsigned int hi0 = orr_umulhi(PHILOX_M0, counter.x);
         const unsigned int lo0 = PHILOX_M0 * counter.x;
-        const unsigned int hi1 = __umulhi(PHILOX_M1, counter.z);
+        const unsigned int hi1 = orr_umulhi(PHILOX_M1, counter.z);
         const unsigned int lo1 = PHILOX_M1 * counter.z;
         uint4 next;
         next.x = hi1 ^ counter.y ^ key.x;
@@ -45,7 +48,7 @@ __device__ __forceinline__ uint4 philox4x32_10(uint4 counter, uint2 key)
 }
 
 // Draw number `draw` of stream `stream` under `seed`: Philox4x32.Generate(seed, stream, draw) on the CPU.
-__device__ __forceinline__ uint4 philox_draw(unsigned long long seed, unsigned long long stream, unsigned long long draw)
+ORR_HD uint4 philox_draw(unsigned long long seed, unsigned long long stream, unsigned long long draw)
 {
     uint4 counter;
     counter.x = (unsigned int)stream;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Orrery.Compute;
 using Orrery.MetricGraphs.Formats;
 using Orrery.MetricGraphs.Generators;
 using Orrery.MetricGraphs.Graphs;
@@ -19,6 +20,15 @@ namespace Orrery.Bench.MetricGraphs;
 /// Occupation is sampled every 100 steps into 32 bins per edge in both. Per step and particle the work is
 /// one Philox4x32-10 block per two steps (10 rounds of two 32x32 multiplies), one Box–Muller per two
 /// steps (a log, a sqrt, a sine/cosine) and about 15 flops of stepping.
+/// <para>
+/// <c>--device cuda</c> (or <c>cuda:N</c>) runs <see cref="CudaMetricGraphSampler"/> (kernels/metric_graph.cu) instead, after a
+/// warm-up that compiles the kernel; the time is the whole <see cref="IParticleSampler.Advance"/>, uploads and
+/// downloads of the state and counts included. It also prints the fraction of the GPU's instruction issue
+/// rate the kernel reaches, from an estimate of ~100 thread-instructions per particle-step (half a Philox
+/// block: ~50 integer operations; half a Box–Muller: ~25; the step and the sample: ~25) against
+/// SMs x 128 lanes x the clock (<c>--clock-ghz</c>, default 1.98, the H100/H200 SXM boost clock): an
+/// estimate, not a counter reading. bench/run-metric-graphs-gpu.sh runs it beside the PyTorch peer.
+/// </para>
 /// </summary>
 internal static class Program
 {
@@ -27,7 +37,8 @@ internal static class Program
         var settings = Settings.Parse(args);
         if (settings is null)
         {
-            Console.Error.WriteLine("usage: Orrery.Bench.MetricGraphs --scenario star5|vessel [--particles N] [--steps N] [--threads N] [--export-graph FILE] [--repeat N]");
+            Console.Error.WriteLine("usage: Orrery.Bench.MetricGraphs --scenario star5|vessel [--particles N] [--steps N] [--threads N] [--export-graph FILE] [--repeat N] " +
+                "[--device cpu|cuda|cuda:N] [--steps-per-launch N] [--clock-ghz F]");
             return 2;
         }
 
@@ -46,6 +57,11 @@ internal static class Program
             BinsPerEdge = 32,
             MaxDegreeOfParallelism = settings.Threads,
         };
+        if (settings.Device != "cpu")
+        {
+            return RunOnGpu(settings, graph, initial(graph), options);
+        }
+
         var sampler = new MetricGraphSampler(graph, options);
 
         // Warm-up: JIT and tiered compilation of the stepping loop on a small ensemble.
@@ -69,6 +85,55 @@ internal static class Program
         return 0;
     }
 
+    /// <summary>The CUDA sampler: exit 3 with the reason when no GPU is usable (no exception, no result line).</summary>
+    private static int RunOnGpu(Settings settings, MetricGraph graph, InitialCondition initial, SamplingOptions options)
+    {
+        var device = settings.Device == "cuda" ? "cuda:0" : settings.Device;
+        DeviceDiscovery discovery;
+        try
+        {
+            discovery = ComputeDevices.Discover(device);
+        }
+        catch (ComputeException e)
+        {
+            Console.WriteLine($"# orrery {settings.Scenario}: no GPU run: {e.Message}");
+            return 3;
+        }
+
+        using (discovery)
+        {
+            var gpu = discovery.Gpus[0];
+            var sampler = new CudaMetricGraphSampler(gpu, graph, options, settings.StepsPerLaunch);
+
+            // Warm-up: NVRTC compiles kernels/metric_graph.cu (or the cache loads it) and the first launches run.
+            var warm = sampler.CreateEnsemble(0, Math.Min(settings.Particles, 1 << 20), initial);
+            sampler.Advance(warm, Math.Min(options.Steps, 2 * settings.StepsPerLaunch));
+
+            Console.WriteLine($"# orrery {settings.Scenario}: {graph.VertexCount} vertices, {graph.EdgeCount} edges, dt {options.TimeStep}, {settings.Particles} particles x {settings.Steps} steps, " +
+                $"{gpu.Name} {gpu.Model} ({gpu.Multiprocessors} SMs, kernels for {gpu.KernelTarget}), {settings.StepsPerLaunch} steps per launch, " +
+                $"block histogram {(sampler.UsesBlockHistogram ? "in shared memory" : "in global memory")}");
+            var issueRate = gpu.Multiprocessors * 128.0 * settings.ClockGhz * 1e9;
+            for (var repeat = 0; repeat < settings.Repeat; repeat++)
+            {
+                var state = sampler.CreateEnsemble(0, settings.Particles, initial);
+                var clock = Stopwatch.StartNew();
+                var result = sampler.Advance(state, settings.Steps);
+                clock.Stop();
+                var rate = result.ParticleSteps / clock.Elapsed.TotalSeconds;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"RESULT impl=orrery-cuda scenario={settings.Scenario} particles={settings.Particles} steps={settings.Steps} particle_steps={result.ParticleSteps} " +
+                    $"seconds={clock.Elapsed.TotalSeconds:F3} rate={rate:E4} splits_per_step={(double)result.Splits / result.ParticleSteps:E3} " +
+                    $"truncated={result.TruncatedSteps} exited={result.Exited} occupation_e0={result.OccupationFraction(0, 0):F4} " +
+                    $"issue_fraction={rate * InstructionsPerParticleStep / issueRate:F3} device=\"{gpu.Model}\""));
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Estimated thread-instructions per particle-step of kernels/metric_graph.cu (see the class summary).</summary>
+    private const double InstructionsPerParticleStep = 100;
+
     private static (MetricGraph Graph, Func<MetricGraph, InitialCondition> Initial, float TimeStep) Scenario(string name) => name switch
     {
         "star5" => (MetricGraphGenerators.Star(Enumerable.Repeat(10.0, 5).ToArray(), null, 1, VertexKind.Junction,
@@ -78,7 +143,7 @@ internal static class Program
         _ => throw new ArgumentException($"unknown scenario \"{name}\"; use star5 or vessel"),
     };
 
-    private sealed record Settings(string Scenario, int Particles, long Steps, int Threads, string? ExportGraph, int Repeat)
+    private sealed record Settings(string Scenario, int Particles, long Steps, int Threads, string? ExportGraph, int Repeat, string Device, int StepsPerLaunch, double ClockGhz)
     {
         public static Settings? Parse(string[] args)
         {
@@ -103,7 +168,10 @@ internal static class Program
                 long.Parse(values.GetValueOrDefault("steps", "1000"), CultureInfo.InvariantCulture),
                 int.Parse(values.GetValueOrDefault("threads", "-1"), CultureInfo.InvariantCulture),
                 values.GetValueOrDefault("export-graph"),
-                int.Parse(values.GetValueOrDefault("repeat", "1"), CultureInfo.InvariantCulture));
+                int.Parse(values.GetValueOrDefault("repeat", "1"), CultureInfo.InvariantCulture),
+                values.GetValueOrDefault("device", "cpu"),
+                int.Parse(values.GetValueOrDefault("steps-per-launch", CudaMetricGraphSampler.DefaultStepsPerLaunch.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+                double.Parse(values.GetValueOrDefault("clock-ghz", "1.98"), CultureInfo.InvariantCulture));
         }
     }
 }

@@ -18,7 +18,9 @@ public sealed class KernelSourceTests
         }
 
         Assert.Contains("check.cu", KernelSources.Embedded.Modules);
-        Assert.Equal(["philox.cuh"], KernelSources.Embedded.IncludesOf("check.cu"));
+        Assert.Equal(["host_device.cuh", "philox.cuh"], KernelSources.Embedded.IncludesOf("check.cu"));
+        Assert.Contains("metric_graph.cu", KernelSources.Embedded.Modules);
+        Assert.Equal(["host_device.cuh", "metric_graph_step.cuh", "philox.cuh"], KernelSources.Embedded.IncludesOf("metric_graph.cu"));
     }
 
     [Fact]

@@ -15,6 +15,17 @@ public sealed unsafe class CudaDevice : IComputeDevice
     /// <summary>NVRTC options besides the architecture. Part of the cache key.</summary>
     private static readonly string[] LanguageOptions = ["--std=c++17"];
 
+    /// <summary>
+    /// Options of single modules, after <see cref="LanguageOptions"/>. Part of the cache key.
+    /// metric_graph.cu must round like the CPU sampler, so no multiply-add is contracted into an FMA
+    /// (its sources also use the _rn intrinsics, which are never contracted; this keeps any plain
+    /// expression added later honest too).
+    /// </summary>
+    private static readonly Dictionary<string, string[]> ModuleOptions = new(StringComparer.Ordinal)
+    {
+        ["metric_graph"] = ["--fmad=false"],
+    };
+
     private readonly CudaDeviceInfo _info;
     private readonly CompileTarget _target;
     private readonly KernelSources _sources;
@@ -238,7 +249,7 @@ public sealed unsafe class CudaDevice : IComputeDevice
 
         var file = $"{module}.cu";
         _sources.Text(file);
-        string[] options = [_target.Option, .. LanguageOptions];
+        string[] options = [_target.Option, .. LanguageOptions, .. ModuleOptions.GetValueOrDefault(module, [])];
         var key = KernelCache.ComputeKey(_sources, file, _target, options);
         var path = _cache.PathFor(file, _target, key);
         var started = Stopwatch.GetTimestamp();

@@ -36,27 +36,33 @@ public sealed partial class MetricGraphSampler : IParticleSampler
     public SamplingOptions Options { get; }
 
     /// <summary>Places particles <paramref name="firstParticle"/> .. + <paramref name="count"/> - 1 at step 0.</summary>
-    public EnsembleState CreateEnsemble(long firstParticle, int count, InitialCondition initial)
+    public EnsembleState CreateEnsemble(long firstParticle, int count, InitialCondition initial) =>
+        PlaceEnsemble(Graph, Options, firstParticle, count, initial);
+
+    /// <summary>
+    /// Runs particles <paramref name="firstParticle"/> .. + <paramref name="count"/> - 1 for all <see cref="SamplingOptions.Steps"/> steps.
+    /// </summary>
+    public SamplingResult Run(long firstParticle, int count, InitialCondition initial) =>
+        Advance(CreateEnsemble(firstParticle, count, initial), Options.Steps);
+
+    /// <summary>The initial placement every sampler uses (it depends on the seed and the particle ids only).</summary>
+    internal static EnsembleState PlaceEnsemble(MetricGraph graph, SamplingOptions options, long firstParticle, int count, InitialCondition initial)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(firstParticle);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentNullException.ThrowIfNull(initial);
-        initial.Validate(Graph);
+        initial.Validate(graph);
         var edges = new int[count];
         var positions = new float[count];
         var exitVertices = new int[count];
         Array.Fill(exitVertices, EnsembleState.Alive);
         for (var i = 0; i < count; i++)
         {
-            (edges[i], positions[i]) = initial.Place(Graph, Options.Seed, firstParticle + i);
+            (edges[i], positions[i]) = initial.Place(graph, options.Seed, firstParticle + i);
         }
 
         return new EnsembleState(firstParticle, 0, edges, positions, exitVertices, new long[count]);
     }
-
-    /// <summary>Runs particles <paramref name="firstParticle"/> .. + <paramref name="count"/> - 1 for all <see cref="SamplingOptions.Steps"/> steps.</summary>
-    public SamplingResult Run(long firstParticle, int count, InitialCondition initial) =>
-        Advance(CreateEnsemble(firstParticle, count, initial), Options.Steps);
 
     /// <summary>
     /// Advances <paramref name="state"/> by <paramref name="steps"/> steps (not past <see cref="SamplingOptions.Steps"/>)
@@ -64,15 +70,7 @@ public sealed partial class MetricGraphSampler : IParticleSampler
     /// </summary>
     public SamplingResult Advance(EnsembleState state, long steps)
     {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentOutOfRangeException.ThrowIfNegative(steps);
-        if (state.NextStep + steps > Options.Steps)
-        {
-            throw new ArgumentOutOfRangeException(nameof(steps),
-                $"the ensemble is at step {state.NextStep}; {steps} more steps would pass the run's {Options.Steps} (SamplingOptions.Steps)");
-        }
-
-        CheckState(state);
+        CheckAdvance(Graph, Options, _layout, state, steps);
         var options = Options;
         var start = state.NextStep;
         var end = start + steps;
@@ -100,24 +98,38 @@ public sealed partial class MetricGraphSampler : IParticleSampler
     private SamplingAccumulator NewAccumulator() =>
         new(Options.WindowCount, Graph.EdgeCount, Options.BinsPerEdge, Graph.VertexCount, Options.ExitTimeBins);
 
-    private void CheckState(EnsembleState state)
+    /// <summary>What every sampler checks before advancing <paramref name="state"/> by <paramref name="steps"/>: the step range, and each particle against the graph.</summary>
+    internal static void CheckAdvance(MetricGraph graph, SamplingOptions options, SamplerLayout layout, EnsembleState state, long steps)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        if (state.NextStep + steps > options.Steps)
+        {
+            throw new ArgumentOutOfRangeException(nameof(steps),
+                $"the ensemble is at step {state.NextStep}; {steps} more steps would pass the run's {options.Steps} (SamplingOptions.Steps)");
+        }
+
+        CheckState(graph, layout, state);
+    }
+
+    private static void CheckState(MetricGraph graph, SamplerLayout layout, EnsembleState state)
     {
         for (var i = 0; i < state.Count; i++)
         {
             var edge = state.EdgeArray[i];
-            if (edge < 0 || edge >= Graph.EdgeCount)
+            if (edge < 0 || edge >= graph.EdgeCount)
             {
-                throw new ArgumentException($"particle {state.FirstParticle + i} is on edge {edge}, which the graph does not have ({Graph.EdgeCount} edges)");
+                throw new ArgumentException($"particle {state.FirstParticle + i} is on edge {edge}, which the graph does not have ({graph.EdgeCount} edges)");
             }
 
             var x = state.PositionArray[i];
-            if (!(x >= 0) || !(x <= _layout.Lengths[edge]))
+            if (!(x >= 0) || !(x <= layout.Lengths[edge]))
             {
-                throw new ArgumentException($"particle {state.FirstParticle + i} is at x = {x}, outside edge \"{Graph.Edges[edge].Id}\" [0, {_layout.Lengths[edge]}]");
+                throw new ArgumentException($"particle {state.FirstParticle + i} is at x = {x}, outside edge \"{graph.Edges[edge].Id}\" [0, {layout.Lengths[edge]}]");
             }
 
             var exit = state.ExitVertexArray[i];
-            if (exit != EnsembleState.Alive && (exit < 0 || exit >= Graph.VertexCount || Graph.VertexKinds[exit] != VertexKind.Absorbing))
+            if (exit != EnsembleState.Alive && (exit < 0 || exit >= graph.VertexCount || graph.VertexKinds[exit] != VertexKind.Absorbing))
             {
                 throw new ArgumentException($"particle {state.FirstParticle + i} exited at vertex {exit}, which is not an absorbing vertex of the graph");
             }

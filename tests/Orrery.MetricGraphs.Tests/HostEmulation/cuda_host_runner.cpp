@@ -1,0 +1,108 @@
+// cuda_host_runner.cpp: runs kernels/metric_graph.cu, the very source NVRTC compiles for the GPU, on the
+// host, so the GPU kernel's arithmetic, random streams, atomics and block structure are tested where
+// there is no GPU. Built by MetricGraphHostEmulation.cs with
+//   g++ -std=c++20 -O2 -ffp-contract=off -fno-fast-math -shared -fPIC -I kernels -pthread
+// into a shared library that the tests call through orr_host_launch_metric_graph_advance.
+//
+// Grid emulation: blocks run one after another; each block runs as blockDim.x std::threads that share
+// the block's __shared__ variables (statics) and its dynamic shared memory, with a std::barrier for
+// __syncthreads. Atomics are real atomics (host_device.cuh), since the threads of a block run at once.
+// Launches are serialised by a mutex, as the statics are shared.
+#include <barrier>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "metric_graph.cu"
+
+thread_local orr_dim3 threadIdx;
+thread_local orr_dim3 blockIdx;
+thread_local orr_dim3 blockDim;
+thread_local orr_dim3 gridDim;
+
+namespace {
+std::mutex launch_gate;
+std::barrier<>* block_barrier = nullptr;
+std::vector<unsigned long long> dynamic_shared; // u64 words: aligned for any element type
+
+template <typename Body>
+int run_grid(unsigned int grid, unsigned int block, unsigned int shared_bytes, Body body, char* error, int error_size)
+{
+    std::lock_guard<std::mutex> lock(launch_gate);
+    try {
+        dynamic_shared.assign((shared_bytes + 7) / 8 + 1, 0xDEADBEEFDEADBEEFull); // garbage, as on a GPU
+        for (unsigned int b = 0; b < grid; ++b) {
+            std::barrier<> barrier((std::ptrdiff_t)block);
+            block_barrier = &barrier;
+            std::vector<std::thread> threads;
+            threads.reserve(block);
+            for (unsigned int t = 0; t < block; ++t) {
+                threads.emplace_back([=] {
+                    threadIdx = {t, 0, 0};
+                    blockIdx = {b, 0, 0};
+                    blockDim = {block, 1, 1};
+                    gridDim = {grid, 1, 1};
+                    body();
+                });
+            }
+            for (auto& thread : threads) {
+                thread.join();
+            }
+            block_barrier = nullptr;
+        }
+        return 0;
+    } catch (const std::exception& e) {
+        std::snprintf(error, (size_t)error_size, "%s", e.what());
+        return 1;
+    }
+}
+} // namespace
+
+void orr_host_syncthreads() { block_barrier->arrive_and_wait(); }
+
+void* orr_host_dynamic_shared() { return dynamic_shared.data(); }
+
+// metric_graph_advance with its arguments as cuLaunchKernel's 8-byte slots (a 4-byte parameter in the
+// low half), in the kernel's parameter order. Returns 0, or 1 with a message in `error`.
+extern "C" int orr_host_launch_metric_graph_advance(unsigned int grid, unsigned int block, unsigned int shared_bytes,
+                                                    const unsigned long long* slots, int slot_count, char* error, int error_size)
+{
+    if (slot_count != 39) {
+        std::snprintf(error, (size_t)error_size, "metric_graph_advance takes 39 arguments; the launch passed %d", slot_count);
+        return 1;
+    }
+    auto p = [&](int i) { return (void*)slots[i]; };
+    auto i32 = [&](int i) { return (int)(unsigned int)slots[i]; };
+    auto i64 = [&](int i) { return (long long)slots[i]; };
+    auto f32 = [&](int i) { return orr_uint_as_float((unsigned int)slots[i]); };
+    return run_grid(grid, block, shared_bytes, [&] {
+        metric_graph_advance(
+            (const float*)p(0), (const float*)p(1), (const int*)p(2), (const float*)p(3), (const float*)p(4),
+            (const int*)p(5), (const int*)p(6), (const int*)p(7), (const float*)p(8), (const float*)p(9),
+            (const int*)p(10), (const int*)p(11), (const int*)p(12), (const int*)p(13), (const float*)p(14), (const float*)p(15),
+            (int*)p(16), (float*)p(17), (int*)p(18), (long long*)p(19),
+            (unsigned long long*)p(20), (unsigned long long*)p(21), (unsigned long long*)p(22), (unsigned long long*)p(23),
+            slots[24], f32(25), f32(26), i32(27), i32(28), i32(29),
+            i64(30), i32(31), i64(32), i64(33),
+            i64(34), i64(35), i64(36), i32(37),
+            i32(38));
+    }, error, error_size);
+}
+
+// The kernel's building blocks, for tests that compare them with their C# twins directly.
+extern "C" void orr_host_box_muller(unsigned int word0, unsigned int word1, float* z0, float* z1)
+{
+    mg_box_muller(word0, word1, *z0, *z1);
+}
+
+extern "C" unsigned long long orr_host_mul_div(unsigned long long a, unsigned long long b, unsigned long long d)
+{
+    return mg_mul_div(a, b, d);
+}
+
+extern "C" void orr_host_add_u128(unsigned long long* sum, unsigned long long low, unsigned long long high)
+{
+    mg_atomic_add_u128(sum, low, high);
+}
