@@ -43,13 +43,13 @@ public static class SamplingOutputs
         json.WriteStartObject();
         json.WriteString("name", spec.Name);
         json.WriteStartObject("settings");
-        json.WriteString("graph", graph.FileName ?? spec.Name);
+        json.WriteString("graph", spec.GraphSource);
         json.WriteNumber("vertices", graph.VertexCount);
         json.WriteNumber("edges", graph.EdgeCount);
         json.WriteNumber("particles", spec.Particles);
-        json.WriteNumber("dt", (double)options.TimeStep);
+        json.WriteNumber("dt", Decimal(options.TimeStep));
         json.WriteNumber("steps", options.Steps);
-        json.WriteNumber("end_time", options.Steps * (double)options.TimeStep);
+        json.WriteNumber("end_time", options.Steps * Decimal(options.TimeStep));
         json.WriteNumber("max_splits", options.MaxSplits);
         json.WriteNumber("seed", options.Seed);
         json.WriteString("initial", spec.Initial.Kind.ToString());
@@ -58,7 +58,7 @@ public static class SamplingOutputs
         json.WriteNumber("window_steps", options.EffectiveWindowSteps);
         json.WriteNumber("windows", options.WindowCount);
         json.WriteNumber("exit_time_bins", options.ExitTimeBins);
-        json.WriteNumber("exit_time_max", options.EffectiveExitTimeSteps * (double)options.TimeStep);
+        json.WriteNumber("exit_time_max", options.EffectiveExitTimeSteps * Decimal(options.TimeStep));
         json.WriteString("device", spec.Device.ToString().ToLowerInvariant());
         json.WriteNumber("slice_steps", spec.SliceSteps);
         json.WriteNumber("checkpoint_every", spec.CheckpointEvery);
@@ -223,12 +223,18 @@ public static class SamplingOutputs
     {
         var graph = spec.Graph;
         var result = run.Result;
+        // The last window with particles on the graph (in an exit problem the late windows are empty).
         var last = result.WindowCount - 1;
+        while (last > 0 && result.Samples(last) == 0)
+        {
+            last--;
+        }
+
         var plot = new SvgPlot($"{spec.Name}: density per edge, window {last}", "position along the edge x", "density p_e(x)");
         if (result.Samples(last) > 0)
         {
             var density = result.Density(last);
-            var exact = spec.Check?.Density(graph);
+            var exact = last == result.WindowCount - 1 ? spec.Check?.Density(graph) : null;
             for (var e = 0; e < Math.Min(graph.EdgeCount, PlottedEdges); e++)
             {
                 var width = (double)graph.Lengths[e] / result.BinsPerEdge;
@@ -260,6 +266,9 @@ public static class SamplingOutputs
             File.WriteAllText(output.PathFor("exit_times.svg"), exits.Render());
         }
     }
+
+    /// <summary>The single-precision value as its shortest decimal (0.001, not 0.0010000000474974513).</summary>
+    private static double Decimal(float value) => double.Parse(value.ToString("R", Invariant), Invariant);
 
     private static void Number(Utf8JsonWriter json, string name, double value)
     {

@@ -22,10 +22,11 @@ public sealed partial class SamplingSpec
         "device", "slice_steps", "checkpoint_every", "ensembles", "gpu_share", "check",
     ];
 
-    private SamplingSpec(string name, MetricGraph graph, string graphJson, SamplingOptions options, InitialPlacement initial, long particles,
+    private SamplingSpec(string name, string graphSource, MetricGraph graph, string graphJson, SamplingOptions options, InitialPlacement initial, long particles,
         DevicePreference device, long sliceSteps, int checkpointEvery, int ensembles, double gpuShare, SamplingCheck? check)
     {
         Name = name;
+        GraphSource = graphSource;
         Graph = graph;
         GraphJson = graphJson;
         Options = options;
@@ -44,6 +45,9 @@ public sealed partial class SamplingSpec
 
     /// <summary>The graph exactly as every ensemble sees it (parsed back from <see cref="GraphJson"/>).</summary>
     public MetricGraph Graph { get; }
+
+    /// <summary>Where the graph came from: the file's path, or the generator's name.</summary>
+    public string GraphSource { get; }
 
     /// <summary>The graph in Orrery's JSON format, as it travels to the ensembles.</summary>
     public string GraphJson { get; }
@@ -203,7 +207,8 @@ public sealed partial class SamplingSpec
         var ensembles = root.Optional("ensembles")?.AsInt(1, 4096) ?? 0;
         var gpuShare = root.Optional("gpu_share")?.AsDouble(1e-6, 1e6) ?? SamplingJobPlan.DefaultGpuShare;
         var check = root.Optional("check") is { } checkNode ? SamplingCheck.Read(checkNode, graph, options, initial) : null;
-        return new SamplingSpec(name, graph, graphJson, options, initial, particles, device, sliceSteps, checkpointEvery, ensembles, gpuShare, check);
+        var source = graphNode.Optional("file") is { } file ? file.AsPath() : "generator: " + graphNode.Require("generator").AsString();
+        return new SamplingSpec(name, source, graph, graphJson, options, initial, particles, device, sliceSteps, checkpointEvery, ensembles, gpuShare, check);
     }
 
     /// <summary>
