@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
 using Orrery.MetricGraphs.Grains;
 
@@ -23,6 +24,11 @@ public sealed class SamplingRunner : IExperimentRunner
     {
         ArgumentNullException.ThrowIfNull(context);
         var sampling = SamplingSpec.Read(spec);
+        if (sampling.Device == DevicePreference.Gpu && context.View().GpuActive.Count == 0)
+        {
+            throw spec.Require("device").Fail($"'gpu' asks for GPUs, and none of the {context.View().Active.Count} Active silos reports one; use 'any' or 'cpu'");
+        }
+
         var options = sampling.Options;
         context.Say($"{sampling.Name}: {sampling.Particles:N0} particles on a graph of {sampling.Graph.VertexCount} vertices and {sampling.Graph.EdgeCount} edges, " +
             $"{options.Steps:N0} steps of dt = {options.TimeStep.ToString("R", CultureInfo.InvariantCulture)}");
