@@ -5,8 +5,8 @@ using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Experiment;
 using Orrery.MetricGraphs.Formats;
 using Orrery.MetricGraphs.Generators;
-using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Grains;
+using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Sampling;
 using Orrery.Testing;
 

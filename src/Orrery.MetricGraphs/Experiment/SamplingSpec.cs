@@ -1,8 +1,8 @@
 using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
 using Orrery.MetricGraphs.Formats;
-using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Grains;
+using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Sampling;
 
 namespace Orrery.MetricGraphs.Experiment;
