@@ -19,9 +19,12 @@ public static class SamplingJobDriver
     /// <summary>Time between progress polls.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Runs <paramref name="job"/>; a job that fails (not a lost coordinator) throws <see cref="GrainInvocationException"/> with the coordinator's reason.</summary>
+    /// <summary>
+    /// Runs <paramref name="job"/>; a job that fails (not a lost coordinator) throws <see cref="GrainInvocationException"/> with the
+    /// coordinator's reason. <paramref name="started"/> hears of each start: the coordinator's key and its answer (ensembles, silo).
+    /// </summary>
     public static async Task<SamplingRun> RunAsync(IGrainFactory grains, SamplingJob job, string name, IProgress<ExperimentProgress>? progress = null,
-        Action<string>? say = null, int maxRestarts = 2, CancellationToken cancellationToken = default)
+        Action<string>? say = null, int maxRestarts = 2, Action<string, StartSamplingReply>? started = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grains);
         var plan = SamplingJobPlan.Validate(job);
@@ -32,7 +35,8 @@ public static class SamplingJobDriver
             var coordinator = grains.GetGrain<ISamplingCoordinatorGrain>(key);
             try
             {
-                await coordinator.StartAsync(new StartSamplingRequest { Job = job }, cancellationToken).ConfigureAwait(false);
+                var reply = await coordinator.StartAsync(new StartSamplingRequest { Job = job }, cancellationToken).ConfigureAwait(false);
+                started?.Invoke(key, reply);
                 while (true)
                 {
                     await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
@@ -43,9 +47,9 @@ public static class SamplingJobDriver
                             progress?.Report(new ExperimentProgress(status.Fraction, Describe(status)));
                             break;
                         case SamplingState.Done:
-                            var reply = await coordinator.GetResultAsync(new SamplingResultRequest(), cancellationToken).ConfigureAwait(false);
+                            var result = await coordinator.GetResultAsync(new SamplingResultRequest(), cancellationToken).ConfigureAwait(false);
                             progress?.Report(new ExperimentProgress(1, Describe(status)));
-                            return new SamplingRun(key, reply, SamplingWire.ToResult(reply.Counts, plan.Options, plan.Graph), attempt - 1);
+                            return new SamplingRun(key, result, SamplingWire.ToResult(result.Counts, plan.Options, plan.Graph), attempt - 1);
                         case SamplingState.Failed:
                             throw new GrainInvocationException($"sampling job {key} failed: {status.Error}");
                         default:

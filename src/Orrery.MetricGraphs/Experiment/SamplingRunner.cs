@@ -32,7 +32,8 @@ public sealed class SamplingRunner : IExperimentRunner
         var options = sampling.Options;
         context.Say($"{sampling.Name}: {sampling.Particles:N0} particles on a graph of {sampling.Graph.VertexCount} vertices and {sampling.Graph.EdgeCount} edges, " +
             $"{options.Steps:N0} steps of dt = {options.TimeStep.ToString("R", CultureInfo.InvariantCulture)}");
-        var run = await SamplingJobDriver.RunAsync(context.Grains, sampling.ToJob(), sampling.Name, context.Progress, context.Say, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var run = await SamplingJobDriver.RunAsync(context.Grains, sampling.ToJob(), sampling.Name, context.Progress, context.Say,
+            started: (key, reply) => context.Say($"job {key}: {reply.Ensembles} ensembles, coordinator on silo {reply.Silo}"), cancellationToken: cancellationToken).ConfigureAwait(false);
         var checks = sampling.Check?.Evaluate(sampling.Graph, run.Result) ?? [];
         SamplingOutputs.Write(context.Output, sampling, run, checks);
         var result = run.Result;

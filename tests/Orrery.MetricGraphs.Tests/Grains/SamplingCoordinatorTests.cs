@@ -31,6 +31,11 @@ public sealed class SamplingCoordinatorTests
         Ensembles = ensembles,
     };
 
+    private sealed class SynchronousProgress(Action<Orrery.Experiments.ExperimentProgress> report) : IProgress<Orrery.Experiments.ExperimentProgress>
+    {
+        public void Report(Orrery.Experiments.ExperimentProgress value) => report(value);
+    }
+
     private static SamplingResult InProcess(long particles) =>
         new MetricGraphSampler(MetricGraphJson.Parse(GraphJson), Options).Run(0, (int)particles, InitialCondition.FromSources());
 
@@ -95,6 +100,45 @@ public sealed class SamplingCoordinatorTests
         Assert.All(reply.Ensembles, e => Assert.NotEqual(victim.Name, e.Silo));
         var options = SamplingWire.ToOptions(SamplingWire.ToSettings(Options));
         Assert.True(SamplingWire.ToResult(reply.Counts, options, MetricGraphJson.Parse(GraphJson)).IsIdenticalTo(expected), "the moved run differs from the undisturbed one");
+    }
+
+    [Fact]
+    public async Task JobWhoseCoordinatorSiloStopsIsStartedAgainWithTheSameResult()
+    {
+        const int particles = 30000;
+        var expected = InProcess(particles);
+        await using var cluster = await EmbeddedCluster.StartAsync(3, [MetricGraphsAssembly.Assembly]);
+        var coordinatorSilo = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var underway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var said = new List<string>();
+        var run = SamplingJobDriver.RunAsync(cluster.Client, Job(particles, ensembles: 3, sliceSteps: 10), "lost-coordinator",
+            new SynchronousProgress(p =>
+            {
+                if (p.Fraction > 0.2)
+                {
+                    underway.TrySetResult();
+                }
+            }),
+            line =>
+            {
+                lock (said)
+                {
+                    said.Add(line);
+                }
+            },
+            started: (_, reply) => coordinatorSilo.TrySetResult(reply.Silo));
+
+        var name = await coordinatorSilo.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await underway.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.False(run.IsCompleted, "the stop must land mid-job");
+        await cluster.Silos.Single(s => s.Name == name).DisposeAsync();
+
+        var finished = await run.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.Equal(1, finished.Restarts);
+        Assert.EndsWith("/a2", finished.JobKey);
+        Assert.NotEqual(name, finished.Reply.Silo);
+        Assert.Contains(said, line => line.Contains("was lost", StringComparison.Ordinal));
+        Assert.True(finished.Result.IsIdenticalTo(expected), "the restarted job differs from the undisturbed run");
     }
 
     [Fact]
