@@ -20,4 +20,8 @@ public interface ISamplingCoordinatorGrain : IGrain
     /// <summary>The merged counts and the per-ensemble breakdown of a finished job.</summary>
     [AlwaysInterleave]
     Task<SamplingResultReply> GetResultAsync(SamplingResultRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Stops a running job (it ends FAILED with the reason) and frees its ensembles; does nothing to a finished one.</summary>
+    [AlwaysInterleave]
+    Task<CancelSamplingReply> CancelAsync(CancelSamplingRequest request, CancellationToken cancellationToken);
 }

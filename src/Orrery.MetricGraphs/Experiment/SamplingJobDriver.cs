@@ -57,10 +57,29 @@ public static class SamplingJobDriver
                     }
                 }
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stop the job on the cluster too, or its ensembles would run on until idle.
+                await CancelQuietlyAsync(coordinator).ConfigureAwait(false);
+                throw;
+            }
             catch (Exception e) when (e is SiloUnavailableException or GrainCallTimeoutException && attempt <= maxRestarts && !cancellationToken.IsCancellationRequested)
             {
                 say?.Invoke($"the coordinator of sampling job {key} was lost ({e.Message}); starting the job again ({attempt} of {maxRestarts} restarts)");
             }
+        }
+    }
+
+    private static async Task CancelQuietlyAsync(ISamplingCoordinatorGrain coordinator)
+    {
+        try
+        {
+            await coordinator.CancelAsync(new CancelSamplingRequest { Reason = "cancelled by the client" }, CancellationToken.None)
+                .WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OrreryCallException or TimeoutException)
+        {
+            // The coordinator is gone or slow: its job ends when it is deactivated.
         }
     }
 

@@ -16,7 +16,7 @@ namespace Orrery.MetricGraphs.Experiment;
 public sealed partial class SamplingSpec
 {
     /// <summary>The top-level fields a sampling spec may have.</summary>
-    public static readonly string[] Fields =
+    public static IReadOnlyList<string> Fields { get; } =
     [
         "kind", "name", "graph", "particles", "dt", "steps", "end_time", "max_splits", "seed", "initial", "observables",
         "device", "slice_steps", "checkpoint_every", "ensembles", "gpu_share", "check",
@@ -97,7 +97,7 @@ public sealed partial class SamplingSpec
     public static SamplingSpec Read(SpecNode root)
     {
         ArgumentNullException.ThrowIfNull(root);
-        root.AllowOnly(Fields);
+        root.AllowOnly([.. Fields]);
         var name = root.Optional("name")?.AsString() ?? Path.GetFileNameWithoutExtension(root.File);
         var graphNode = root.Require("graph");
         var authored = ReadGraph(graphNode);

@@ -156,6 +156,34 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
     }
 
     /// <inheritdoc />
+    public async Task<CancelSamplingReply> CancelAsync(CancelSamplingRequest request, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_state != SamplingState.Running)
+            {
+                return new CancelSamplingReply { State = _state };
+            }
+
+            if (_error.Length == 0)
+            {
+                _error = request.Reason.Length > 0 ? request.Reason : "cancelled";
+            }
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_run is not null)
+        {
+            await _run.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        lock (_gate)
+        {
+            return new CancelSamplingReply { State = _state };
+        }
+    }
+
+    /// <inheritdoc />
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await _stop.CancelAsync().ConfigureAwait(false);
@@ -204,6 +232,13 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
             }
 
             LogFailed(GrainId.Key, _error);
+
+            // Free the particles wherever the ensembles are now.
+            foreach (var slot in _slots)
+            {
+                var key = slot.Key(GrainId.Key);
+                _ = ReleaseQuietlyAsync(GrainFactory.GetGrain<IParticleEnsembleGrain>(key, slot.Silo), key);
+            }
         }
     }
 
@@ -283,7 +318,7 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
                         }
                     }
                 }
-                catch (Exception e) when (IsPlacementFailure(e) && !cancellationToken.IsCancellationRequested)
+                catch (Exception e) when ((IsPlacementFailure(e) || e is OperationCanceledException) && !cancellationToken.IsCancellationRequested)
                 {
                     await MoveAsync(slot, grain, e, cancellationToken).ConfigureAwait(false);
                 }
@@ -306,7 +341,10 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
         }
     }
 
-    /// <summary>Errors after which the ensemble's particles must be assumed lost where they were.</summary>
+    /// <summary>
+    /// Errors after which the ensemble's particles must be assumed lost where they were. (A call the callee
+    /// cancelled, while this job was not cancelled, counts too: its silo is shutting down.)
+    /// </summary>
     private static bool IsPlacementFailure(Exception e) => e switch
     {
         SiloUnavailableException => true,

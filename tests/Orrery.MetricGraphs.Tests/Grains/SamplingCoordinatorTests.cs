@@ -92,7 +92,7 @@ public sealed class SamplingCoordinatorTests
             progress = await coordinator.GetProgressAsync(new SamplingProgressRequest(), CancellationToken.None);
         }
 
-        Assert.True(progress.State == SamplingState.Done, progress.Error);
+        Assert.True(progress.State == SamplingState.Done, $"{progress.State}: {progress.Error}");
         var reply = await coordinator.GetResultAsync(new SamplingResultRequest(), CancellationToken.None);
         var moved = reply.Ensembles.Where(e => e.Placements > 1).ToList();
         Assert.NotEmpty(moved);
@@ -139,6 +139,29 @@ public sealed class SamplingCoordinatorTests
         Assert.NotEqual(name, finished.Reply.Silo);
         Assert.Contains(said, line => line.Contains("was lost", StringComparison.Ordinal));
         Assert.True(finished.Result.IsIdenticalTo(expected), "the restarted job differs from the undisturbed run");
+    }
+
+    [Fact]
+    public async Task CancellingTheCallerStopsTheJobOnTheCluster()
+    {
+        await using var cluster = await EmbeddedCluster.StartAsync(2, [MetricGraphsAssembly.Assembly]);
+        using var cancel = new CancellationTokenSource();
+        var key = "";
+        var run = SamplingJobDriver.RunAsync(cluster.Client, Job(30000, ensembles: 2, sliceSteps: 5), "cancelled",
+            started: (k, _) =>
+            {
+                key = k;
+                cancel.CancelAfter(300);
+            },
+            cancellationToken: cancel.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        var coordinator = cluster.Client.GetGrain<ISamplingCoordinatorGrain>(key);
+        var progress = await coordinator.GetProgressAsync(new SamplingProgressRequest(), CancellationToken.None);
+        Assert.Equal(SamplingState.Failed, progress.State);
+        Assert.Equal("cancelled by the client", progress.Error);
+        Assert.True(progress.Fraction < 1);
+        Assert.Equal(SamplingState.Failed, (await coordinator.CancelAsync(new CancelSamplingRequest(), CancellationToken.None)).State);
     }
 
     [Fact]
