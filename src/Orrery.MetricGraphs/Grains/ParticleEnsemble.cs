@@ -18,6 +18,9 @@ namespace Orrery.MetricGraphs.Grains;
 /// </summary>
 public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
 {
+    /// <summary>Starts the message of the error an ensemble that lost its particles answers with.</summary>
+    internal const string LostMarker = "ensemble lost";
+
     // Silos built without device discovery (embedded clusters, tests) share one CPU device per process.
     private static readonly Lazy<DeviceDiscovery> CpuOnly = new(() => ComputeDevices.Discover("cpu"));
 
@@ -156,9 +159,6 @@ public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
         Release();
         return Task.CompletedTask;
     }
-
-    /// <summary>Starts the message of the error an ensemble that lost its particles answers with.</summary>
-    internal const string LostMarker = "ensemble lost";
 
     private IComputeDevice ResolveDevice(string name)
     {
