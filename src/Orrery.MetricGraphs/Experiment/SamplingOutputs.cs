@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
 using Orrery.MetricGraphs.Formats;
 using Orrery.MetricGraphs.Graphs;
@@ -52,7 +53,13 @@ public static class SamplingOutputs
         json.WriteNumber("end_time", options.Steps * Decimal(options.TimeStep));
         json.WriteNumber("max_splits", options.MaxSplits);
         json.WriteNumber("seed", options.Seed);
-        json.WriteString("initial", spec.Initial.Kind.ToString());
+        json.WriteString("initial", spec.Initial.Kind switch
+        {
+            InitialKind.AtVertex => "vertex " + graph.Vertices[spec.Initial.Vertex].Id,
+            InitialKind.AtPoint => $"edge {graph.Edges[spec.Initial.Edge].Id} at x = {spec.Initial.Position.ToString("R", Invariant)}",
+            InitialKind.FromSources => "sources",
+            _ => "uniform by length",
+        });
         json.WriteNumber("bins_per_edge", options.BinsPerEdge);
         json.WriteNumber("sample_every", options.SampleEvery);
         json.WriteNumber("window_steps", options.EffectiveWindowSteps);

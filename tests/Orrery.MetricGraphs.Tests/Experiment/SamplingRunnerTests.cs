@@ -34,6 +34,7 @@ public sealed class SamplingRunnerTests : IDisposable
         var root = results.RootElement;
         Assert.Equal(8000, root.GetProperty("counts").GetProperty("particles").GetInt64());
         Assert.Equal(0.001, root.GetProperty("settings").GetProperty("dt").GetDouble());
+        Assert.Equal("vertex c", root.GetProperty("settings").GetProperty("initial").GetString());
         var exits = root.GetProperty("exits");
         Assert.Equal(8000, exits.EnumerateObject().Sum(e => e.Value.GetProperty("count").GetInt64()));
         Assert.True(root.GetProperty("check").GetProperty("passed").GetBoolean());
