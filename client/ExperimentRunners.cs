@@ -10,6 +10,7 @@ internal static class ExperimentRunners
 {
     public static IReadOnlyList<IExperimentRunner> All { get; } =
     [
+        new Orrery.MetricGraphs.Experiment.SamplingRunner(),
     ];
 
     public static IExperimentRunner ForKind(SpecNode root)

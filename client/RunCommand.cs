@@ -103,7 +103,7 @@ internal static class RunCommand
         {
             // Logs and CI: a progress line at most every two seconds instead of a redrawn bar.
             var clock = Stopwatch.StartNew();
-            var last = TimeSpan.MinValue;
+            var last = TimeSpan.FromSeconds(-2); // not MinValue: Elapsed - MinValue overflows
             var progress = new SynchronousProgress(p =>
             {
                 if (clock.Elapsed - last >= TimeSpan.FromSeconds(2) || p.Fraction >= 1)

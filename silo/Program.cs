@@ -21,6 +21,10 @@ catch (OptionsValidationException e)
 
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
 builder.Services.AddSingleton(settings);
+
+// A machine without a usable GPU gets the CPU and a note saying why; Silo:Device=cuda:N that cannot be
+// had stops the start with the reason. Grains that compute take the devices by constructor injection.
+builder.Services.AddSingleton(_ => Orrery.Compute.ComputeDevices.Discover(settings.Silo.Device, settings.Compute));
 builder.Services.AddSingleton<SiloService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloService>());
 builder.Services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));

@@ -9,16 +9,19 @@ namespace Orrery.Silo;
 
 /// <summary>Runs the <see cref="Cluster.Hosting.Silo"/> inside the ASP.NET Core host: start, graceful stop on SIGTERM, exit when declared dead.</summary>
 internal sealed partial class SiloService(
-    SiloSettings settings, IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<SiloService> logger) : IHostedService, IAsyncDisposable
+    SiloSettings settings, DeviceDiscovery devices, IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<SiloService> logger)
+    : IHostedService, IAsyncDisposable
 {
     private Cluster.Hosting.Silo? _silo;
     private IAsyncDisposable? _tableConnection;
-    private DeviceDiscovery? _devices;
 
     public Cluster.Hosting.Silo? Silo => _silo;
 
-    /// <summary>The devices this silo computes on (GPUs per Silo:Device, and the CPU); null before start.</summary>
-    public DeviceDiscovery? Devices => _devices;
+    /// <summary>
+    /// The devices this silo computes on (GPUs per Silo:Device, and the CPU). The container owns them (a
+    /// singleton, discovered once per process), and grains get them by constructor injection.
+    /// </summary>
+    public DeviceDiscovery Devices => devices;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -34,24 +37,21 @@ internal sealed partial class SiloService(
             table = new InMemoryMembershipTable();
         }
 
-        // A machine without a usable GPU gets the CPU and a note saying why; Silo:Device=cuda:N that
-        // cannot be had stops the start with the reason.
-        _devices = ComputeDevices.Discover(settings.Silo.Device, settings.Compute);
-        LogDevices(_devices.Note);
+        LogDevices(devices.Note);
         var capabilities = new SiloCapabilities
         {
             CpuCores = Environment.ProcessorCount,
             MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
-            DeviceNote = _devices.Note,
+            DeviceNote = devices.Note,
         };
-        capabilities.Gpus.AddRange(_devices.Gpus.Select(gpu => new GpuInfo
+        capabilities.Gpus.AddRange(devices.Gpus.Select(gpu => new GpuInfo
         {
             Index = gpu.Ordinal,
             Model = gpu.Model,
             MemoryBytes = gpu.MemoryBytes,
             Multiprocessors = gpu.Multiprocessors,
         }));
-        Assembly[] grainAssemblies = [typeof(Orrery.Diagnostics.DiagnosticsAssembly).Assembly];
+        Assembly[] grainAssemblies = [typeof(Orrery.Diagnostics.DiagnosticsAssembly).Assembly, Orrery.MetricGraphs.Grains.MetricGraphsAssembly.Assembly];
         _silo = new Cluster.Hosting.Silo(settings.Cluster, settings.Silo, settings.Membership, table, services, grainAssemblies, capabilities);
         await _silo.StartAsync(cancellationToken);
         _ = _silo.Stopped.ContinueWith(
@@ -87,8 +87,6 @@ internal sealed partial class SiloService(
         {
             await _tableConnection.DisposeAsync();
         }
-
-        _devices?.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Devices: {Note}")]

@@ -21,13 +21,15 @@ internal sealed partial class Catalog : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly string _siloName;
     private readonly long _siloGeneration;
+    private readonly Func<Membership.MembershipView> _view;
     private readonly TimeSpan _idleAfter;
     private readonly Timer _idleTimer;
 
     public Catalog(
         IServiceProvider services, IGrainFactory factory, ClusterMetrics metrics, ILogger logger,
-        string siloName, long siloGeneration, TimeSpan idleAfter, TimeSpan idleCheckPeriod)
+        string siloName, long siloGeneration, Func<Membership.MembershipView> view, TimeSpan idleAfter, TimeSpan idleCheckPeriod)
     {
+        _view = view;
         _services = services;
         _factory = factory;
         _metrics = metrics;
@@ -94,7 +96,7 @@ internal sealed partial class Catalog : IAsyncDisposable
     {
         var instance = (Grain)ActivatorUtilities.CreateInstance(_services, implementation);
         var activation = new GrainActivation(id, grainInterface, instance);
-        instance.Attach(new GrainRuntimeContext(id, _factory, _siloName, _siloGeneration, () => activation.DeactivationRequested = true));
+        instance.Attach(new GrainRuntimeContext(id, _factory, _siloName, _siloGeneration, _view, () => activation.DeactivationRequested = true));
         _metrics.Activated();
         return activation;
     }

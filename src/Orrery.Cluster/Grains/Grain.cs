@@ -22,6 +22,13 @@ public abstract class Grain
     /// <summary>Generation of the silo this activation runs on.</summary>
     public long SiloGeneration => Context.SiloGeneration;
 
+    /// <summary>
+    /// The membership view of the silo this activation runs on, read at each access: the Active silos and
+    /// their capabilities (devices), for coordinators that spread workers over silos and re-place the work
+    /// of dead ones.
+    /// </summary>
+    public Membership.MembershipView ClusterView => Context.View;
+
     private GrainRuntimeContext Context => _context ?? throw new InvalidOperationException(
         $"{GetType().Name} is used outside the grain runtime: grains are created by a silo, not with 'new'");
 

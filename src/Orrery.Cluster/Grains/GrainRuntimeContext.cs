@@ -1,7 +1,10 @@
+using Orrery.Cluster.Membership;
+
 namespace Orrery.Cluster.Grains;
 
 /// <summary>What an activation knows about where it runs.</summary>
-internal sealed class GrainRuntimeContext(GrainId id, IGrainFactory factory, string siloName, long siloGeneration, Action requestDeactivation)
+internal sealed class GrainRuntimeContext(
+    GrainId id, IGrainFactory factory, string siloName, long siloGeneration, Func<MembershipView> view, Action requestDeactivation)
 {
     public GrainId Id { get; } = id;
 
@@ -10,6 +13,8 @@ internal sealed class GrainRuntimeContext(GrainId id, IGrainFactory factory, str
     public string SiloName { get; } = siloName;
 
     public long SiloGeneration { get; } = siloGeneration;
+
+    public MembershipView View => view();
 
     public void RequestDeactivation() => requestDeactivation();
 }

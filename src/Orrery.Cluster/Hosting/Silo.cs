@@ -130,7 +130,7 @@ public sealed partial class Silo : IAsyncDisposable
         forward.Target = _dispatcher;
         _agent = new MembershipAgent(_table, self, _membershipOptions, _logger, _metrics, ProbeAsync);
         _caller = new GrainCaller(_agent, _connections, _dispatcher, _cluster, _metrics);
-        _catalog = new Catalog(_services, _caller, _metrics, _logger, name, generation, _options.IdleDeactivationAfter, _options.IdleCheckPeriod);
+        _catalog = new Catalog(_services, _caller, _metrics, _logger, name, generation, () => View, _options.IdleDeactivationAfter, _options.IdleCheckPeriod);
         _dispatcher.Bind(_agent, _catalog, _connections);
         _agent.DeclaredDead += reason => _ = OnDeclaredDeadAsync(reason);
         _agent.SiloDeclaredDead += dead => _connections.Drop(dead.Host, dead.Port);

@@ -1,0 +1,97 @@
+using System.Globalization;
+using Orrery.Cluster.Errors;
+using Orrery.Cluster.Grains;
+using Orrery.Contracts.MetricGraphs;
+using Orrery.Experiments;
+using Orrery.MetricGraphs.Grains;
+
+namespace Orrery.MetricGraphs.Experiment;
+
+/// <summary>
+/// Runs a <see cref="SamplingJob"/> on a cluster from its caller's side: starts a
+/// <see cref="ISamplingCoordinatorGrain"/> under a fresh key, polls its progress, and fetches the result.
+/// The coordinator keeps the job in its activation only; when its silo dies (a poll fails with
+/// <see cref="SiloUnavailableException"/> or times out, or finds a fresh activation without the job), the
+/// job is started again under a new key. Results are deterministic, so a restarted job gives the same bits.
+/// </summary>
+public static class SamplingJobDriver
+{
+    /// <summary>Time between progress polls.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Runs <paramref name="job"/>; a job that fails (not a lost coordinator) throws <see cref="GrainInvocationException"/> with the
+    /// coordinator's reason. <paramref name="started"/> hears of each start: the coordinator's key and its answer (ensembles, silo).
+    /// </summary>
+    public static async Task<SamplingRun> RunAsync(IGrainFactory grains, SamplingJob job, string name, IProgress<ExperimentProgress>? progress = null,
+        Action<string>? say = null, int maxRestarts = 2, Action<string, StartSamplingReply>? started = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        var plan = SamplingJobPlan.Validate(job);
+        var id = $"{Sanitize(name)}-{Guid.NewGuid():N}"[..Math.Min(Sanitize(name).Length + 13, 60)];
+        for (var attempt = 1; ; attempt++)
+        {
+            var key = $"{id}/a{attempt}";
+            var coordinator = grains.GetGrain<ISamplingCoordinatorGrain>(key);
+            try
+            {
+                var reply = await coordinator.StartAsync(new StartSamplingRequest { Job = job }, cancellationToken).ConfigureAwait(false);
+                started?.Invoke(key, reply);
+                while (true)
+                {
+                    await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+                    var status = await coordinator.GetProgressAsync(new SamplingProgressRequest(), cancellationToken).ConfigureAwait(false);
+                    switch (status.State)
+                    {
+                        case SamplingState.Running:
+                            progress?.Report(new ExperimentProgress(status.Fraction, Describe(status)));
+                            break;
+                        case SamplingState.Done:
+                            var result = await coordinator.GetResultAsync(new SamplingResultRequest(), cancellationToken).ConfigureAwait(false);
+                            progress?.Report(new ExperimentProgress(1, Describe(status)));
+                            return new SamplingRun(key, result, SamplingWire.ToResult(result.Counts, plan.Options, plan.Graph), attempt - 1);
+                        case SamplingState.Failed:
+                            throw new GrainInvocationException($"sampling job {key} failed: {status.Error}");
+                        default:
+                            throw new SiloUnavailableException($"coordinator {key} no longer holds the job (its silo restarted or it was deactivated)");
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stop the job on the cluster too, or its ensembles would run on until idle.
+                await CancelQuietlyAsync(coordinator).ConfigureAwait(false);
+                throw;
+            }
+            catch (Exception e) when (e is SiloUnavailableException or GrainCallTimeoutException && attempt <= maxRestarts && !cancellationToken.IsCancellationRequested)
+            {
+                say?.Invoke($"the coordinator of sampling job {key} was lost ({e.Message}); starting the job again ({attempt} of {maxRestarts} restarts)");
+            }
+        }
+    }
+
+    private static async Task CancelQuietlyAsync(ISamplingCoordinatorGrain coordinator)
+    {
+        try
+        {
+            await coordinator.CancelAsync(new CancelSamplingRequest { Reason = "cancelled by the client" }, CancellationToken.None)
+                .WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OrreryCallException or TimeoutException)
+        {
+            // The coordinator is gone or slow: its job ends when it is deactivated.
+        }
+    }
+
+    private static string Describe(SamplingProgressReply status)
+    {
+        var rate = status.ParticleStepsPerSecond.ToString("0.00e0", CultureInfo.InvariantCulture);
+        return status.Replacements == 0 ? $"{rate} particle-steps/s" : $"{rate} particle-steps/s, {status.Replacements} ensemble moves";
+    }
+
+    private static string Sanitize(string name)
+    {
+        var text = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
+        return text.Length == 0 ? "sampling" : text.Length > 40 ? text[..40] : text;
+    }
+}

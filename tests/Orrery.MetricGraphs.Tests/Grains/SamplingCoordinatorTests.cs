@@ -1,0 +1,190 @@
+using Orrery.Cluster.Errors;
+using Orrery.Cluster.Hosting;
+using Orrery.Contracts.MetricGraphs;
+using Orrery.MetricGraphs.Experiment;
+using Orrery.MetricGraphs.Formats;
+using Orrery.MetricGraphs.Grains;
+using Orrery.MetricGraphs.Sampling;
+using Orrery.MetricGraphs.Tests.Support;
+
+namespace Orrery.MetricGraphs.Tests.Grains;
+
+/// <summary>
+/// The coordinator on embedded clusters: the merged result is bitwise that of one in-process run whatever the
+/// number of ensembles and silos, checkpoints included, and a silo that stops mid-job has its ensembles moved
+/// without changing a bit.
+/// </summary>
+public sealed class SamplingCoordinatorTests
+{
+    // Every feature of the sampler (cycle, all drift kinds, explicit weights, a source, an absorbing vertex).
+    private static readonly string GraphJson = MetricGraphJson.Write(TestGraphs.Mixed());
+    private static readonly SamplingOptions Options = new() { Seed = 11, TimeStep = 2e-3f, Steps = 400, BinsPerEdge = 8, WindowSteps = 100, ExitTimeBins = 20 };
+
+    private static SamplingJob Job(long particles, int ensembles, long sliceSteps, int checkpointEvery = 1) => new()
+    {
+        GraphJson = GraphJson,
+        Settings = SamplingWire.ToSettings(Options),
+        Initial = new InitialPlacement { Kind = InitialKind.FromSources },
+        Particles = particles,
+        SliceSteps = sliceSteps,
+        CheckpointEvery = checkpointEvery,
+        Ensembles = ensembles,
+    };
+
+    private sealed class SynchronousProgress(Action<Orrery.Experiments.ExperimentProgress> report) : IProgress<Orrery.Experiments.ExperimentProgress>
+    {
+        public void Report(Orrery.Experiments.ExperimentProgress value) => report(value);
+    }
+
+    private static SamplingResult InProcess(long particles) =>
+        new MetricGraphSampler(MetricGraphJson.Parse(GraphJson), Options).Run(0, (int)particles, InitialCondition.FromSources());
+
+    [Fact]
+    public async Task OneSevenAndThreeSiloRunsAreIdenticalToOneInProcessRun()
+    {
+        const int particles = 7001;
+        var expected = InProcess(particles);
+
+        await using (var one = await EmbeddedCluster.StartAsync(1, [MetricGraphsAssembly.Assembly]))
+        {
+            var single = await SamplingJobDriver.RunAsync(one.Client, Job(particles, ensembles: 1, sliceSteps: 400), "one");
+            Assert.Single(single.Reply.Ensembles);
+            Assert.True(single.Result.IsIdenticalTo(expected), "1 ensemble differs from the in-process run");
+
+            var seven = await SamplingJobDriver.RunAsync(one.Client, Job(particles, ensembles: 7, sliceSteps: 70, checkpointEvery: 2), "seven");
+            Assert.Equal(7, seven.Reply.Ensembles.Count);
+            Assert.Equal(particles, seven.Reply.Ensembles.Sum(e => (long)e.Count));
+            Assert.True(seven.Result.IsIdenticalTo(expected), "7 ensembles in slices of 70 steps differ from the in-process run");
+        }
+
+        await using var three = await EmbeddedCluster.StartAsync(3, [MetricGraphsAssembly.Assembly]);
+        var spread = await SamplingJobDriver.RunAsync(three.Client, Job(particles, ensembles: 0, sliceSteps: 50), "three");
+        Assert.Equal(3, spread.Reply.Ensembles.Count);
+        Assert.Equal(3, spread.Reply.Ensembles.Select(e => e.Silo).Distinct().Count());
+        Assert.True(spread.Result.IsIdenticalTo(expected), "3 silos differ from the in-process run");
+    }
+
+    [Fact]
+    public async Task EnsemblesOfAStoppedSiloMoveAndTheResultDoesNotChange()
+    {
+        const int particles = 30000;
+        var expected = InProcess(particles);
+        await using var cluster = await EmbeddedCluster.StartAsync(3, [MetricGraphsAssembly.Assembly]);
+        var coordinator = cluster.Client.GetGrain<ISamplingCoordinatorGrain>($"stop-test-{Guid.NewGuid():N}");
+        var started = await coordinator.StartAsync(new StartSamplingRequest { Job = Job(particles, ensembles: 6, sliceSteps: 10, checkpointEvery: 3) }, CancellationToken.None);
+        Assert.Equal(6, started.Ensembles);
+
+        var victim = cluster.Silos.First(s => s.Name != started.Silo);
+        SamplingProgressReply progress;
+        do
+        {
+            await Task.Delay(20);
+            progress = await coordinator.GetProgressAsync(new SamplingProgressRequest(), CancellationToken.None);
+        }
+        while (progress.State == SamplingState.Running && progress.Fraction < 0.2);
+
+        Assert.True(progress.State == SamplingState.Running && progress.Fraction < 0.9, $"the stop must land mid-job; progress was {progress.Fraction:P0} ({progress.State})");
+        await victim.DisposeAsync();
+
+        while (progress.State == SamplingState.Running)
+        {
+            await Task.Delay(50);
+            progress = await coordinator.GetProgressAsync(new SamplingProgressRequest(), CancellationToken.None);
+        }
+
+        Assert.True(progress.State == SamplingState.Done, $"{progress.State}: {progress.Error}");
+        var reply = await coordinator.GetResultAsync(new SamplingResultRequest(), CancellationToken.None);
+        var moved = reply.Ensembles.Where(e => e.Placements > 1).ToList();
+        Assert.NotEmpty(moved);
+        Assert.All(moved, e => Assert.StartsWith(victim.Name + " at step ", e.MovedFrom[0]));
+        Assert.All(reply.Ensembles, e => Assert.NotEqual(victim.Name, e.Silo));
+        var options = SamplingWire.ToOptions(SamplingWire.ToSettings(Options));
+        Assert.True(SamplingWire.ToResult(reply.Counts, options, MetricGraphJson.Parse(GraphJson)).IsIdenticalTo(expected), "the moved run differs from the undisturbed one");
+    }
+
+    [Fact]
+    public async Task JobWhoseCoordinatorSiloStopsIsStartedAgainWithTheSameResult()
+    {
+        const int particles = 30000;
+        var expected = InProcess(particles);
+        await using var cluster = await EmbeddedCluster.StartAsync(3, [MetricGraphsAssembly.Assembly]);
+        var coordinatorSilo = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var underway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var said = new List<string>();
+        var run = SamplingJobDriver.RunAsync(cluster.Client, Job(particles, ensembles: 3, sliceSteps: 10), "lost-coordinator",
+            new SynchronousProgress(p =>
+            {
+                if (p.Fraction > 0.2)
+                {
+                    underway.TrySetResult();
+                }
+            }),
+            line =>
+            {
+                lock (said)
+                {
+                    said.Add(line);
+                }
+            },
+            started: (_, reply) => coordinatorSilo.TrySetResult(reply.Silo));
+
+        var name = await coordinatorSilo.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await underway.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.False(run.IsCompleted, "the stop must land mid-job");
+        await cluster.Silos.Single(s => s.Name == name).DisposeAsync();
+
+        var finished = await run.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.Equal(1, finished.Restarts);
+        Assert.EndsWith("/a2", finished.JobKey);
+        Assert.NotEqual(name, finished.Reply.Silo);
+        Assert.Contains(said, line => line.Contains("was lost", StringComparison.Ordinal));
+        Assert.True(finished.Result.IsIdenticalTo(expected), "the restarted job differs from the undisturbed run");
+    }
+
+    [Fact]
+    public async Task CancellingTheCallerStopsTheJobOnTheCluster()
+    {
+        await using var cluster = await EmbeddedCluster.StartAsync(2, [MetricGraphsAssembly.Assembly]);
+        using var cancel = new CancellationTokenSource();
+        var key = "";
+        var run = SamplingJobDriver.RunAsync(cluster.Client, Job(30000, ensembles: 2, sliceSteps: 5), "cancelled",
+            started: (k, _) =>
+            {
+                key = k;
+                cancel.CancelAfter(300);
+            },
+            cancellationToken: cancel.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        var coordinator = cluster.Client.GetGrain<ISamplingCoordinatorGrain>(key);
+        var progress = await coordinator.GetProgressAsync(new SamplingProgressRequest(), CancellationToken.None);
+        Assert.Equal(SamplingState.Failed, progress.State);
+        Assert.Equal("cancelled by the client", progress.Error);
+        Assert.True(progress.Fraction < 1);
+        Assert.Equal(SamplingState.Failed, (await coordinator.CancelAsync(new CancelSamplingRequest(), CancellationToken.None)).State);
+    }
+
+    [Fact]
+    public async Task BadJobsAndMisuseAreRefusedWithReasons()
+    {
+        await using var cluster = await EmbeddedCluster.StartAsync(1, [MetricGraphsAssembly.Assembly]);
+        var gpuJob = Job(100, 0, 10);
+        gpuJob.Device = DevicePreference.Gpu;
+        var noGpu = await Assert.ThrowsAsync<BadRequestException>(() =>
+            cluster.Client.GetGrain<ISamplingCoordinatorGrain>("gpu-job").StartAsync(new StartSamplingRequest { Job = gpuJob }, CancellationToken.None));
+        Assert.Contains("the job asks for GPUs and no Active silo reports one", noGpu.Message);
+
+        var badSlice = Job(100, 0, 0);
+        var slice = await Assert.ThrowsAsync<BadRequestException>(() =>
+            cluster.Client.GetGrain<ISamplingCoordinatorGrain>("slice-job").StartAsync(new StartSamplingRequest { Job = badSlice }, CancellationToken.None));
+        Assert.Contains("SamplingJob.slice_steps is 0; it must be at least 1", slice.Message);
+
+        var idle = cluster.Client.GetGrain<ISamplingCoordinatorGrain>("never-started");
+        Assert.Equal(SamplingState.Unknown, (await idle.GetProgressAsync(new SamplingProgressRequest(), CancellationToken.None)).State);
+        Assert.Contains("holds no sampling job", (await Assert.ThrowsAsync<BadRequestException>(() => idle.GetResultAsync(new SamplingResultRequest(), CancellationToken.None))).Message);
+
+        var ensemble = cluster.Client.GetGrain<IParticleEnsembleGrain>("lonely");
+        var lost = await Assert.ThrowsAsync<BadRequestException>(() => ensemble.AdvanceAsync(new AdvanceEnsembleRequest { RunId = "r", Steps = 1 }, CancellationToken.None));
+        Assert.Contains("holds no particles of run 'r'", lost.Message);
+    }
+}
