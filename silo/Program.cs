@@ -23,6 +23,9 @@ builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat =
 builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton<SiloService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloService>());
+
+// Grains that compute (PCA shards) take the silo's preferred device: the first GPU, else the CPU.
+builder.Services.AddSingleton<Orrery.Compute.IComputeDevice>(sp => sp.GetRequiredService<SiloService>().Devices?.Preferred ?? throw new InvalidOperationException("the silo's devices are not open yet"));
 builder.Services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Silo.ShutdownGracePeriod + TimeSpan.FromSeconds(15));
 builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Parse(settings.Silo.BindAddress), settings.Silo.HttpPort));
