@@ -10,6 +10,7 @@ internal static class ExperimentRunners
 {
     public static IReadOnlyList<IExperimentRunner> All { get; } =
     [
+        new Orrery.Pca.Experiments.PcaExperimentRunner(),
     ];
 
     public static IExperimentRunner ForKind(SpecNode root)

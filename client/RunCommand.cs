@@ -103,7 +103,8 @@ internal static class RunCommand
         {
             // Logs and CI: a progress line at most every two seconds instead of a redrawn bar.
             var clock = Stopwatch.StartNew();
-            var last = TimeSpan.MinValue;
+            // Not TimeSpan.MinValue: Elapsed - MinValue overflows at the first report.
+            var last = TimeSpan.FromDays(-1);
             var progress = new SynchronousProgress(p =>
             {
                 if (clock.Elapsed - last >= TimeSpan.FromSeconds(2) || p.Fraction >= 1)
