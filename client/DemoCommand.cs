@@ -44,7 +44,7 @@ internal static class DemoCommand
                 }
             });
             AnsiConsole.MarkupLine($"Starting an embedded cluster of [bold]{siloCount}[/] silos on loopback (in-memory membership)...");
-            await using var cluster = await EmbeddedCluster.StartAsync(siloCount, [DiagnosticsAssembly.Assembly], logging, cancellationToken: cancellationToken);
+            await using var cluster = await EmbeddedCluster.StartAsync(siloCount, [DiagnosticsAssembly.Assembly, Orrery.Pca.PcaAssembly.Assembly], logging, cancellationToken: cancellationToken);
             var result = await DiagnosticJob.RunAsync(cluster.Client, callCount, megabytes << 20, cancellationToken);
 
             var table = new Table().AddColumns("check", "result");
@@ -55,7 +55,8 @@ internal static class DemoCommand
             var gbPerSecond = 2.0 * result.TensorBytes / result.TensorElapsed.TotalSeconds / 1e9;
             table.AddRow("tensor round trip", $"{result.TensorBytes >> 20} MiB there and back in {result.TensorElapsed.TotalMilliseconds:F0} ms ({gbPerSecond:F2} GB/s), {(result.TensorIntact ? "intact" : "[red]CORRUPTED[/]")}");
             AnsiConsole.Write(table);
-            var ok = result.TensorIntact && result.CallsPerSilo.Count == Math.Min(siloCount, result.CallsPerSilo.Count) && result.ChainSilos.Count == 12;
+            var pcaOk = await DemoPca.RunAsync(cluster, cancellationToken);
+            var ok = pcaOk && result.TensorIntact && result.CallsPerSilo.Count == Math.Min(siloCount, result.CallsPerSilo.Count) && result.ChainSilos.Count == 12;
             AnsiConsole.MarkupLine(ok ? "[green]demo passed[/]" : "[red]demo failed[/]");
             return ok ? 0 : 1;
         }));
