@@ -57,7 +57,8 @@ public sealed class PcaExperimentRunner : IExperimentRunner
         var plot = new SvgPlot(
             $"PCA {spec.Name}: {(hasTruth ? "error E" : "discounted captured variance M")} against rounds",
             "round",
-            hasTruth ? "E = sqrt(mean_k min_s ||u_k - s v_k||^2)" : "M = sum_k v_k^T Sigma v_k / k") { LogY = hasTruth };
+            hasTruth ? "E = sqrt(mean_k min_s ||u_k - s v_k||^2)" : "M = sum_k v_k^T Sigma v_k / k")
+        { LogY = hasTruth };
         var summary = new List<string>();
         var runs = new List<object>();
         foreach (var (request, result) in results)
