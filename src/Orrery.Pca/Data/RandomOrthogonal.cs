@@ -22,10 +22,17 @@ public static class RandomOrthogonal
         return Cache.GetOrAdd((dimension, seed), key => new Lazy<double[][]>(() => Create(key.Item1, key.Item2))).Value;
     }
 
-    private static double[][] Create(int d, ulong seed)
+    /// <summary>
+    /// The first <paramref name="count"/> columns of the same matrix, in O(count^2 d): Gram-Schmidt is
+    /// sequential, so they equal those of <see cref="Columns(int, ulong)"/> (low-rank data at large d).
+    /// </summary>
+    public static double[][] LeadingColumns(int dimension, ulong seed, int count) =>
+        count >= dimension ? Columns(dimension, seed) : Create(dimension, seed, count);
+
+    private static double[][] Create(int d, ulong seed, int count = -1)
     {
-        var columns = new double[d][];
-        for (var j = 0; j < d; j++)
+        var columns = new double[count < 0 ? d : count][];
+        for (var j = 0; j < columns.Length; j++)
         {
             var v = new double[d];
             for (var i = 0; i < d; i++)

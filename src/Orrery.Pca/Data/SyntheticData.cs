@@ -94,12 +94,11 @@ public static class SyntheticData
             throw new ArgumentException($"a generated data matrix needs more rows than its dimension; rows is {n}, dimension {d}");
         }
 
-        var q = RandomOrthogonal.Columns(d, source.Seed);
-        var lambda = Eigenvalues(source);
         var values = new float[(long)count * d];
         if (Spectrum(source) == SpectrumKind.LowRank)
         {
             var rank = Math.Min(d, source.Rank == 0 ? 10 : source.Rank);
+            var w = RandomOrthogonal.LeadingColumns(d, source.Seed, rank);
             var noise = Math.Sqrt(source.Noise);
             Parallel.For(0, count, r =>
             {
@@ -108,7 +107,7 @@ public static class SyntheticData
                 for (var k = 0; k < rank; k++)
                 {
                     var g = SplitMix.Normal(source.Seed ^ 0x5EED_0001UL, i * (ulong)rank + (ulong)k) * Math.Sqrt(1.0 / (k + 1));
-                    var column = q[k];
+                    var column = w[k];
                     for (var c = 0; c < d; c++)
                     {
                         row[c] += g * column[c];
@@ -123,6 +122,8 @@ public static class SyntheticData
             return new PcaMatrix(count, d, values);
         }
 
+        var q = RandomOrthogonal.Columns(d, source.Seed);
+        var lambda = Eigenvalues(source);
         var scale = new double[d];
         for (var k = 0; k < d; k++)
         {
