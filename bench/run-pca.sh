@@ -9,6 +9,8 @@
 #
 #   bench/run-pca.sh                  # everything (about 40 minutes on a loaded 2-core machine)
 #   PARTS=shards bench/run-pca.sh     # only the timing part
+#   PARTS=large LARGE_ROWS=50000 LARGE_DIM=2000 bench/run-pca.sh   # 3. matrix-free, low-rank + noise, K = 16,
+#      time to E < 1e-3 beside scikit-learn randomized PCA (the raw matrix is written to /tmp once)
 # Needs dataset-fashion-mnist, python3-numpy and python3-sklearn (apt-get install them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +35,12 @@ for part in $PARTS; do
       $BENCH shards --shards 1,2,4 --target 1e-4 --components 30 --out "$OUT" | tee "$OUT/shards.csv"
       echo "# load after Orrery: $(cut -d' ' -f1-3 /proc/loadavg)"
       "$PYTHON" bench/peers/pca_sklearn.py --components 30 --target 1e-4 --orrery "$OUT"/fashion-mnist-*.npy | tee "$OUT/peers.txt"
+      ;;
+    large)
+      FILE=${LARGE_FILE:-/tmp/orrery-pca-large-${LARGE_ROWS:-50000}x${LARGE_DIM:-2000}.f32}
+      $BENCH large --rows "${LARGE_ROWS:-50000}" --dimension "${LARGE_DIM:-2000}" --components 16 --target 1e-3 --file "$FILE" --out "$OUT" | tee "$OUT/large.csv"
+      echo "# load after Orrery: $(cut -d' ' -f1-3 /proc/loadavg)"
+      "$PYTHON" bench/peers/pca_large.py "$FILE" --components 16 --target 1e-3 --orrery "$OUT"/large-*.npy | tee "$OUT/large-peers.txt"
       ;;
   esac
 done
