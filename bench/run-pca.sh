@@ -18,12 +18,15 @@ OUT=${OUT:-bench/results/pca}
 STARTS=${STARTS:-10}
 FASHION_STARTS=${FASHION_STARTS:-3}
 PARTS=${PARTS:-convergence shards}
+# Fashion-MNIST split of the timing part: train (60,000 rows) or test (10,000; what fits a loaded 2-core machine).
+SPLIT=${SPLIT:-train}
 PYTHON=${PYTHON:-/usr/bin/python3}
 mkdir -p "$OUT"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build bench/Orrery.Bench.Pca -c Release -v q -nologo >/dev/null
 BENCH="dotnet bench/Orrery.Bench.Pca/bin/Release/net10.0/Orrery.Bench.Pca.dll"
 echo "# $(date -u +%FT%TZ) $(uname -n), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg), commit $(git rev-parse --short HEAD)"
+echo "# $(date -u +%FT%TZ) parts: $PARTS"
 for part in $PARTS; do
   case $part in
     convergence)
@@ -32,9 +35,9 @@ for part in $PARTS; do
       $BENCH convergence --data fashion-mnist --starts "$FASHION_STARTS" --total 600 --out "$OUT"
       ;;
     shards)
-      $BENCH shards --shards 1,2,4 --target 1e-4 --components 30 --out "$OUT" | tee "$OUT/shards.csv"
+      $BENCH shards --split "$SPLIT" --shards 1,2,4 --target 1e-4 --components 30 --out "$OUT" | tee "$OUT/shards-$SPLIT.csv"
       echo "# load after Orrery: $(cut -d' ' -f1-3 /proc/loadavg)"
-      "$PYTHON" bench/peers/pca_sklearn.py --components 30 --target 1e-4 --orrery "$OUT"/fashion-mnist-*.npy | tee "$OUT/peers.txt"
+      "$PYTHON" bench/peers/pca_sklearn.py --split "$SPLIT" --components 30 --target 1e-4 --orrery "$OUT"/fashion-mnist-"$SPLIT"-*.npy | tee "$OUT/peers-$SPLIT.txt"
       ;;
     large)
       FILE=${LARGE_FILE:-/tmp/orrery-pca-large-${LARGE_ROWS:-50000}x${LARGE_DIM:-2000}.f32}

@@ -21,6 +21,7 @@ internal static class ShardTimingBenchmark
         var steps = args.Int("steps", 5);
         var silos = args.Int("silos", 2);
         var output = args.Text("out", "bench/results/pca");
+        var split = args.Text("split", "train");
         Directory.CreateDirectory(output);
         var configurations = args.Ints("shards", "1,2,4").Select(s => ("matrix-free", s)).ToList();
         if (args.Text("covariance", "yes") == "yes")
@@ -28,14 +29,14 @@ internal static class ShardTimingBenchmark
             configurations.Insert(0, ("covariance", 1));
         }
 
-        Console.WriteLine($"# shards: fashion-mnist train, K = {components}, T = {steps}, target E < {target:g3}, {silos} embedded silos; {DateTime.UtcNow:u}");
+        Console.WriteLine($"# shards: fashion-mnist {split}, K = {components}, T = {steps}, target E < {target:g3}, {silos} embedded silos; {DateTime.UtcNow:u}");
         Console.WriteLine("mode,shards,load_s,truth_s,seconds_to_target,rounds,steps,final_error,megabytes,vectors");
         await using var cluster = await EmbeddedCluster.StartAsync(silos, [PcaAssembly.Assembly], configure: (c, _, _) => c.DefaultCallTimeout = TimeSpan.FromMinutes(5));
         foreach (var (mode, shards) in configurations)
         {
             var request = new PcaStartRequest
             {
-                Source = new PcaSource { Kind = "fashion-mnist", Split = "train", Scale = 255, Center = true },
+                Source = new PcaSource { Kind = "fashion-mnist", Split = split, Scale = 255, Center = true },
                 Mode = mode,
                 Shards = shards,
                 Components = components,
@@ -48,7 +49,7 @@ internal static class ShardTimingBenchmark
             request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
             var result = await PcaJob.RunAsync(cluster.Client, $"bench-{mode}-{shards}-{Guid.NewGuid():N}", request, sliceSeconds: 2);
             var last = result.Result.History[^1];
-            var file = Path.Combine(output, $"fashion-mnist-{mode}-{shards}.npy");
+            var file = Path.Combine(output, $"fashion-mnist-{split}-{mode}-{shards}.npy");
             PcaOutputFiles.WriteNpy(file, result.Vectors);
             Console.WriteLine($"{mode},{shards},{result.Start.LoadSeconds:F2},{result.Start.TruthSeconds:F2},{last.Seconds:F2},{last.Round},{last.Steps},{last.Error:e3},{last.Bytes / 1e6:F1},{file}");
         }

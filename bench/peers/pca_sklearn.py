@@ -7,7 +7,8 @@ the script reports what that took. Orrery's saved vectors (--orrery a.npy b.npy)
 import argparse, gzip, json, time
 import numpy as np
 
-def load_fashion(path="/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+def load_fashion(split="train"):
+    path = f"/usr/share/datasets/fashion-mnist/{'train' if split == 'train' else 't10k'}-images-idx3-ubyte.gz"
     with gzip.open(path, "rb") as f:
         data = f.read()
     n, rows, cols = (int.from_bytes(data[i:i + 4], "big") for i in (4, 8, 12))
@@ -31,11 +32,12 @@ def main():
     p.add_argument("--components", type=int, default=30)
     p.add_argument("--target", type=float, default=1e-4)
     p.add_argument("--orrery", nargs="*", default=[])
+    p.add_argument("--split", default="train", choices=["train", "test"])
     a = p.parse_args()
     from sklearn.decomposition import PCA
     import sklearn, threadpoolctl
     k = a.components
-    x = load_fashion()
+    x = load_fashion(a.split)
     xc = (x - x.mean(axis=0, dtype=np.float64)).astype(np.float32)
     w, u = np.linalg.eigh(xc.astype(np.float64).T @ xc.astype(np.float64) / len(xc))
     truth = u[:, ::-1][:, :k].T
