@@ -11,6 +11,7 @@ internal static class ExperimentRunners
     public static IReadOnlyList<IExperimentRunner> All { get; } =
     [
         new Orrery.MetricGraphs.Experiment.SamplingRunner(),
+        new Orrery.Pca.Experiments.PcaExperimentRunner(),
     ];
 
     public static IExperimentRunner ForKind(SpecNode root)

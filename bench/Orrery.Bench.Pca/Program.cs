@@ -1,0 +1,22 @@
+using System.Globalization;
+using Orrery.Bench.Pca;
+
+// orrery-bench-pca: the reference experiments and timings of the PCA workload (bench/results/pca.md).
+//   convergence --data power|exponential|fashion-mnist --starts 10 --steps 1,5 --total 600 --out DIR [--solvers a,b --eta 1 --tag -x]
+//   shards      --shards 1,2,4 --target 1e-4 --components 30 --out DIR
+//   large       --rows 50000 --dimension 2000 --components 16 --target 1e-3 --out DIR
+var arguments = BenchArguments.Parse(args.Skip(1).ToArray());
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+return args.FirstOrDefault() switch
+{
+    "convergence" => await ConvergenceBenchmark.RunAsync(arguments),
+    "shards" => await ShardTimingBenchmark.RunAsync(arguments),
+    "large" => await LargeMatrixFreeBenchmark.RunAsync(arguments),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: orrery-bench-pca convergence|shards [--name value ...]; see bench/run-pca.sh");
+    return 2;
+}

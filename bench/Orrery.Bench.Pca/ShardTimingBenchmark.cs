@@ -1,0 +1,59 @@
+using Orrery.Cluster.Hosting;
+using Orrery.Contracts.Pca;
+using Orrery.Pca;
+using Orrery.Pca.Experiments;
+
+namespace Orrery.Bench.Pca;
+
+/// <summary>
+/// Wall time to E &lt; target for Fashion-MNIST (60,000 x 784, K components) by parallel deflation on an
+/// embedded cluster (real loopback transport between coordinator, workers and shards), matrix-free with
+/// 1, 2 and 4 shards, and in covariance mode. The clock starts after the shards are loaded and the exact
+/// truth is computed (both reported apart). The vectors are saved as .npy for the peer script, which
+/// checks them against its own float64 reference.
+/// </summary>
+internal static class ShardTimingBenchmark
+{
+    public static async Task<int> RunAsync(BenchArguments args)
+    {
+        var target = args.Double("target", 1e-4);
+        var components = args.Int("components", 30);
+        var steps = args.Int("steps", 5);
+        var silos = args.Int("silos", 2);
+        var output = args.Text("out", "bench/results/pca");
+        var split = args.Text("split", "train");
+        Directory.CreateDirectory(output);
+        var configurations = args.Ints("shards", "1,2,4").Select(s => ("matrix-free", s)).ToList();
+        if (args.Text("covariance", "yes") == "yes")
+        {
+            configurations.Insert(0, ("covariance", 1));
+        }
+
+        Console.WriteLine($"# shards: fashion-mnist {split}, K = {components}, T = {steps}, target E < {target:g3}, {silos} embedded silos; {DateTime.UtcNow:u}");
+        Console.WriteLine("mode,shards,load_s,truth_s,seconds_to_target,rounds,steps,final_error,megabytes,vectors");
+        await using var cluster = await EmbeddedCluster.StartAsync(silos, [PcaAssembly.Assembly], configure: (c, _, _) => c.DefaultCallTimeout = TimeSpan.FromMinutes(5));
+        foreach (var (mode, shards) in configurations)
+        {
+            var request = new PcaStartRequest
+            {
+                Source = new PcaSource { Kind = "fashion-mnist", Split = split, Scale = 255, Center = true },
+                Mode = mode,
+                Shards = shards,
+                Components = components,
+                StepsPerRound = steps,
+                MaxRounds = args.Int("rounds", 2000),
+                TargetError = target,
+                Truth = "exact",
+                Seed = 1,
+            };
+            request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
+            var result = await PcaJob.RunAsync(cluster.Client, $"bench-{mode}-{shards}-{Guid.NewGuid():N}", request, sliceSeconds: 2);
+            var last = result.Result.History[^1];
+            var file = Path.Combine(output, $"fashion-mnist-{split}-{mode}-{shards}.npy");
+            PcaOutputFiles.WriteNpy(file, result.Vectors);
+            Console.WriteLine($"{mode},{shards},{result.Start.LoadSeconds:F2},{result.Start.TruthSeconds:F2},{last.Seconds:F2},{last.Round},{last.Steps},{last.Error:e3},{last.Bytes / 1e6:F1},{file}");
+        }
+
+        return 0;
+    }
+}

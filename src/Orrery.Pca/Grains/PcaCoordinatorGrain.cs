@@ -1,0 +1,100 @@
+using System.Runtime.InteropServices;
+using Orrery.Cluster.Errors;
+using Orrery.Cluster.Grains;
+using Orrery.Contracts.Pca;
+using Orrery.Pca.Data;
+using Orrery.Pca.Solvers;
+
+namespace Orrery.Pca.Grains;
+
+/// <summary>
+/// Runs one PCA solver across the cluster (<see cref="PcaDriver"/> over a <see cref="GrainBackend"/>).
+/// The client drives it in slices (<see cref="AdvanceAsync"/>) so that no call outlives its deadline,
+/// and sees every round's record as it comes.
+/// </summary>
+public sealed class PcaCoordinatorGrain : Grain, IPcaCoordinator
+{
+    private PcaDriver? _driver;
+    private GrainBackend? _backend;
+
+    public async Task<PcaStartReply> StartAsync(PcaStartRequest request, CancellationToken cancellationToken)
+    {
+        PcaStartRequest options;
+        try
+        {
+            options = PcaOptions.Normalise(request);
+        }
+        catch (Exception e) when (e is ArgumentException or DataFormatException)
+        {
+            throw new BadRequestException(e.Message);
+        }
+
+        _backend = new GrainBackend(GrainFactory, GrainId.Key, options);
+        _driver = new PcaDriver(options, _backend);
+        await _driver.StartAsync(cancellationToken).ConfigureAwait(false);
+        var reply = new PcaStartReply
+        {
+            Dimension = _driver.Dimension,
+            Rows = _driver.Rows,
+            HasTruth = _driver.Truth is not null,
+            LoadSeconds = _driver.SetupSeconds.Load,
+            TruthSeconds = _driver.SetupSeconds.Truth,
+        };
+        reply.ShardSilos.AddRange(_backend.ShardLocations);
+        reply.WorkerSilos.AddRange(_backend.WorkerLocations);
+        if (_driver.Truth is { } truth)
+        {
+            reply.TrueEigenvalues.AddRange(truth.Eigenvalues);
+        }
+
+        return reply;
+    }
+
+    public async Task<PcaAdvanceReply> AdvanceAsync(PcaAdvanceRequest request, CancellationToken cancellationToken)
+    {
+        var driver = _driver ?? throw new BadRequestException($"PCA run {GrainId.Key} was not started (or its coordinator was lost); start it again");
+        var budget = TimeSpan.FromSeconds(Math.Clamp(request.Seconds, 0.01, 60));
+        await driver.AdvanceAsync(budget, cancellationToken).ConfigureAwait(false);
+        if (driver.Finished)
+        {
+            await driver.FinishAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var reply = new PcaAdvanceReply
+        {
+            Finished = driver.Finished,
+            StopReason = driver.StopReason,
+            Recoveries = driver.Recoveries,
+            ReloadedShards = _backend!.ReloadedShards,
+            LastFailure = driver.LastFailure,
+        };
+        reply.Rounds.AddRange(driver.TakeNewRecords());
+        reply.ShardSilos.AddRange(_backend.ShardLocations);
+        reply.WorkerSilos.AddRange(_backend.WorkerLocations);
+        return reply;
+    }
+
+    public Task<PcaResultReply> ResultAsync(PcaResultRequest request, CancellationToken cancellationToken)
+    {
+        var driver = _driver ?? throw new BadRequestException($"PCA run {GrainId.Key} was not started");
+        var vectors = new float[driver.Published.Count * driver.Dimension];
+        for (var k = 0; k < driver.Published.Count; k++)
+        {
+            driver.Published[k].CopyTo(vectors, k * driver.Dimension);
+        }
+
+        var reply = new PcaResultReply
+        {
+            Components = driver.Published.Count,
+            Dimension = driver.Dimension,
+            Finished = driver.Finished,
+            StopReason = driver.StopReason,
+            Recoveries = driver.Recoveries,
+            ReloadedShards = _backend!.ReloadedShards,
+            Payload = MemoryMarshal.AsBytes(vectors.AsSpan()).ToArray(),
+        };
+        reply.Eigenvalues.AddRange(driver.Eigenvalues);
+        reply.History.AddRange(driver.History);
+        return Task.FromResult(reply);
+    }
+}

@@ -1,0 +1,400 @@
+using System.Diagnostics;
+using Orrery.Contracts.Pca;
+using Orrery.Pca.Data;
+
+namespace Orrery.Pca.Solvers;
+
+/// <summary>
+/// Runs one PCA solver over a backend's shards and workers: synchronous rounds (the reproducible
+/// default) or asynchronous ones, the metrics of every round, the stop rule, and recovery from a lost
+/// silo. A synchronous round is transactional: when it fails, every worker is reset to its vector
+/// published at the end of the previous round and the round runs again, so a run that lost a silo
+/// computes exactly what an undisturbed run computes.
+/// </summary>
+public sealed partial class PcaDriver
+{
+    private readonly IPcaBackend _backend;
+    private readonly List<PcaRoundRecord> _history = [];
+    private readonly Stopwatch _clock = new();
+    private float[][] _published = [];
+    private float[][] _current = [];
+    private double[] _rayleigh = [];
+    private double[] _frozenLambdas = [];
+    private long _stepCounter;
+    private int _sequentialIndex;
+    private long _sequentialSteps;
+    private int _reported;
+
+    /// <summary>A driver for <paramref name="options"/> (normalised by <see cref="PcaOptions.Normalise"/>) over <paramref name="backend"/>.</summary>
+    public PcaDriver(PcaStartRequest options, IPcaBackend backend)
+    {
+        Options = PcaOptions.Normalise(options);
+        _backend = backend;
+        Solver = SolverNames.Solver(Options.Solver);
+        Top1 = SolverNames.Top1(Options.Top1);
+    }
+
+    public PcaStartRequest Options { get; }
+
+    public PcaSolver Solver { get; }
+
+    public Top1Solver Top1 { get; }
+
+    public int Dimension { get; private set; }
+
+    public long Rows { get; private set; }
+
+    /// <summary>The truth E is measured against; null when none is known or asked for.</summary>
+    public PcaTruth? Truth { get; private set; }
+
+    /// <summary>Completed rounds.</summary>
+    public int Round { get; private set; }
+
+    public bool Finished { get; private set; }
+
+    public string StopReason { get; private set; } = "";
+
+    /// <summary>Rounds run again after a failure.</summary>
+    public int Recoveries { get; private set; }
+
+    /// <summary>The last failure that was recovered from.</summary>
+    public string LastFailure { get; private set; } = "";
+
+    /// <summary>Every round's record.</summary>
+    public IReadOnlyList<PcaRoundRecord> History => _history;
+
+    /// <summary>The published vectors (K x d).</summary>
+    public IReadOnlyList<float[]> Published => _published;
+
+    /// <summary>Eigenvalue estimates v_k^T Sigma v_k of the published vectors (after <see cref="FinishAsync"/>: exact for them).</summary>
+    public IReadOnlyList<double> Eigenvalues => _rayleigh;
+
+    /// <summary>Seconds spent loading shards and computing the truth.</summary>
+    public (double Load, double Truth) SetupSeconds { get; private set; }
+
+    /// <summary>Loads the shards, finds the truth, starts the workers from seeded random unit vectors.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        (Rows, Dimension) = await _backend.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var load = clock.Elapsed.TotalSeconds;
+        if (Options.Components > Dimension)
+        {
+            throw new ArgumentException($"components is {Options.Components}; the data has dimension {Dimension}");
+        }
+
+        clock.Restart();
+        Truth = await FindTruthAsync(cancellationToken).ConfigureAwait(false);
+        SetupSeconds = (load, clock.Elapsed.TotalSeconds);
+        var k = Options.Components;
+        _published = new float[k][];
+        _rayleigh = Enumerable.Repeat(double.NaN, k).ToArray();
+        _frozenLambdas = new double[k];
+        for (var i = 0; i < k; i++)
+        {
+            _published[i] = SplitMix.UnitVector(Options.Seed * 7919 + (ulong)i + 1, Dimension);
+        }
+
+        _current = [.. _published.Select(v => (float[])v.Clone())];
+        await ResetWorkersAsync(cancellationToken).ConfigureAwait(false);
+        _clock.Start();
+    }
+
+    /// <summary>Runs rounds until about <paramref name="budget"/> has passed, the target is reached or the budget of rounds is spent.</summary>
+    public async Task AdvanceAsync(TimeSpan budget, CancellationToken cancellationToken)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
+        if (Options.Asynchronous)
+        {
+            await RunAsynchronousAsync(until, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        while (!Finished && Stopwatch.GetTimestamp() < until)
+        {
+            var saved = SaveRoundState();
+            Exception? failure = null;
+            try
+            {
+                await RunRoundAsync(Round + 1, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure = e;
+            }
+
+            if (failure is not null)
+            {
+                if (!await _backend.RecoverAsync(failure, cancellationToken).ConfigureAwait(false))
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                }
+
+                // Transactional round: back to the state at its start, workers re-sent their published vectors.
+                RestoreRoundState(saved);
+                Recoveries++;
+                LastFailure = failure.Message;
+                await ResetWorkersAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            Round++;
+            Record();
+            CheckStop();
+        }
+    }
+
+    /// <summary>Rounds finished since the last call.</summary>
+    public IReadOnlyList<PcaRoundRecord> TakeNewRecords()
+    {
+        var fresh = _history.Skip(_reported).ToList();
+        _reported = _history.Count;
+        return fresh;
+    }
+
+    /// <summary>One pass over the data for the final eigenvalue estimates v_k^T Sigma v_k.</summary>
+    public async Task FinishAsync(CancellationToken cancellationToken)
+    {
+        var products = await ProductsAsync(_published, -1, cancellationToken).ConfigureAwait(false);
+        for (var k = 0; k < _published.Length; k++)
+        {
+            _rayleigh[k] = WorkerState.Dot(_published[k], products[k]);
+        }
+    }
+
+    private async Task RunRoundAsync(int round, CancellationToken cancellationToken)
+    {
+        var k = Options.Components;
+        var d = Dimension;
+        int[] active;
+        if (Solver == PcaSolver.Sequential)
+        {
+            if (_sequentialSteps >= Options.StepsPerVector && _sequentialIndex < k - 1)
+            {
+                _frozenLambdas[_sequentialIndex] = _rayleigh[_sequentialIndex];
+                _sequentialIndex++;
+                _sequentialSteps = 0;
+            }
+
+            active = [_sequentialIndex];
+        }
+        else
+        {
+            // Parallel deflation: worker k (1-based) starts at round k; before that its predecessors have nothing.
+            active = Solver == PcaSolver.ParallelDeflation ? [.. Enumerable.Range(0, Math.Min(round, k))] : [.. Enumerable.Range(0, k)];
+        }
+
+        float[][] stepOneProducts = [];
+        var lambdas = new double[k];
+        for (var step = 1; step <= Options.StepsPerRound; step++)
+        {
+            var leaf = Top1 == Top1Solver.Oja ? (int)(_stepCounter % Options.Leaves) : -1;
+            var block = active.Select(i => _current[i]).ToArray();
+            var products = await ProductsAsync(block, leaf, cancellationToken).ConfigureAwait(false);
+            for (var a = 0; a < active.Length; a++)
+            {
+                _rayleigh[active[a]] = WorkerState.Dot(block[a], products[a]);
+            }
+
+            if (step == 1)
+            {
+                stepOneProducts = products;
+                for (var i = 0; i < k; i++)
+                {
+                    lambdas[i] = Solver == PcaSolver.Sequential ? _frozenLambdas[i] : _rayleigh[i];
+                }
+            }
+
+            var eta = ScaledEta();
+            var publish = step == Options.StepsPerRound;
+            var steps = active.Select((index, a) =>
+            {
+                var predecessors = step == 1 ? index : 0;
+                var payload = new float[d * (1 + predecessors * (Solver == PcaSolver.EigenGame ? 2 : 1))];
+                products[a].CopyTo(payload, 0);
+                var request = new WorkerStepRequest { Round = round, Step = step, Predecessors = predecessors, Eta = eta, Publish = publish };
+                if (predecessors > 0)
+                {
+                    for (var j = 0; j < predecessors; j++)
+                    {
+                        // Predecessors as of the end of the last round (for sequential: the frozen vectors).
+                        _published[j].CopyTo(payload, d * (1 + j));
+                        if (Solver == PcaSolver.EigenGame)
+                        {
+                            stepOneProducts[Array.IndexOf(active, j)].CopyTo(payload, d * (1 + predecessors + j));
+                        }
+                    }
+
+                    if (Solver != PcaSolver.EigenGame)
+                    {
+                        request.Lambdas.AddRange(lambdas.Take(predecessors));
+                    }
+                }
+
+                return _backend.StepWorkerAsync(index, request, payload, cancellationToken);
+            }).ToArray();
+            var next = await Task.WhenAll(steps).ConfigureAwait(false);
+            for (var a = 0; a < active.Length; a++)
+            {
+                _current[active[a]] = next[a];
+            }
+
+            _stepCounter++;
+            if (Solver == PcaSolver.Sequential)
+            {
+                _sequentialSteps++;
+            }
+        }
+
+        foreach (var index in active)
+        {
+            _published[index] = _current[index];
+        }
+    }
+
+    /// <summary>Sigma V for the rows of <paramref name="block"/>: shard parts tree-summed in shard order, divided by the rows they cover.</summary>
+    private async Task<float[][]> ProductsAsync(IReadOnlyList<float[]> block, int leaf, CancellationToken cancellationToken)
+    {
+        var d = Dimension;
+        var count = block.Count;
+        var flat = new float[count * d];
+        for (var i = 0; i < count; i++)
+        {
+            block[i].CopyTo(flat, i * d);
+        }
+
+        var parts = await _backend.MultiplyAsync(flat, count, leaf, cancellationToken).ConfigureAwait(false);
+        var sum = parts.Count == 1 ? parts[0] : LeafLayout.TreeSum(parts);
+        double rows = Options.Mode == "covariance" ? 1 : leaf >= 0 ? LeafLayout.RowCount(Rows, Options.Leaves, leaf) : Rows;
+        var result = new float[count][];
+        for (var i = 0; i < count; i++)
+        {
+            var product = new float[d];
+            for (var c = 0; c < d; c++)
+            {
+                product[c] = (float)(sum[i * d + c] / rows);
+            }
+
+            result[i] = product;
+        }
+
+        return result;
+    }
+
+    private async Task<PcaTruth?> FindTruthAsync(CancellationToken cancellationToken)
+    {
+        if (Options.Truth == "none")
+        {
+            return null;
+        }
+
+        var k = Options.Components;
+        if (Options.Truth == "auto" && PcaData.HasKnownBasis(Options.Source))
+        {
+            var columns = RandomOrthogonal.Columns(Dimension, Options.Source.Seed);
+            return new PcaTruth([.. SyntheticData.Eigenvalues(Options.Source).Take(k)], [.. columns.Take(k).Select(c => (double[])c.Clone())]);
+        }
+
+        if (Dimension > 8192)
+        {
+            throw new ArgumentException($"an exact eigendecomposition at dimension {Dimension} is too large; set truth: none");
+        }
+
+        // Sigma, column block by column block, through the same shards: Sigma e_i for 64 unit vectors at a time.
+        var d = Dimension;
+        var sigma = new double[(long)d * d];
+        const int chunk = 64;
+        for (var first = 0; first < d; first += chunk)
+        {
+            var count = Math.Min(chunk, d - first);
+            var identity = new float[count][];
+            for (var i = 0; i < count; i++)
+            {
+                identity[i] = new float[d];
+                identity[i][first + i] = 1;
+            }
+
+            var products = await ProductsAsync(identity, -1, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < count; i++)
+            {
+                for (var c = 0; c < d; c++)
+                {
+                    sigma[(long)(first + i) * d + c] = products[i][c];
+                }
+            }
+        }
+
+        return PcaTruth.Exact(sigma, d, k);
+    }
+
+    private async Task ResetWorkersAsync(CancellationToken cancellationToken)
+    {
+        var init = Enumerable.Range(0, Options.Components).Select(i => _backend.InitWorkerAsync(
+            i,
+            new WorkerInitRequest { Index = i, Dimension = Dimension, Solver = Options.Solver, Top1 = Options.Top1, Eta = Options.Eta },
+            _published[i],
+            cancellationToken));
+        await Task.WhenAll(init).ConfigureAwait(false);
+        _current = [.. _published.Select(v => (float[])v.Clone())];
+    }
+
+    /// <summary>
+    /// The Oja / EigenGame step size made scale-free: eta / lambda_1, with lambda_1 the latest Rayleigh
+    /// quotient of worker 1, so the same eta works for data in pixels or in units.
+    /// </summary>
+    private double ScaledEta()
+    {
+        var top = _rayleigh.Length > 0 && double.IsFinite(_rayleigh[0]) && _rayleigh[0] > 0 ? _rayleigh[0] : 1;
+        return Options.Eta / top;
+    }
+
+    private void Record()
+    {
+        var record = new PcaRoundRecord
+        {
+            Round = Round,
+            Error = double.NaN,
+            Captured = PcaMetrics.DiscountedCapturedVariance(_rayleigh),
+            Seconds = _clock.Elapsed.TotalSeconds,
+            Bytes = _backend.BytesCommunicated,
+            Steps = Options.Asynchronous ? _asyncSteps.Min() : (long)Round * Options.StepsPerRound,
+        };
+        if (Truth is not null)
+        {
+            record.Error = PcaMetrics.Error(Truth, _published);
+            var angles = PcaMetrics.AnglesDegrees(Truth, _published);
+            record.AnglesDegrees.AddRange(angles);
+            record.Streak = PcaMetrics.LongestStreak(angles, Options.AngleThresholdDegrees);
+        }
+
+        _history.Add(record);
+    }
+
+    private void CheckStop()
+    {
+        var last = _history[^1];
+        if (Options.TargetError > 0 && last.Error <= Options.TargetError)
+        {
+            Finished = true;
+            StopReason = $"target E <= {Options.TargetError:g3} reached at round {last.Round}";
+        }
+        else if (Round >= Options.MaxRounds)
+        {
+            Finished = true;
+            StopReason = $"round budget of {Options.MaxRounds} spent";
+        }
+    }
+
+    private (float[][] Published, double[] Rayleigh, double[] Frozen, long StepCounter, int SequentialIndex, long SequentialSteps) SaveRoundState() =>
+        ([.. _published], (double[])_rayleigh.Clone(), (double[])_frozenLambdas.Clone(), _stepCounter, _sequentialIndex, _sequentialSteps);
+
+    private void RestoreRoundState((float[][] Published, double[] Rayleigh, double[] Frozen, long StepCounter, int SequentialIndex, long SequentialSteps) saved)
+    {
+        _published = saved.Published;
+        _rayleigh = saved.Rayleigh;
+        _frozenLambdas = saved.Frozen;
+        _stepCounter = saved.StepCounter;
+        _sequentialIndex = saved.SequentialIndex;
+        _sequentialSteps = saved.SequentialSteps;
+    }
+}

@@ -1,0 +1,76 @@
+using Orrery.Contracts.Pca;
+using Orrery.Pca.Experiments;
+using Orrery.Pca.Solvers;
+using Orrery.Pca.Tests.Support;
+using Orrery.Testing;
+
+namespace Orrery.Pca.Tests;
+
+/// <summary>Three real silo processes on a real Redis: the same bits as one shard in process, and a kill -9 mid-run.</summary>
+public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixture>
+{
+    [Fact]
+    public async Task ThreeSiloProcessesComputeBitwiseWhatOneShardInProcessComputes()
+    {
+        var source = PcaRuns.Generated("power");
+        var oneShard = await PcaRuns.RunLocalAsync(PcaRuns.Request(source, rounds: 50, steps: 2, shards: 1));
+
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        var request = PcaRuns.Request(source, rounds: 50, steps: 2, shards: 4);
+        request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
+        var remote = await PcaJob.RunAsync(cluster.Client, "processes", request);
+
+        Assert.Equal(3, remote.Start.ShardSilos.Distinct().Count());
+        for (var k = 0; k < 10; k++)
+        {
+            Assert.Equal(oneShard.Published[k], remote.Vectors[k]);
+        }
+    }
+
+    /// <summary>
+    /// The coordinator runs on silo-0; silo-1 holds shard 1 and workers 2, 5 and 8 (1-based). It is killed
+    /// with SIGKILL after round 20. The run must finish at its target, having re-loaded the lost shard from its
+    /// source and restarted the lost workers from their published vectors; since a failed round is re-run
+    /// from the state at its start, the vectors are bitwise those of an undisturbed run.
+    /// </summary>
+    [Fact]
+    public async Task KilledSiloWithShardsAndWorkersDoesNotStopTheRun()
+    {
+        var source = PcaRuns.Generated("power");
+        var request = PcaRuns.Request(source, rounds: 1000, shards: 4, target: 1e-5);
+        request.Truth = "auto";
+        var undisturbed = await PcaRuns.RunLocalAsync(request);
+
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        var victim = cluster.Silos[1];
+        request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
+        var killedAt = -1;
+        var placementsBefore = (Shards: new List<string>(), Workers: new List<string>());
+        void OnSlice(PcaAdvanceReply slice)
+        {
+            if (killedAt < 0 && slice.Rounds.Count > 0 && slice.Rounds[^1].Round >= 20)
+            {
+                placementsBefore = ([.. slice.ShardSilos], [.. slice.WorkerSilos]);
+                killedAt = slice.Rounds[^1].Round;
+                victim.Kill();
+            }
+        }
+
+        var result = await PcaJob.RunAsync(cluster.Client, "fault", request, OnSlice, coordinatorSilo: cluster.Silos[0].Name, sliceSeconds: 0.05);
+
+        Assert.True(killedAt > 0, "the run ended before the silo could be killed");
+        Assert.Contains(victim.Name, placementsBefore.Shards);
+        Assert.Contains(victim.Name, placementsBefore.Workers);
+        Assert.True(result.Result.Finished);
+        Assert.Contains("target", result.Result.StopReason);
+        Assert.True(result.Result.Recoveries >= 1, "no round was recovered");
+        Assert.True(result.Result.ReloadedShards >= 1, "no shard was re-loaded");
+        var error = result.Result.History[^1].Error;
+        Assert.True(error <= 1e-5, $"E = {error:e3} at the end");
+        Assert.Equal(undisturbed.Round, result.Result.History.Count);
+        for (var k = 0; k < 10; k++)
+        {
+            Assert.Equal(undisturbed.Published[k], result.Vectors[k]);
+        }
+    }
+}

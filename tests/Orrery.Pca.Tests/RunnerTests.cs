@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Orrery.Cluster.Hosting;
+using Orrery.Experiments;
+using Orrery.Pca.Experiments;
+
+namespace Orrery.Pca.Tests;
+
+/// <summary>The <c>kind: pca</c> spec and runner: located spec errors, and the files a run writes.</summary>
+public sealed class RunnerTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("orrery-pca-runner-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void ExampleSpecsParse()
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Examples"), "*.yaml"))
+        {
+            var spec = PcaSpec.Parse(ExperimentSpec.Load(file));
+            Assert.NotEmpty(spec.Runs);
+        }
+    }
+
+    [Fact]
+    public void FashionMnistIsOneLine()
+    {
+        if (!Directory.Exists(Orrery.Pca.Data.PcaData.FashionMnistDirectory))
+        {
+            var error = Assert.Throws<ExperimentSpecException>(() => PcaSpec.Parse(ExperimentSpec.Parse("kind: pca\ndata: fashion-mnist\ncomponents: 5\n", "f.yaml")));
+            Assert.Contains("dataset-fashion-mnist", error.Message);
+            return;
+        }
+
+        var spec = PcaSpec.Parse(ExperimentSpec.Parse("kind: pca\ndata: fashion-mnist\ncomponents: 5\n", "f.yaml"));
+        Assert.Equal("fashion-mnist", spec.Runs[0].Source.Kind);
+        Assert.Equal(255, spec.Runs[0].Source.Scale);
+        Assert.True(spec.Runs[0].Source.Center);
+    }
+
+    [Theory]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponets: 5\n", "spec.yaml:3:1: componets: unknown field")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: cubic, dimension: 50}\ncomponents: 5\n", "data.spectrum: 'cubic' is not one of: power, exponential, spiked, low-rank")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50, rows: 40}\ncomponents: 5\n", "data.rows: a generated data matrix needs more rows than its dimension (50)")]
+    [InlineData("kind: pca\ndata: {source: idx, path: missing.idx}\ncomponents: 5\n", "data.path:")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nshards: 3\n", "shards is 3; it must be a power of two")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [parallel, newton]\n", "solvers[1]: 'newton' is not one of")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nasynchronous: true\nsolvers: [eigengame]\n", "asynchronous rounds are for parallel deflation")]
+    public void BadSpecsAreRefusedNamingTheField(string text, string expected)
+    {
+        var error = Assert.Throws<ExperimentSpecException>(() => PcaSpec.Parse(ExperimentSpec.Parse(text, Path.Combine(_folder, "spec.yaml"))));
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public async Task RunWritesEveryOutputOnlyOnSuccess()
+    {
+        var specText = """
+            kind: pca
+            name: small
+            data: {source: generated, spectrum: exponential, dimension: 40, rows: 81, seed: 3}
+            shards: 2
+            components: 4
+            rounds: 300
+            target_error: 1.0e-5
+            solvers: [parallel, sequential]
+            """;
+        await using var cluster = await EmbeddedCluster.StartAsync(2, [PcaAssembly.Assembly]);
+        var outDir = Path.Combine(_folder, "out");
+        using var output = new ExperimentOutput(outDir);
+        var progress = new List<ExperimentProgress>();
+        var context = new ExperimentContext
+        {
+            Grains = cluster.Client,
+            View = () => cluster.Client.View,
+            Output = output,
+            Progress = new InlineProgress(progress.Add),
+        };
+        var outcome = await new PcaExperimentRunner().RunAsync(context, ExperimentSpec.Parse(specText, Path.Combine(_folder, "small.yaml")), CancellationToken.None);
+        Assert.False(Directory.Exists(outDir));
+        output.Commit();
+
+        Assert.True(outcome.Passed, string.Join("\n", outcome.Summary));
+        Assert.Contains(progress, p => p.Detail.Contains("parallel: round", StringComparison.Ordinal) && p.Detail.Contains("E = ", StringComparison.Ordinal));
+        foreach (var name in new[] { "convergence.svg", "summary.json", "parallel/eigenvalues.csv", "parallel/eigenvectors.npy", "parallel/eigenvectors.csv", "parallel/history.csv", "sequential/eigenvectors.npy" })
+        {
+            Assert.True(File.Exists(Path.Combine(outDir, name)), $"{name} missing");
+        }
+
+        var npy = File.ReadAllBytes(Path.Combine(outDir, "parallel", "eigenvectors.npy"));
+        var headerLength = BitConverter.ToUInt16(npy, 8);
+        Assert.Equal(0, (10 + headerLength) % 64);
+        Assert.Contains("'shape': (4, 40)", System.Text.Encoding.ASCII.GetString(npy, 10, headerLength));
+        Assert.Equal(10 + headerLength + 4 * 40 * 4, npy.Length);
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+        var parallel = summary.RootElement.GetProperty("runs")[0];
+        Assert.Equal("parallel", parallel.GetProperty("solver").GetString());
+        Assert.True(parallel.GetProperty("target_reached").GetBoolean());
+        Assert.True(parallel.GetProperty("final_error").GetDouble() <= 1e-5);
+        Assert.Equal(4, parallel.GetProperty("eigenvalues").GetArrayLength());
+        Assert.Contains("<polyline", File.ReadAllText(Path.Combine(outDir, "convergence.svg")));
+    }
+
+    private sealed class InlineProgress(Action<ExperimentProgress> report) : IProgress<ExperimentProgress>
+    {
+        public void Report(ExperimentProgress value) => report(value);
+    }
+}
