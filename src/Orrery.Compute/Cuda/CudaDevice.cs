@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Orrery.Compute.Kernels;
 using Orrery.Compute.Native;
 
@@ -193,6 +194,41 @@ public sealed unsafe class CudaDevice : IComputeDevice
             // Buffers still alive hold the context; it is released after the last of them.
             _context.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Reads the device's free and total memory through <c>cuMemGetInfo</c> (device-wide: other processes'
+    /// allocations count as used). False when the device is disposed or the driver refuses (a lost GPU, a
+    /// sticky error), with <paramref name="error"/> naming the call and the error; a scrape reports nothing
+    /// for the device then rather than throw.
+    /// </summary>
+    public bool TryGetMemoryInfo(out GpuMemoryInfo memory, [NotNullWhen(false)] out string? error)
+    {
+        memory = default;
+        if (_disposed || _context.IsClosed)
+        {
+            error = $"{Name} is disposed";
+            return false;
+        }
+
+        var result = CudaDriver.cuCtxSetCurrent(_context.DangerousGetHandle());
+        var call = nameof(CudaDriver.cuCtxSetCurrent);
+        nuint free = 0, total = 0;
+        if (result == CudaResult.CUDA_SUCCESS)
+        {
+            result = CudaDriver.cuMemGetInfo_v2(&free, &total);
+            call = nameof(CudaDriver.cuMemGetInfo_v2);
+        }
+
+        if (result != CudaResult.CUDA_SUCCESS)
+        {
+            error = CudaErrors.Exception(result, call, Name).Message;
+            return false;
+        }
+
+        memory = new GpuMemoryInfo((long)free, (long)total);
+        error = null;
+        return true;
     }
 
     public override string ToString() => _info.ToString();

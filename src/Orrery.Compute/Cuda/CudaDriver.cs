@@ -45,6 +45,13 @@ internal static unsafe partial class CudaDriver
     [LibraryImport(Library)]
     public static partial CudaResult cuDeviceTotalMem_v2(nuint* bytes, int dev);
 
+    /// <summary>
+    /// Free and total memory of the device of the current context, in bytes. Device-wide: other processes'
+    /// allocations count as used. Needs a current context (CUDA_ERROR_INVALID_CONTEXT otherwise).
+    /// </summary>
+    [LibraryImport(Library)]
+    public static partial CudaResult cuMemGetInfo_v2(nuint* free, nuint* total);
+
     [LibraryImport(Library)]
     public static partial CudaResult cuDeviceGetAttribute(int* pi, CudaDeviceAttribute attrib, int dev);
 
