@@ -38,6 +38,13 @@ internal sealed partial class SiloService(
         }
 
         LogDevices(devices.Note);
+
+        // Every workload's and the compute layer's instruments exist from the start, the counters at 0, so
+        // /metrics has each name the dashboard and alerts query before the first job (GPU gauges: GPU silos only).
+        var meterFactory = MeterFactory(services);
+        ComputeMetrics.Observe(meterFactory, devices);
+        Orrery.MetricGraphs.Grains.SamplingMetrics.CreateForSilo(meterFactory, devices);
+        Orrery.Pca.Grains.PcaSiloMetrics.CreateForSilo(meterFactory);
         var capabilities = new SiloCapabilities
         {
             CpuCores = Environment.ProcessorCount,

@@ -122,7 +122,7 @@ public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
         // GPU): run it off the turn's thread so the silo's transport keeps serving.
         var result = await Task.Run(() => sampler.Advance(state, steps), cancellationToken).ConfigureAwait(false);
         var seconds = clock.Elapsed.TotalSeconds;
-        _metrics.Advanced(_device!.Kind == DeviceKind.Cpu ? "cpu" : "cuda", result.ParticleSteps, result.Splits, result.TruncatedSteps);
+        _metrics.Advanced(SamplingMetrics.DeviceKindLabel(_device!.Kind), result.ParticleSteps, result.Splits, result.TruncatedSteps);
         var reply = new AdvanceEnsembleReply
         {
             Counts = SamplingWire.ToCounts(result),

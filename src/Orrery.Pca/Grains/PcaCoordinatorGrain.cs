@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
 using Orrery.Cluster.Errors;
 using Orrery.Cluster.Grains;
@@ -12,10 +13,15 @@ namespace Orrery.Pca.Grains;
 /// The client drives it in slices (<see cref="AdvanceAsync"/>) so that no call outlives its deadline,
 /// and sees every round's record as it comes.
 /// </summary>
-public sealed class PcaCoordinatorGrain : Grain, IPcaCoordinator
+public sealed class PcaCoordinatorGrain(IMeterFactory meterFactory) : Grain, IPcaCoordinator
 {
+    private readonly PcaSiloMetrics _metrics = PcaSiloMetrics.For(meterFactory);
     private PcaDriver? _driver;
     private GrainBackend? _backend;
+
+    // What the metrics have been told so far: the backend's byte count and the driver's recoveries.
+    private long _bytesReported;
+    private int _recoveriesReported;
 
     public async Task<PcaStartReply> StartAsync(PcaStartRequest request, CancellationToken cancellationToken)
     {
@@ -29,9 +35,13 @@ public sealed class PcaCoordinatorGrain : Grain, IPcaCoordinator
             throw new BadRequestException(e.Message);
         }
 
+        _metrics.RunEnded(GrainId.Key);
         _backend = new GrainBackend(GrainFactory, GrainId.Key, options);
         _driver = new PcaDriver(options, _backend);
+        (_bytesReported, _recoveriesReported) = (0, 0);
         await _driver.StartAsync(cancellationToken).ConfigureAwait(false);
+        _metrics.RunStarted(GrainId.Key);
+        ReportProgress(0, double.NaN);
         var reply = new PcaStartReply
         {
             Dimension = _driver.Dimension,
@@ -68,10 +78,23 @@ public sealed class PcaCoordinatorGrain : Grain, IPcaCoordinator
             ReloadedShards = _backend!.ReloadedShards,
             LastFailure = driver.LastFailure,
         };
-        reply.Rounds.AddRange(driver.TakeNewRecords());
+        var rounds = driver.TakeNewRecords();
+        ReportProgress(rounds.Count, rounds.Count > 0 ? rounds[^1].Error : double.NaN);
+        if (driver.Finished)
+        {
+            _metrics.RunEnded(GrainId.Key);
+        }
+
+        reply.Rounds.AddRange(rounds);
         reply.ShardSilos.AddRange(_backend.ShardLocations);
         reply.WorkerSilos.AddRange(_backend.WorkerLocations);
         return reply;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _metrics.RunEnded(GrainId.Key);
+        return Task.CompletedTask;
     }
 
     public Task<PcaResultReply> ResultAsync(PcaResultRequest request, CancellationToken cancellationToken)
@@ -96,5 +119,13 @@ public sealed class PcaCoordinatorGrain : Grain, IPcaCoordinator
         reply.Eigenvalues.AddRange(driver.Eigenvalues);
         reply.History.AddRange(driver.History);
         return Task.FromResult(reply);
+    }
+
+    private void ReportProgress(int rounds, double error)
+    {
+        var bytes = _backend!.BytesCommunicated;
+        var recoveries = _driver!.Recoveries;
+        _metrics.Advanced(GrainId.Key, rounds, bytes - _bytesReported, recoveries - _recoveriesReported, error);
+        (_bytesReported, _recoveriesReported) = (bytes, recoveries);
     }
 }
