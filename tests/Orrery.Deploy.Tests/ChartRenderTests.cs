@@ -361,6 +361,32 @@ public sealed class ChartRenderTests
         Assert.Equal("kube-prometheus-stack", Labels(on.OfKind("ServiceMonitor").Single())["release"]);
     }
 
+    [Fact]
+    public async Task DashboardPanelsHaveUniqueIdsAndDoNotOverlap()
+    {
+        var chart = await Chart.RenderAsync("monitoring");
+        var json = JsonNode.Parse(chart.Single("ConfigMap", $"{Chart.Release}-dashboard")["data"]!["orrery.json"]!.ToString())!;
+        var panels = json["panels"]!.AsArray().Select(p => p!).ToList();
+
+        Assert.Equal(panels.Count, panels.Select(p => (int)p["id"]!).Distinct().Count());
+        var boxes = panels.Select(p => (Title: p["title"]!.ToString(), X: (int)p["gridPos"]!["x"]!, Y: (int)p["gridPos"]!["y"]!, W: (int)p["gridPos"]!["w"]!, H: (int)p["gridPos"]!["h"]!)).ToList();
+        Assert.All(boxes, b => Assert.True(b.X >= 0 && b.X + b.W <= 24, $"panel '{b.Title}' is outside the 24-column grid"));
+        for (var i = 0; i < boxes.Count; i++)
+        {
+            for (var j = i + 1; j < boxes.Count; j++)
+            {
+                var (a, b) = (boxes[i], boxes[j]);
+                var overlap = a.X < b.X + b.W && b.X < a.X + a.W && a.Y < b.Y + b.H && b.Y < a.Y + a.H;
+                Assert.False(overlap, $"panels '{a.Title}' and '{b.Title}' overlap");
+            }
+        }
+
+        // The workload and GPU rows.
+        Assert.Superset(
+            new HashSet<string> { "Sampling on metric graphs", "PCA", "GPUs" },
+            panels.Where(p => p["type"]!.ToString() == "row").Select(p => p["title"]!.ToString()).ToHashSet());
+    }
+
     private static string Decode(JsonNode? base64) => Encoding.UTF8.GetString(Convert.FromBase64String(base64!.ToString()));
 
     private static string Env(JsonNode container, string name) =>

@@ -2,6 +2,7 @@ using Orrery.Cluster.Client;
 using Orrery.Cluster.Configuration;
 using Orrery.Cluster.Errors;
 using Orrery.Contracts.Diagnostics;
+using Orrery.Contracts.Pca;
 
 namespace Orrery.Deploy.Tests;
 
@@ -57,7 +58,8 @@ public sealed class MonitoringFixture : IAsyncLifetime
     /// <summary>
     /// Every kind of traffic the dashboard and alerts show, so each series they query exists:
     /// client calls to both silos, silo-to-silo calls (a load run from each silo to the other), a
-    /// tensor round trip, and one connection that fails the handshake (a wrong secret).
+    /// tensor round trip, an unfinished PCA run, and one connection that fails the handshake (a wrong
+    /// secret). The workload counters exist from silo start (at 0) without any work.
     /// </summary>
     private async Task WarmUpAsync()
     {
@@ -69,6 +71,25 @@ public sealed class MonitoringFixture : IAsyncLifetime
             client.GetGrain<ILoadGrain>("warm-load", a).RunAsync(new LoadRequest { TargetSilo = b, Kind = "echo", Calls = 200, Concurrency = 4, Keys = 8 }, CancellationToken.None),
             client.GetGrain<ILoadGrain>("warm-load", b).RunAsync(new LoadRequest { TargetSilo = a, Kind = "echo", Calls = 200, Concurrency = 4, Keys = 8 }, CancellationToken.None));
         await client.GetGrain<ITensorGrain>("warm-tensor").RoundTripAsync(new TensorRequest { Payload = new byte[1 << 16] }, CancellationToken.None);
+
+        // A PCA run left unfinished (a few of its 100,000 rounds): orrery_pca_error has a series only
+        // while a run with a truth is in flight. Its coordinator stays for Silo:IdleDeactivationAfter
+        // (15 min), longer than these tests; OrreryPcaStalled would need 12 minutes without a round.
+        var pca = client.GetGrain<IPcaCoordinator>("warm-pca");
+        await pca.StartAsync(
+            new PcaStartRequest
+            {
+                Source = new PcaSource { Kind = "generated", Spectrum = "power", Dimension = 16, Rows = 2000, Seed = 1 },
+                Components = 2,
+                MaxRounds = 100_000,
+                Seed = 1,
+            },
+            CancellationToken.None);
+        var advanced = await pca.AdvanceAsync(new PcaAdvanceRequest { Seconds = 0.2 }, CancellationToken.None);
+        if (advanced.Finished || advanced.Rounds.Count == 0)
+        {
+            throw new InvalidOperationException($"the warm-up PCA run should be in flight with rounds done: finished={advanced.Finished} ({advanced.StopReason}), rounds={advanced.Rounds.Count}");
+        }
         try
         {
             await using var intruder = await ClusterClient.ConnectAsync(new ClusterClientOptions
