@@ -24,6 +24,7 @@ internal sealed class GpuChecks(CudaDevice gpu, CpuDevice cpu, ComputeOptions op
             Guard($"sgemm {Letter(ta)}{Letter(tb)}", () => Sgemm(ta, tb));
         }
 
+        Guard("memory info (orrery_gpu_memory_*)", MemoryInfo);
         Guard("out of memory is reported", OutOfMemory);
         Guard("unknown kernel is reported", UnknownKernel);
         Guard("compile error carries the log", CompileError);
@@ -43,6 +44,33 @@ internal sealed class GpuChecks(CudaDevice gpu, CpuDevice cpu, ComputeOptions op
         var second = again.Gpus[0].LoadModule("check");
         output.WriteLine($"  {second.Module} again: {(second.FromCache ? "from cache" : "compiled")} in {second.Elapsed.TotalMilliseconds:F0} ms");
         table.Add("kernel cache reload", gpu.Name, second.FromCache && second.CacheFile == first.CacheFile, second.FromCache ? "" : "compiled again instead of loading the cached image");
+    }
+
+    private void MemoryInfo()
+    {
+        // What the silo's GPU memory gauges read: total as the device reports it, and used that grows by
+        // at least an allocation of 256 MiB (the driver rounds allocations up; other processes on the GPU
+        // could blur this, so run the check on a GPU of its own).
+        const long bytes = 256L << 20;
+        if (!gpu.TryGetMemoryInfo(out var before, out var error))
+        {
+            table.Add("cuMemGetInfo", gpu.Name, false, error);
+            return;
+        }
+
+        GpuMemoryInfo during;
+        using (gpu.Allocate<byte>(bytes))
+        {
+            if (!gpu.TryGetMemoryInfo(out during, out error))
+            {
+                table.Add("cuMemGetInfo", gpu.Name, false, error);
+                return;
+            }
+        }
+
+        output.WriteLine($"  {gpu.Name}: {before.UsedBytes >> 20} MiB used of {before.TotalBytes >> 20} MiB; {during.UsedBytes >> 20} MiB with a 256 MiB buffer");
+        table.Add("memory total = cuDeviceTotalMem", gpu.Name, before.TotalBytes == gpu.MemoryBytes, $"{before.TotalBytes} vs {gpu.MemoryBytes}");
+        table.Add("memory used grows by an allocation", gpu.Name, during.UsedBytes - before.UsedBytes >= bytes, $"grew by {during.UsedBytes - before.UsedBytes} bytes");
     }
 
     private void KnownAnswers()
