@@ -1,0 +1,45 @@
+using System.Globalization;
+using Orrery.Cluster.Hosting;
+using Orrery.Cluster.Metrics;
+using Orrery.Pca.Experiments;
+using Orrery.Pca.Grains;
+using Orrery.Pca.Tests.Support;
+
+namespace Orrery.Pca.Tests;
+
+/// <summary>The <c>Orrery.Pca</c> meter as the silo's <c>/metrics</c> shows it, around a run on an embedded silo.</summary>
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task TheCoordinatorSiloCountsTheRunsRoundsAndBytesAndDropsItsErrorWhenItFinishes()
+    {
+        await using var cluster = await EmbeddedCluster.StartAsync(1, [PcaAssembly.Assembly]);
+        var silo = cluster.Silos[0];
+        using var exporter = new PrometheusExporter(silo.MeterFactory, new PrometheusExporterOptions { IncludeProcessMetrics = false });
+
+        // As the silo host does at start: every counter at 0 before the first run.
+        PcaSiloMetrics.CreateForSilo(silo.MeterFactory);
+        var idle = exporter.Collect();
+        Assert.Equal(0, Sample(idle, "orrery_pca_rounds_total"));
+        Assert.Equal(0, Sample(idle, "orrery_pca_communicated_bytes_total"));
+        Assert.Equal(0, Sample(idle, "orrery_pca_recoveries_total"));
+        Assert.Equal(0, Sample(idle, "orrery_pca_runs"));
+
+        var request = PcaRuns.Request(PcaRuns.Generated("power"), rounds: 12, steps: 2, shards: 2);
+        request.Truth = "auto";
+        var run = await PcaJob.RunAsync(cluster.Client, "metered", request);
+
+        var done = exporter.Collect();
+        Assert.Equal(run.Result.History.Count, Sample(done, "orrery_pca_rounds_total"));
+        Assert.True(Sample(done, "orrery_pca_communicated_bytes_total") >= run.Result.History[^1].Bytes, done);
+        Assert.Equal(0, Sample(done, "orrery_pca_runs"));
+        Assert.DoesNotContain("orrery_pca_error{", done, StringComparison.Ordinal);
+    }
+
+    private static double Sample(string exposition, string name)
+    {
+        var line = exposition.Split('\n').SingleOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal))
+            ?? throw new Xunit.Sdk.XunitException($"no unlabelled sample of {name} in:\n{exposition}");
+        return double.Parse(line[(name.Length + 1)..], CultureInfo.InvariantCulture);
+    }
+}
