@@ -19,6 +19,7 @@ public sealed class ChartValuesTests
         { "termination-shorter-than-shutdown", false, ["silo.terminationGracePeriodSeconds is 30", "at least silo.shutdownGracePeriodSeconds + 15 = 75"] },
         { "duplicate-group", false, ["siloGroups: the name 'cpu' is used twice"] },
         { "experiment-without-spec", false, ["experiment.spec is empty", "--set-file experiment.spec="] },
+        { "gpu-memory-percent", true, ["/monitoring/prometheusRule/gpuMemoryFraction", "maximum: got 95, want 1"] },
     };
 
     [Theory]
