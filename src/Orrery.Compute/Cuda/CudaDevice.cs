@@ -205,19 +205,42 @@ public sealed unsafe class CudaDevice : IComputeDevice
     public bool TryGetMemoryInfo(out GpuMemoryInfo memory, [NotNullWhen(false)] out string? error)
     {
         memory = default;
-        if (_disposed || _context.IsClosed)
+        var referenced = false;
+        var result = CudaResult.CUDA_SUCCESS;
+        var call = nameof(CudaDriver.cuCtxSetCurrent);
+        nuint free = 0, total = 0;
+        try
+        {
+            // A reference keeps the context alive should the device be disposed during a scrape.
+            if (!_disposed)
+            {
+                _context.DangerousAddRef(ref referenced);
+            }
+
+            if (!referenced)
+            {
+                error = $"{Name} is disposed";
+                return false;
+            }
+
+            result = CudaDriver.cuCtxSetCurrent(_context.DangerousGetHandle());
+            if (result == CudaResult.CUDA_SUCCESS)
+            {
+                result = CudaDriver.cuMemGetInfo_v2(&free, &total);
+                call = nameof(CudaDriver.cuMemGetInfo_v2);
+            }
+        }
+        catch (ObjectDisposedException)
         {
             error = $"{Name} is disposed";
             return false;
         }
-
-        var result = CudaDriver.cuCtxSetCurrent(_context.DangerousGetHandle());
-        var call = nameof(CudaDriver.cuCtxSetCurrent);
-        nuint free = 0, total = 0;
-        if (result == CudaResult.CUDA_SUCCESS)
+        finally
         {
-            result = CudaDriver.cuMemGetInfo_v2(&free, &total);
-            call = nameof(CudaDriver.cuMemGetInfo_v2);
+            if (referenced)
+            {
+                _context.DangerousRelease();
+            }
         }
 
         if (result != CudaResult.CUDA_SUCCESS)
