@@ -73,4 +73,35 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
             Assert.Equal(undisturbed.Published[k], result.Vectors[k]);
         }
     }
+
+    /// <summary>Asynchronous rounds: each worker loop that meets the dead silo restarts its worker from its last published vector and goes on.</summary>
+    [Fact]
+    public async Task AsynchronousRunSurvivesAKilledSilo()
+    {
+        var source = PcaRuns.Generated("exponential");
+        var request = PcaRuns.Request(source, rounds: 5000, shards: 4, target: 1e-5);
+        request.Asynchronous = true;
+        request.Truth = "auto";
+
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        var victim = cluster.Silos[2];
+        request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
+        var killed = false;
+        void OnSlice(PcaAdvanceReply slice)
+        {
+            if (!killed && slice.Rounds.Count > 0 && slice.Rounds[^1].Round >= 10)
+            {
+                killed = true;
+                victim.Kill();
+            }
+        }
+
+        var result = await PcaJob.RunAsync(cluster.Client, "fault-async", request, OnSlice, coordinatorSilo: cluster.Silos[0].Name, sliceSeconds: 0.05);
+
+        Assert.True(killed, "the run ended before the silo could be killed");
+        Assert.Contains("target", result.Result.StopReason);
+        Assert.True(result.Result.Recoveries >= 1, "no worker was restarted");
+        var error = PcaMetrics.Error(PcaRuns.ExactTruth(source, 10), result.Vectors);
+        Assert.True(error < 1e-4, $"E = {error:e3} against the exact decomposition after the loss");
+    }
 }

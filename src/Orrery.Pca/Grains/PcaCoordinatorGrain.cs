@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using Orrery.Cluster.Errors;
 using Orrery.Cluster.Grains;
 using Orrery.Contracts.Pca;
@@ -13,7 +14,7 @@ namespace Orrery.Pca.Grains;
 /// The client drives it in slices (<see cref="AdvanceAsync"/>) so that no call outlives its deadline,
 /// and sees every round's record as it comes.
 /// </summary>
-public sealed class PcaCoordinatorGrain(IMeterFactory meterFactory) : Grain, IPcaCoordinator
+public sealed partial class PcaCoordinatorGrain(IMeterFactory meterFactory, ILogger<PcaCoordinatorGrain> logger) : Grain, IPcaCoordinator
 {
     private readonly PcaSiloMetrics _metrics = PcaSiloMetrics.For(meterFactory);
     private PcaDriver? _driver;
@@ -64,10 +65,17 @@ public sealed class PcaCoordinatorGrain(IMeterFactory meterFactory) : Grain, IPc
     {
         var driver = _driver ?? throw new BadRequestException($"PCA run {GrainId.Key} was not started (or its coordinator was lost); start it again");
         var budget = TimeSpan.FromSeconds(Math.Clamp(request.Seconds, 0.01, 60));
+        var recoveriesBefore = driver.Recoveries;
         await driver.AdvanceAsync(budget, cancellationToken).ConfigureAwait(false);
+        if (driver.Recoveries > recoveriesBefore)
+        {
+            LogRecovered(GrainId.Key, driver.Recoveries - recoveriesBefore, driver.Round + 1, driver.LastFailure, string.Join(", ", _backend!.ShardLocations), string.Join(", ", _backend.WorkerLocations));
+        }
+
         if (driver.Finished)
         {
             await driver.FinishAsync(cancellationToken).ConfigureAwait(false);
+            LogFinished(GrainId.Key, driver.StopReason, driver.History.Count > 0 ? driver.History[^1].Error : double.NaN);
         }
 
         var reply = new PcaAdvanceReply
@@ -128,4 +136,10 @@ public sealed class PcaCoordinatorGrain(IMeterFactory meterFactory) : Grain, IPc
         _metrics.Advanced(GrainId.Key, rounds, bytes - _bytesReported, recoveries - _recoveriesReported, error);
         (_bytesReported, _recoveriesReported) = (bytes, recoveries);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PCA run {Job}: {Count} round(s) re-run after a failure (now at round {Round}): {Failure}; shards on [{Shards}], workers on [{Workers}]")]
+    private partial void LogRecovered(string job, int count, int round, string failure, string shards, string workers);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "PCA run {Job} finished: {Reason}, E = {Error}")]
+    private partial void LogFinished(string job, string reason, double error);
 }

@@ -24,6 +24,7 @@ public sealed partial class PcaDriver
     private int _sequentialIndex;
     private long _sequentialSteps;
     private int _reported;
+    private bool _resetPending;
 
     /// <summary>A driver for <paramref name="options"/> (normalised by <see cref="PcaOptions.Normalise"/>) over <paramref name="backend"/>.</summary>
     public PcaDriver(PcaStartRequest options, IPcaBackend backend)
@@ -116,6 +117,13 @@ public sealed partial class PcaDriver
             Exception? failure = null;
             try
             {
+                if (_resetPending)
+                {
+                    // After a failure: every worker back to its published vector (lost ones re-activate elsewhere).
+                    await ResetWorkersAsync(cancellationToken).ConfigureAwait(false);
+                    _resetPending = false;
+                }
+
                 await RunRoundAsync(Round + 1, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -130,11 +138,11 @@ public sealed partial class PcaDriver
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
                 }
 
-                // Transactional round: back to the state at its start, workers re-sent their published vectors.
+                // Transactional round: back to the state at its start; it runs again after the reset.
                 RestoreRoundState(saved);
                 Recoveries++;
                 LastFailure = failure.Message;
-                await ResetWorkersAsync(cancellationToken).ConfigureAwait(false);
+                _resetPending = true;
                 continue;
             }
 
