@@ -19,6 +19,8 @@ command -v unzip >/dev/null 2>&1 || need+=(unzip)
 # g++ (C++20) for the host emulation of the CUDA kernels (tests/Orrery.MetricGraphs.Tests/HostEmulation):
 # kernels/metric_graph.cu is compiled for the host and compared with the CPU sampler bit for bit.
 command -v g++ >/dev/null 2>&1 || need+=(g++)
+# The real data set the PCA tests load (Fashion-MNIST, 30 MB).
+[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 # OpenBLAS for the CPU compute backend's sgemm (Orrery.Compute loads libopenblas.so.0 or libcblas.so.3).
 { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true; } | grep -E 'lib(openblas\.so\.0|cblas\.so\.3) ' >/dev/null || need+=(libopenblas0)
 if [ ${#need[@]} -gt 0 ]; then
