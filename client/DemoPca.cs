@@ -27,7 +27,7 @@ internal static class DemoPca
         var worstEigenvalue = result.Result.Eigenvalues.Select((l, k) => Math.Abs(l - result.Start.TrueEigenvalues[k]) / result.Start.TrueEigenvalues[k]).Max();
         var ok = last.Error < 1e-4;
         var line = $"PCA (parallel deflation): top {request.Components} eigenvectors of a {result.Start.Rows} x {result.Start.Dimension} matrix on {request.Shards} shards over " +
-            $"{result.Start.ShardSilos.Distinct().Count()} silos: E = {last.Error:e2} against the exact eigenbasis after {last.Round} rounds ({result.Seconds:F2} s), eigenvalues within {worstEigenvalue:e1} relative, ";
+            $"{result.Start.ShardSilos.Distinct().Count()} silos: E = {last.Error:0.00e+0} against the exact eigenbasis after {last.Round} rounds ({result.Seconds:F2} s), eigenvalues within {worstEigenvalue:0.0e+0} relative, ";
         AnsiConsole.MarkupLine(Markup.Escape(line) + (ok ? "[green]ok[/]" : "[red]NOT CONVERGED[/]"));
         return ok;
     }

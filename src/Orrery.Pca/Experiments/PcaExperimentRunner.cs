@@ -39,7 +39,7 @@ public sealed class PcaExperimentRunner : IExperimentRunner
 
                 var last = slice.Rounds[^1];
                 var fraction = (index + Math.Min(1.0, (double)last.Round / request.MaxRounds)) / parsed.Runs.Count;
-                var error = double.IsNaN(last.Error) ? $"M = {last.Captured:g4}" : $"E = {last.Error:e2}";
+                var error = double.IsNaN(last.Error) ? $"M = {last.Captured:g4}" : $"E = {last.Error:0.00e+0}";
                 context.Progress.Report(new ExperimentProgress(fraction, $"{solver}: round {last.Round}, {error}, {last.Seconds:F1} s"));
             }
 
@@ -83,7 +83,7 @@ public sealed class PcaExperimentRunner : IExperimentRunner
 
             var reached = request.TargetError > 0 && last.Error <= request.TargetError;
             summary.Add($"{solver}: {result.Result.StopReason}; {history.Count} rounds (T = {request.StepsPerRound}) in {last.Seconds:F2} s, " +
-                $"{(hasTruth ? $"E = {last.Error:e3}, streak {last.Streak}/{request.Components}, " : "")}M = {last.Captured:g6}, {last.Bytes / 1e6:F1} MB communicated" +
+                $"{(hasTruth ? $"E = {last.Error:0.000e+0}, streak {last.Streak}/{request.Components}, " : "")}M = {last.Captured:g6}, {last.Bytes / 1e6:F1} MB communicated" +
                 (result.Result.Recoveries > 0 ? $", {result.Result.Recoveries} round(s) re-run after failures, {result.Result.ReloadedShards} shard(s) re-loaded" : ""));
             runs.Add(new
             {
