@@ -138,8 +138,7 @@ internal sealed class GrainCaller : IGrainCallInvoker, IGrainFactory
         };
         header.CallChain.AddRange(chain);
         var payload = request is IPayloadCarrier carrier ? carrier.Payload : default;
-        var description = $"call {CallContext.Describe(chain, target.ToString())}.{method.Name}";
-        var pending = connection.SendRequestAsync(header, request, payload, deadline, description);
+        var pending = connection.SendRequestAsync(header, request, payload, deadline, new CallDescription(chain, target, method.Name));
         return cancellationToken.CanBeCanceled ? await pending.WaitAsync(cancellationToken).ConfigureAwait(false) : await pending.ConfigureAwait(false);
     }
 
@@ -161,6 +160,12 @@ internal sealed class GrainCaller : IGrainCallInvoker, IGrainFactory
                 ? $"it needs a GPU and none of the {retry.Active.Count} Active silos reports one"
                 : "no silo is Active";
         throw new SiloUnavailableException($"no silo can host {target} ({target.Interface.TypeName}): {why} (membership version {retry.Version})");
+    }
+
+    /// <summary>Names a call in error messages; formatted only when an error happens.</summary>
+    private sealed class CallDescription(string[] chain, GrainReference target, string method)
+    {
+        public override string ToString() => $"call {CallContext.Describe(chain, target.ToString())}.{method}";
     }
 
     private static GrainCallTimeoutException Timeout(GrainReference target, GrainMethod method, string[] chain) =>

@@ -79,8 +79,12 @@ internal sealed class Connection
         _ = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>Sends a request; the task completes with the response frame, or faults with a typed error.</summary>
-    public Task<InboundFrame> SendRequestAsync(FrameHeader header, IMessage? message, ReadOnlyMemory<byte> payload, long deadlineMs, string description)
+    /// <summary>
+    /// Sends a request; the task completes with the response frame, or faults with a typed error.
+    /// <paramref name="description"/> names the call in error messages; it is formatted (ToString) only
+    /// when an error needs it, so hot callers pass an object instead of building a string per call.
+    /// </summary>
+    public Task<InboundFrame> SendRequestAsync(FrameHeader header, IMessage? message, ReadOnlyMemory<byte> payload, long deadlineMs, object description)
     {
         if (payload.Length > PeerMaxPayloadBytes)
         {

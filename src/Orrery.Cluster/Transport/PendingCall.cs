@@ -1,7 +1,7 @@
 namespace Orrery.Cluster.Transport;
 
 /// <summary>A request sent on a connection and not yet answered.</summary>
-internal sealed class PendingCall(long deadlineMs, string description)
+internal sealed class PendingCall(long deadlineMs, object description)
 {
     private readonly TaskCompletionSource<InboundFrame> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -9,7 +9,7 @@ internal sealed class PendingCall(long deadlineMs, string description)
     public long DeadlineMs { get; } = deadlineMs;
 
     /// <summary>What was called, for error messages: target grain, method and the chain of waiting grains.</summary>
-    public string Description { get; } = description;
+    public string Description => description.ToString() ?? "";
 
     public Task<InboundFrame> Task => _completion.Task;
 
