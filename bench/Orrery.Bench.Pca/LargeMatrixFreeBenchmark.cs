@@ -10,7 +10,8 @@ namespace Orrery.Bench.Pca;
 /// Matrix-free on a generated low-rank-plus-noise matrix (n x d float32, written once as a raw file so the
 /// peer reads the same bytes): wall time to E &lt; target for K components by parallel deflation with the
 /// shards streaming Y, the covariance never formed. The truth is an exact eigendecomposition when d is
-/// small enough; the peer script scores everything against its own float64 reference too.
+/// small enough; the peer script scores everything against its own float64 reference too. <c>--device
+/// cuda</c>: the shards compute on the GPU (<see cref="BenchDevice"/>).
 /// </summary>
 internal static class LargeMatrixFreeBenchmark
 {
@@ -22,6 +23,7 @@ internal static class LargeMatrixFreeBenchmark
         var output = args.Text("out", "bench/results/pca");
         var file = args.Text("file", Path.Combine(Path.GetTempPath(), $"orrery-pca-large-{rows}x{dimension}.f32"));
         Directory.CreateDirectory(output);
+        using var device = new BenchDevice(args);
         var generated = new PcaSource { Kind = "generated", Spectrum = "low-rank", Dimension = dimension, Rows = rows, Seed = 77, Rank = args.Int("rank", 2 * components), Noise = args.Double("noise", 0.05) };
         if (!File.Exists(file))
         {
@@ -41,7 +43,9 @@ internal static class LargeMatrixFreeBenchmark
             Truth = dimension <= 4096 ? "exact" : "none",
             Seed = 1,
         };
-        await using var cluster = await EmbeddedCluster.StartAsync(args.Int("silos", 2), [PcaAssembly.Assembly], configure: (c, _, _) => c.DefaultCallTimeout = TimeSpan.FromMinutes(10));
+        Console.WriteLine($"# large: device {device.Note}");
+        await using var cluster = await EmbeddedCluster.StartAsync(
+            args.Int("silos", 2), [PcaAssembly.Assembly], configure: (c, _, _) => c.DefaultCallTimeout = TimeSpan.FromMinutes(10), configureServices: device.Services);
         request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
         var result = await PcaJob.RunAsync(cluster.Client, $"bench-large-{Guid.NewGuid():N}", request, sliceSeconds: 5);
         var last = result.Result.History[^1];

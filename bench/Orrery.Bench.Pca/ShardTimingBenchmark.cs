@@ -10,7 +10,8 @@ namespace Orrery.Bench.Pca;
 /// embedded cluster (real loopback transport between coordinator, workers and shards), matrix-free with
 /// 1, 2 and 4 shards, and in covariance mode. The clock starts after the shards are loaded and the exact
 /// truth is computed (both reported apart). The vectors are saved as .npy for the peer script, which
-/// checks them against its own float64 reference.
+/// checks them against its own float64 reference. <c>--device cuda</c>: the shards compute on the GPU
+/// (<see cref="BenchDevice"/>).
 /// </summary>
 internal static class ShardTimingBenchmark
 {
@@ -23,15 +24,17 @@ internal static class ShardTimingBenchmark
         var output = args.Text("out", "bench/results/pca");
         var split = args.Text("split", "train");
         Directory.CreateDirectory(output);
+        using var device = new BenchDevice(args);
         var configurations = args.Ints("shards", "1,2,4").Select(s => ("matrix-free", s)).ToList();
         if (args.Text("covariance", "yes") == "yes")
         {
             configurations.Insert(0, ("covariance", 1));
         }
 
-        Console.WriteLine($"# shards: fashion-mnist {split}, K = {components}, T = {steps}, target E < {target:g3}, {silos} embedded silos; {DateTime.UtcNow:u}");
+        Console.WriteLine($"# shards: fashion-mnist {split}, K = {components}, T = {steps}, target E < {target:g3}, {silos} embedded silos; device {device.Note}; {DateTime.UtcNow:u}");
         Console.WriteLine("mode,shards,load_s,truth_s,seconds_to_target,rounds,steps,final_error,megabytes,vectors");
-        await using var cluster = await EmbeddedCluster.StartAsync(silos, [PcaAssembly.Assembly], configure: (c, _, _) => c.DefaultCallTimeout = TimeSpan.FromMinutes(5));
+        await using var cluster = await EmbeddedCluster.StartAsync(silos, [PcaAssembly.Assembly], configure: (c, _, _) => c.DefaultCallTimeout = TimeSpan.FromMinutes(5),
+            configureServices: device.Services);
         foreach (var (mode, shards) in configurations)
         {
             var request = new PcaStartRequest

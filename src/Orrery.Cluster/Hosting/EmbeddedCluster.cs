@@ -17,6 +17,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
 {
     private readonly List<ServiceProvider> _providers = [];
     private readonly List<Silo> _silos = [];
+    private Action<IServiceCollection>? _configureServices;
 
     private EmbeddedCluster(InMemoryMembershipTable table, ClusterOptions cluster)
     {
@@ -35,16 +36,19 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     /// <summary>
     /// Starts <paramref name="siloCount"/> silos on 127.0.0.1 (free ports) hosting the grains of
     /// <paramref name="grainAssemblies"/>, waits until every silo sees all of them Active, and connects a client.
+    /// <paramref name="configureServices"/> adds services to every silo's container, this one's and any
+    /// added later (a benchmark registers a <c>DeviceDiscovery</c> so the grains compute on a GPU).
     /// </summary>
     public static async Task<EmbeddedCluster> StartAsync(
         int siloCount, IEnumerable<Assembly> grainAssemblies, ILoggerFactory? loggerFactory = null,
-        Action<ClusterOptions, SiloOptions, MembershipOptions>? configure = null, CancellationToken cancellationToken = default)
+        Action<ClusterOptions, SiloOptions, MembershipOptions>? configure = null, CancellationToken cancellationToken = default,
+        Action<IServiceCollection>? configureServices = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(siloCount, 1);
         loggerFactory ??= NullLoggerFactory.Instance;
         var assemblies = grainAssemblies.ToArray();
         var cluster = new ClusterOptions { ClusterId = "embedded", Secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)) };
-        var embedded = new EmbeddedCluster(new InMemoryMembershipTable(), cluster);
+        var embedded = new EmbeddedCluster(new InMemoryMembershipTable(), cluster) { _configureServices = configureServices };
         try
         {
             for (var i = 0; i < siloCount; i++)
@@ -77,11 +81,12 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     /// <summary>Starts one more silo in this cluster.</summary>
     public async Task<Silo> AddSiloAsync(SiloOptions siloOptions, MembershipOptions membership, IEnumerable<Assembly> assemblies, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddSingleton(loggerFactory)
             .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
-            .AddMetrics()
-            .BuildServiceProvider();
+            .AddMetrics();
+        _configureServices?.Invoke(collection);
+        var services = collection.BuildServiceProvider();
         _providers.Add(services);
         var capabilities = new SiloCapabilities { CpuCores = Environment.ProcessorCount, MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes };
         var silo = new Silo(Cluster, siloOptions, membership, Table, services, assemblies, capabilities);
