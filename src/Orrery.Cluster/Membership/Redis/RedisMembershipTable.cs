@@ -92,8 +92,9 @@ public sealed partial class RedisMembershipTable : IMembershipTable, IAsyncDispo
         {
             // With abortConnect=false the multiplexer returns, connected or not, at most a little
             // after ConnectTimeout when Redis is down (5.1 s, once just over 6 s, for 5 s on the
-            // 2-core build machine). Twice that only guards against a connect that never returns.
-            connection = await connecting.WaitAsync(2 * options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            // 2-core build machine). Twice that plus 3 s only guards against a connect that never
+            // returns (with 1 s, a loaded machine once took longer than 2 s to give up).
+            connection = await connecting.WaitAsync(2 * options.ConnectTimeout + TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
