@@ -27,9 +27,6 @@ builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton(_ => Orrery.Compute.ComputeDevices.Discover(settings.Silo.Device, settings.Compute));
 builder.Services.AddSingleton<SiloService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloService>());
-
-// Grains that compute (PCA shards) take the silo's preferred device: the first GPU, else the CPU.
-builder.Services.AddSingleton<Orrery.Compute.IComputeDevice>(sp => sp.GetRequiredService<Orrery.Compute.DeviceDiscovery>().Preferred);
 builder.Services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Silo.ShutdownGracePeriod + TimeSpan.FromSeconds(15));
 builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Parse(settings.Silo.BindAddress), settings.Silo.HttpPort));

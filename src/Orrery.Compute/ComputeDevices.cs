@@ -7,6 +7,15 @@ namespace Orrery.Compute;
 /// <summary>Finds and opens the devices a silo computes on.</summary>
 public static class ComputeDevices
 {
+    private static readonly Lazy<DeviceDiscovery> SharedCpuOnlyDevices = new(() => Discover("cpu"));
+
+    /// <summary>
+    /// One CPU-only <see cref="DeviceDiscovery"/> per process, for grains on silos whose host registers
+    /// no devices (embedded clusters, tests). Workloads take the silo's discovery when there is one and
+    /// this otherwise, so every such grain in a process shares one CPU device.
+    /// </summary>
+    public static DeviceDiscovery SharedCpuOnly => SharedCpuOnlyDevices.Value;
+
     /// <summary>
     /// Opens the devices <paramref name="devicePreference"/> asks for: "cpu" (the CPU only, no GPU probe),
     /// "auto" (every usable GPU, and the CPU; a machine without a usable GPU gets the CPU and a note saying

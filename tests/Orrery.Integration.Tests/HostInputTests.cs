@@ -167,21 +167,6 @@ public sealed class HostInputTests(RedisFixture fixture) : IClassFixture<RedisFi
         Assert.Equal("", (stdout + stderr).Trim());
     }
 
-    private static async Task<(int Code, string Output)> RunClientAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Executables.Client);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["COLUMNS"] = "200";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(limit.Token);
-        return (process.ExitCode, await output + await error);
-    }
+    private static Task<(int Code, string Output)> RunClientAsync(params string[] args) =>
+        Executables.RunClientAsync(TimeSpan.FromSeconds(60), args);
 }

@@ -155,21 +155,6 @@ public sealed class SamplingClusterTests(RedisFixture fixture) : IClassFixture<R
         }
     }
 
-    private static async Task<(int Code, string Output)> RunClientAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Executables.Client);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["COLUMNS"] = "200";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(limit.Token);
-        return (process.ExitCode, await output + await error);
-    }
+    private static Task<(int Code, string Output)> RunClientAsync(params string[] args) =>
+        Executables.RunClientAsync(TimeSpan.FromSeconds(120), args);
 }

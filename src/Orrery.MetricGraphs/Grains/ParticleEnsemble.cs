@@ -21,9 +21,6 @@ public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
     /// <summary>Starts the message of the error an ensemble that lost its particles answers with.</summary>
     internal const string LostMarker = "ensemble lost";
 
-    // Silos built without device discovery (embedded clusters, tests) share one CPU device per process.
-    private static readonly Lazy<DeviceDiscovery> CpuOnly = new(() => ComputeDevices.Discover("cpu"));
-
     private readonly DeviceDiscovery _devices;
     private readonly SamplingMetrics _metrics;
     private string _runId = "";
@@ -34,7 +31,7 @@ public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
     /// <summary>Created by the silo; <paramref name="devices"/> are the silo's devices when it provides them.</summary>
     public ParticleEnsemble(IMeterFactory meterFactory, DeviceDiscovery? devices = null)
     {
-        _devices = devices ?? CpuOnly.Value;
+        _devices = devices ?? ComputeDevices.SharedCpuOnly;
         _metrics = SamplingMetrics.For(meterFactory);
     }
 
