@@ -83,7 +83,7 @@ internal sealed class GrainCaller : IGrainCallInvoker, IGrainFactory
                 }
 
                 var result = (TResponse)method.ResponseParser.ParseFrom(response.Message);
-                if (response.Payload is not null && result is IPayloadCarrier carrier)
+                if (!response.Payload.IsEmpty && result is IPayloadCarrier carrier)
                 {
                     carrier.Payload = response.Payload;
                 }

@@ -80,6 +80,12 @@ public sealed class GrainInterface
         }
 
         var requestType = parameters[0].ParameterType;
+        var borrows = method.GetCustomAttribute<BorrowsPayloadAttribute>() is not null;
+        if (borrows && !typeof(IPayloadCarrier).IsAssignableFrom(requestType))
+        {
+            throw new ArgumentException($"{where} is marked [BorrowsPayload], but its request {requestType.Name} carries no payload (IPayloadCarrier)");
+        }
+
         var responseType = method.ReturnType.GetGenericArguments()[0];
         var invoke = (Func<object, IMessage, CancellationToken, Task<IMessage>>)typeof(GrainInterface)
             .GetMethod(nameof(CreateInvoker), BindingFlags.NonPublic | BindingFlags.Static)!
@@ -90,7 +96,7 @@ public sealed class GrainInterface
             .MakeGenericMethod(responseType)
             .Invoke(null, null)!;
         return new GrainMethod(
-            method, ParserOf(requestType), ParserOf(responseType), method.GetCustomAttribute<AlwaysInterleaveAttribute>() is not null, invoke, callRemote);
+            method, ParserOf(requestType), ParserOf(responseType), method.GetCustomAttribute<AlwaysInterleaveAttribute>() is not null, borrows, invoke, callRemote);
     }
 
     private static bool IsMessage(Type type) => typeof(IMessage).IsAssignableFrom(type) && type.GetProperty("Parser", BindingFlags.Public | BindingFlags.Static) is not null;

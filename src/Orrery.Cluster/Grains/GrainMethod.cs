@@ -7,7 +7,7 @@ namespace Orrery.Cluster.Grains;
 public sealed class GrainMethod
 {
     internal GrainMethod(
-        MethodInfo method, MessageParser requestParser, MessageParser responseParser, bool interleave,
+        MethodInfo method, MessageParser requestParser, MessageParser responseParser, bool interleave, bool borrowsPayload,
         Func<object, IMessage, CancellationToken, Task<IMessage>> invoke, Func<IGrainCallInvoker, GrainReference, GrainMethod, IMessage, CancellationToken, object> callRemote)
     {
         Method = method;
@@ -15,6 +15,7 @@ public sealed class GrainMethod
         RequestParser = requestParser;
         ResponseParser = responseParser;
         Interleave = interleave;
+        BorrowsPayload = borrowsPayload;
         Invoke = invoke;
         CallRemote = callRemote;
     }
@@ -30,6 +31,9 @@ public sealed class GrainMethod
 
     /// <summary>True when the method is marked <c>[AlwaysInterleave]</c>.</summary>
     public bool Interleave { get; }
+
+    /// <summary>True when the method is marked <c>[BorrowsPayload]</c>: its request payload may arrive in pooled memory.</summary>
+    public bool BorrowsPayload { get; }
 
     /// <summary>Calls the method on a grain instance (silo side).</summary>
     internal Func<object, IMessage, CancellationToken, Task<IMessage>> Invoke { get; }

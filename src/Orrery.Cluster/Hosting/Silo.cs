@@ -280,5 +280,7 @@ public sealed partial class Silo : IAsyncDisposable
         }
 
         public void OnClosed(Connection connection, Exception? error) => Target?.OnClosed(connection, error);
+
+        public bool LendsPayload(FrameHeader header) => Target?.LendsPayload(header) ?? false;
     }
 }

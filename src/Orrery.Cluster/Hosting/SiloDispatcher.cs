@@ -98,6 +98,11 @@ internal sealed partial class SiloDispatcher : IFrameHandler, ILocalGrainDispatc
         }
     }
 
+    public bool LendsPayload(FrameHeader header) =>
+        _registry.TryGet(header.GrainType, out var grainInterface, out _)
+        && grainInterface.Methods.TryGetValue(header.Method, out var method)
+        && method.BorrowsPayload;
+
     public void OnClosed(Connection connection, Exception? error)
     {
         _subscribers.TryRemove(connection, out _);
@@ -179,7 +184,7 @@ internal sealed partial class SiloDispatcher : IFrameHandler, ILocalGrainDispatc
                 return;
             }
 
-            if (frame.Payload is not null)
+            if (!frame.Payload.IsEmpty)
             {
                 if (request is not IPayloadCarrier carrier)
                 {
@@ -226,7 +231,9 @@ internal sealed partial class SiloDispatcher : IFrameHandler, ILocalGrainDispatc
                 MembershipVersion = view.Version,
             };
             var payload = reply is IPayloadCarrier carrier ? carrier.Payload : default;
-            connection.Post(response, status == CallStatus.Ok ? reply : null, status == CallStatus.Ok ? payload : default);
+            // A lent payload (frame.Lease) is reused once this reply is written: the grain's turn is over, and a reply
+            // that echoes the payload goes out from that memory first.
+            connection.Post(response, status == CallStatus.Ok ? reply : null, status == CallStatus.Ok ? payload : default, frame.Lease);
             _metrics.CallServed(metricType, metricMethod, status, Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }

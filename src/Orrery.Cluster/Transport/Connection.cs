@@ -105,9 +105,12 @@ internal sealed class Connection
         return call.Task;
     }
 
-    /// <summary>Queues a frame that expects no answer (responses, membership updates).</summary>
-    public void Post(FrameHeader header, IMessage? message, ReadOnlyMemory<byte> payload = default) =>
-        _sendQueue.Writer.TryWrite(new OutgoingFrame(header, message, payload));
+    /// <summary>
+    /// Queues a frame that expects no answer (responses, membership updates). <paramref name="release"/>, when
+    /// given, goes back to <see cref="PayloadPool"/> after the frame has been written.
+    /// </summary>
+    public void Post(FrameHeader header, IMessage? message, ReadOnlyMemory<byte> payload = default, byte[]? release = null) =>
+        _sendQueue.Writer.TryWrite(new OutgoingFrame(header, message, payload, release));
 
     /// <summary>Fails every call whose deadline has passed. Called by a shared timer.</summary>
     public void ExpireCalls(long nowMs)
@@ -168,6 +171,7 @@ internal sealed class Connection
                 {
                     if (!TryWriteFrameHead(frame, out var headBytes))
                     {
+                        ReturnLease(frame);
                         continue;
                     }
 
@@ -183,6 +187,9 @@ internal sealed class Connection
                     {
                         _writer.Write(frame.Payload.Span);
                     }
+
+                    // The payload is on the socket or copied into the pipe: a lent receive buffer may be reused.
+                    ReturnLease(frame);
 
                     if (_writer.UnflushedBytes >= FlushThresholdBytes)
                     {
@@ -269,26 +276,38 @@ internal sealed class Connection
                         return;
                     }
 
-                    byte[]? payload = null;
+                    byte[]? lease = null;
+                    var payload = Memory<byte>.Empty;
                     if (prefix.PayloadLength > 0)
                     {
-                        payload = GC.AllocateUninitializedArray<byte>(checked((int)prefix.PayloadLength));
-                        TransparentHugePages.Advise(payload);
+                        var length = checked((int)prefix.PayloadLength);
+                        if (PayloadPool.Pools(length) && header.Kind == FrameKind.Request && _handler.LendsPayload(header))
+                        {
+                            lease = PayloadPool.Rent(length);
+                            payload = lease.AsMemory(0, length);
+                        }
+                        else
+                        {
+                            var array = GC.AllocateUninitializedArray<byte>(length);
+                            TransparentHugePages.Advise(array);
+                            payload = array;
+                        }
+
                         var buffered = (int)Math.Min(buffer.Length, prefix.PayloadLength);
-                        buffer.Slice(0, buffered).CopyTo(payload);
+                        buffer.Slice(0, buffered).CopyTo(payload.Span);
                         buffer = buffer.Slice(buffered);
-                        if (buffered < payload.Length)
+                        if (buffered < length)
                         {
                             // Everything buffered belongs to this payload; read the rest straight into it.
                             _reader.AdvanceTo(buffer.Start);
                             advanced = true;
-                            await _stream.ReadExactlyAsync(payload.AsMemory(buffered), _closing.Token).ConfigureAwait(false);
-                            Deliver(new InboundFrame(header, message, payload));
+                            await _stream.ReadExactlyAsync(payload[buffered..], _closing.Token).ConfigureAwait(false);
+                            Deliver(new InboundFrame(header, message, payload, lease));
                             break;
                         }
                     }
 
-                    Deliver(new InboundFrame(header, message, payload));
+                    Deliver(new InboundFrame(header, message, payload, lease));
                 }
 
                 if (!advanced)
@@ -362,6 +381,14 @@ internal sealed class Connection
         }
 
         _sendQueue.Writer.TryComplete();
+    }
+
+    private static void ReturnLease(in OutgoingFrame frame)
+    {
+        if (frame.Release is { } lease)
+        {
+            PayloadPool.Return(lease);
+        }
     }
 
     private void Deliver(InboundFrame frame)

@@ -11,4 +11,11 @@ internal interface IFrameHandler
 
     /// <summary>The connection closed (peer gone, protocol error, shutdown).</summary>
     void OnClosed(Connection connection, Exception? error);
+
+    /// <summary>
+    /// True when the request <paramref name="header"/> describes may receive its payload in pooled memory: its
+    /// method borrows the payload, and the handler posts the reply with the frame's <see cref="InboundFrame.Lease"/>
+    /// as <see cref="OutgoingFrame.Release"/>. Called on the read loop before the payload is read.
+    /// </summary>
+    bool LendsPayload(FrameHeader header) => false;
 }

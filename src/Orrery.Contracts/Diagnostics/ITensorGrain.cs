@@ -8,5 +8,6 @@ public interface ITensorGrain : IGrain
 {
     /// <summary>Verifies the payload's checksum and sends it back, a fresh tensor of the asked size, or (negative size) nothing.</summary>
     [AlwaysInterleave]
+    [BorrowsPayload]
     Task<TensorReply> RoundTripAsync(TensorRequest request, CancellationToken cancellationToken);
 }

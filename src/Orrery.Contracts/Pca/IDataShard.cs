@@ -13,5 +13,6 @@ public interface IDataShard : IGrain
     Task<ShardLoadReply> LoadAsync(ShardLoadRequest request, CancellationToken cancellationToken);
 
     /// <summary>Multiplies the payload's vectors by the shard's part of Y^T Y (loading it first when it was lost).</summary>
+    [BorrowsPayload]
     Task<ShardMultiplyReply> MultiplyAsync(ShardMultiplyRequest request, CancellationToken cancellationToken);
 }
