@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Orrery.Cluster.Grains;
-using Orrery.Cluster.Transport;
 using Orrery.Cluster.Tests.Runtime;
+using Orrery.Cluster.Transport;
 using Orrery.Contracts.Diagnostics;
 using Orrery.Contracts.Grains;
 using Orrery.Diagnostics;
