@@ -211,6 +211,8 @@ public sealed partial class Silo : IAsyncDisposable
         {
             await _catalog.DisposeAsync().ConfigureAwait(false);
         }
+
+        _dispatcher?.Dispose();
     }
 
     private async Task OnDeclaredDeadAsync(string reason)

@@ -17,13 +17,13 @@ namespace Orrery.Cluster.Hosting;
 /// answer), liveness pings, and membership subscriptions from clients, which then receive every
 /// new view as it is adopted.
 /// </summary>
-internal sealed partial class SiloDispatcher : IFrameHandler, ILocalGrainDispatcher
+internal sealed partial class SiloDispatcher : IFrameHandler, ILocalGrainDispatcher, IDisposable
 {
     private readonly GrainTypeRegistry _registry;
     private readonly ClusterMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<Connection, byte> _subscribers = new();
-    private readonly CancellationTokenSource _hardStop = new();
+    private readonly DeadlineTokens _deadlines = new();
     private MembershipAgent? _agent;
     private Catalog? _catalog;
     private ConnectionManager? _connections;
@@ -56,7 +56,7 @@ internal sealed partial class SiloDispatcher : IFrameHandler, ILocalGrainDispatc
     public void BeginDraining() => _draining = true;
 
     /// <summary>Cancels the requests still running after the shutdown grace period.</summary>
-    public void CancelRemaining() => _hardStop.Cancel();
+    public void CancelRemaining() => _deadlines.CancelAll();
 
     public void OnFrame(Connection connection, InboundFrame frame)
     {
@@ -198,14 +198,13 @@ internal sealed partial class SiloDispatcher : IFrameHandler, ILocalGrainDispatc
 
             var timeoutMs = Math.Max(1, header.TimeoutMs);
             var deadline = Environment.TickCount64 + timeoutMs;
-            using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_hardStop.Token);
-            cancellation.CancelAfter(TimeSpan.FromMilliseconds(timeoutMs));
+            var cancellation = _deadlines.Token(deadline);
             var chain = header.CallChain.Count == 0 ? [] : header.CallChain.ToArray();
             try
             {
-                reply = await _catalog!.InvokeAsync(target.Id, grainInterface, implementation, method, request, chain, deadline, cancellation.Token).ConfigureAwait(false);
+                reply = await _catalog!.InvokeAsync(target.Id, grainInterface, implementation, method, request, chain, deadline, cancellation).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (cancellation.IsCancellationRequested && !_hardStop.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested && !_deadlines.Stopped)
             {
                 throw new GrainCallTimeoutException(
                     $"call {CallContext.Describe(chain, target.ToString())}.{method.Name} on silo '{Self.Name}' passed its {timeoutMs} ms deadline");
@@ -237,6 +236,9 @@ internal sealed partial class SiloDispatcher : IFrameHandler, ILocalGrainDispatc
             _metrics.CallServed(metricType, metricMethod, status, Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
+
+    /// <summary>Stops the deadline sweep; requests still running are no longer timed out.</summary>
+    public void Dispose() => _deadlines.Dispose();
 
     private string UnknownTypeMessage(string typeName) =>
         $"grain type '{typeName}' is not registered on silo '{Self.Name}' (it hosts: {string.Join(", ", _registry.TypeNames)})";
