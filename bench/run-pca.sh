@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-bench/results/pca}
 STARTS=${STARTS:-10}
-FASHION_STARTS=${FASHION_STARTS:-3}
+FASHION_STARTS=${FASHION_STARTS:-10}
 PARTS=${PARTS:-convergence shards}
 # Fashion-MNIST split of the timing part: train (60,000 rows) or test (10,000; what fits a loaded 2-core machine).
 SPLIT=${SPLIT:-train}
