@@ -46,6 +46,10 @@ public sealed class RunnerTests : IDisposable
     [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nshards: 3\n", "shards is 3; it must be a power of two")]
     [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [parallel, newton]\n", "solvers[1]: 'newton' is not one of")]
     [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nasynchronous: true\nsolvers: [eigengame]\n", "asynchronous rounds are for parallel deflation")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [subspace]\noversample: -1\n", "spec.yaml:5:13: oversample:")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [subspace]\noversample: 46\n", "oversample: oversample is 46; components + oversample (51) must not exceed the dimension 50 (solver subspace)")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [parallel, subspace]\nasynchronous: true\n", "asynchronous: asynchronous is true; asynchronous rounds are for parallel deflation, and the subspace solver's Rayleigh-Ritz step needs the whole block")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [subspace]\ntop1: oja\n", "top1 is oja; the subspace solver")]
     public void BadSpecsAreRefusedNamingTheField(string text, string expected)
     {
         var error = Assert.Throws<ExperimentSpecException>(() => PcaSpec.Parse(ExperimentSpec.Parse(text, Path.Combine(_folder, "spec.yaml"))));
