@@ -21,6 +21,8 @@ FASHION_STARTS=${FASHION_STARTS:-3}
 PARTS=${PARTS:-convergence shards}
 # Solvers of the large part, each timed to E < 1e-3 beside the peer (subspace: oversample 10).
 LARGE_SOLVERS=${LARGE_SOLVERS:-parallel,subspace}
+# More arguments for the large part's Orrery side, e.g. LARGE_ARGS="--silos 1 --shards 4" (default: 4 shards over 2 silos).
+LARGE_ARGS=${LARGE_ARGS:-}
 # Fashion-MNIST split of the timing part: train (60,000 rows) or test (10,000; what fits a loaded 2-core machine).
 SPLIT=${SPLIT:-train}
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -46,7 +48,7 @@ for part in $PARTS; do
       ROWS=${LARGE_ROWS:-50000} DIM=${LARGE_DIM:-2000}
       FILE=${LARGE_FILE:-/tmp/orrery-pca-large-${ROWS}x${DIM}.f32}
       rm -f "$OUT"/large-"$ROWS"x"$DIM"-k16-*.npy
-      $BENCH large --rows "$ROWS" --dimension "$DIM" --components 16 --target 1e-3 --solvers "$LARGE_SOLVERS" --file "$FILE" --out "$OUT" | tee "$OUT/large-${ROWS}x${DIM}.csv"
+      $BENCH large --rows "$ROWS" --dimension "$DIM" --components 16 --target 1e-3 --solvers "$LARGE_SOLVERS" $LARGE_ARGS --file "$FILE" --out "$OUT" | tee "$OUT/large-${ROWS}x${DIM}.csv"
       echo "# load after Orrery: $(cut -d' ' -f1-3 /proc/loadavg)"
       "$PYTHON" bench/peers/pca_large.py "$FILE" --components 16 --target 1e-3 --orrery "$OUT"/large-"$ROWS"x"$DIM"-k16-*.npy | tee "$OUT/large-${ROWS}x${DIM}-peers.txt"
       echo "# load after the peer: $(cut -d' ' -f1-3 /proc/loadavg)"
