@@ -69,6 +69,29 @@ public sealed class SubspaceTests
         Assert.True(distance < 1e-6, $"covariance vs matrix-free subspace vectors differ by E = {distance:e3}");
     }
 
+    /// <summary>A file's dimension is known only once it is loaded: the block must still fit, and the message names the field.</summary>
+    [Fact]
+    public async Task BlockLargerThanAFilesDimensionIsRefusedAtStart()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"orrery-subspace-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, string.Concat(Enumerable.Range(0, 40).Select(r => string.Join(",", Enumerable.Range(0, 6).Select(c => ((r * 7 + c * 3) % 11).ToString(System.Globalization.CultureInfo.InvariantCulture))) + "\n")));
+        try
+        {
+            var request = PcaRuns.Request(new Contracts.Pca.PcaSource { Kind = "csv", Path = path, Center = true, Scale = 1 }, "subspace", components: 3);
+            request.Oversample = 4;
+            var error = await Assert.ThrowsAsync<ArgumentException>(() => PcaRuns.RunLocalAsync(request));
+            Assert.Equal("oversample is 4; components + oversample (7) must not exceed the dimension 6", error.Message);
+
+            request.Oversample = 3;
+            var driver = await PcaRuns.RunLocalAsync(request);
+            Assert.Equal(6, driver.BlockSize);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public async Task OneTwoAndFourShardsGiveBitwiseTheSameVectors()
     {
