@@ -127,7 +127,7 @@ for part in $PARTS; do
         echo "| method | seconds to target | E (Orrery's own) | / torch eigh ($eigh s) | / torch svd_lowrank (${low%%|*}: $(echo "$low" | cut -d'|' -f2) s, E $(echo "$low" | cut -d'|' -f3)) |"
         echo "|---|---|---|---|---|"
         grep -v '^#\|^rows,' "$raw/large.csv" | while IFS=, read -r _rows _dim _k shards _load _truth seconds rounds error _rest; do
-          echo "| Orrery matrix-free, $shards shards, $rounds rounds | $seconds | $error | $(ratio "$seconds" "$eigh") | $(ratio "$seconds" "$(echo "$low" | cut -d'|' -f2)") |"
+          echo "| Orrery matrix-free ${_rest##*,}, $shards shards, $rounds rounds | $seconds | $error | $(ratio "$seconds" "$eigh") | $(ratio "$seconds" "$(echo "$low" | cut -d'|' -f2)") |"
         done
         echo
         echo '```'

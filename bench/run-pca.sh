@@ -10,7 +10,8 @@
 #   bench/run-pca.sh                  # everything (about 40 minutes on a loaded 2-core machine)
 #   PARTS=shards bench/run-pca.sh     # only the timing part
 #   PARTS=large LARGE_ROWS=50000 LARGE_DIM=2000 bench/run-pca.sh   # 3. matrix-free, low-rank + noise, K = 16,
-#      time to E < 1e-3 beside scikit-learn randomized PCA (the raw matrix is written to /tmp once)
+#      time to E < 1e-3 by parallel deflation and subspace iteration (LARGE_SOLVERS=parallel,subspace) beside
+#      scikit-learn randomized PCA (the raw matrix is written to /tmp once); large-ROWSxDIM.csv and -peers.txt
 # Needs dataset-fashion-mnist, python3-numpy and python3-sklearn (apt-get install them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,10 @@ OUT=${OUT:-bench/results/pca}
 STARTS=${STARTS:-10}
 FASHION_STARTS=${FASHION_STARTS:-10}
 PARTS=${PARTS:-convergence shards}
+# Solvers of the large part, each timed to E < 1e-3 beside the peer (subspace: oversample 10).
+LARGE_SOLVERS=${LARGE_SOLVERS:-parallel,subspace}
+# More arguments for the large part's Orrery side, e.g. LARGE_ARGS="--silos 1 --shards 4" (default: 4 shards over 2 silos).
+LARGE_ARGS=${LARGE_ARGS:-}
 # Fashion-MNIST split of the timing part: train (60,000 rows) or test (10,000; what fits a loaded 2-core machine).
 SPLIT=${SPLIT:-train}
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -40,10 +45,13 @@ for part in $PARTS; do
       "$PYTHON" bench/peers/pca_sklearn.py --split "$SPLIT" --components 30 --target 1e-4 --orrery "$OUT"/fashion-mnist-"$SPLIT"-*.npy | tee "$OUT/peers-$SPLIT.txt"
       ;;
     large)
-      FILE=${LARGE_FILE:-/tmp/orrery-pca-large-${LARGE_ROWS:-50000}x${LARGE_DIM:-2000}.f32}
-      $BENCH large --rows "${LARGE_ROWS:-50000}" --dimension "${LARGE_DIM:-2000}" --components 16 --target 1e-3 --file "$FILE" --out "$OUT" | tee "$OUT/large.csv"
+      ROWS=${LARGE_ROWS:-50000} DIM=${LARGE_DIM:-2000}
+      FILE=${LARGE_FILE:-/tmp/orrery-pca-large-${ROWS}x${DIM}.f32}
+      rm -f "$OUT"/large-"$ROWS"x"$DIM"-k16-*.npy
+      $BENCH large --rows "$ROWS" --dimension "$DIM" --components 16 --target 1e-3 --solvers "$LARGE_SOLVERS" $LARGE_ARGS --file "$FILE" --out "$OUT" | tee "$OUT/large-${ROWS}x${DIM}.csv"
       echo "# load after Orrery: $(cut -d' ' -f1-3 /proc/loadavg)"
-      "$PYTHON" bench/peers/pca_large.py "$FILE" --components 16 --target 1e-3 --orrery "$OUT"/large-*.npy | tee "$OUT/large-peers.txt"
+      "$PYTHON" bench/peers/pca_large.py "$FILE" --components 16 --target 1e-3 --orrery "$OUT"/large-"$ROWS"x"$DIM"-k16-*.npy | tee "$OUT/large-${ROWS}x${DIM}-peers.txt"
+      echo "# load after the peer: $(cut -d' ' -f1-3 /proc/loadavg)"
       ;;
   esac
 done

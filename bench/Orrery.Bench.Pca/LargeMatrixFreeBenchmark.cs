@@ -3,15 +3,18 @@ using Orrery.Contracts.Pca;
 using Orrery.Pca;
 using Orrery.Pca.Data;
 using Orrery.Pca.Experiments;
+using Orrery.Pca.Solvers;
 
 namespace Orrery.Bench.Pca;
 
 /// <summary>
 /// Matrix-free on a generated low-rank-plus-noise matrix (n x d float32, written once as a raw file so the
-/// peer reads the same bytes): wall time to E &lt; target for K components by parallel deflation with the
-/// shards streaming Y, the covariance never formed. The truth is an exact eigendecomposition when d is
-/// small enough; the peer script scores everything against its own float64 reference too. <c>--device
-/// cuda</c>: the shards compute on the GPU (<see cref="BenchDevice"/>).
+/// peer reads the same bytes): wall time to E &lt; target for K components by each solver of <c>--solvers</c>
+/// (default parallel deflation and subspace iteration with <c>--oversample</c> p = 10), with the shards
+/// streaming Y, the covariance never formed; one run (shards loaded, truth found) per solver, one .npy of
+/// vectors per solver. The truth is an exact eigendecomposition when d is small enough; the peer script
+/// scores everything against its own float64 reference too. <c>--device cuda</c>: the shards compute on the
+/// GPU (<see cref="BenchDevice"/>).
 /// </summary>
 internal static class LargeMatrixFreeBenchmark
 {
@@ -32,27 +35,34 @@ internal static class LargeMatrixFreeBenchmark
             Console.WriteLine($"# generated {rows} x {dimension} low-rank (rank {generated.Rank}) plus noise {generated.Noise} into {file} in {clock.Elapsed.TotalSeconds:F1} s");
         }
 
-        var request = new PcaStartRequest
-        {
-            Source = new PcaSource { Kind = "raw", Path = file, Center = true },
-            Shards = args.Int("shards", 4),
-            Components = components,
-            StepsPerRound = args.Int("steps", 1),
-            MaxRounds = args.Int("rounds", 3000),
-            TargetError = args.Double("target", 1e-3),
-            Truth = dimension <= 4096 ? "exact" : "none",
-            Seed = 1,
-        };
-        Console.WriteLine($"# large: device {device.Note}");
+        var solvers = args.Text("solvers", "parallel,subspace").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Console.WriteLine($"# large: device {device.Note}; solvers {string.Join(", ", solvers)}");
         await using var cluster = await EmbeddedCluster.StartAsync(
             args.Int("silos", 2), [PcaAssembly.Assembly], configure: (c, _, _) => c.DefaultCallTimeout = TimeSpan.FromMinutes(10), configureServices: device.Services);
-        request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
-        var result = await PcaJob.RunAsync(cluster.Client, $"bench-large-{Guid.NewGuid():N}", request, sliceSeconds: 5);
-        var last = result.Result.History[^1];
-        var vectors = Path.Combine(output, $"large-{rows}x{dimension}-k{components}.npy");
-        PcaOutputFiles.WriteNpy(vectors, result.Vectors);
-        Console.WriteLine("rows,dimension,components,shards,load_s,truth_s,seconds_to_target,rounds,final_error,megabytes,stop,file,vectors");
-        Console.WriteLine($"{rows},{dimension},{components},{request.Shards},{result.Start.LoadSeconds:F2},{result.Start.TruthSeconds:F2},{last.Seconds:F2},{last.Round},{last.Error:e3},{last.Bytes / 1e6:F1},{result.Result.StopReason},{file},{vectors}");
+        Console.WriteLine("rows,dimension,components,shards,load_s,truth_s,seconds_to_target,rounds,final_error,megabytes,stop,file,vectors,solver");
+        foreach (var solver in solvers)
+        {
+            var request = new PcaStartRequest
+            {
+                Source = new PcaSource { Kind = "raw", Path = file, Center = true },
+                Shards = args.Int("shards", 4),
+                Components = components,
+                Solver = solver,
+                Oversample = args.Int("oversample", PcaOptions.DefaultOversample),
+                StepsPerRound = args.Int("steps", 1),
+                MaxRounds = args.Int("rounds", 3000),
+                TargetError = args.Double("target", 1e-3),
+                Truth = dimension <= 4096 ? "exact" : "none",
+                Seed = 1,
+            };
+            request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
+            var result = await PcaJob.RunAsync(cluster.Client, $"bench-large-{solver}-{Guid.NewGuid():N}", request, sliceSeconds: 5);
+            var last = result.Result.History[^1];
+            var vectors = Path.Combine(output, $"large-{rows}x{dimension}-k{components}-{solver}.npy");
+            PcaOutputFiles.WriteNpy(vectors, result.Vectors);
+            Console.WriteLine($"{rows},{dimension},{components},{request.Shards},{result.Start.LoadSeconds:F2},{result.Start.TruthSeconds:F2},{last.Seconds:F2},{last.Round},{last.Error:e3},{last.Bytes / 1e6:F1},{result.Result.StopReason},{file},{vectors},{solver}");
+        }
+
         return 0;
     }
 }

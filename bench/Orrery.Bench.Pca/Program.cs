@@ -4,7 +4,7 @@ using Orrery.Bench.Pca;
 // orrery-bench-pca: the reference experiments and timings of the PCA workload (bench/results/pca.md).
 //   convergence --data power|exponential|fashion-mnist --starts 10 --steps 1,5 --total 600 --out DIR [--solvers a,b --eta 1 --tag -x]
 //   shards      --shards 1,2,4 --target 1e-4 --components 30 --out DIR [--device cpu|cuda|cuda:N]
-//   large       --rows 50000 --dimension 2000 --components 16 --target 1e-3 --out DIR [--device cpu|cuda|cuda:N]
+//   large       --rows 50000 --dimension 2000 --components 16 --target 1e-3 --out DIR [--solvers parallel,subspace --oversample 10 --device cpu|cuda|cuda:N]
 var arguments = BenchArguments.Parse(args.Skip(1).ToArray());
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 return args.FirstOrDefault() switch

@@ -53,7 +53,7 @@ public sealed class GrainTests
     public async Task EverySolverRunsOnGrains()
     {
         await using var cluster = await EmbeddedCluster.StartAsync(1, [PcaAssembly.Assembly]);
-        foreach (var solver in new[] { "parallel", "sequential", "eigengame" })
+        foreach (var solver in new[] { "parallel", "sequential", "eigengame", "subspace" })
         {
             var request = PcaRuns.Request(PcaRuns.Generated("exponential", dimension: 60, rows: 200), solver, components: 4, rounds: 400);
             request.Truth = "auto";

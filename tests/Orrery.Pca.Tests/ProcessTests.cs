@@ -74,6 +74,48 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
         }
     }
 
+    /// <summary>
+    /// Subspace iteration: silo-1 holds shard 1 (no workers exist) and is killed with SIGKILL after round 20; the
+    /// failed round re-runs from the saved block Q once the shard is re-loaded, so the vectors are bitwise those
+    /// of an undisturbed run. p = 0 makes the run last long enough to be killed mid-way (E &lt; 1e-5 at round
+    /// 232 instead of 29); the recovery path is the same for any p.
+    /// </summary>
+    [Fact]
+    public async Task KilledSiloDoesNotChangeTheBitsOfSubspaceIteration()
+    {
+        var source = PcaRuns.Generated("power");
+        var request = PcaRuns.Request(source, "subspace", rounds: 1000, shards: 4, target: 1e-5);
+        request.Truth = "auto";
+        request.Oversample = 0;
+        var undisturbed = await PcaRuns.RunLocalAsync(request);
+
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        var victim = cluster.Silos[1];
+        request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
+        var killedAt = -1;
+        void OnSlice(PcaAdvanceReply slice)
+        {
+            if (killedAt < 0 && slice.Rounds.Count > 0 && slice.Rounds[^1].Round >= 20)
+            {
+                Assert.Contains(victim.Name, slice.ShardSilos);
+                killedAt = slice.Rounds[^1].Round;
+                victim.Kill();
+            }
+        }
+
+        var result = await PcaJob.RunAsync(cluster.Client, "fault-subspace", request, OnSlice, coordinatorSilo: cluster.Silos[0].Name, sliceSeconds: 0.05);
+
+        Assert.True(killedAt > 0 && killedAt < undisturbed.Round, $"the silo was killed at round {killedAt}; the run takes {undisturbed.Round}");
+        Assert.Contains("target", result.Result.StopReason);
+        Assert.True(result.Result.Recoveries >= 1, "no round was recovered");
+        Assert.True(result.Result.ReloadedShards >= 1, "no shard was re-loaded");
+        Assert.Equal(undisturbed.Round, result.Result.History.Count);
+        for (var k = 0; k < 10; k++)
+        {
+            Assert.Equal(undisturbed.Published[k], result.Vectors[k]);
+        }
+    }
+
     /// <summary>Asynchronous rounds: each worker loop that meets the dead silo restarts its worker from its last published vector and goes on.</summary>
     [Fact]
     public async Task AsynchronousRunSurvivesAKilledSilo()

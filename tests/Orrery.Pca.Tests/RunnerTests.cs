@@ -46,6 +46,10 @@ public sealed class RunnerTests : IDisposable
     [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nshards: 3\n", "shards is 3; it must be a power of two")]
     [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [parallel, newton]\n", "solvers[1]: 'newton' is not one of")]
     [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nasynchronous: true\nsolvers: [eigengame]\n", "asynchronous rounds are for parallel deflation")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [subspace]\noversample: -1\n", "spec.yaml:5:13: oversample:")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [subspace]\noversample: 46\n", "oversample: oversample is 46; components + oversample (51) must not exceed the dimension 50 (solver subspace)")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [parallel, subspace]\nasynchronous: true\n", "asynchronous: asynchronous is true; asynchronous rounds are for parallel deflation, and the subspace solver's Rayleigh-Ritz step needs the whole block")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [subspace]\ntop1: oja\n", "top1 is oja; the subspace solver")]
     public void BadSpecsAreRefusedNamingTheField(string text, string expected)
     {
         var error = Assert.Throws<ExperimentSpecException>(() => PcaSpec.Parse(ExperimentSpec.Parse(text, Path.Combine(_folder, "spec.yaml"))));
@@ -63,7 +67,8 @@ public sealed class RunnerTests : IDisposable
             components: 4
             rounds: 300
             target_error: 1.0e-5
-            solvers: [parallel, sequential]
+            solvers: [parallel, sequential, subspace]
+            oversample: 6
             """;
         await using var cluster = await EmbeddedCluster.StartAsync(2, [PcaAssembly.Assembly]);
         var outDir = Path.Combine(_folder, "out");
@@ -82,7 +87,8 @@ public sealed class RunnerTests : IDisposable
 
         Assert.True(outcome.Passed, string.Join("\n", outcome.Summary));
         Assert.Contains(progress, p => p.Detail.Contains("parallel: round", StringComparison.Ordinal) && p.Detail.Contains("E = ", StringComparison.Ordinal));
-        foreach (var name in new[] { "convergence.svg", "summary.json", "parallel/eigenvalues.csv", "parallel/eigenvectors.npy", "parallel/eigenvectors.csv", "parallel/history.csv", "sequential/eigenvectors.npy" })
+        foreach (var name in new[] { "convergence.svg", "summary.json", "parallel/eigenvalues.csv", "parallel/eigenvectors.npy", "parallel/eigenvectors.csv", "parallel/history.csv", "sequential/eigenvectors.npy",
+            "subspace/eigenvalues.csv", "subspace/eigenvectors.npy", "subspace/eigenvectors.csv", "subspace/history.csv" })
         {
             Assert.True(File.Exists(Path.Combine(outDir, name)), $"{name} missing");
         }
@@ -99,6 +105,13 @@ public sealed class RunnerTests : IDisposable
         Assert.True(parallel.GetProperty("target_reached").GetBoolean());
         Assert.True(parallel.GetProperty("final_error").GetDouble() <= 1e-5);
         Assert.Equal(4, parallel.GetProperty("eigenvalues").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, parallel.GetProperty("oversample").ValueKind);
+        var subspace = summary.RootElement.GetProperty("runs")[2];
+        Assert.Equal("subspace", subspace.GetProperty("solver").GetString());
+        Assert.True(subspace.GetProperty("target_reached").GetBoolean());
+        Assert.Equal(6, subspace.GetProperty("oversample").GetInt32());
+        Assert.Empty(subspace.GetProperty("worker_silos").EnumerateArray());
+        Assert.Contains(progress, p => p.Detail.Contains("subspace: round", StringComparison.Ordinal));
         Assert.Contains("<polyline", File.ReadAllText(Path.Combine(outDir, "convergence.svg")));
     }
 

@@ -95,6 +95,7 @@ public sealed class PcaExperimentRunner : IExperimentRunner
                 target_reached = reached,
                 rounds = history.Count,
                 steps_per_round = request.StepsPerRound,
+                oversample = request.Solver == "subspace" ? request.Oversample : (int?)null,
                 final_error = Json(last.Error),
                 longest_streak = last.Streak,
                 discounted_captured_variance = Json(last.Captured),

@@ -15,7 +15,10 @@ public sealed record PcaSpec(string Name, IReadOnlyList<PcaStartRequest> Runs)
     [
         "kind", "name", "data", "mode", "shards", "leaves", "components", "steps_per_round", "rounds", "target_error",
         "truth", "seed", "eta", "asynchronous", "top1", "solvers", "angle_threshold_degrees", "steps_per_vector",
+        "oversample",
     ];
+
+    private static readonly string[] SolverChoices = ["parallel", "sequential", "eigengame", "subspace"];
 
     private static readonly string[] DataFields = ["source", "spectrum", "dimension", "rows", "seed", "noise", "rank", "path", "center", "scale", "split", "max_rows"];
 
@@ -44,13 +47,18 @@ public sealed record PcaSpec(string Name, IReadOnlyList<PcaStartRequest> Runs)
             AngleThresholdDegrees = root.Optional("angle_threshold_degrees")?.AsDouble(1e-9, 90) ?? PcaMetrics.DefaultStreakAngleDegrees,
             StepsPerVector = root.Optional("steps_per_vector")?.AsInt(1, int.MaxValue) ?? 0,
         };
+        if (root.Optional("oversample") is { } oversample)
+        {
+            template.Oversample = oversample.AsInt(0, 100_000);
+        }
+
         var solversNode = root.Optional("solvers");
         var solvers = solversNode is null ? ["parallel"]
-            : solversNode.IsSequence ? solversNode.Items.Select(i => i.AsChoice("parallel", "sequential", "eigengame")).ToList()
-            : [solversNode.AsChoice("parallel", "sequential", "eigengame")];
+            : solversNode.IsSequence ? solversNode.Items.Select(i => i.AsChoice(SolverChoices)).ToList()
+            : [solversNode.AsChoice(SolverChoices)];
         if (solvers.Count == 0 || solvers.Distinct().Count() != solvers.Count)
         {
-            throw solversNode!.Fail("list each solver once: parallel, sequential, eigengame");
+            throw solversNode!.Fail($"list each solver once: {string.Join(", ", SolverChoices)}");
         }
 
         var runs = new List<PcaStartRequest>();
@@ -65,6 +73,14 @@ public sealed record PcaSpec(string Name, IReadOnlyList<PcaStartRequest> Runs)
             catch (DataFormatException e)
             {
                 throw dataNode.Fail(e.Message);
+            }
+            catch (ArgumentException e) when (e.Message.StartsWith("oversample", StringComparison.Ordinal) && root.Optional("oversample") is { } node)
+            {
+                throw node.Fail($"{e.Message} (solver {solver})");
+            }
+            catch (ArgumentException e) when (e.Message.StartsWith("asynchronous", StringComparison.Ordinal) && root.Optional("asynchronous") is { } node)
+            {
+                throw node.Fail($"{e.Message} (solver {solver})");
             }
             catch (ArgumentException e)
             {

@@ -36,7 +36,8 @@ public sealed class GrainBackend : IPcaBackend
         _options = options;
         _silos = [.. options.Silos];
         _shardSilos = new string?[options.Shards];
-        _workerSilos = new string?[options.Components];
+        // Subspace iteration runs no workers: none are placed, started or reported.
+        _workerSilos = new string?[SolverNames.UsesWorkers(SolverNames.Solver(options.Solver.Length == 0 ? "parallel" : options.Solver)) ? options.Components : 0];
         for (var s = 0; s < _shardSilos.Length; s++)
         {
             _shardSilos[s] = _silos.Count == 0 ? null : _silos[s % _silos.Count];

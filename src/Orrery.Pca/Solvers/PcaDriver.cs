@@ -18,6 +18,9 @@ public sealed partial class PcaDriver
     private readonly Stopwatch _clock = new();
     private float[][] _published = [];
     private float[][] _current = [];
+
+    // Subspace iteration: the orthonormal block Q (K + p vectors of d, float32 for the shards' GEMM).
+    private float[][] _block = [];
     private double[] _rayleigh = [];
     private double[] _frozenLambdas = [];
     private long _stepCounter;
@@ -97,6 +100,12 @@ public sealed partial class PcaDriver
         }
 
         _current = [.. _published.Select(v => (float[])v.Clone())];
+        if (Solver == PcaSolver.Subspace)
+        {
+            PcaOptions.CheckBlockFits(Options, Dimension);
+            _block = InitialBlock();
+        }
+
         await ResetWorkersAsync(cancellationToken).ConfigureAwait(false);
         _clock.Start();
     }
@@ -172,6 +181,12 @@ public sealed partial class PcaDriver
 
     private async Task RunRoundAsync(int round, CancellationToken cancellationToken)
     {
+        if (Solver == PcaSolver.Subspace)
+        {
+            await RunSubspaceRoundAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var k = Options.Components;
         var d = Dimension;
         int[] active;
@@ -337,6 +352,11 @@ public sealed partial class PcaDriver
 
     private async Task ResetWorkersAsync(CancellationToken cancellationToken)
     {
+        if (!SolverNames.UsesWorkers(Solver))
+        {
+            return;
+        }
+
         var init = Enumerable.Range(0, Options.Components).Select(i => _backend.InitWorkerAsync(
             i,
             new WorkerInitRequest { Index = i, Dimension = Dimension, Solver = Options.Solver, Top1 = Options.Top1, Eta = Options.Eta },
@@ -393,12 +413,13 @@ public sealed partial class PcaDriver
         }
     }
 
-    private (float[][] Published, double[] Rayleigh, double[] Frozen, long StepCounter, int SequentialIndex, long SequentialSteps) SaveRoundState() =>
-        ([.. _published], (double[])_rayleigh.Clone(), (double[])_frozenLambdas.Clone(), _stepCounter, _sequentialIndex, _sequentialSteps);
+    private (float[][] Published, double[] Rayleigh, double[] Frozen, long StepCounter, int SequentialIndex, long SequentialSteps, float[][] Block) SaveRoundState() =>
+        ([.. _published], (double[])_rayleigh.Clone(), (double[])_frozenLambdas.Clone(), _stepCounter, _sequentialIndex, _sequentialSteps, [.. _block]);
 
-    private void RestoreRoundState((float[][] Published, double[] Rayleigh, double[] Frozen, long StepCounter, int SequentialIndex, long SequentialSteps) saved)
+    private void RestoreRoundState((float[][] Published, double[] Rayleigh, double[] Frozen, long StepCounter, int SequentialIndex, long SequentialSteps, float[][] Block) saved)
     {
         _published = saved.Published;
+        _block = saved.Block;
         _rayleigh = saved.Rayleigh;
         _frozenLambdas = saved.Frozen;
         _stepCounter = saved.StepCounter;

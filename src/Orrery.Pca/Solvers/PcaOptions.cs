@@ -7,8 +7,15 @@ namespace Orrery.Pca.Solvers;
 public static class PcaOptions
 {
     /// <summary>
+    /// Extra vectors p of the subspace solver's block when the request sets none: 10, as scikit-learn's
+    /// randomized PCA, enough that lambda_{K+p+1} / lambda_K is well below 1 for decaying spectra.
+    /// </summary>
+    public const int DefaultOversample = 10;
+
+    /// <summary>
     /// Fills the defaults (matrix-free mode, 1 shard, 16 leaves, parallel deflation with power steps, T = 1,
-    /// 1000 rounds, target E 0 (budget only), eta 1, truth "auto", streak angle 22.5 degrees) and checks
+    /// 1000 rounds, target E 0 (budget only), eta 1, truth "auto", streak angle 22.5 degrees, oversample 10
+    /// for the subspace solver) and checks
     /// the values; the message names the field and its allowed range.
     /// </summary>
     public static PcaStartRequest Normalise(PcaStartRequest request)
@@ -41,6 +48,11 @@ public static class PcaOptions
         if (o.Eta == 0)
         {
             o.Eta = 1;
+        }
+
+        if (!o.HasOversample)
+        {
+            o.Oversample = DefaultOversample;
         }
 
         if (o.AngleThresholdDegrees == 0)
@@ -82,6 +94,16 @@ public static class PcaOptions
             throw new ArgumentException("the target error and eta must not be negative");
         }
 
+        if (o.Oversample < 0)
+        {
+            throw new ArgumentException($"oversample is {o.Oversample}; it must be at least 0");
+        }
+
+        if (solver == PcaSolver.Subspace)
+        {
+            CheckSubspace(o, top1);
+        }
+
         if (o.Asynchronous && solver != PcaSolver.ParallelDeflation)
         {
             throw new ArgumentException($"asynchronous rounds are for parallel deflation; solver is {o.Solver}");
@@ -99,5 +121,37 @@ public static class PcaOptions
         }
 
         return o;
+    }
+
+    /// <summary>
+    /// Checks that the subspace solver's block of K + p vectors fits the dimension <paramref name="dimension"/>
+    /// (known once the data is loaded; for generated data already at <see cref="Normalise"/>).
+    /// </summary>
+    public static void CheckBlockFits(PcaStartRequest options, int dimension)
+    {
+        if (options.Components + options.Oversample > dimension)
+        {
+            throw new ArgumentException(
+                $"oversample is {options.Oversample}; components + oversample ({options.Components + options.Oversample}) must not exceed the dimension {dimension}");
+        }
+    }
+
+    private static void CheckSubspace(PcaStartRequest o, Top1Solver top1)
+    {
+        if (o.Asynchronous)
+        {
+            // Rayleigh-Ritz needs the products of the whole block from one round: there is no worker to run ahead.
+            throw new ArgumentException("asynchronous is true; asynchronous rounds are for parallel deflation, and the subspace solver's Rayleigh-Ritz step needs the whole block each round (set asynchronous: false)");
+        }
+
+        if (top1 == Top1Solver.Oja)
+        {
+            throw new ArgumentException("top1 is oja; the subspace solver multiplies by the whole Sigma (power steps only)");
+        }
+
+        if (o.Source.Kind == "generated" && o.Source.Dimension > 0)
+        {
+            CheckBlockFits(o, o.Source.Dimension);
+        }
     }
 }

@@ -11,4 +11,10 @@ public enum PcaSolver
 
     /// <summary>EigenGame-mu: v_k += eta (Sigma v_k - sum_{j&lt;k} (v_k^T Sigma v_j) v_j), then normalise; all at once.</summary>
     EigenGame,
+
+    /// <summary>
+    /// Block subspace iteration with Rayleigh-Ritz over K + p vectors: one block product per round, no workers;
+    /// converges at lambda_{K+p+1} / lambda_k per round instead of each vector's own gap.
+    /// </summary>
+    Subspace,
 }

@@ -7,6 +7,7 @@ public static class SolverNames
     {
         PcaSolver.ParallelDeflation => "parallel",
         PcaSolver.Sequential => "sequential",
+        PcaSolver.Subspace => "subspace",
         _ => "eigengame",
     };
 
@@ -15,8 +16,12 @@ public static class SolverNames
         "parallel" => PcaSolver.ParallelDeflation,
         "sequential" => PcaSolver.Sequential,
         "eigengame" => PcaSolver.EigenGame,
-        _ => throw new ArgumentException($"solver is '{name}'; it must be parallel, sequential or eigengame"),
+        "subspace" => PcaSolver.Subspace,
+        _ => throw new ArgumentException($"solver is '{name}'; it must be parallel, sequential, eigengame or subspace"),
     };
+
+    /// <summary>Whether <paramref name="solver"/> runs DeflationWorker grains (all but subspace iteration, which the driver runs alone).</summary>
+    public static bool UsesWorkers(PcaSolver solver) => solver != PcaSolver.Subspace;
 
     public static string Of(Top1Solver top1) => top1 == Top1Solver.Power ? "power" : "oja";
 
