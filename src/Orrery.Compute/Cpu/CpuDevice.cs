@@ -10,6 +10,14 @@ namespace Orrery.Compute.Cpu;
 /// </summary>
 public sealed unsafe class CpuDevice : IComputeDevice
 {
+    /// <summary>
+    /// One OpenBLAS GEMM at a time in this process. Each call already fans out to every core, so two at once
+    /// (several PCA shards, or several embedded silos, in one process) only over-subscribe the cores: on the
+    /// 2-core build machine two concurrent shard products took 65 to 83 ms each against 25 to 30 ms one after
+    /// the other (bench/results/pca.md, section 4).
+    /// </summary>
+    private static readonly Lock GemmGate = new();
+
     private readonly CpuKernelRegistry _kernels;
     private bool _disposed;
 
@@ -88,10 +96,13 @@ public sealed unsafe class CpuDevice : IComputeDevice
             return;
         }
 
-        OpenBlas.cblas_sgemm(
-            OpenBlas.CblasRowMajor, Transpose(transposeA), Transpose(transposeB), m, n, k,
-            alpha, ((CpuBuffer<float>)a).Pointer, lda, ((CpuBuffer<float>)b).Pointer, ldb,
-            beta, ((CpuBuffer<float>)c).Pointer, ldc);
+        lock (GemmGate)
+        {
+            OpenBlas.cblas_sgemm(
+                OpenBlas.CblasRowMajor, Transpose(transposeA), Transpose(transposeB), m, n, k,
+                alpha, ((CpuBuffer<float>)a).Pointer, lda, ((CpuBuffer<float>)b).Pointer, ldb,
+                beta, ((CpuBuffer<float>)c).Pointer, ldc);
+        }
     }
 
     public void Synchronize() => ObjectDisposedException.ThrowIf(_disposed, this);
