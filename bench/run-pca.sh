@@ -12,6 +12,7 @@
 #   PARTS=large LARGE_ROWS=50000 LARGE_DIM=2000 bench/run-pca.sh   # 3. matrix-free, low-rank + noise, K = 16,
 #      time to E < 1e-3 by parallel deflation and subspace iteration (LARGE_SOLVERS=parallel,subspace) beside
 #      scikit-learn randomized PCA (the raw matrix is written to /tmp once); large-ROWSxDIM.csv and -peers.txt
+#   SHARD_SOLVERS=subspace,parallel and SHARD_COUNTS=1,2,4 (or none: covariance mode only) choose the timing part's runs.
 # Needs dataset-fashion-mnist, python3-numpy and python3-sklearn (apt-get install them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +41,7 @@ for part in $PARTS; do
       $BENCH convergence --data fashion-mnist --starts "$FASHION_STARTS" --total 600 --out "$OUT"
       ;;
     shards)
-      $BENCH shards --split "$SPLIT" --shards 1,2,4 --target 1e-4 --components 30 --out "$OUT" | tee "$OUT/shards-$SPLIT.csv"
+      $BENCH shards --split "$SPLIT" --shards "${SHARD_COUNTS:-1,2,4}" --solvers "${SHARD_SOLVERS:-parallel}" --target 1e-4 --components 30 --out "$OUT" | tee "$OUT/shards-$SPLIT.csv"
       echo "# load after Orrery: $(cut -d' ' -f1-3 /proc/loadavg)"
       "$PYTHON" bench/peers/pca_sklearn.py --split "$SPLIT" --components 30 --target 1e-4 --orrery "$OUT"/fashion-mnist-"$SPLIT"-*.npy | tee "$OUT/peers-$SPLIT.txt"
       ;;

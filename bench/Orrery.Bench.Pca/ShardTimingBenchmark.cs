@@ -6,9 +6,10 @@ using Orrery.Pca.Experiments;
 namespace Orrery.Bench.Pca;
 
 /// <summary>
-/// Wall time to E &lt; target for Fashion-MNIST (60,000 x 784, K components) by parallel deflation on an
-/// embedded cluster (real loopback transport between coordinator, workers and shards), matrix-free with
-/// 1, 2 and 4 shards, and in covariance mode. The clock starts after the shards are loaded and the exact
+/// Wall time to E &lt; target for Fashion-MNIST (60,000 x 784, K components) by each solver of <c>--solvers</c>
+/// (default parallel deflation; <c>subspace</c> runs one block product per round) on an embedded cluster (real
+/// loopback transport between coordinator, workers and shards), matrix-free with the shard counts of
+/// <c>--shards</c> (1, 2 and 4; <c>none</c> for none), and in covariance mode. The clock starts after the shards are loaded and the exact
 /// truth is computed (both reported apart). The vectors are saved as .npy for the peer script, which
 /// checks them against its own float64 reference. <c>--device cuda</c>: the shards compute on the GPU
 /// (<see cref="BenchDevice"/>).
@@ -25,36 +26,39 @@ internal static class ShardTimingBenchmark
         var split = args.Text("split", "train");
         Directory.CreateDirectory(output);
         using var device = new BenchDevice(args);
-        var configurations = args.Ints("shards", "1,2,4").Select(s => ("matrix-free", s)).ToList();
+        var shardCounts = args.Text("shards", "1,2,4") == "none" ? [] : args.Ints("shards", "1,2,4");
+        var configurations = shardCounts.Select(s => ("matrix-free", s)).ToList();
+        var solvers = args.Text("solvers", "parallel").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (args.Text("covariance", "yes") == "yes")
         {
             configurations.Insert(0, ("covariance", 1));
         }
 
-        Console.WriteLine($"# shards: fashion-mnist {split}, K = {components}, T = {steps}, target E < {target:g3}, {silos} embedded silos; device {device.Note}; {DateTime.UtcNow:u}");
-        Console.WriteLine("mode,shards,load_s,truth_s,seconds_to_target,rounds,steps,final_error,megabytes,vectors");
+        Console.WriteLine($"# shards: fashion-mnist {split}, K = {components}, T = {steps} (subspace: 1), solvers {string.Join(", ", solvers)}, target E < {target:g3}, {silos} embedded silos; device {device.Note}; {DateTime.UtcNow:u}");
+        Console.WriteLine("solver,mode,shards,load_s,truth_s,seconds_to_target,rounds,steps,final_error,megabytes,vectors");
         await using var cluster = await EmbeddedCluster.StartAsync(silos, [PcaAssembly.Assembly], configure: (c, _, _) => c.DefaultCallTimeout = TimeSpan.FromMinutes(5),
             configureServices: device.Services);
-        foreach (var (mode, shards) in configurations)
+        foreach (var (solver, (mode, shards)) in solvers.SelectMany(s => configurations.Select(c => (s, c))))
         {
             var request = new PcaStartRequest
             {
+                Solver = solver,
                 Source = new PcaSource { Kind = "fashion-mnist", Split = split, Scale = 255, Center = true },
                 Mode = mode,
                 Shards = shards,
                 Components = components,
-                StepsPerRound = steps,
+                StepsPerRound = solver == "subspace" ? 1 : steps,
                 MaxRounds = args.Int("rounds", 2000),
                 TargetError = target,
                 Truth = "exact",
                 Seed = 1,
             };
             request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
-            var result = await PcaJob.RunAsync(cluster.Client, $"bench-{mode}-{shards}-{Guid.NewGuid():N}", request, sliceSeconds: 2);
+            var result = await PcaJob.RunAsync(cluster.Client, $"bench-{solver}-{mode}-{shards}-{Guid.NewGuid():N}", request, sliceSeconds: 2);
             var last = result.Result.History[^1];
-            var file = Path.Combine(output, $"fashion-mnist-{split}-{mode}-{shards}.npy");
+            var file = Path.Combine(output, $"fashion-mnist-{split}-{solver}-{mode}-{shards}.npy");
             PcaOutputFiles.WriteNpy(file, result.Vectors);
-            Console.WriteLine($"{mode},{shards},{result.Start.LoadSeconds:F2},{result.Start.TruthSeconds:F2},{last.Seconds:F2},{last.Round},{last.Steps},{last.Error:e3},{last.Bytes / 1e6:F1},{file}");
+            Console.WriteLine($"{solver},{mode},{shards},{result.Start.LoadSeconds:F2},{result.Start.TruthSeconds:F2},{last.Seconds:F2},{last.Round},{last.Steps},{last.Error:e3},{last.Bytes / 1e6:F1},{file}");
         }
 
         return 0;

@@ -29,18 +29,18 @@ public sealed class LoadGrain : Grain, ILoadGrain
         // sends nothing on a negative size.
         var replyBytes = request.ReplyBytes > 0 ? request.ReplyBytes : -1;
         long bytesReceived = 0;
-        Task CallAsync(int i, CancellationToken token)
-        {
-            var key = $"load-{i % keys}";
-            return request.Kind == "echo"
-                ? GrainFactory.GetGrain<IEchoGrain>(key, request.TargetSilo).PeekAsync(new EchoRequest { Text = "x" }, token)
-                : TensorAsync(key, token);
-        }
 
-        async Task TensorAsync(string key, CancellationToken token)
+        // References made once, as a client that calls the same grains again keeps them (as the HTTP/2 peer keeps its HttpClient).
+        var echoes = request.Kind == "echo" ? [.. Enumerable.Range(0, keys).Select(k => GrainFactory.GetGrain<IEchoGrain>($"load-{k}", request.TargetSilo))] : Array.Empty<IEchoGrain>();
+        var tensors = request.Kind == "tensor" ? [.. Enumerable.Range(0, keys).Select(k => GrainFactory.GetGrain<ITensorGrain>($"load-{k}", request.TargetSilo))] : Array.Empty<ITensorGrain>();
+        Task CallAsync(int i, CancellationToken token) =>
+            request.Kind == "echo"
+                ? echoes[i % keys].PeekAsync(new EchoRequest { Text = "x" }, token)
+                : TensorAsync(tensors[i % keys], token);
+
+        async Task TensorAsync(ITensorGrain grain, CancellationToken token)
         {
-            var reply = await GrainFactory.GetGrain<ITensorGrain>(key, request.TargetSilo)
-                .RoundTripAsync(new TensorRequest { Payload = tensor, ReplyBytes = replyBytes }, token).ConfigureAwait(false);
+            var reply = await grain.RoundTripAsync(new TensorRequest { Payload = tensor, ReplyBytes = replyBytes }, token).ConfigureAwait(false);
             Interlocked.Add(ref bytesReceived, reply.Payload.Length);
         }
 
