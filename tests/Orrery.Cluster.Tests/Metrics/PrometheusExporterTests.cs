@@ -26,6 +26,31 @@ public sealed class PrometheusExporterTests
     }
 
     [Fact]
+    public void Series_found_by_string_identity_and_by_text_are_the_same_series()
+    {
+        using var silo = new SiloMeters();
+        var calls = silo.CreateMeter("Orrery.Grains").CreateCounter<long>("orrery_grain_calls", description: "Grain calls completed.");
+        string[] grains = ["echo", "chain", "tensor"];
+
+        // The same instances again and again (the identity fast path), copies with the same text, and more
+        // label sets than the recent slots hold, interleaved; a boxed number as a value takes the dictionary.
+        for (var i = 0; i < 300; i++)
+        {
+            var grain = grains[i % 3];
+            calls.Add(1, new("grain", grain), new("outcome", "ok"));
+            calls.Add(1, new("grain", new string(grain.AsSpan())), new("outcome", "ok"));
+            calls.Add(1, new("grain", $"g{i % 12}"), new("outcome", "ok"));
+            calls.Add(1, new("grain", grain), new("outcome", i % 10));
+        }
+
+        var text = silo.Exporter.Collect();
+        Assert.Contains("orrery_grain_calls_total{grain=\"echo\",outcome=\"ok\"} 200\n", text);
+        Assert.Contains("orrery_grain_calls_total{grain=\"tensor\",outcome=\"ok\"} 200\n", text);
+        Assert.Contains("orrery_grain_calls_total{grain=\"g11\",outcome=\"ok\"} 25\n", text);
+        Assert.Contains("orrery_grain_calls_total{grain=\"echo\",outcome=\"3\"} 10\n", text);
+    }
+
+    [Fact]
     public void Counter_names_get_total_once_and_dotted_names_are_sanitised()
     {
         using var silo = new SiloMeters();
