@@ -69,7 +69,7 @@ internal static class ResultsReport
         text.AppendLine();
         text.AppendLine("GB/s counts payload bytes (10^9 per GB); both ways sums the two directions over the slower one's time.");
         text.AppendLine("The raw socket peer receives into one reused buffer; \"new array per message\" is the same pair receiving");
-        text.AppendLine("into a fresh `GC.AllocateUninitializedArray` per message, as the Orrery transport must (the payload is handed to the grain).");
+        text.AppendLine("into a fresh `GC.AllocateUninitializedArray` per message, as the Orrery transport does for a method that owns its payload (the tensor grain borrows it: pooled receive arrays).");
         return text.ToString();
     }
 
