@@ -55,11 +55,8 @@ internal static class LargeMatrixFreeBenchmark
                 Truth = dimension <= 4096 ? "exact" : "none",
                 Seed = 1,
             };
-            request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
-            var result = await PcaJob.RunAsync(cluster.Client, $"bench-large-{solver}-{Guid.NewGuid():N}", request, sliceSeconds: 5);
-            var last = result.Result.History[^1];
             var vectors = Path.Combine(output, $"large-{rows}x{dimension}-k{components}-{solver}.npy");
-            PcaOutputFiles.WriteNpy(vectors, result.Vectors);
+            var (result, last) = await BenchJob.RunAsync(cluster, $"bench-large-{solver}", request, sliceSeconds: 5, vectors);
             Console.WriteLine($"{rows},{dimension},{components},{request.Shards},{result.Start.LoadSeconds:F2},{result.Start.TruthSeconds:F2},{last.Seconds:F2},{last.Round},{last.Error:e3},{last.Bytes / 1e6:F1},{result.Result.StopReason},{file},{vectors},{solver}");
         }
 

@@ -53,11 +53,8 @@ internal static class ShardTimingBenchmark
                 Truth = "exact",
                 Seed = 1,
             };
-            request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
-            var result = await PcaJob.RunAsync(cluster.Client, $"bench-{solver}-{mode}-{shards}-{Guid.NewGuid():N}", request, sliceSeconds: 2);
-            var last = result.Result.History[^1];
             var file = Path.Combine(output, $"fashion-mnist-{split}-{solver}-{mode}-{shards}.npy");
-            PcaOutputFiles.WriteNpy(file, result.Vectors);
+            var (result, last) = await BenchJob.RunAsync(cluster, $"bench-{solver}-{mode}-{shards}", request, sliceSeconds: 2, file);
             Console.WriteLine($"{solver},{mode},{shards},{result.Start.LoadSeconds:F2},{result.Start.TruthSeconds:F2},{last.Seconds:F2},{last.Round},{last.Steps},{last.Error:e3},{last.Bytes / 1e6:F1},{file}");
         }
 
