@@ -29,6 +29,9 @@ internal static class PayloadPool
     /// <summary>How long a returned array may wait for a renter before a trim drops it.</summary>
     public static readonly TimeSpan IdleTrim = TimeSpan.FromSeconds(30);
 
+    /// <summary>The byte every returned array is filled with when <see cref="PoisonReturned"/> is on.</summary>
+    public const byte Poison = 0xDB;
+
     private const int MinimumShift = 16;
     private static readonly Stack<(byte[] Array, long ReturnedMs)>[] Stacks =
         [.. Enumerable.Range(0, 31 - MinimumShift).Select(_ => new Stack<(byte[], long)>())];
@@ -36,6 +39,14 @@ internal static class PayloadPool
     private static readonly Lock Gate = new();
     private static long _retainedBytes;
     private static Timer? _trimTimer;
+
+    /// <summary>
+    /// When true, every array is filled with <see cref="Poison"/> as it comes back, so a grain that breaks the
+    /// <c>[BorrowsPayload]</c> promise and reads its payload after its call reads garbage at once instead of, some
+    /// day, another request's data. On when the environment variable <c>ORRERY_POISON_BORROWED_PAYLOADS</c> is 1
+    /// (the test script sets it); it costs a memory fill per borrowed payload.
+    /// </summary>
+    public static bool PoisonReturned { get; set; } = Environment.GetEnvironmentVariable("ORRERY_POISON_BORROWED_PAYLOADS") == "1";
 
     /// <summary>Bytes kept in the pool now.</summary>
     public static long RetainedBytes
@@ -76,6 +87,11 @@ internal static class PayloadPool
         if (!BitOperations.IsPow2(array.Length) || !Pools(array.Length))
         {
             return;
+        }
+
+        if (PoisonReturned)
+        {
+            array.AsSpan().Fill(Poison);
         }
 
         lock (Gate)

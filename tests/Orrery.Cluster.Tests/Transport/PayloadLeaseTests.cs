@@ -24,6 +24,10 @@ public interface IPayloadKeeperGrain : IGrain
     /// <summary>The same, for a borrowed payload.</summary>
     [BorrowsPayload]
     Task<TensorReply> InspectBorrowedAsync(TensorRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Breaks the promise: keeps a borrowed payload (for the poison test only).</summary>
+    [BorrowsPayload]
+    Task<TensorReply> KeepBorrowedAsync(TensorRequest request, CancellationToken cancellationToken);
 }
 
 public sealed class PayloadKeeperGrain : Grain, IPayloadKeeperGrain
@@ -35,6 +39,9 @@ public sealed class PayloadKeeperGrain : Grain, IPayloadKeeperGrain
         _kept = request.Payload;
         return Task.FromResult(new TensorReply { Checksum = TensorChecksum.Compute(_kept.Span), ReceivedBytes = _kept.Length });
     }
+
+    public Task<TensorReply> KeepBorrowedAsync(TensorRequest request, CancellationToken cancellationToken) =>
+        KeepAsync(request, cancellationToken);
 
     public Task<TensorReply> ReturnKeptAsync(TensorRequest request, CancellationToken cancellationToken) =>
         Task.FromResult(new TensorReply { Payload = _kept, ReceivedBytes = _kept.Length });
@@ -131,6 +138,22 @@ public sealed class PayloadLeaseTests(EmbeddedClusterFixture fixture) : IClassFi
                 gate.Release();
             }
         }));
+    }
+
+    [Fact]
+    public async Task PoisonShowsAGrainThatKeepsABorrowedPayload()
+    {
+        // Process-wide, and harmless to the other tests: only memory nobody may read any more is filled.
+        PayloadPool.PoisonReturned = true;
+        var keeper = fixture.Cluster.Client.GetGrain<IPayloadKeeperGrain>("promise-breaker");
+        var data = Fill(300_000, 5); // the 512 KiB class, which no other test in this assembly uses
+        await keeper.KeepBorrowedAsync(new TensorRequest { Payload = data }, CancellationToken.None);
+
+        // The lease went back (and was poisoned) once the reply was written, before this second call arrived.
+        var kept = await keeper.ReturnKeptAsync(new TensorRequest(), CancellationToken.None);
+        Assert.Equal(data.Length, kept.Payload.Length);
+        Assert.NotEqual(TensorChecksum.Compute(data), TensorChecksum.Compute(kept.Payload.Span));
+        Assert.All(kept.Payload.ToArray().Take(4096), b => Assert.Equal(PayloadPool.Poison, b));
     }
 
     [Fact]
