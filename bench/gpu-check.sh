@@ -16,26 +16,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. bench/gpu-common.sh
 out=.gpu/gpucheck
-publish=1
-run=1
-case "${1:-}" in
-  --no-publish) publish=0; shift ;;
-  --publish-only) run=0; shift ;;
+flag=${1:-}
+case "$flag" in
+  --no-publish|--publish-only) shift ;;
 esac
 
-if [ "$publish" -eq 1 ]; then
-  if command -v dotnet >/dev/null 2>&1; then
-    DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
-      dotnet publish bench/GpuCheck/GpuCheck.csproj -c Release -r linux-x64 --self-contained -o "$out" -p:DebugType=none -nologo
-  elif [ -x "$out/orrery-gpucheck" ]; then
-    echo "gpu-check.sh: no dotnet here; running the already published $out"
-  else
-    echo "gpu-check.sh: no dotnet here and nothing published in $out; run 'bench/gpu-check.sh --publish-only' on a build machine and copy $out over" >&2
-    exit 2
-  fi
-fi
-
-if [ "$run" -eq 1 ]; then
-  exec "$out/orrery-gpucheck" --require-gpu "$@"
-fi
+gpu_publish gpu-check.sh bench/GpuCheck/GpuCheck.csproj "$out" orrery-gpucheck "$flag" || exit 0
+exec "$out/orrery-gpucheck" --require-gpu "$@"

@@ -25,12 +25,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. bench/gpu-common.sh
 out=${BENCH_DIR:-.gpu/bench-metric-graphs}
-publish=1
-run=1
-case "${1:-}" in
-  --no-publish) publish=0; shift ;;
-  --publish-only) run=0; shift ;;
+flag=${1:-}
+case "$flag" in
+  --no-publish|--publish-only) shift ;;
 esac
 
 PARTICLES=${PARTICLES:-"1000000 10000000 100000000"}
@@ -40,35 +39,14 @@ TORCH_STEPS=${TORCH_STEPS:-100}
 REPEAT=${REPEAT:-3}
 PYTHON=${PYTHON:-python3}
 
-if [ "$publish" -eq 1 ]; then
-  if command -v dotnet >/dev/null 2>&1; then
-    DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
-      dotnet publish bench/Orrery.Bench.MetricGraphs/Orrery.Bench.MetricGraphs.csproj -c Release -r linux-x64 --self-contained \
-      -o "$out" -p:DebugType=none -nologo -v quiet
-  elif [ -x "$out/Orrery.Bench.MetricGraphs" ]; then
-    echo "run-metric-graphs-gpu.sh: no dotnet here; running the already published $out"
-  else
-    echo "run-metric-graphs-gpu.sh: no dotnet here and nothing published in $out; run 'bench/run-metric-graphs-gpu.sh --publish-only' on a build machine and copy $out over" >&2
-    exit 2
-  fi
-fi
-[ "$run" -eq 1 ] || exit 0
+gpu_publish run-metric-graphs-gpu.sh bench/Orrery.Bench.MetricGraphs/Orrery.Bench.MetricGraphs.csproj "$out" Orrery.Bench.MetricGraphs "$flag" || exit 0
 
 bench="$out/Orrery.Bench.MetricGraphs"
-if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L >/dev/null 2>&1; then
-  echo "run-metric-graphs-gpu.sh: no NVIDIA GPU here (nvidia-smi does not list one); nothing measured" >&2
-  exit 3
-fi
-if ! "$PYTHON" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; then
-  echo "run-metric-graphs-gpu.sh: $PYTHON has no torch with CUDA; the PyTorch peer cannot run (set PYTHON=...)" >&2
-  exit 3
-fi
+gpu_require run-metric-graphs-gpu.sh "$PYTHON" torch
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-gpu_name=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)
-date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+gpu_describe
 torch_version=$("$PYTHON" -c 'import torch; print(torch.__version__)')
 results="bench/results/metric-graphs-gpu-$(date -u +%Y-%m-%d).md"
 command_line="PARTICLES=\"$PARTICLES\" STEPS=$STEPS TORCH_STEPS=$TORCH_STEPS REPEAT=$REPEAT bench/run-metric-graphs-gpu.sh"

@@ -11,6 +11,7 @@
 #   bench/run-pca-gpu.sh --publish-only     # on a build machine: publish into .gpu/bench-pca
 #   bench/run-pca-gpu.sh --no-publish       # on the GPU machine, after copying .gpu/ over
 #   PARTS=shards SPLIT=test LARGE_ROWS=20000 LARGE_DIM=1000 bench/run-pca-gpu.sh --no-publish
+#   SHARD_SOLVERS=subspace bench/run-pca-gpu.sh   # the Fashion-MNIST solvers (default parallel,subspace)
 #   BENCH_DIR=.gpu/pack FASHION_FROM=.gpu/fashion-mnist bench/run-pca-gpu.sh --no-publish
 #
 # Orrery: the self-contained published Orrery.Bench.Pca (no .NET needed on the GPU machine) with --device cuda:
@@ -21,12 +22,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. bench/gpu-common.sh
 out=${BENCH_DIR:-.gpu/bench-pca}
-publish=1
-run=1
-case "${1:-}" in
-  --no-publish) publish=0; shift ;;
-  --publish-only) run=0; shift ;;
+flag=${1:-}
+case "$flag" in
+  --no-publish|--publish-only) shift ;;
 esac
 
 PARTS=${PARTS:-"shards large"}
@@ -37,29 +37,10 @@ REPEAT=${REPEAT:-3}
 PYTHON=${PYTHON:-python3}
 RESULTS=${RESULTS:-bench/results/pca}
 
-if [ "$publish" -eq 1 ]; then
-  if command -v dotnet >/dev/null 2>&1; then
-    DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
-      dotnet publish bench/Orrery.Bench.Pca/Orrery.Bench.Pca.csproj -c Release -r linux-x64 --self-contained \
-      -o "$out" -p:DebugType=none -nologo -v quiet
-  elif [ -x "$out/Orrery.Bench.Pca" ]; then
-    echo "run-pca-gpu.sh: no dotnet here; running the already published $out"
-  else
-    echo "run-pca-gpu.sh: no dotnet here and nothing published in $out; run 'bench/run-pca-gpu.sh --publish-only' on a build machine and copy $out over" >&2
-    exit 2
-  fi
-fi
-[ "$run" -eq 1 ] || exit 0
+gpu_publish run-pca-gpu.sh bench/Orrery.Bench.Pca/Orrery.Bench.Pca.csproj "$out" Orrery.Bench.Pca "$flag" || exit 0
 
 bench="$out/Orrery.Bench.Pca"
-if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L >/dev/null 2>&1; then
-  echo "run-pca-gpu.sh: no NVIDIA GPU here (nvidia-smi does not list one); nothing measured" >&2
-  exit 3
-fi
-if ! "$PYTHON" -c 'import torch, numpy, sys; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; then
-  echo "run-pca-gpu.sh: $PYTHON has no torch with CUDA (or no numpy); the PyTorch peer cannot run (set PYTHON=...)" >&2
-  exit 3
-fi
+gpu_require run-pca-gpu.sh "$PYTHON" "torch, numpy"
 fashion=/usr/share/datasets/fashion-mnist
 if [ -n "${FASHION_FROM:-}" ] && [ ! -f "$fashion/train-images-idx3-ubyte.gz" ]; then
   mkdir -p "$fashion" && cp "$FASHION_FROM"/*-idx*-ubyte.gz "$fashion"/
@@ -67,9 +48,7 @@ fi
 
 raw="$RESULTS/gpu"
 mkdir -p "$raw"
-gpu_name=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)
-date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+gpu_describe
 torch_version=$("$PYTHON" -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda)')
 table="$RESULTS/gpu-$(date -u +%Y-%m-%d).md"
 command_line="PARTS=\"$PARTS\" SPLIT=$SPLIT LARGE_ROWS=$LARGE_ROWS LARGE_DIM=$LARGE_DIM REPEAT=$REPEAT bench/run-pca-gpu.sh"
@@ -93,7 +72,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.1fx",
 for part in $PARTS; do
   case $part in
     shards)
-      "$bench" shards --device cuda --split "$SPLIT" --shards 1,2,4 --target 1e-4 --components 30 --out "$raw" | tee "$raw/shards-$SPLIT.csv"
+      "$bench" shards --device cuda --split "$SPLIT" --shards 1,2,4 --solvers "${SHARD_SOLVERS:-parallel,subspace}" --target 1e-4 --components 30 --out "$raw" | tee "$raw/shards-$SPLIT.csv"
       "$PYTHON" bench/peers/pca_torch.py --split "$SPLIT" --components 30 --target 1e-4 --repeat "$REPEAT" \
         --orrery "$raw"/fashion-mnist-"$SPLIT"-*.npy | tee "$raw/peers-$SPLIT.txt"
       eigh=$(peer_seconds "$raw/peers-$SPLIT.txt" "torch float32 X^T X + eigh")
@@ -104,8 +83,8 @@ for part in $PARTS; do
         echo
         echo "| method | seconds to target | E (Orrery's own) | / torch eigh ($eigh s) | / torch svd_lowrank (${low%%|*}: $(echo "$low" | cut -d'|' -f2) s, E $(echo "$low" | cut -d'|' -f3)) |"
         echo "|---|---|---|---|---|"
-        grep -v '^#\|^mode,' "$raw/shards-$SPLIT.csv" | while IFS=, read -r mode shards _load _truth seconds rounds _steps error _mb _file; do
-          echo "| Orrery $mode, $shards shard(s), $rounds rounds | $seconds | $error | $(ratio "$seconds" "$eigh") | $(ratio "$seconds" "$(echo "$low" | cut -d'|' -f2)") |"
+        grep -v '^#\|^solver,' "$raw/shards-$SPLIT.csv" | while IFS=, read -r solver mode shards _load _truth seconds rounds _steps error _mb _file; do
+          echo "| Orrery $solver, $mode, $shards shard(s), $rounds rounds | $seconds | $error | $(ratio "$seconds" "$eigh") | $(ratio "$seconds" "$(echo "$low" | cut -d'|' -f2)") |"
         done
         echo
         echo '```'
