@@ -6,6 +6,7 @@ E = sqrt(mean_k min_s ||u_k - s v_k||^2) against a float64 reference (eigh of th
 the centred data). Orrery's vectors (--orrery v.npy) are scored the same way."""
 import argparse, json, time
 import numpy as np
+from pca_sklearn import smallest_reaching
 
 def load_raw(path):
     with open(path, "rb") as f:
@@ -41,20 +42,8 @@ def main():
         v = PCA(n_components=k, svd_solver="randomized", iterated_power=n_iter, random_state=0).fit(x).components_
         report(f"sklearn PCA randomized n_iter={n_iter}", time.perf_counter() - t, v)
         return rows[-1]["error"] <= a.target
-    # A coarse ladder, then bisection between the last n_iter short of the target and the first that reaches
-    # it: the smallest n_iter at the target is the matched-accuracy point (the ladder alone can overshoot 10x).
-    low, high = 0, None
-    for n_iter in (2, 4, 7, 10, 15, 20, 30, 50, 80):
-        if randomized(n_iter):
-            high = n_iter
-            break
-        low = n_iter
-    while high is not None and high - low > 1:
-        middle = (low + high) // 2
-        if randomized(middle):
-            high = middle
-        else:
-            low = middle
+    # The smallest n_iter at the target is the matched-accuracy point.
+    high = smallest_reaching(randomized, (2, 4, 7, 10, 15, 20, 30, 50, 80))
     if high is not None:
         matched = next(r for r in rows if r["method"] == f"sklearn PCA randomized n_iter={high}")
         print(f"# matched: smallest n_iter reaching E <= {a.target:g} is {high}: {matched['seconds']:.2f} s, E = {matched['error']:.3e}")
