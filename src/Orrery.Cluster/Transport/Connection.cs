@@ -84,7 +84,15 @@ internal sealed class Connection
     /// <paramref name="description"/> names the call in error messages; it is formatted (ToString) only
     /// when an error needs it, so hot callers pass an object instead of building a string per call.
     /// </summary>
-    public Task<InboundFrame> SendRequestAsync(FrameHeader header, IMessage? message, ReadOnlyMemory<byte> payload, long deadlineMs, object description)
+    public Task<InboundFrame> SendRequestAsync(FrameHeader header, IMessage? message, ReadOnlyMemory<byte> payload, long deadlineMs, object description) =>
+        SendRequestAsync(header, message, payload, deadlineMs, description, null);
+
+    /// <summary>
+    /// Sends a request whose response payload is read into memory that <paramref name="responsePayload"/> provides
+    /// for its length (null: a fresh byte array). The memory must be exactly that long.
+    /// </summary>
+    public Task<InboundFrame> SendRequestAsync(
+        FrameHeader header, IMessage? message, ReadOnlyMemory<byte> payload, long deadlineMs, object description, Func<int, Memory<byte>>? responsePayload)
     {
         if (payload.Length > PeerMaxPayloadBytes)
         {
@@ -94,7 +102,7 @@ internal sealed class Connection
 
         var id = Interlocked.Increment(ref _nextCorrelationId);
         header.CorrelationId = id;
-        var call = new PendingCall(deadlineMs, description);
+        var call = new PendingCall(deadlineMs, description, responsePayload);
         _pending[id] = call;
         if (!_sendQueue.Writer.TryWrite(new OutgoingFrame(header, message, payload)) || IsClosed)
         {
@@ -285,6 +293,14 @@ internal sealed class Connection
                         {
                             lease = PayloadPool.Rent(length);
                             payload = lease.AsMemory(0, length);
+                        }
+                        else if (header.Kind == FrameKind.Response && _pending.TryGetValue(header.CorrelationId, out var waiting) && waiting.ResponsePayload is { } destination)
+                        {
+                            payload = destination(length);
+                            if (payload.Length != length)
+                            {
+                                throw new InvalidOperationException($"response payload destination gave {payload.Length} bytes for a {length}-byte payload");
+                            }
                         }
                         else
                         {

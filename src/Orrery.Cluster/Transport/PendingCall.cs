@@ -1,7 +1,7 @@
 namespace Orrery.Cluster.Transport;
 
 /// <summary>A request sent on a connection and not yet answered.</summary>
-internal sealed class PendingCall(long deadlineMs, object description)
+internal sealed class PendingCall(long deadlineMs, object description, Func<int, Memory<byte>>? responsePayload = null)
 {
     private readonly TaskCompletionSource<InboundFrame> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -12,6 +12,12 @@ internal sealed class PendingCall(long deadlineMs, object description)
     public string Description => description.ToString() ?? "";
 
     public Task<InboundFrame> Task => _completion.Task;
+
+    /// <summary>
+    /// Where the response's payload is read to, given its length in bytes (a tensor fetch receives straight
+    /// into the typed array its caller keeps); null for a fresh byte array.
+    /// </summary>
+    public Func<int, Memory<byte>>? ResponsePayload { get; } = responsePayload;
 
     public void Complete(InboundFrame frame) => _completion.TrySetResult(frame);
 

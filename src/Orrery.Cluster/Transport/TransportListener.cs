@@ -36,7 +36,9 @@ internal sealed partial class TransportListener : IAsyncDisposable
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // No ReuseAddress: on Linux .NET maps it to SO_REUSEPORT as well, which let a second silo listen on
+            // a port in use and take half its connections. The runtime's default (SO_REUSEADDR only, so a
+            // restart may bind over TIME_WAIT) is what a listener needs.
             socket.Bind(endpoint);
             socket.Listen(512);
             return socket;

@@ -12,13 +12,22 @@ internal sealed class TransportMetrics
     private readonly Counter<long> _framesReceived;
     private readonly Counter<long> _handshakeFailures;
 
+    /// <summary>The grain runtime's transport counters (<c>orrery_transport_*</c>).</summary>
     public TransportMetrics(Meter meter)
+        : this(meter, MetricNames.TransportBytesSent, MetricNames.TransportBytesReceived, MetricNames.TransportFramesSent,
+            MetricNames.TransportFramesReceived, MetricNames.TransportHandshakeFailures, "cluster transport")
     {
-        _bytesSent = meter.CreateCounter<long>(MetricNames.TransportBytesSent, "By", "Bytes written to cluster transport connections, frame prefix and headers included.");
-        _bytesReceived = meter.CreateCounter<long>(MetricNames.TransportBytesReceived, "By", "Bytes read from cluster transport connections, frame prefix and headers included.");
-        _framesSent = meter.CreateCounter<long>(MetricNames.TransportFramesSent, "{frame}", "Frames written to cluster transport connections.");
-        _framesReceived = meter.CreateCounter<long>(MetricNames.TransportFramesReceived, "{frame}", "Frames read from cluster transport connections.");
-        _handshakeFailures = meter.CreateCounter<long>(MetricNames.TransportHandshakeFailures, "{connection}", "Connections refused in the handshake (wrong cluster, wrong secret, garbage).");
+    }
+
+    /// <summary>The same counters under other names, for another channel on the same framing (the tensor channel).</summary>
+    public TransportMetrics(
+        Meter meter, string bytesSent, string bytesReceived, string framesSent, string framesReceived, string handshakeFailures, string what)
+    {
+        _bytesSent = meter.CreateCounter<long>(bytesSent, "By", $"Bytes written to {what} connections, frame prefix and headers included.");
+        _bytesReceived = meter.CreateCounter<long>(bytesReceived, "By", $"Bytes read from {what} connections, frame prefix and headers included.");
+        _framesSent = meter.CreateCounter<long>(framesSent, "{frame}", $"Frames written to {what} connections.");
+        _framesReceived = meter.CreateCounter<long>(framesReceived, "{frame}", $"Frames read from {what} connections.");
+        _handshakeFailures = meter.CreateCounter<long>(handshakeFailures, "{connection}", $"Connections to the {what} refused in the handshake (wrong cluster, wrong secret, garbage).");
     }
 
     public void Sent(long bytes, int frames)

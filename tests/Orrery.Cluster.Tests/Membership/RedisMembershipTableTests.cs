@@ -38,7 +38,7 @@ public sealed class RedisMembershipTableTests(RedisServerFixture redis) : Member
         Assert.Equal([$"{prefix}:heartbeats", $"{prefix}:silos", $"{prefix}:version"], keys);
 
         var announced = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await direct.GetSubscriber().SubscribeAsync($"{prefix}:changes", (_, message) => announced.TrySetResult((string)message!));
+        await direct.GetSubscriber().SubscribeAsync(StackExchange.Redis.RedisChannel.Literal($"{prefix}:changes"), (_, message) => announced.TrySetResult((string)message!));
         Assert.Equal(2, await Table.TryWriteAsync(Silo(), 1, CancellationToken.None));
         Assert.Equal("2", await announced.Task.WaitAsync(NotificationTimeout));
     }

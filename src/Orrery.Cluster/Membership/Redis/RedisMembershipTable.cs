@@ -44,7 +44,7 @@ public sealed partial class RedisMembershipTable : IMembershipTable, IAsyncDispo
     private readonly RedisKey _versionKey;
     private readonly RedisKey _silosKey;
     private readonly RedisKey _heartbeatsKey;
-    private readonly string _changesChannel;
+    private readonly RedisChannel _changesChannel;
     private readonly Action<RedisChannel, RedisValue> _onChangeAnnounced;
     private readonly SemaphoreSlim _channelGate = new(1, 1);
     private readonly List<Subscription> _subscriptions = [];
@@ -61,7 +61,7 @@ public sealed partial class RedisMembershipTable : IMembershipTable, IAsyncDispo
         _versionKey = $"{prefix}:version";
         _silosKey = $"{prefix}:silos";
         _heartbeatsKey = $"{prefix}:heartbeats";
-        _changesChannel = $"{prefix}:changes";
+        _changesChannel = RedisChannel.Literal($"{prefix}:changes");
         _onChangeAnnounced = OnChangeAnnounced;
     }
 
@@ -112,9 +112,6 @@ public sealed partial class RedisMembershipTable : IMembershipTable, IAsyncDispo
             throw new MembershipException($"Redis {endpoint} failed Connect: {e.Message}", e);
         }
 
-        // Table operations are a few small commands; 1.2.6's default (true) funnels every
-        // completion through one ordered queue, which a slow continuation would stall.
-        connection.PreserveAsyncOrder = false;
         return new RedisMembershipTable(connection, endpoint, options);
     }
 
@@ -126,10 +123,10 @@ public sealed partial class RedisMembershipTable : IMembershipTable, IAsyncDispo
             () => _database.ScriptEvaluateAsync(ReadAllScript, [_versionKey, _silosKey, _heartbeatsKey]),
             cancellationToken).ConfigureAwait(false);
 
-        var parts = (RedisResult[])result;
+        var parts = (RedisResult[])result!;
         var snapshot = new MembershipSnapshot { Version = ParseVersion((RedisValue)parts[0]) };
-        var heartbeats = ParseHeartbeats((RedisValue[])parts[2]);
-        var pairs = (RedisValue[])parts[1]; // field, value, field, value, ...
+        var heartbeats = ParseHeartbeats((RedisValue[])parts[2]!);
+        var pairs = (RedisValue[])parts[1]!; // field, value, field, value, ...
         var rows = new List<(string Key, SiloEntry Row)>(pairs.Length / 2);
         for (var i = 0; i + 1 < pairs.Length; i += 2)
         {
@@ -161,7 +158,7 @@ public sealed partial class RedisMembershipTable : IMembershipTable, IAsyncDispo
             expectedVersion.ToString(CultureInfo.InvariantCulture),
             entry.RowKey(),
             entry.ToByteArray(),
-            _changesChannel,
+            _changesChannel.ToString(),
         ];
         var result = await RunAsync(
             "TryWrite",

@@ -1,0 +1,4 @@
+namespace Orrery.Cluster.Tensors;
+
+/// <summary>The owner answered, but holds no tensor with that id: released, expired, read its permitted number of times, or never put.</summary>
+public sealed class TensorNotFoundException(string message) : TensorChannelException(message);

@@ -1,0 +1,354 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orrery.Cluster.Errors;
+using Orrery.Cluster.Tensors;
+using Orrery.Contracts.Tensors;
+
+namespace Orrery.Cluster.Tests.Tensors;
+
+/// <summary>
+/// The tensor store and channel between channels in one process, each on its own loopback port: the same sockets,
+/// framing and handshake as between silo processes.
+/// </summary>
+public sealed class TensorChannelTests : IAsyncLifetime
+{
+    private const string Secret = "tensor-test-secret";
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+    private readonly List<TensorChannel> _channels = [];
+    private long _generation = 1;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var channel in _channels)
+        {
+            await channel.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task RemoteFetchDeliversEveryByte_LocalFetchIsTheStoredArray()
+    {
+        var a = Start("a");
+        var b = Start("b");
+        var data = Pattern(4 << 20, 7); // 16 MiB
+        var tensor = a.Put(data);
+        Assert.Equal(16L << 20, tensor.ByteLength);
+        Assert.Equal(TensorElementType.Float32, tensor.ElementType);
+
+        var fetched = await b.FetchAsync<float>(tensor).WaitAsync(Wait);
+        Assert.NotSame(data, fetched);
+        Assert.True(data.AsSpan().SequenceEqual(fetched), "remote fetch changed the bytes");
+
+        // On its owner the ref reads the stored array in place: no copy.
+        Assert.Same(data, await a.FetchAsync<float>(tensor));
+        Assert.True(a.IsLocal(tensor));
+        Assert.False(b.IsLocal(tensor));
+    }
+
+    [Fact]
+    public async Task EveryElementTypeRoundTrips_AndTheTypeIsChecked()
+    {
+        var a = Start("a");
+        var b = Start("b");
+        double[] doubles = [1.5, -2.25, double.Epsilon, double.MaxValue];
+        long[] longs = [long.MinValue, 0, long.MaxValue];
+        int[] ints = [int.MinValue, 42];
+        byte[] bytes = [0, 1, 255];
+        Assert.Equal(doubles, await b.FetchAsync<double>(a.Put(doubles)));
+        Assert.Equal(longs, await b.FetchAsync<long>(a.Put(longs)));
+        Assert.Equal(ints, await b.FetchAsync<int>(a.Put(ints)));
+        Assert.Equal(bytes, await b.FetchAsync<byte>(a.Put(bytes)));
+        Assert.Empty(await b.FetchAsync<float>(a.Put(Array.Empty<float>())));
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => b.FetchAsync<float>(a.Put(doubles)));
+        Assert.Contains("Float64", error.Message);
+        Assert.Contains("Single", error.Message);
+    }
+
+    [Fact]
+    public async Task PushesBothWaysAtOnce_AndThePushedTensorsCanBeFetchedByAThirdSilo()
+    {
+        var a = Start("a");
+        var b = Start("b");
+        var c = Start("c");
+        var toB = Pattern(2 << 20, 1);
+        var toA = Pattern(2 << 20, 2);
+        var refs = await Task.WhenAll(a.PushAsync(b.Endpoint, toB), b.PushAsync(a.Endpoint, toA)).WaitAsync(Wait);
+        Assert.Equal(b.Endpoint, refs[0].Endpoint);
+        Assert.Equal(a.Endpoint, refs[1].Endpoint);
+        Assert.Equal(1, b.Store.Count);
+        Assert.Equal(1, a.Store.Count);
+
+        var fetched = await Task.WhenAll(c.FetchAsync<float>(refs[0]), c.FetchAsync<float>(refs[1])).WaitAsync(Wait);
+        Assert.True(toB.AsSpan().SequenceEqual(fetched[0]));
+        Assert.True(toA.AsSpan().SequenceEqual(fetched[1]));
+
+        // The owner reads a pushed tensor as its type too (a typed copy of the bytes it arrived in).
+        var local = await b.FetchAsync<float>(refs[0]);
+        Assert.True(toB.AsSpan().SequenceEqual(local));
+    }
+
+    [Fact]
+    public async Task ManyConcurrentTransfersAreMultiplexedIntact()
+    {
+        var a = Start("a");
+        var b = Start("b");
+        var tensors = Enumerable.Range(0, 48).Select(i => Pattern(16_384 + i * 1000, i)).ToArray();
+        var refs = tensors.Select(t => a.Put(t)).ToArray();
+        var fetched = await Task.WhenAll(refs.Select(r => b.FetchAsync<float>(r))).WaitAsync(Wait);
+        for (var i = 0; i < tensors.Length; i++)
+        {
+            Assert.True(tensors[i].AsSpan().SequenceEqual(fetched[i]), $"tensor {i} arrived changed");
+        }
+    }
+
+    [Fact]
+    public async Task ReleasedTensorsAreGone_OnTheOwnerAndFromPeers()
+    {
+        var a = Start("a");
+        var b = Start("b");
+        var local = a.Put(Pattern(1000, 1));
+        var remote = a.Put(Pattern(1000, 2));
+        Assert.Equal(8000, a.Store.UsedBytes);
+
+        Assert.True(await a.ReleaseAsync(local));
+        Assert.True(await b.ReleaseAsync(remote));
+        Assert.False(await b.ReleaseAsync(remote));
+        Assert.Equal(0, a.Store.UsedBytes);
+        Assert.Equal(0, a.Store.Count);
+
+        await Assert.ThrowsAsync<TensorNotFoundException>(() => a.FetchAsync<float>(local));
+        var error = await Assert.ThrowsAsync<TensorNotFoundException>(() => b.FetchAsync<float>(remote));
+        Assert.Contains("silo 'a'", error.Message);
+        Assert.Contains("released", error.Message);
+    }
+
+    [Fact]
+    public async Task ReadOnceTensorsGoAfterTheirRead_AndOnlyOneOfManyRacingReadersGetsThem()
+    {
+        var a = Start("a");
+        var b = Start("b");
+        var once = a.Put(Pattern(100_000, 3), TensorLifetime.ReadOnce);
+        Assert.Equal(400_000, (await b.FetchAsync<float>(once)).Length * sizeof(float));
+        Assert.Equal(0, a.Store.Count);
+        await Assert.ThrowsAsync<TensorNotFoundException>(() => b.FetchAsync<float>(once));
+
+        var twice = a.Put(Pattern(100_000, 4), new TensorLifetime(MaxReads: 2));
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            try
+            {
+                await b.FetchAsync<float>(twice);
+                return true;
+            }
+            catch (TensorNotFoundException)
+            {
+                return false;
+            }
+        })).WaitAsync(Wait);
+        Assert.Equal(2, outcomes.Count(ok => ok));
+        Assert.Equal(0, a.Store.UsedBytes);
+    }
+
+    [Fact]
+    public async Task ExpiredTensorsAreGone_AndTheSweepFreesTheirBytes()
+    {
+        var a = Start("a");
+        var b = Start("b");
+        var shortLived = a.Put(Pattern(1000, 5), new TensorLifetime(TimeSpan.FromMilliseconds(100)));
+        var longLived = a.Put(Pattern(1000, 6), new TensorLifetime(TimeSpan.FromMinutes(5)));
+        await Task.Delay(300);
+        await Assert.ThrowsAsync<TensorNotFoundException>(() => b.FetchAsync<float>(shortLived));
+        Assert.Equal(1000, (await b.FetchAsync<float>(longLived)).Length);
+
+        a.Put(Pattern(1000, 7), new TensorLifetime(TimeSpan.FromMilliseconds(50)));
+        var deadline = DateTime.UtcNow + Wait;
+        while (a.Store.Count > 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(1, a.Store.Count);
+        Assert.Equal(4000, a.Store.UsedBytes);
+    }
+
+    [Fact]
+    public async Task AFullStoreRefusesPutsAndPushes_NamingTheSetting_AndKeepsWhatItHas()
+    {
+        var a = Start("a", o => o.MaxStoreBytes = 1 << 20);
+        var b = Start("b");
+        var kept = a.Put(new float[200_000]);
+        var put = Assert.Throws<TensorStoreFullException>(() => a.Put(new float[100_000]));
+        Assert.Contains("Tensors:MaxStoreBytes", put.Message);
+        Assert.Contains("800000 of 1048576", put.Message);
+
+        var push = await Assert.ThrowsAsync<TensorStoreFullException>(() => b.PushAsync(a.Endpoint, new float[100_000]));
+        Assert.Contains("Tensors:MaxStoreBytes", push.Message);
+        Assert.Equal(1, a.Store.Count);
+        Assert.Equal(200_000, (await b.FetchAsync<float>(kept)).Length);
+
+        // Released space is usable again.
+        await b.ReleaseAsync(kept);
+        a.Put(new float[250_000]);
+    }
+
+    [Fact]
+    public async Task ARefToADeadOwnerIsATypedError_AndSoIsOneToARestartedOwner()
+    {
+        var a = Start("a");
+        var b = Start("b");
+        var tensor = a.Put(Pattern(1000, 8));
+        var port = int.Parse(a.Endpoint.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(1000, (await b.FetchAsync<float>(tensor)).Length);
+        await a.DisposeAsync();
+
+        var dead = await Assert.ThrowsAsync<TensorOwnerUnavailableException>(() => b.FetchAsync<float>(tensor).WaitAsync(Wait));
+        Assert.Contains(a.Endpoint, dead.Message);
+
+        // A new process on the same port is another generation: it does not answer for the old ref.
+        var restarted = Start("a-again", o => o.Port = port);
+        Assert.Equal(a.Endpoint, restarted.Endpoint);
+        await Assert.ThrowsAsync<TensorOwnerUnavailableException>(() => b.FetchAsync<float>(tensor).WaitAsync(Wait));
+        var fresh = restarted.Put(Pattern(10, 9));
+        Assert.Equal(10, (await b.FetchAsync<float>(fresh)).Length);
+    }
+
+    [Fact]
+    public async Task AChannelWithTheWrongSecretIsRefused_OnBothSides_AndTheOwnerKeepsServing()
+    {
+        var a = Start("a");
+        var intruder = Start("intruder", o => o.Secret = "not-the-secret");
+        var otherCluster = Start("other", o => o.ClusterId = "elsewhere");
+        var tensor = a.Put(Pattern(1000, 10));
+        var refused = await Assert.ThrowsAsync<ClusterUnauthorizedException>(() => intruder.FetchAsync<float>(tensor).WaitAsync(Wait));
+        Assert.Contains("secret", refused.Message);
+        var wrongCluster = await Assert.ThrowsAsync<ClusterUnauthorizedException>(() => otherCluster.FetchAsync<float>(tensor).WaitAsync(Wait));
+        Assert.Contains("elsewhere", wrongCluster.Message);
+
+        var b = Start("b");
+        Assert.Equal(1000, (await b.FetchAsync<float>(tensor)).Length);
+    }
+
+    [Fact]
+    public async Task GarbageHugePrefixesAndHalfOpenConnectionsLeaveTheOwnerServingWithinBoundedMemory()
+    {
+        var a = Start("a");
+        var b = Start("b");
+        var tensor = a.Put(Pattern(1000, 11));
+        var port = int.Parse(a.Endpoint.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(1000, (await b.FetchAsync<float>(tensor)).Length);
+        var before = ResidentBytes();
+
+        // Garbage instead of a handshake, and a prefix announcing a 1 TiB payload before any handshake.
+        for (var i = 0; i < 20; i++)
+        {
+            using var garbage = new TcpClient();
+            await garbage.ConnectAsync("127.0.0.1", port);
+            var bytes = new byte[64];
+            Random.Shared.NextBytes(bytes);
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), 1L << 40);
+            await garbage.GetStream().WriteAsync(bytes);
+        }
+
+        // 200 connections that never say a word: each is dropped at Tensors:ConnectTimeout (1 s here).
+        var halfOpen = new List<TcpClient>();
+        for (var i = 0; i < 200; i++)
+        {
+            var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", port);
+            halfOpen.Add(client);
+        }
+
+        Assert.Equal(1000, (await b.FetchAsync<float>(tensor).WaitAsync(Wait)).Length);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        foreach (var client in halfOpen)
+        {
+            client.Dispose();
+        }
+
+        Assert.Equal(1000, (await Start("c").FetchAsync<float>(tensor).WaitAsync(Wait)).Length);
+        // 220 refused connections cost socket buffers and a task each; 64 MiB is far above that and far below a
+        // payload read for the 1 TiB prefix (which would fail the process outright).
+        var grown = ResidentBytes() - before;
+        Assert.True(grown < 64L << 20, $"resident memory grew by {grown >> 20} MiB");
+    }
+
+    [Fact]
+    public void ASecondChannelOnAPortInUseFailsAtStartNamingTheSetting()
+    {
+        var a = Start("a");
+        var port = int.Parse(a.Endpoint.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var error = Assert.Throws<InvalidOperationException>(() => Start("b", o => o.Port = port));
+        Assert.Contains("Tensors:Port", error.Message);
+        Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message);
+    }
+
+    [Fact]
+    public void BadOptionsAreRefusedWithTheSettingNamed()
+    {
+        var result = new TensorChannelOptionsValidator().Validate(null, new TensorChannelOptions
+        {
+            Secret = null,
+            BindAddress = "not-an-address",
+            Port = 70000,
+            MaxStoreBytes = 0,
+            DefaultTimeToLive = TimeSpan.Zero,
+            ConnectionsPerPeer = 0,
+        });
+        Assert.True(result.Failed);
+        var failures = string.Join("\n", result.Failures!);
+        foreach (var setting in new[] { "Tensors:Secret", "Tensors:BindAddress", "Tensors:Port", "Tensors:MaxStoreBytes", "Tensors:DefaultTimeToLive", "Tensors:ConnectionsPerPeer" })
+        {
+            Assert.Contains(setting, failures);
+        }
+
+        Assert.True(new TensorChannelOptionsValidator().Validate(null, new TensorChannelOptions { Secret = "s" }).Succeeded);
+        Assert.DoesNotContain(Secret, new TensorChannelOptions { Secret = Secret }.ToString());
+    }
+
+    private TensorChannel Start(string name, Action<TensorChannelOptions>? configure = null)
+    {
+        var options = new TensorChannelOptions
+        {
+            Secret = Secret,
+            BindAddress = "127.0.0.1",
+            Port = 0,
+            ConnectTimeout = TimeSpan.FromSeconds(1),
+            TransferTimeout = TimeSpan.FromSeconds(15),
+        };
+        configure?.Invoke(options);
+        var channel = new TensorChannel(options, new TensorChannelIdentity(name, Interlocked.Increment(ref _generation), null), NullLoggerFactory.Instance);
+        channel.Start();
+        _channels.Add(channel);
+        return channel;
+    }
+
+    private static float[] Pattern(int length, int seed)
+    {
+        var data = new float[length];
+        var random = new Random(seed);
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (float)random.NextDouble() - 0.5f;
+        }
+
+        return data;
+    }
+
+    private static long ResidentBytes()
+    {
+        GC.Collect();
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        return 0;
+    }
+}
