@@ -105,6 +105,25 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Kills the process (no clean shutdown, as a crash) and waits until it has exited.</summary>
     public Task StopAsync() => KillAsync();
 
+    /// <summary>
+    /// Freezes the server with SIGSTOP for <paramref name="duration"/>, then resumes it with SIGCONT: a server that
+    /// accepts nothing and answers nothing, as an overloaded or partitioned one looks to its clients. (Redis's own
+    /// CLIENT PAUSE no longer serves: StackExchange.Redis 3.x scripts run through it.)
+    /// </summary>
+    public void Freeze(TimeSpan duration)
+    {
+        var process = _process ?? throw new InvalidOperationException("redis-server is not running");
+        Signal(process.Id, "STOP");
+        _ = Task.Delay(duration).ContinueWith(_ => Signal(process.Id, "CONT"), TaskScheduler.Default);
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {pid}") { UseShellExecute = false })
+            ?? throw new InvalidOperationException($"could not send SIG{signal} to redis-server {pid}");
+        kill.WaitForExit();
+    }
+
     /// <summary>Kills the process if it runs and deletes its temporary directory.</summary>
     public async ValueTask DisposeAsync()
     {

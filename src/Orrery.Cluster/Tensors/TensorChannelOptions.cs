@@ -14,7 +14,7 @@ public sealed class TensorChannelOptions
     public string ClusterId { get; set; } = "orrery";
 
     /// <summary>
-    /// The shared secret every channel connection proves with HMAC-SHA256 over fresh nonces, both ways. No default:
+    /// The shared secret every channel connection proves with HMAC-SHA256 over fresh nonces, both ways. Default: none;
     /// it must be set (the embedded cluster makes a random one).
     /// </summary>
     public string? Secret { get; set; }

@@ -167,10 +167,7 @@ public sealed class RedisMembershipTableTests(RedisServerFixture redis) : Member
         await using var table = await RedisMembershipTable.ConnectAsync(options, CancellationToken.None);
         await table.ReadAllAsync(CancellationToken.None);
 
-        using (var direct = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true"))
-        {
-            await direct.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "1500");
-        }
+        server.Freeze(TimeSpan.FromMilliseconds(1500));
 
         var stopwatch = Stopwatch.StartNew();
         var paused = await Assert.ThrowsAsync<MembershipException>(() => table.ReadAllAsync(CancellationToken.None));

@@ -11,6 +11,7 @@ namespace Orrery.Cluster.Tests.Tensors;
 /// The tensor store and channel between channels in one process, each on its own loopback port: the same sockets,
 /// framing and handshake as between silo processes.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class TensorChannelTests : IAsyncLifetime
 {
     private const string Secret = "tensor-test-secret";

@@ -1,0 +1,7 @@
+using Orleans;
+
+namespace Orrery.Cluster.Tests.OrleansHosting;
+
+/// <summary>A CPU worker placed by core count.</summary>
+[Alias("orrery.tests.core-work")]
+public interface ICoreWorkGrain : IPlacedWorkGrain;

@@ -1,0 +1,7 @@
+using Orleans;
+
+namespace Orrery.Cluster.Tests.OrleansHosting;
+
+/// <summary>A worker that needs a GPU.</summary>
+[Alias("orrery.tests.gpu-work")]
+public interface IGpuWorkGrain : IPlacedWorkGrain;

@@ -1,0 +1,32 @@
+using System.Globalization;
+using Orleans.TestingHost;
+using Orrery.Cluster.Silos;
+
+namespace Orrery.Cluster.Tests.OrleansHosting;
+
+/// <summary>An in-process Orleans cluster (Orleans's TestingHost) whose silos run Orrery's placement and tensor channel.</summary>
+internal static class OrleansTestCluster
+{
+    /// <summary>Starts one silo per entry of <paramref name="gpus"/> (its GPU count); silo i offers <paramref name="cores"/>[i] cores (default 2).</summary>
+    public static async Task<InProcessTestCluster> StartAsync(int[] gpus, int[]? cores = null)
+    {
+        var builder = new InProcessTestClusterBuilder((short)gpus.Length);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((options, silo) =>
+        {
+            var index = int.Parse(options.SiloName.AsSpan(options.SiloName.LastIndexOf('_') + 1), CultureInfo.InvariantCulture);
+            silo.AddOrreryPlacement(gpus[index], cores?[index] ?? 2);
+            silo.AddTensorChannel(o =>
+            {
+                o.Secret = "orleans-test-secret";
+                o.BindAddress = "127.0.0.1";
+                o.Port = 0;
+                o.ConnectTimeout = TimeSpan.FromSeconds(2);
+                o.TransferTimeout = TimeSpan.FromSeconds(20);
+            });
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+}
