@@ -146,25 +146,9 @@ public sealed class HostInputTests(RedisFixture fixture) : IClassFixture<RedisFi
 
     internal static async Task AssertPromtoolAcceptsAsync(string metrics)
     {
-        var info = new ProcessStartInfo("promtool", "check metrics") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        Process promtool;
-        try
-        {
-            promtool = Process.Start(info)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException("promtool not found; the test command (scripts/test.sh) installs Debian 'prometheus'", e);
-        }
-
-        using var _ = promtool;
-        await promtool.StandardInput.WriteAsync(metrics);
-        promtool.StandardInput.Close();
-        var stdout = await promtool.StandardOutput.ReadToEndAsync();
-        var stderr = await promtool.StandardError.ReadToEndAsync();
-        await promtool.WaitForExitAsync();
-        Assert.True(promtool.ExitCode == 0, $"promtool check metrics failed:\n{stdout}{stderr}");
-        Assert.Equal("", (stdout + stderr).Trim());
+        var (code, output) = await Promtool.CheckMetricsAsync(metrics);
+        Assert.True(code == 0, $"promtool check metrics failed:\n{output}");
+        Assert.Equal("", output);
     }
 
     private static Task<(int Code, string Output)> RunClientAsync(params string[] args) =>
