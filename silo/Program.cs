@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orrery.Cluster.Metrics;
+using Orrery.Cluster.Silos;
 using Orrery.Silo;
 
 // orrery-silo: configuration from appsettings.json, ORRERY_* environment variables
@@ -24,7 +25,44 @@ builder.Services.AddSingleton(settings);
 
 // A machine without a usable GPU gets the CPU and a note saying why; Silo:Device=cuda:N that cannot be
 // had stops the start with the reason. Grains that compute take the devices by constructor injection.
-builder.Services.AddSingleton(_ => Orrery.Compute.ComputeDevices.Discover(settings.Silo.Device, settings.Compute));
+Orrery.Compute.DeviceDiscovery devices;
+try
+{
+    devices = Orrery.Compute.ComputeDevices.Discover(settings.Silo.Device, settings.Compute);
+}
+catch (Orrery.Compute.ComputeException e)
+{
+    Console.Error.WriteLine($"orrery-silo: {e.Message}");
+    return 1;
+}
+
+builder.Services.AddSingleton(devices);
+
+// While workloads move onto Orleans, a silo process can run an Orleans silo beside Orrery's runtime
+// (OrleansSilo:Enabled): the same cluster id, name and addresses, its own ports, Redis or development clustering.
+var orleansMetrics = settings.Orleans.Enabled ? Prometheus.Metrics.NewCustomRegistry() : null;
+if (settings.Orleans.Enabled)
+{
+    var bind = settings.Silo.BindAddress;
+    var advertised = settings.Silo.AdvertisedAddress.Length > 0 ? settings.Silo.AdvertisedAddress : bind is "0.0.0.0" or "::" ? "127.0.0.1" : bind;
+    var name = settings.Silo.Name.Length > 0 ? settings.Silo.Name : $"{advertised}:{settings.Orleans.SiloPort}";
+    var redis = settings.Membership.Table == "redis" ? settings.Redis.ConnectionString : null;
+    var gpus = devices.Gpus.Count;
+    builder.UseOrleans(silo =>
+    {
+        silo.UseOrreryClustering(new OrleansSiloIdentity(settings.Cluster.ClusterId, name, bind, advertised, redis), settings.Orleans);
+        silo.AddOrreryPlacement(gpus, Environment.ProcessorCount);
+        silo.AddTensorChannel(o =>
+        {
+            // The channel follows the silo's cluster, secret and addresses unless the Tensors section says otherwise.
+            o.ClusterId = builder.Configuration["Tensors:ClusterId"] ?? settings.Cluster.ClusterId;
+            o.Secret ??= settings.Cluster.Secret;
+            o.BindAddress = builder.Configuration["Tensors:BindAddress"] ?? bind;
+            o.AdvertisedAddress ??= advertised;
+        });
+    });
+}
+
 builder.Services.AddSingleton<SiloService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloService>());
 builder.Services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
@@ -35,14 +73,22 @@ var app = builder.Build();
 
 // The exporter listens from now on; measurements made before a listener exists are not seen.
 app.Services.GetRequiredService<PrometheusExporter>();
+// Orleans's own meter, through prometheus-net (Orrery's meters, the tensor channel's included, stay with the exporter above).
+using var orleansBridge = orleansMetrics is null ? null : new PrometheusMeterBridge(orleansMetrics, meter => meter.Name == "Microsoft.Orleans");
 app.MapGet("/healthz", (SiloService service) =>
     service.Silo is { Stopped.IsCompleted: false } ? Results.Text("ok\n") : Results.Text("stopped\n", statusCode: 503));
 app.MapGet("/readyz", (SiloService service) =>
-    service.Silo is { IsActive: true } ? Results.Text("ready\n") : Results.Text("not active in membership\n", statusCode: 503));
+    service.Silo is not { IsActive: true } ? Results.Text("not active in membership\n", statusCode: 503)
+    : orleansMetrics is not null && !OrleansSiloStatus.IsActive(app.Services) ? Results.Text("not active in Orleans membership\n", statusCode: 503)
+    : Results.Text("ready\n"));
 app.MapGet("/metrics", async (HttpContext context, PrometheusExporter exporter) =>
 {
     context.Response.ContentType = PrometheusExporter.ContentType;
     await exporter.WriteToAsync(context.Response.Body, context.RequestAborted);
+    if (orleansMetrics is not null)
+    {
+        await orleansMetrics.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
+    }
 });
 
 try

@@ -1,12 +1,13 @@
 using Microsoft.Extensions.Options;
 using Orrery.Cluster.Configuration;
 using Orrery.Cluster.Membership.Redis;
+using Orrery.Cluster.Silos;
 using Orrery.Compute;
 
 namespace Orrery.Silo;
 
 /// <summary>The silo's options, bound and validated from configuration, with errors that name the setting.</summary>
-internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, MembershipOptions Membership, RedisMembershipOptions Redis, ComputeOptions Compute)
+internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, MembershipOptions Membership, RedisMembershipOptions Redis, ComputeOptions Compute, OrleansSiloOptions Orleans)
 {
     /// <summary>Short command-line switches for the settings people set by hand.</summary>
     public static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
@@ -29,6 +30,7 @@ internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, Me
         var silo = Bind<SiloOptions>(configuration, "Silo");
         var membership = Bind<MembershipOptions>(configuration, "Membership");
         var compute = Bind<ComputeOptions>(configuration, "Compute");
+        var orleans = Bind<OrleansSiloOptions>(configuration, OrleansSiloOptions.SectionName);
         var redis = membership.Redis;
         redis.ClusterId = cluster.ClusterId;
         cluster.Validate();
@@ -48,7 +50,12 @@ internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, Me
             throw new OptionsValidationException("Compute", typeof(ComputeOptions), [e.Message]);
         }
 
-        return new SiloSettings(cluster, silo, membership, redis, compute);
+        if (orleans.Enabled && new OrleansSiloOptionsValidator().Validate(null, orleans) is { Failed: true } invalid)
+        {
+            throw new OptionsValidationException(OrleansSiloOptions.SectionName, typeof(OrleansSiloOptions), invalid.Failures);
+        }
+
+        return new SiloSettings(cluster, silo, membership, redis, compute, orleans);
     }
 
     private static T Bind<T>(IConfiguration configuration, string section)

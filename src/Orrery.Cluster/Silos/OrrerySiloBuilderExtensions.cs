@@ -56,4 +56,48 @@ public static class OrrerySiloBuilderExtensions
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TensorChannelLifecycle>();
         return builder;
     }
+
+    /// <summary>
+    /// Configures the silo's cluster identity, endpoints and membership: Redis clustering
+    /// (Microsoft.Orleans.Clustering.Redis) when <see cref="OrleansSiloIdentity.RedisConnectionString"/> is set, else
+    /// development clustering for one process; membership probe timings from <paramref name="options"/>.
+    /// </summary>
+    public static ISiloBuilder UseOrreryClustering(this ISiloBuilder builder, OrleansSiloIdentity identity, OrleansSiloOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(options);
+        var advertised = System.Net.IPAddress.Parse(identity.AdvertisedAddress);
+        var bind = System.Net.IPAddress.Parse(identity.BindAddress);
+        builder.Configure<Orleans.Configuration.ClusterOptions>(o =>
+        {
+            o.ClusterId = identity.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+        builder.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = identity.Name);
+        builder.Configure<Orleans.Configuration.EndpointOptions>(o =>
+        {
+            o.AdvertisedIPAddress = advertised;
+            o.SiloPort = options.SiloPort;
+            o.GatewayPort = options.GatewayPort;
+            o.SiloListeningEndpoint = new System.Net.IPEndPoint(bind, options.SiloPort);
+            o.GatewayListeningEndpoint = new System.Net.IPEndPoint(bind, options.GatewayPort);
+        });
+        builder.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = options.ProbeTimeout;
+            o.NumMissedProbesLimit = options.MissedProbesLimit;
+            o.IAmAliveTablePublishTimeout = options.IAmAliveTablePublishPeriod;
+        });
+        if (identity.RedisConnectionString is { } redis)
+        {
+            Microsoft.Extensions.Hosting.RedisClusteringISiloBuilderExtensions.UseRedisClustering(builder, redis);
+        }
+        else
+        {
+            builder.UseDevelopmentClustering(new System.Net.IPEndPoint(advertised, options.SiloPort));
+        }
+
+        return builder;
+    }
 }
