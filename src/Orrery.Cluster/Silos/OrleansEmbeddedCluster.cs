@@ -1,0 +1,155 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orrery.Cluster.Tensors;
+
+namespace Orrery.Cluster.Silos;
+
+/// <summary>
+/// A real Orleans cluster of N silos in this process on loopback, for <c>orrery demo</c> and <c>orrery run</c> without
+/// a gateway and for tests: each silo its own host with its own ports, development clustering (silo 0 is the
+/// primary), Orrery's placement (silo i offers the GPUs its entry of the start list names) and a tensor channel under a
+/// throwaway secret; and an Orleans client connected to their gateways.
+/// </summary>
+public sealed class OrleansEmbeddedCluster : IAsyncDisposable
+{
+    private readonly List<IHost> _silos;
+    private readonly IHost _client;
+
+    private OrleansEmbeddedCluster(List<IHost> silos, IHost client, string clusterId)
+    {
+        _silos = silos;
+        _client = client;
+        ClusterId = clusterId;
+    }
+
+    /// <summary>The cluster id, unique per embedded cluster.</summary>
+    public string ClusterId { get; }
+
+    /// <summary>The client connected to the cluster.</summary>
+    public IClusterClient Client => _client.Services.GetRequiredService<IClusterClient>();
+
+    /// <summary>The silos' service providers (their tensor channels, for example), in start order.</summary>
+    public IReadOnlyList<IServiceProvider> Silos => [.. _silos.Select(s => s.Services)];
+
+    /// <summary>
+    /// Starts one silo per entry of <paramref name="gpusPerSilo"/> (its GPU count) and a client. <paramref name="configure"/>
+    /// adds each silo's services (workload modules); <paramref name="logging"/> configures every host's logging (none by default).
+    /// </summary>
+    public static async Task<OrleansEmbeddedCluster> StartAsync(
+        IReadOnlyList<int> gpusPerSilo, Action<int, ISiloBuilder>? configure = null, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(gpusPerSilo);
+        ArgumentOutOfRangeException.ThrowIfZero(gpusPerSilo.Count);
+        var clusterId = $"embedded-{Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
+        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        var ports = Enumerable.Range(0, gpusPerSilo.Count).Select(_ => (Silo: FreeLoopbackPort(), Gateway: FreeLoopbackPort())).ToArray();
+        var primary = new IPEndPoint(IPAddress.Loopback, ports[0].Silo);
+        var silos = new List<IHost>();
+        try
+        {
+            for (var i = 0; i < gpusPerSilo.Count; i++)
+            {
+                var index = i;
+                var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+                builder.Logging.ClearProviders();
+                logging?.Invoke(builder.Logging);
+                builder.UseOrleans(silo =>
+                {
+                    silo.UseDevelopmentClustering(primary);
+                    silo.Configure<ClusterOptions>(o =>
+                    {
+                        o.ClusterId = clusterId;
+                        o.ServiceId = clusterId;
+                    });
+                    silo.Configure<SiloOptions>(o => o.SiloName = $"embedded-{index}");
+                    silo.Configure<EndpointOptions>(o =>
+                    {
+                        o.AdvertisedIPAddress = IPAddress.Loopback;
+                        o.SiloPort = ports[index].Silo;
+                        o.GatewayPort = ports[index].Gateway;
+                    });
+                    silo.AddOrreryPlacement(gpusPerSilo[index], Math.Max(1, Environment.ProcessorCount / gpusPerSilo.Count));
+                    silo.AddTensorChannel(o =>
+                    {
+                        o.ClusterId = clusterId;
+                        o.Secret = secret;
+                        o.BindAddress = "127.0.0.1";
+                        o.Port = 0;
+                    });
+                    configure?.Invoke(index, silo);
+                });
+                var host = builder.Build();
+                silos.Add(host);
+                await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var clientBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            clientBuilder.Logging.ClearProviders();
+            logging?.Invoke(clientBuilder.Logging);
+            clientBuilder.UseOrleansClient(client =>
+            {
+                client.UseStaticClustering([.. ports.Select(p => new IPEndPoint(IPAddress.Loopback, p.Gateway))]);
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = clusterId;
+                    o.ServiceId = clusterId;
+                });
+            });
+            var clientHost = clientBuilder.Build();
+            await clientHost.StartAsync(cancellationToken).ConfigureAwait(false);
+            return new OrleansEmbeddedCluster(silos, clientHost, clusterId);
+        }
+        catch
+        {
+            foreach (var silo in silos)
+            {
+                await StopQuietlyAsync(silo).ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>The tensor channel of silo <paramref name="index"/>.</summary>
+    public TensorChannel TensorChannel(int index) => _silos[index].Services.GetRequiredService<TensorChannel>();
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopQuietlyAsync(_client).ConfigureAwait(false);
+        for (var i = _silos.Count - 1; i >= 0; i--)
+        {
+            await StopQuietlyAsync(_silos[i]).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task StopQuietlyAsync(IHost host)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            await host.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            host.Dispose();
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+}
