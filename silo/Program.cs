@@ -71,6 +71,22 @@ builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Parse(settin
 
 var app = builder.Build();
 
+// A stop must end the process. Orleans 10.4.2's shutdown retries its membership writes past the host's timeout when
+// the table is gone (Redis restarted empty: the watchdog's exit code 4), so the host enforces a deadline of its own:
+// a few seconds after a watchdog stop, the host's shutdown timeout plus 10 s after any other.
+app.Lifetime.ApplicationStopping.Register(() =>
+{
+    var lost = Environment.ExitCode == MembershipRowWatchdog.ExitCode;
+    var deadline = lost ? TimeSpan.FromSeconds(5) : settings.Silo.ShutdownGracePeriod + TimeSpan.FromSeconds(25);
+    _ = Task.Delay(deadline).ContinueWith(
+        _ =>
+        {
+            Console.Error.WriteLine($"orrery-silo: shutdown did not finish within {deadline.TotalSeconds}s; exiting");
+            Environment.Exit(Environment.ExitCode == 0 ? 1 : Environment.ExitCode);
+        },
+        TaskScheduler.Default);
+});
+
 // The exporter listens from now on; measurements made before a listener exists are not seen.
 app.Services.GetRequiredService<PrometheusExporter>();
 // Orleans's own meter, through prometheus-net (Orrery's meters, the tensor channel's included, stay with the exporter above).

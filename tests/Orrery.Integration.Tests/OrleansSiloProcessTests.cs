@@ -22,14 +22,7 @@ public sealed class OrleansSiloProcessTests(RedisFixture fixture) : IClassFixtur
         await using var cluster = new ProcessCluster(fixture.Redis);
         for (var i = 0; i < 3; i++)
         {
-            cluster.StartSilo(
-                $"silo-{i}", FreePort.Next(), FreePort.Next(),
-                "--OrleansSilo:Enabled", "true",
-                "--OrleansSilo:SiloPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--OrleansSilo:GatewayPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--OrleansSilo:ProbeTimeout", "00:00:01",
-                "--OrleansSilo:MissedProbesLimit", "2",
-                "--Tensors:Port", "0");
+            StartOrleansSilo(cluster, $"silo-{i}");
         }
 
         await Task.WhenAll(cluster.Silos.Select(s => s.WaitReadyAsync(Deadline)));
@@ -71,6 +64,43 @@ public sealed class OrleansSiloProcessTests(RedisFixture fixture) : IClassFixtur
         Assert.Equal(60, after.Length);
         Assert.DoesNotContain($"silo-{doomed}", after);
     }
+
+    [Fact]
+    public async Task RedisRestartedEmpty_SilosStopSayingWhy_AndRestartedSilosFormOneCluster()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        await using var cluster = new ProcessCluster(redis);
+        StartOrleansSilo(cluster, "silo-0");
+        StartOrleansSilo(cluster, "silo-1");
+        await Task.WhenAll(cluster.Silos.Select(s => s.WaitReadyAsync(Deadline)));
+
+        // Redis comes back on the same port with nothing: Orleans's table (and its version row) is gone.
+        await redis.StopAsync();
+        await redis.StartAsync();
+
+        // Each silo notices within two 5 s checks of the table, logs why, and stops with exit code 4 for its supervisor.
+        var codes = await Task.WhenAll(cluster.Silos.Select(s => s.WaitExitAsync(Deadline)));
+        Assert.All(codes, code => Assert.Equal(4, code));
+        Assert.All(cluster.Silos, s => Assert.Contains("its row is gone from the Orleans membership table", s.Output));
+
+        // What a supervisor does: start them again. They form one cluster, and a new client finds it.
+        var restarted = new[] { StartOrleansSilo(cluster, "silo-0b"), StartOrleansSilo(cluster, "silo-1b") };
+        await Task.WhenAll(restarted.Select(s => s.WaitReadyAsync(Deadline)));
+        using var client = await ConnectAsync(redis.ConnectionString, cluster.ClusterId);
+        var grains = client.Services.GetRequiredService<IClusterClient>();
+        var where = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => grains.GetGrain<IPingGrain>(i).WhereAsync()));
+        Assert.Equal(["silo-0b", "silo-1b"], where.Distinct().Order(StringComparer.Ordinal));
+    }
+
+    private static SiloProcess StartOrleansSilo(ProcessCluster cluster, string name) =>
+        cluster.StartSilo(
+            name, FreePort.Next(), FreePort.Next(),
+            "--OrleansSilo:Enabled", "true",
+            "--OrleansSilo:SiloPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--OrleansSilo:GatewayPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--OrleansSilo:ProbeTimeout", "00:00:01",
+            "--OrleansSilo:MissedProbesLimit", "2",
+            "--Tensors:Port", "0");
 
     private static async Task<IHost> ConnectAsync(string redis, string clusterId)
     {

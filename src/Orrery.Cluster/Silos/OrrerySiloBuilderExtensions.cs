@@ -60,7 +60,8 @@ public static class OrrerySiloBuilderExtensions
     /// <summary>
     /// Configures the silo's cluster identity, endpoints and membership: Redis clustering
     /// (Microsoft.Orleans.Clustering.Redis) when <see cref="OrleansSiloIdentity.RedisConnectionString"/> is set, else
-    /// development clustering for one process; membership probe timings from <paramref name="options"/>.
+    /// development clustering for one process; membership probe timings from <paramref name="options"/>. With Redis, a
+    /// <see cref="MembershipRowWatchdog"/> stops the process (exit code 4) when Redis has lost this silo's row.
     /// </summary>
     public static ISiloBuilder UseOrreryClustering(this ISiloBuilder builder, OrleansSiloIdentity identity, OrleansSiloOptions options)
     {
@@ -92,6 +93,7 @@ public static class OrrerySiloBuilderExtensions
         if (identity.RedisConnectionString is { } redis)
         {
             Microsoft.Extensions.Hosting.RedisClusteringISiloBuilderExtensions.UseRedisClustering(builder, redis);
+            builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MembershipRowWatchdog>();
         }
         else
         {
