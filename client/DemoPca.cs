@@ -11,6 +11,7 @@ internal static class DemoPca
     /// <summary>Runs K = 8 of a 401 x 200 matrix (lambda_k = 1.1^-k) on 4 shards over the demo's silos; true when E &lt; 1e-4.</summary>
     public static async Task<bool> RunAsync(EmbeddedCluster cluster, CancellationToken cancellationToken)
     {
+        GemmNotice.ShowOnce();
         var request = new PcaStartRequest
         {
             Source = new PcaSource { Kind = "generated", Spectrum = "exponential", Dimension = 200, Rows = 401, Seed = 3 },

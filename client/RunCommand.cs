@@ -65,6 +65,11 @@ internal static class RunCommand
                 else
                 {
                     AnsiConsole.MarkupLineInterpolated($"Running [bold]{runner.Kind}[/] experiment {specFile.Name} on an embedded cluster of {silos} silo(s)");
+                    if (runner is Orrery.Pca.Experiments.PcaExperimentRunner)
+                    {
+                        GemmNotice.ShowOnce();
+                    }
+
                     embedded = await EmbeddedCluster.StartAsync(silos, [runner.GrainAssembly], logging, cancellationToken: cancellationToken);
                     client = embedded.Client;
                 }

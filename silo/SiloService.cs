@@ -38,6 +38,10 @@ internal sealed partial class SiloService(
         }
 
         LogDevices(devices.Note);
+        if (devices.Cpu.GemmFallbackNotice is { } gemmNotice)
+        {
+            LogGemmFallback(gemmNotice);
+        }
 
         // Every workload's and the compute layer's instruments exist from the start, the counters at 0, so
         // /metrics has each name the dashboard and alerts query before the first job (GPU gauges: GPU silos only).
@@ -98,6 +102,9 @@ internal sealed partial class SiloService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Devices: {Note}")]
     private partial void LogDevices(string note);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Notice}")]
+    private partial void LogGemmFallback(string notice);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{Reason}; exiting")]
     private partial void LogStoppedByCluster(string reason);

@@ -40,7 +40,7 @@ public interface IComputeDevice : IDisposable
     /// <summary>
     /// Single-precision GEMM on row-major matrices: C = <paramref name="alpha"/> op(A) op(B) + <paramref name="beta"/> C,
     /// with op(A) m×k, op(B) k×n and C m×n. A is stored m×k (k×m when transposed) with row stride
-    /// <paramref name="lda"/>, likewise B and C. cuBLAS on a GPU, OpenBLAS <c>cblas_sgemm</c> on the CPU.
+    /// <paramref name="lda"/>, likewise B and C. cuBLAS on a GPU; on the CPU OpenBLAS <c>cblas_sgemm</c>, or Orrery's managed kernel where OpenBLAS is not installed.
     /// </summary>
     void Sgemm(
         MatrixTranspose transposeA, MatrixTranspose transposeB, int m, int n, int k,

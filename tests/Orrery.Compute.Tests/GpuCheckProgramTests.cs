@@ -49,6 +49,20 @@ public sealed class GpuCheckProgramTests
     }
 
     [Fact]
+    public async Task WithOpenBlasHiddenTheCpuChecksRunTheManagedGemm()
+    {
+        // A child process, since the variable is read once per process; "cuda" too, so a GPU machine takes
+        // the same CPU-only path as CI.
+        var (exitCode, output) = await RunAsync(new Dictionary<string, string> { ["ORRERY_HIDE_NATIVE_LIBRARIES"] = "openblas,cuda" });
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("no GPU: libcuda.so.1 hidden by ORRERY_HIDE_NATIVE_LIBRARIES=openblas,cuda", output);
+        Assert.Contains("GEMM: Orrery's managed kernel (", output);
+        Assert.Contains("libopenblas.so.0, libcblas.so.3 hidden by ORRERY_HIDE_NATIVE_LIBRARIES=openblas,cuda", output);
+        Assert.Contains("sgemm (managed) vs double reference, 128x96x256", output);
+        Assert.DoesNotContain("FAIL", output);
+    }
+
+    [Fact]
     public async Task BadArgumentsExitTwo()
     {
         var (exitCode, output) = await RunAsync("--frobnicate");
@@ -56,7 +70,9 @@ public sealed class GpuCheckProgramTests
         Assert.Contains("unknown argument '--frobnicate'", output);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(params string[] arguments)
+    private static Task<(int ExitCode, string Output)> RunAsync(params string[] arguments) => RunAsync(new Dictionary<string, string>(), arguments);
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(Dictionary<string, string> environment, params string[] arguments)
     {
         Assert.True(File.Exists(GpuCheck), $"{GpuCheck} is missing; building the test project builds it");
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -69,6 +85,11 @@ public sealed class GpuCheckProgramTests
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
         }
 
         using var process = Process.Start(info)!;

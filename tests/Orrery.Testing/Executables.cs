@@ -20,7 +20,11 @@ public static class Executables
     /// Runs the built <c>orrery</c> client with <paramref name="args"/> (a wide console, so tables do not
     /// wrap) and returns its exit code and its standard output followed by its standard error.
     /// </summary>
-    public static async Task<(int Code, string Output)> RunClientAsync(TimeSpan limit, params string[] args)
+    public static Task<(int Code, string Output)> RunClientAsync(TimeSpan limit, params string[] args) =>
+        RunClientAsync(limit, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="RunClientAsync(TimeSpan, string[])"/>, with <paramref name="environment"/> added to the client's environment.</summary>
+    public static async Task<(int Code, string Output)> RunClientAsync(TimeSpan limit, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(Client);
@@ -30,6 +34,11 @@ public static class Executables
         }
 
         info.Environment["COLUMNS"] = "200";
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

@@ -5,13 +5,14 @@ namespace Orrery.Compute.Cpu;
 
 /// <summary>
 /// The host as a compute device: buffers in native memory, kernels run by their registered CPU twins on
-/// all cores, GEMM by OpenBLAS. Work runs synchronously on the calling thread (twins and OpenBLAS fan out
-/// to the cores themselves), so <see cref="Synchronize"/> has nothing to wait for.
+/// all cores, GEMM by OpenBLAS, or by Orrery's managed kernel (<see cref="ManagedGemm"/>) where OpenBLAS is
+/// not installed. Work runs synchronously on the calling thread (twins and both GEMMs fan out to the cores
+/// themselves), so <see cref="Synchronize"/> has nothing to wait for.
 /// </summary>
 public sealed unsafe class CpuDevice : IComputeDevice
 {
     /// <summary>
-    /// One OpenBLAS GEMM at a time in this process. Each call already fans out to every core, so two at once
+    /// One GEMM at a time in this process, OpenBLAS or managed. Each call already fans out to every core, so two at once
     /// (several PCA shards, or several embedded silos, in one process) only over-subscribe the cores: on the
     /// 2-core build machine two concurrent shard products took 65 to 83 ms each against 25 to 30 ms one after
     /// the other (bench/results/pca.md, section 4).
@@ -19,12 +20,23 @@ public sealed unsafe class CpuDevice : IComputeDevice
     private static readonly Lock GemmGate = new();
 
     private readonly CpuKernelRegistry _kernels;
+    private readonly NativeLibraryProbe _openBlas;
     private bool _disposed;
 
     /// <summary>A CPU device running the twins in <paramref name="kernels"/> (default: <see cref="CpuKernelRegistry.CreateDefault"/>).</summary>
     public CpuDevice(CpuKernelRegistry? kernels = null)
+        : this(kernels, NativeLibraries.OpenBlas)
+    {
+    }
+
+    /// <summary>
+    /// A CPU device that asks <paramref name="openBlas"/> whether OpenBLAS is there (tests and benchmarks pass a
+    /// probe with OpenBLAS hidden). When it says yes, the calls go to the process's <see cref="NativeLibraries.OpenBlas"/>.
+    /// </summary>
+    internal CpuDevice(CpuKernelRegistry? kernels, NativeLibraryProbe openBlas)
     {
         _kernels = kernels ?? CpuKernelRegistry.CreateDefault();
+        _openBlas = openBlas;
         Model = ReadCpuModel();
         MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         Multiprocessors = Environment.ProcessorCount;
@@ -43,11 +55,31 @@ public sealed unsafe class CpuDevice : IComputeDevice
     /// <summary>Logical cores available to this process.</summary>
     public int Multiprocessors { get; }
 
-    /// <summary>True when OpenBLAS loaded, so <see cref="Sgemm"/> works.</summary>
-    public bool HasOpenBlas => NativeLibraries.OpenBlas.IsAvailable;
+    /// <summary>True when OpenBLAS loaded and <see cref="Sgemm"/> calls it; false when <see cref="Sgemm"/> runs Orrery's managed kernel.</summary>
+    public bool HasOpenBlas => _openBlas.IsAvailable;
 
     /// <summary>The OpenBLAS file in use ("libopenblas.so.0"), or why none loaded and how to install it.</summary>
-    public string OpenBlasNote => NativeLibraries.OpenBlas.Note;
+    public string OpenBlasNote => _openBlas.Note;
+
+    /// <summary>
+    /// Which GEMM <see cref="Sgemm"/> runs: "OpenBLAS libopenblas.so.0", or "Orrery's managed kernel (AVX2+FMA)"
+    /// followed by why OpenBLAS is not used.
+    /// </summary>
+    public string GemmNote => HasOpenBlas
+        ? $"OpenBLAS {OpenBlasNote}"
+        : $"Orrery's managed kernel ({ManagedGemm.Describe(ManagedGemm.Best)}; {OpenBlasNote})";
+
+    /// <summary>
+    /// A line for people when <see cref="Sgemm"/> runs the managed kernel, naming what makes it faster
+    /// ("OpenBLAS not found; CPU GEMM uses Orrery's managed kernel (slower): apt-get install libopenblas0");
+    /// null when OpenBLAS is in use. Hosts show it once per process: the silo logs it at start, the client
+    /// prints it before the first part of its work that runs GEMM on this process's CPU.
+    /// </summary>
+    public string? GemmFallbackNotice => HasOpenBlas
+        ? null
+        : _openBlas.IsHidden
+            ? $"OpenBLAS hidden by {NativeLibraryProbe.HideVariable}; CPU GEMM uses Orrery's managed kernel (slower): unset it to use OpenBLAS"
+            : $"OpenBLAS not found; CPU GEMM uses Orrery's managed kernel (slower): apt-get install {NativeLibraries.OpenBlasPackage}";
 
     /// <summary>The twins this device runs; workloads register theirs here.</summary>
     public CpuKernelRegistry Kernels => _kernels;
@@ -90,18 +122,26 @@ public sealed unsafe class CpuDevice : IComputeDevice
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         GemmArguments.Validate(this, transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc);
-        NativeLibraries.OpenBlas.Require();
         if (m == 0 || n == 0)
         {
             return;
         }
 
+        var pointerA = ((CpuBuffer<float>)a).Pointer;
+        var pointerB = ((CpuBuffer<float>)b).Pointer;
+        var pointerC = ((CpuBuffer<float>)c).Pointer;
         lock (GemmGate)
         {
-            OpenBlas.cblas_sgemm(
-                OpenBlas.CblasRowMajor, Transpose(transposeA), Transpose(transposeB), m, n, k,
-                alpha, ((CpuBuffer<float>)a).Pointer, lda, ((CpuBuffer<float>)b).Pointer, ldb,
-                beta, ((CpuBuffer<float>)c).Pointer, ldc);
+            if (HasOpenBlas)
+            {
+                OpenBlas.cblas_sgemm(
+                    OpenBlas.CblasRowMajor, Transpose(transposeA), Transpose(transposeB), m, n, k,
+                    alpha, pointerA, lda, pointerB, ldb, beta, pointerC, ldc);
+            }
+            else
+            {
+                ManagedGemm.Sgemm(transposeA, transposeB, m, n, k, alpha, pointerA, lda, pointerB, ldb, beta, pointerC, ldc, ManagedGemm.Best);
+            }
         }
     }
 
@@ -118,7 +158,7 @@ public sealed unsafe class CpuDevice : IComputeDevice
 
     public void Dispose() => _disposed = true;
 
-    public override string ToString() => $"cpu ({Model}, {Multiprocessors} cores, {(HasOpenBlas ? OpenBlasNote : "no OpenBLAS")})";
+    public override string ToString() => $"cpu ({Model}, {Multiprocessors} cores, GEMM: {GemmNote})";
 
     private static int Transpose(MatrixTranspose transpose) =>
         transpose == MatrixTranspose.None ? OpenBlas.CblasNoTrans : OpenBlas.CblasTrans;

@@ -6,20 +6,38 @@ namespace Orrery.Compute.Native;
 /// One native library looked up by its versioned sonames, first in the loader's default search
 /// (LD_LIBRARY_PATH, ld.so.cache), then in a few well-known directories. The outcome is computed
 /// once and kept, so a missing library costs one probe per process and every later use gets the
-/// same clear note instead of a <see cref="DllNotFoundException"/>.
+/// same clear note instead of a <see cref="DllNotFoundException"/>. A library whose
+/// <see cref="HideName"/> is listed in <see cref="HideVariable"/> is reported absent without being
+/// loaded, so the paths taken without it (the managed GEMM, the CPU-only discovery) can be run on a
+/// machine that has it.
 /// </summary>
 internal sealed class NativeLibraryProbe
 {
-    private readonly Lazy<(nint Handle, string Note)> _outcome;
+    /// <summary>
+    /// Comma-separated <see cref="HideName"/>s of libraries to treat as absent ("openblas", "cuda,nvrtc");
+    /// names are case-insensitive and unknown names are ignored. Read once per probe, at its first use.
+    /// </summary>
+    public const string HideVariable = "ORRERY_HIDE_NATIVE_LIBRARIES";
 
-    public NativeLibraryProbe(string displayName, string importName, IReadOnlyList<string> candidates, IReadOnlyList<string> searchDirectories, string installHint)
+    private readonly Lazy<(nint Handle, string Note, bool Hidden)> _outcome;
+    private readonly string? _hiddenLibraries;
+
+    /// <summary>
+    /// A probe for <paramref name="candidates"/>. <paramref name="hiddenLibraries"/> stands in for the value of
+    /// <see cref="HideVariable"/> (tests); null reads the variable.
+    /// </summary>
+    public NativeLibraryProbe(
+        string displayName, string importName, IReadOnlyList<string> candidates, IReadOnlyList<string> searchDirectories, string installHint,
+        string hideName = "", string? hiddenLibraries = null)
     {
         DisplayName = displayName;
         ImportName = importName;
         Candidates = candidates;
         SearchDirectories = searchDirectories;
         InstallHint = installHint;
-        _outcome = new Lazy<(nint, string)>(Probe, LazyThreadSafetyMode.ExecutionAndPublication);
+        HideName = hideName;
+        _hiddenLibraries = hiddenLibraries;
+        _outcome = new Lazy<(nint, string, bool)>(Probe, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>What people call it: "CUDA driver", "NVRTC", "cuBLAS", "OpenBLAS".</summary>
@@ -34,6 +52,12 @@ internal sealed class NativeLibraryProbe
     public IReadOnlyList<string> SearchDirectories { get; }
 
     public string InstallHint { get; }
+
+    /// <summary>The name that hides this library when listed in <see cref="HideVariable"/>: "openblas", "cuda", "nvrtc", "cublas"; empty for none.</summary>
+    public string HideName { get; }
+
+    /// <summary>True when <see cref="HideVariable"/> listed <see cref="HideName"/>, so the library was not loaded.</summary>
+    public bool IsHidden => _outcome.Value.Hidden;
 
     public bool IsAvailable => _outcome.Value.Handle != 0;
 
@@ -52,13 +76,24 @@ internal sealed class NativeLibraryProbe
         }
     }
 
-    private (nint, string) Probe()
+    /// <summary>True when <paramref name="hiddenLibraries"/> (the value of <see cref="HideVariable"/>) lists <paramref name="hideName"/>.</summary>
+    public static bool Lists(string? hiddenLibraries, string hideName) =>
+        hideName.Length > 0 && hiddenLibraries is { Length: > 0 }
+        && hiddenLibraries.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Contains(hideName, StringComparer.OrdinalIgnoreCase);
+
+    private (nint, string, bool) Probe()
     {
+        var hidden = _hiddenLibraries ?? Environment.GetEnvironmentVariable(HideVariable);
+        if (Lists(hidden, HideName))
+        {
+            return (0, $"{string.Join(", ", Candidates)} hidden by {HideVariable}={hidden}", true);
+        }
+
         foreach (var candidate in Candidates)
         {
             if (NativeLibrary.TryLoad(candidate, out var handle))
             {
-                return (handle, candidate);
+                return (handle, candidate, false);
             }
         }
 
@@ -69,13 +104,13 @@ internal sealed class NativeLibraryProbe
                 var path = Path.Combine(directory, candidate);
                 if (File.Exists(path) && NativeLibrary.TryLoad(path, out var handle))
                 {
-                    return (handle, path);
+                    return (handle, path, false);
                 }
             }
         }
 
         var searched = SearchDirectories.Count == 0 ? "" : $" (searched the loader path and {string.Join(", ", SearchDirectories)})";
-        return (0, $"{string.Join(", ", Candidates)} not found{searched}; {InstallHint}");
+        return (0, $"{string.Join(", ", Candidates)} not found{searched}; {InstallHint}", false);
     }
 
     /// <summary>The resolver hook: the handle for <paramref name="libraryName"/> when it is ours.</summary>

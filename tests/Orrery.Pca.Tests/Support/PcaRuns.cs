@@ -9,7 +9,7 @@ namespace Orrery.Pca.Tests.Support;
 /// <summary>Runs PCA in process (<see cref="LocalBackend"/>) and computes the reference answer independently.</summary>
 public static class PcaRuns
 {
-    /// <summary>One CPU device for every test (OpenBLAS).</summary>
+    /// <summary>One CPU device for every test: GEMM by OpenBLAS where it is installed, by the managed kernel otherwise (or with ORRERY_HIDE_NATIVE_LIBRARIES=openblas).</summary>
     public static CpuDevice Cpu { get; } = new();
 
     /// <summary>A generated matrix-free source: d = 300, n = 600 rows, the given spectrum.</summary>
