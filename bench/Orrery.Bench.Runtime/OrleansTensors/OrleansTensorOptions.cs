@@ -23,6 +23,9 @@ internal sealed class OrleansTensorOptions
     /// <summary>Reads in flight per direction, the same for every way. Default: 2.</summary>
     public int InFlight { get; set; } = 2;
 
+    /// <summary>The ways measured, a subset for quick looks (<c>--ways ref,raw</c>); the goals need all. Default: all four.</summary>
+    public TensorWay[] Ways { get; set; } = Enum.GetValues<TensorWay>();
+
     /// <summary>Orleans' MaxMessageBodySize on the silos, in MiB (Orleans' default is 100). Default: 512.</summary>
     public int MaxMessageBodyMiB { get; set; } = 512;
 
@@ -52,6 +55,7 @@ internal sealed class OrleansTensorOptions
                 case "--reps": options.Repetitions = (int)Number(name, value); break;
                 case "--gib": options.BytesPerRun = (long)(Number(name, value) * (1L << 30)); break;
                 case "--inflight": options.InFlight = (int)Number(name, value); break;
+                case "--ways": options.Ways = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(WayOf)]; break;
                 case "--max-body-mib": options.MaxMessageBodyMiB = (int)Number(name, value); break;
                 case "--quiet-cores": options.QuietOtherCores = Number(name, value); break;
                 case "--quiet-budget": options.QuietBudgetSeconds = value == "0" ? 0 : Number(name, value); break;
@@ -67,7 +71,16 @@ internal sealed class OrleansTensorOptions
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"float32 tensors of {string.Join(",", SizesMiB)} MiB; {BytesPerRun / (double)(1L << 30):0.##} GiB per run and direction, {InFlight} reads in flight; " +
-        $"median of {Repetitions} repetitions, the four ways alternated within each; Orleans MaxMessageBodySize {MaxMessageBodyMiB} MiB; Tensors:ConnectionsPerPeer 2 (default)");
+        $"median of {Repetitions} repetitions, {(Ways.Length == 4 ? "the four ways" : string.Join(", ", Ways))} alternated within each; Orleans MaxMessageBodySize {MaxMessageBodyMiB} MiB; Tensors:ConnectionsPerPeer 2 (default)");
+
+    private static TensorWay WayOf(string name) => name switch
+    {
+        "ref" => TensorWay.TensorRef,
+        "message" => TensorWay.OrleansMessage,
+        "raw" => TensorWay.RawSocket,
+        "raw-fresh" => TensorWay.RawSocketFreshArray,
+        _ => throw new ArgumentException($"--ways takes ref, message, raw and raw-fresh, not '{name}'"),
+    };
 
     private static double Number(string name, string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number > 0

@@ -7,8 +7,6 @@ namespace Orrery.Bench.Runtime.OrleansTensors;
 /// </summary>
 internal sealed class OrleansTensorScenario(OrleansTensorOptions options, OrleansTensorCluster cluster, RawSocketPair raw, QuietGate quiet, CancellationToken stop)
 {
-    private static readonly TensorWay[] Ways = Enum.GetValues<TensorWay>();
-
     public async Task<OrleansTensorResults> RunAsync()
     {
         var results = new OrleansTensorResults();
@@ -21,22 +19,27 @@ internal sealed class OrleansTensorScenario(OrleansTensorOptions options, Orlean
             var fromA = await cluster.SourceA.PutAsync(floats);
             try
             {
-                // Warm-up: the first reads of a size map fresh memory in every process.
-                foreach (var way in Ways)
+                // Warm-up, a full run each way and direction, reported apart as the cold figures: received arrays
+                // are fresh memory until each process's GC heap has grown to hold the arrays in flight (about
+                // 3 GiB of 4 KiB page faults per silo at 256 MiB, 0.2-0.3 GB/s on the 2-core build VM).
+                foreach (var way in options.Ways)
                 {
-                    await TryRunAsync(results, mib, way, bothWays: true, 2 * options.InFlight, record: false);
+                    foreach (var bothWays in new[] { false, true })
+                    {
+                        await TryRunAsync(results, mib, way, bothWays, count, cold: true);
+                    }
                 }
 
                 for (var rep = 0; rep < options.Repetitions; rep++)
                 {
-                    for (var w = 0; w < Ways.Length; w++)
+                    for (var w = 0; w < options.Ways.Length; w++)
                     {
-                        var way = Ways[(w + rep) % Ways.Length];
+                        var way = options.Ways[(w + rep) % options.Ways.Length];
                         foreach (var bothWays in new[] { false, true })
                         {
                             stop.ThrowIfCancellationRequested();
                             await quiet.WaitAsync();
-                            await TryRunAsync(results, mib, way, bothWays, count, record: true);
+                            await TryRunAsync(results, mib, way, bothWays, count, cold: false);
                         }
                     }
                 }
@@ -47,7 +50,7 @@ internal sealed class OrleansTensorScenario(OrleansTensorOptions options, Orlean
                 await cluster.SourceB.ReleaseAsync();
             }
 
-            async Task TryRunAsync(OrleansTensorResults into, int size, TensorWay way, bool bothWays, int reads, bool record)
+            async Task TryRunAsync(OrleansTensorResults into, int size, TensorWay way, bool bothWays, int reads, bool cold)
             {
                 if (into.FailureOf(size, way) is not null)
                 {
@@ -57,13 +60,10 @@ internal sealed class OrleansTensorScenario(OrleansTensorOptions options, Orlean
                 try
                 {
                     var run = await RunAsync(way, bothWays, bytes, reads, fromA, fromB);
-                    if (record)
-                    {
-                        into.Add(size, way, bothWays, run);
-                        Console.WriteLine(
-                            $"  {size,3} MiB {way,-19} {(bothWays ? "both ways" : "one way"),-9} {run.GigabytesPerSecond,7:0.000} GB/s  " +
-                            $"{run.Bytes / (double)(1L << 30),5:0.0} GiB in {run.Seconds,6:0.00} s  cpu {run.FirstCores:0.00}+{run.SecondCores:0.00} (others {run.OtherCores:0.00})");
-                    }
+                    into.Add(size, way, bothWays, cold, run);
+                    Console.WriteLine(
+                        $"  {size,3} MiB {way,-19} {(bothWays ? "both ways" : "one way"),-9} {(cold ? "cold" : ""),-4} {run.GigabytesPerSecond,7:0.000} GB/s  " +
+                        $"{run.Bytes / (double)(1L << 30),5:0.0} GiB in {run.Seconds,6:0.00} s  cpu {run.FirstCores:0.00}+{run.SecondCores:0.00} (others {run.OtherCores:0.00})");
                 }
                 catch (Exception e) when (way == TensorWay.OrleansMessage && e is not OperationCanceledException)
                 {
