@@ -73,7 +73,11 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Starts this program again in a peer mode (<c>serve-h2</c>, <c>raw-node</c>).</summary>
-    public static ChildProcess StartSelf(string name, IEnumerable<string> arguments, string logDirectory)
+    public static ChildProcess StartSelf(string name, IEnumerable<string> arguments, string logDirectory) =>
+        StartSelf(name, arguments, new Dictionary<string, string>(), logDirectory);
+
+    /// <summary>Starts this program again in a peer mode with extra environment variables (secrets stay off the command line).</summary>
+    public static ChildProcess StartSelf(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string logDirectory)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("the path of this program is unknown");
         var all = new List<string>();
@@ -84,7 +88,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         all.AddRange(arguments);
-        return Start(name, self, all, new Dictionary<string, string>(), logDirectory);
+        return Start(name, self, all, environment, logDirectory);
     }
 
     /// <summary>The next line the process wrote to stdout; fails if it exits or stays silent past <paramref name="timeout"/>.</summary>

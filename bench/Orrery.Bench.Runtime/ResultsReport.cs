@@ -106,10 +106,11 @@ internal static class ResultsReport
         return text.ToString();
     }
 
-    /// <summary>Writes the results file, keeping whatever follows <see cref="NotesMarker"/> in the previous one.</summary>
+    /// <summary>Writes the results file, keeping whatever follows <see cref="NotesMarker"/> in the previous one and the Orleans tensor section.</summary>
     public static void Write(string path, string generated)
     {
         var notes = "";
+        var orleans = "";
         if (File.Exists(path))
         {
             var previous = File.ReadAllText(path);
@@ -118,10 +119,14 @@ internal static class ResultsReport
             {
                 notes = previous[(at + NotesMarker.Length)..].TrimStart('\n');
             }
+
+            // The Orleans tensor section comes from its own run (bench/run-tensors-orleans.sh); keep it.
+            orleans = OrleansTensors.OrleansTensorReport.Extract(at >= 0 ? previous[..at] : previous);
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, $"{generated.TrimEnd()}\n\n{NotesMarker}\n\n{notes}");
+        var kept = orleans.Length > 0 ? $"{orleans}\n\n" : "";
+        File.WriteAllText(path, $"{generated.TrimEnd()}\n\n{kept}{NotesMarker}\n\n{notes}");
     }
 
     private static string OpenLoopRow(string side, double offered, CallFigures f) => string.Create(CultureInfo.InvariantCulture,

@@ -153,7 +153,7 @@ internal static class RuntimeBenchmark
     }
 
     /// <summary>The directory holding Orrery.slnx above this program (the silo and the results file are found from it).</summary>
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
@@ -166,7 +166,7 @@ internal static class RuntimeBenchmark
         return Directory.GetCurrentDirectory();
     }
 
-    private static string GitRevision(string root)
+    internal static string GitRevision(string root)
     {
         try
         {

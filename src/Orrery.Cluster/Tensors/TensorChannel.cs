@@ -193,7 +193,11 @@ public sealed partial class TensorChannel : IAsyncDisposable
                     throw new BadRequestException($"{connection.Description} answered a fetch of {tensor} with {length} bytes; {tensor.ByteLength} were expected");
                 }
 
+                // A new array the caller keeps, so its pages are fresh until the GC heap has grown to hold the
+                // arrays in flight and reuses them: 4 KiB faults cost 0.2-0.3 GB/s on the 2-core build VM, huge
+                // pages 0.4-4 GB/s (bench/results/runtime.md, section 3).
                 destination = GC.AllocateUninitializedArray<T>(checked((int)tensor.Length));
+                TransparentHugePages.Advise(destination);
                 return ArrayByteMemory<T>.Of(destination);
             },
             cancellationToken).ConfigureAwait(false);

@@ -21,19 +21,21 @@ internal static unsafe partial class TransparentHugePages
     private const int MADV_HUGEPAGE = 14;
 
     /// <summary>Advises huge pages for the 2 MiB-aligned interior of <paramref name="buffer"/>; must run before the buffer is written.</summary>
-    public static void Advise(byte[] buffer)
+    public static void Advise<T>(T[] buffer)
+        where T : unmanaged
     {
-        if (buffer.Length < MinimumBytes || !OperatingSystem.IsLinux())
+        var bytes = (long)buffer.Length * sizeof(T);
+        if (bytes < MinimumBytes || !OperatingSystem.IsLinux())
         {
             return;
         }
 
         // Arrays this large live on the large object heap, which does not move them unless a
         // compaction is asked for; the advice belongs to the address range either way.
-        fixed (byte* data = buffer)
+        fixed (T* data = buffer)
         {
             var start = ((long)data + HugePageBytes - 1) & ~(HugePageBytes - 1);
-            var end = ((long)data + buffer.Length) & ~(HugePageBytes - 1);
+            var end = ((long)data + bytes) & ~(HugePageBytes - 1);
             if (end > start)
             {
                 _ = madvise((nint)start, (nuint)(end - start), MADV_HUGEPAGE);
