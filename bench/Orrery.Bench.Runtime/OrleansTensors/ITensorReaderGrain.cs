@@ -15,6 +15,10 @@ public interface ITensorReaderGrain : IGrainWithStringKey
     [Alias("fetch-by-ref")]
     Task<double> FetchByRefAsync(TensorRef tensor, int count, int inFlight);
 
+    /// <summary>As <see cref="FetchByRefAsync"/>, each of the <paramref name="inFlight"/> readers into one array it reuses (<c>FetchIntoAsync</c>).</summary>
+    [Alias("fetch-into-reused")]
+    Task<double> FetchIntoReusedAsync(TensorRef tensor, int count, int inFlight);
+
     /// <summary>Calls <see cref="ITensorSourceGrain.ReadBytesAsync"/> on the source <paramref name="sourceKey"/> <paramref name="count"/> times, <paramref name="inFlight"/> at once; returns the seconds taken.</summary>
     [Alias("fetch-by-message")]
     Task<double> FetchByMessageAsync(string sourceKey, long expectedBytes, int count, int inFlight);

@@ -71,7 +71,7 @@ internal sealed class OrleansTensorOptions
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"float32 tensors of {string.Join(",", SizesMiB)} MiB; {BytesPerRun / (double)(1L << 30):0.##} GiB per run and direction, {InFlight} reads in flight; " +
-        $"median of {Repetitions} repetitions, {(Ways.Length == 4 ? "the four ways" : string.Join(", ", Ways))} alternated within each; Orleans MaxMessageBodySize {MaxMessageBodyMiB} MiB; Tensors:ConnectionsPerPeer 2 (default)");
+        $"median of {Repetitions} repetitions, {(Ways.Length == 5 ? "the five ways" : string.Join(", ", Ways))} alternated within each; Orleans MaxMessageBodySize {MaxMessageBodyMiB} MiB; Tensors:ConnectionsPerPeer 2 (default)");
 
     private static TensorWay WayOf(string name) => name switch
     {
@@ -79,7 +79,8 @@ internal sealed class OrleansTensorOptions
         "message" => TensorWay.OrleansMessage,
         "raw" => TensorWay.RawSocket,
         "raw-fresh" => TensorWay.RawSocketFreshArray,
-        _ => throw new ArgumentException($"--ways takes ref, message, raw and raw-fresh, not '{name}'"),
+        "ref-reused" => TensorWay.TensorRefReused,
+        _ => throw new ArgumentException($"--ways takes ref, ref-reused, message, raw and raw-fresh, not '{name}'"),
     };
 
     private static double Number(string name, string value) =>

@@ -20,20 +20,21 @@ internal static class OrleansTensorReport
     public static string Table(OrleansTensorOptions options, OrleansTensorResults r)
     {
         var text = new StringBuilder();
-        text.AppendLine("| size | direction | TensorRef GB/s | Orleans message GB/s | raw socket GB/s | raw, new array per message GB/s | TensorRef / raw | TensorRef / message | TensorRef runs min–max GB/s | cold first run GB/s: TensorRef / message / raw, new array | CPU cores A + B: TensorRef / message / raw |");
-        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| size | direction | TensorRef GB/s | TensorRef into a reused array GB/s | Orleans message GB/s | raw socket GB/s | raw, new array per message GB/s | TensorRef / raw | reused / raw | TensorRef / message | TensorRef runs min–max GB/s | cold first run GB/s: TensorRef / message / raw, new array | CPU cores A + B: TensorRef / message / raw |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var mib in options.SizesMiB)
         {
             foreach (var both in new[] { false, true })
             {
                 var tensorRef = r.Median(mib, TensorWay.TensorRef, both);
+                var reused = r.Median(mib, TensorWay.TensorRefReused, both);
                 var message = r.Median(mib, TensorWay.OrleansMessage, both);
                 var rawSocket = r.Median(mib, TensorWay.RawSocket, both);
                 var fresh = r.Median(mib, TensorWay.RawSocketFreshArray, both);
                 var refRuns = r.RunsOf(mib, TensorWay.TensorRef, both);
                 text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {mib} MiB | {(both ? "both ways at once" : "one way (B → A)")} | {Rate(tensorRef)} | {(message is null && r.FailureOf(mib, TensorWay.OrleansMessage) is not null ? "failed" : Rate(message))} | " +
-                    $"{Rate(rawSocket)} | {Rate(fresh)} | {Percent(Ratio(tensorRef, rawSocket))} | {Times(Ratio(tensorRef, message))} | " +
+                    $"| {mib} MiB | {(both ? "both ways at once" : "one way (B → A)")} | {Rate(tensorRef)} | {Rate(reused)} | {(message is null && r.FailureOf(mib, TensorWay.OrleansMessage) is not null ? "failed" : Rate(message))} | " +
+                    $"{Rate(rawSocket)} | {Rate(fresh)} | {Percent(Ratio(tensorRef, rawSocket))} | {Percent(Ratio(reused, rawSocket))} | {Times(Ratio(tensorRef, message))} | " +
                     $"{(refRuns.Count == 0 ? "-" : $"{refRuns.Min(x => x.GigabytesPerSecond):0.00}–{refRuns.Max(x => x.GigabytesPerSecond):0.00}")} | " +
                     $"{Rate(r.Cold(mib, TensorWay.TensorRef, both))} / {Rate(r.Cold(mib, TensorWay.OrleansMessage, both))} / {Rate(r.Cold(mib, TensorWay.RawSocketFreshArray, both))} | " +
                     $"{Cores(tensorRef)} / {Cores(message)} / {Cores(rawSocket)} |"));

@@ -106,6 +106,7 @@ internal sealed class OrleansTensorScenario(OrleansTensorOptions options, Orlean
         return way switch
         {
             TensorWay.TensorRef => reader.FetchByRefAsync(toA ? fromB : fromA, count, options.InFlight),
+            TensorWay.TensorRefReused => reader.FetchIntoReusedAsync(toA ? fromB : fromA, count, options.InFlight),
             TensorWay.OrleansMessage => reader.FetchByMessageAsync(toA ? "B" : "A", bytes, count, options.InFlight),
             _ => RawSocketPair.SendAsync(toA ? raw.Second : raw.First, checked((int)bytes), count, options.InFlight),
         };

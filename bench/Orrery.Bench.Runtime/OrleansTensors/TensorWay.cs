@@ -14,4 +14,7 @@ internal enum TensorWay
 
     /// <summary>The raw socket pair receiving into a new array per message, as a fetch does.</summary>
     RawSocketFreshArray,
+
+    /// <summary>A <c>TensorRef</c>, the bytes over the tensor channel into an array the reader reuses (<c>FetchIntoAsync</c>).</summary>
+    TensorRefReused,
 }

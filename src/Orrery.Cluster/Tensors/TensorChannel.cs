@@ -154,7 +154,34 @@ public sealed partial class TensorChannel : IAsyncDisposable
     /// a copy: treat it as read-only. From another silo the bytes are received straight into a new array. Throws
     /// <see cref="TensorNotFoundException"/>, <see cref="TensorOwnerUnavailableException"/> or <see cref="TimeoutException"/>.
     /// </summary>
-    public async Task<T[]> FetchAsync<T>(TensorRef tensor, CancellationToken cancellationToken = default)
+    public Task<T[]> FetchAsync<T>(TensorRef tensor, CancellationToken cancellationToken = default)
+        where T : unmanaged =>
+        FetchCoreAsync<T>(tensor, null, cancellationToken);
+
+    /// <summary>
+    /// Fetches <paramref name="tensor"/> into the first <see cref="TensorRef.Length"/> elements of <paramref name="destination"/>,
+    /// which the caller keeps and may reuse for the next fetch: a reused array's pages are already mapped, where a new
+    /// one's first touch costs a page fault per 4 KiB (0.2-0.3 GB/s on the 2-core build VM, bench/results/runtime.md
+    /// section 3). From the owner's own silo the stored elements are copied in. Errors as <see cref="FetchAsync{T}"/>.
+    /// </summary>
+    public async Task FetchIntoAsync<T>(TensorRef tensor, T[] destination, CancellationToken cancellationToken = default)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.Length < tensor.Length)
+        {
+            throw new ArgumentException($"{tensor} holds {tensor.Length} elements; the destination has room for {destination.Length}", nameof(destination));
+        }
+
+        var fetched = await FetchCoreAsync(tensor, destination, cancellationToken).ConfigureAwait(false);
+        if (!ReferenceEquals(fetched, destination))
+        {
+            fetched.AsSpan(0, checked((int)tensor.Length)).CopyTo(destination);
+        }
+    }
+
+    private async Task<T[]> FetchCoreAsync<T>(TensorRef tensor, T[]? into, CancellationToken cancellationToken)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(tensor);
@@ -179,7 +206,7 @@ public sealed partial class TensorChannel : IAsyncDisposable
 
         var start = Stopwatch.GetTimestamp();
         var connection = await ConnectAsync(tensor.Endpoint, tensor.Generation, tensor.ToString(), cancellationToken).ConfigureAwait(false);
-        T[] destination = tensor.Length == 0 ? [] : null!;
+        T[] destination = into ?? (tensor.Length == 0 ? [] : null!);
         var frame = await CallAsync(
             connection,
             new FrameHeader { Kind = FrameKind.TensorFetch },
@@ -193,12 +220,16 @@ public sealed partial class TensorChannel : IAsyncDisposable
                     throw new BadRequestException($"{connection.Description} answered a fetch of {tensor} with {length} bytes; {tensor.ByteLength} were expected");
                 }
 
-                // A new array the caller keeps, so its pages are fresh until the GC heap has grown to hold the
-                // arrays in flight and reuses them: 4 KiB faults cost 0.2-0.3 GB/s on the 2-core build VM, huge
-                // pages 0.4-4 GB/s (bench/results/runtime.md, section 3).
-                destination = GC.AllocateUninitializedArray<T>(checked((int)tensor.Length));
-                TransparentHugePages.Advise(destination);
-                return ArrayByteMemory<T>.Of(destination);
+                if (into is null)
+                {
+                    // A new array the caller keeps, so its pages are fresh until the GC heap has grown to hold the
+                    // arrays in flight and reuses them: 4 KiB faults cost 0.2-0.3 GB/s on the 2-core build VM, huge
+                    // pages 0.4-4 GB/s (bench/results/runtime.md, section 3). FetchIntoAsync avoids them.
+                    destination = GC.AllocateUninitializedArray<T>(checked((int)tensor.Length));
+                    TransparentHugePages.Advise(destination);
+                }
+
+                return ArrayByteMemory<T>.Of(destination)[..length];
             },
             cancellationToken).ConfigureAwait(false);
         if (frame.Header.Status == CallStatus.NotFound)

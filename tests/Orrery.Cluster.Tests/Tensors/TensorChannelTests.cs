@@ -50,6 +50,32 @@ public sealed class TensorChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FetchIntoFillsTheCallersArray_RemotelyAndLocally_AndRefusesOneTooSmall()
+    {
+        var a = Start("a");
+        var b = Start("b");
+        var data = Pattern(300_000, 12);
+        var tensor = a.Put(data);
+        var reused = new float[400_000];
+        Array.Fill(reused, float.NaN);
+        await b.FetchIntoAsync(tensor, reused);
+        Assert.True(data.AsSpan().SequenceEqual(reused.AsSpan(0, data.Length)), "remote fetch into the caller's array changed the bytes");
+        Assert.True(float.IsNaN(reused[data.Length]), "the fetch wrote past the tensor's length");
+
+        // The same array again, for another tensor: what a layer-by-layer exchange does.
+        var second = Pattern(300_000, 13);
+        await b.FetchIntoAsync(a.Put(second), reused);
+        Assert.True(second.AsSpan().SequenceEqual(reused.AsSpan(0, second.Length)));
+
+        var local = new float[data.Length];
+        await a.FetchIntoAsync(tensor, local);
+        Assert.True(data.AsSpan().SequenceEqual(local));
+
+        var small = await Assert.ThrowsAsync<ArgumentException>(() => b.FetchIntoAsync(tensor, new float[10]));
+        Assert.Contains("300000", small.Message);
+    }
+
+    [Fact]
     public async Task EveryElementTypeRoundTrips_AndTheTypeIsChecked()
     {
         var a = Start("a");
