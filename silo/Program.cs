@@ -111,6 +111,15 @@ try
 {
     await app.RunAsync();
 }
+catch (Exception e) when (AddressInUse(e))
+{
+    // Orleans binds its ports during start and reports a bare SocketException; say which settings to change.
+    var ports = settings.Orleans.Enabled
+        ? $"OrleansSilo:SiloPort {settings.Orleans.SiloPort}, OrleansSilo:GatewayPort {settings.Orleans.GatewayPort}, "
+        : "";
+    Console.Error.WriteLine($"orrery-silo: a port this silo listens on is in use by another process ({ports}Silo:Port {settings.Silo.Port}, Silo:HttpPort {settings.Silo.HttpPort}): {e.Message}");
+    return 1;
+}
 catch (Exception e) when (e is Orrery.Cluster.Membership.MembershipException or Orrery.Compute.ComputeException or InvalidOperationException or IOException)
 {
     Console.Error.WriteLine($"orrery-silo: {e.Message}");
@@ -118,3 +127,21 @@ catch (Exception e) when (e is Orrery.Cluster.Membership.MembershipException or 
 }
 
 return Environment.ExitCode;
+
+static bool AddressInUse(Exception? e)
+{
+    for (; e is not null; e = e.InnerException)
+    {
+        if (e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+        {
+            return true;
+        }
+
+        if (e is AggregateException aggregate && aggregate.InnerExceptions.Any(AddressInUse))
+        {
+            return true;
+        }
+    }
+
+    return false;
+}

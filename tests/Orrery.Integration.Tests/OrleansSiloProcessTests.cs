@@ -92,11 +92,28 @@ public sealed class OrleansSiloProcessTests(RedisFixture fixture) : IClassFixtur
         Assert.Equal(["silo-0b", "silo-1b"], where.Distinct().Order(StringComparer.Ordinal));
     }
 
-    private static SiloProcess StartOrleansSilo(ProcessCluster cluster, string name) =>
+    [Fact]
+    public async Task ASecondSiloOnAnOrleansPortInUseFailsAtStartNamingTheSettings_AndTheFirstKeepsServing()
+    {
+        await using var cluster = new ProcessCluster(fixture.Redis);
+        var siloPort = FreePort.Next();
+        var first = StartOrleansSilo(cluster, "first", siloPort);
+        await first.WaitReadyAsync(Deadline);
+
+        var second = StartOrleansSilo(cluster, "second", siloPort);
+        var code = await second.WaitExitAsync(Deadline);
+        Assert.NotEqual(0, code);
+        Assert.Contains($"OrleansSilo:SiloPort {siloPort}", second.Output);
+        Assert.Contains("in use", second.Output);
+        Assert.DoesNotContain("Unhandled exception", second.Output);
+        Assert.Equal(200, await first.HttpStatusAsync("/readyz"));
+    }
+
+    private static SiloProcess StartOrleansSilo(ProcessCluster cluster, string name, int? siloPort = null) =>
         cluster.StartSilo(
             name, FreePort.Next(), FreePort.Next(),
             "--OrleansSilo:Enabled", "true",
-            "--OrleansSilo:SiloPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--OrleansSilo:SiloPort", (siloPort ?? FreePort.Next()).ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--OrleansSilo:GatewayPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--OrleansSilo:ProbeTimeout", "00:00:01",
             "--OrleansSilo:MissedProbesLimit", "2",
