@@ -48,6 +48,17 @@ if (settings.Orleans.Enabled)
     var name = settings.Silo.Name.Length > 0 ? settings.Silo.Name : $"{advertised}:{settings.Orleans.SiloPort}";
     var redis = settings.Membership.Table == "redis" ? settings.Redis.ConnectionString : null;
     var gpus = devices.Gpus.Count;
+    try
+    {
+        ListenPorts.EnsureFree(bind, settings.Orleans.SiloPort, "OrleansSilo:SiloPort");
+        ListenPorts.EnsureFree(bind, settings.Orleans.GatewayPort, "OrleansSilo:GatewayPort");
+    }
+    catch (InvalidOperationException e)
+    {
+        Console.Error.WriteLine($"orrery-silo: {e.Message}");
+        return 1;
+    }
+
     builder.UseOrleans(silo =>
     {
         silo.UseOrreryClustering(new OrleansSiloIdentity(settings.Cluster.ClusterId, name, bind, advertised, redis), settings.Orleans);
