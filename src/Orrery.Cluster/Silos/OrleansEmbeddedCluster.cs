@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orrery.Cluster.Security;
 using Orrery.Cluster.Tensors;
 
 namespace Orrery.Cluster.Silos;
@@ -14,23 +16,33 @@ namespace Orrery.Cluster.Silos;
 /// <summary>
 /// A real Orleans cluster of N silos in this process on loopback, for <c>orrery demo</c> and <c>orrery run</c> without
 /// a gateway and for tests: each silo its own host with its own ports, development clustering (silo 0 is the
-/// primary), Orrery's placement (silo i offers the GPUs its entry of the start list names) and a tensor channel under a
-/// throwaway secret; and an Orleans client connected to their gateways.
+/// primary), mutual TLS under a throwaway certificate authority made in memory, Orrery's placement (silo i offers the
+/// GPUs its entry of the start list names) and a tensor channel under a throwaway secret; and an Orleans client
+/// connected to their gateways.
 /// </summary>
 public sealed class OrleansEmbeddedCluster : IAsyncDisposable
 {
     private readonly List<IHost> _silos;
-    private readonly IHost _client;
+    private readonly IPEndPoint[] _gateways;
+    private IHost _client = null!;
 
-    private OrleansEmbeddedCluster(List<IHost> silos, IHost client, string clusterId)
+    private OrleansEmbeddedCluster(List<IHost> silos, IPEndPoint[] gateways, string clusterId, X509Certificate2 authority, X509Certificate2 member)
     {
         _silos = silos;
-        _client = client;
+        _gateways = gateways;
         ClusterId = clusterId;
+        Authority = authority;
+        Member = member;
     }
 
     /// <summary>The cluster id, unique per embedded cluster.</summary>
     public string ClusterId { get; }
+
+    /// <summary>The cluster's throwaway certificate authority (in memory only); every silo and the client present a certificate it issued.</summary>
+    public X509Certificate2 Authority { get; }
+
+    /// <summary>The member certificate the silos and the client present.</summary>
+    public X509Certificate2 Member { get; }
 
     /// <summary>The client connected to the cluster.</summary>
     public IClusterClient Client => _client.Services.GetRequiredService<IClusterClient>();
@@ -49,6 +61,7 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfZero(gpusPerSilo.Count);
         var clusterId = $"embedded-{Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        var (authority, member) = ClusterCertificates.CreateThrowaway(clusterId);
         var ports = Enumerable.Range(0, gpusPerSilo.Count).Select(_ => (Silo: FreeLoopbackPort(), Gateway: FreeLoopbackPort())).ToArray();
         var primary = new IPEndPoint(IPAddress.Loopback, ports[0].Silo);
         var silos = new List<IHost>();
@@ -75,6 +88,7 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
                         o.SiloPort = ports[index].Silo;
                         o.GatewayPort = ports[index].Gateway;
                     });
+                    silo.UseClusterTls(member, authority);
                     silo.AddOrreryPlacement(gpusPerSilo[index], Math.Max(1, Environment.ProcessorCount / gpusPerSilo.Count));
                     silo.AddTensorChannel(o =>
                     {
@@ -90,21 +104,9 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
                 await host.StartAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var clientBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            clientBuilder.Logging.ClearProviders();
-            logging?.Invoke(clientBuilder.Logging);
-            clientBuilder.UseOrleansClient(client =>
-            {
-                client.UseStaticClustering([.. ports.Select(p => new IPEndPoint(IPAddress.Loopback, p.Gateway))]);
-                client.Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = clusterId;
-                    o.ServiceId = clusterId;
-                });
-            });
-            var clientHost = clientBuilder.Build();
-            await clientHost.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new OrleansEmbeddedCluster(silos, clientHost, clusterId);
+            var cluster = new OrleansEmbeddedCluster(silos, [.. ports.Select(p => new IPEndPoint(IPAddress.Loopback, p.Gateway))], clusterId, authority, member);
+            cluster._client = await cluster.ConnectClientAsync(member, logging, cancellationToken).ConfigureAwait(false);
+            return cluster;
         }
         catch
         {
@@ -113,6 +115,41 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
                 await StopQuietlyAsync(silo).ConfigureAwait(false);
             }
 
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts another client on the cluster's gateways presenting <paramref name="certificate"/> (null: no TLS at all),
+    /// and requiring the cluster's authority of the gateways. The caller disposes it.
+    /// </summary>
+    public async Task<IHost> ConnectClientAsync(X509Certificate2? certificate, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
+        builder.UseOrleansClient(client =>
+        {
+            client.UseStaticClustering(_gateways);
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = ClusterId;
+                o.ServiceId = ClusterId;
+            });
+            if (certificate is not null)
+            {
+                client.UseClusterTls(certificate, Authority);
+            }
+        });
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
             throw;
         }
     }

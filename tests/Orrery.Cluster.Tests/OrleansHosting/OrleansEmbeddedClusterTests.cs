@@ -1,5 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Hosting;
+using Orleans;
+using Orrery.Cluster.Security;
 using Orrery.Cluster.Silos;
 using Orrery.Contracts.Diagnostics;
 
@@ -24,5 +28,48 @@ public sealed class OrleansEmbeddedClusterTests
         float[] data = [1, 2, 3, 4.5f];
         var tensor = cluster.TensorChannel(0).Put(data);
         Assert.Equal(data, await cluster.TensorChannel(2).FetchAsync<float>(tensor));
+    }
+
+    [Fact]
+    public async Task OnlyClientsWithAValidCertificateFromTheClustersAuthorityMayJoin_AndTheClusterKeepsServing()
+    {
+        await using var cluster = await OrleansEmbeddedCluster.StartAsync([0, 0]);
+        Assert.StartsWith("embedded-", await cluster.Client.GetGrain<IPingGrain>(1).WhereAsync(), StringComparison.Ordinal);
+
+        var (_, foreign) = ClusterCertificates.CreateThrowaway("elsewhere");
+        var now = DateTimeOffset.UtcNow;
+        var expired = ClusterCertificates.IssueMember(cluster.Authority, "expired member", now.AddDays(-2), now.AddDays(-1));
+        foreach (var (what, certificate) in new (string, X509Certificate2?)[] { ("another authority", foreign), ("expired", expired), ("no certificate", null) })
+        {
+            // Refused means no call of its gets an answer. A client whose certificate the gateway rejects after the TLS
+            // handshake completed on its side (TLS 1.3) keeps reconnecting instead of failing at once: that is
+            // Orleans's client, and the deadline here stands for it.
+            var refused = await Record.ExceptionAsync(async () =>
+            {
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                using var intruder = await cluster.ConnectClientAsync(certificate, cancellationToken: deadline.Token).WaitAsync(deadline.Token);
+                await intruder.Services.GetRequiredService<IClusterClient>().GetGrain<IPingGrain>(2).WhereAsync().WaitAsync(deadline.Token);
+            });
+            Assert.True(refused is not null, $"a client with {what} joined the cluster and was answered");
+        }
+
+        // The right authority, valid now: a second client joins; the first still works.
+        using var member = await cluster.ConnectClientAsync(ClusterCertificates.IssueMember(cluster.Authority, "late member", now.AddMinutes(-1), now.AddHours(1)));
+        Assert.StartsWith("embedded-", await member.Services.GetRequiredService<IClusterClient>().GetGrain<IPingGrain>(3).WhereAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("embedded-", await cluster.Client.GetGrain<IPingGrain>(4).WhereAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACertificateIsAMemberOnlyIfItsAuthorityIssuedItAndItIsValidNow()
+    {
+        var (authority, member) = ClusterCertificates.CreateThrowaway("a");
+        var (other, foreign) = ClusterCertificates.CreateThrowaway("b");
+        var now = DateTimeOffset.UtcNow;
+        Assert.True(ClusterCertificates.IsIssuedBy(member, authority));
+        Assert.False(ClusterCertificates.IsIssuedBy(foreign, authority));
+        Assert.False(ClusterCertificates.IsIssuedBy(member, other));
+        Assert.False(ClusterCertificates.IsIssuedBy(ClusterCertificates.IssueMember(authority, "old", now.AddDays(-2), now.AddDays(-1)), authority));
+        Assert.False(ClusterCertificates.IsIssuedBy(ClusterCertificates.IssueMember(authority, "future", now.AddDays(1), now.AddDays(2)), authority));
+        Assert.True(member.HasPrivateKey);
     }
 }
