@@ -1,8 +1,8 @@
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Runtime;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans;
+using Orleans.Runtime;
 using Orrery.Cluster.Security;
 using Orrery.Cluster.Silos;
 using Orrery.Contracts.Diagnostics;
