@@ -44,7 +44,7 @@ var orleansMetrics = settings.Orleans.Enabled ? Prometheus.Metrics.NewCustomRegi
 if (settings.Orleans.Enabled)
 {
     var bind = settings.Silo.BindAddress;
-    var advertised = settings.Silo.AdvertisedAddress.Length > 0 ? settings.Silo.AdvertisedAddress : bind is "0.0.0.0" or "::" ? "127.0.0.1" : bind;
+    var advertised = AdvertisedAddress.Resolve(settings.Silo.AdvertisedAddress, bind);
     var name = settings.Silo.Name.Length > 0 ? settings.Silo.Name : $"{advertised}:{settings.Orleans.SiloPort}";
     var redis = settings.Membership.Table == "redis" ? settings.Redis.ConnectionString : null;
     var gpus = devices.Gpus.Count;
@@ -106,7 +106,7 @@ app.MapGet("/healthz", (SiloService service) =>
     service.Silo is { Stopped.IsCompleted: false } ? Results.Text("ok\n") : Results.Text("stopped\n", statusCode: 503));
 app.MapGet("/readyz", (SiloService service) =>
     service.Silo is not { IsActive: true } ? Results.Text("not active in membership\n", statusCode: 503)
-    : orleansMetrics is not null && !OrleansSiloStatus.IsActive(app.Services) ? Results.Text("not active in Orleans membership\n", statusCode: 503)
+    : settings.Orleans.Enabled && !OrleansSiloStatus.IsActive(app.Services) ? Results.Text("not active in Orleans membership\n", statusCode: 503)
     : Results.Text("ready\n"));
 app.MapGet("/metrics", async (HttpContext context, PrometheusExporter exporter) =>
 {
@@ -122,15 +122,6 @@ try
 {
     await app.RunAsync();
 }
-catch (Exception e) when (AddressInUse(e))
-{
-    // Orleans binds its ports during start and reports a bare SocketException; say which settings to change.
-    var ports = settings.Orleans.Enabled
-        ? $"OrleansSilo:SiloPort {settings.Orleans.SiloPort}, OrleansSilo:GatewayPort {settings.Orleans.GatewayPort}, "
-        : "";
-    Console.Error.WriteLine($"orrery-silo: a port this silo listens on is in use by another process ({ports}Silo:Port {settings.Silo.Port}, Silo:HttpPort {settings.Silo.HttpPort}): {e.Message}");
-    return 1;
-}
 catch (Exception e) when (e is Orrery.Cluster.Membership.MembershipException or Orrery.Compute.ComputeException or InvalidOperationException or IOException)
 {
     Console.Error.WriteLine($"orrery-silo: {e.Message}");
@@ -138,21 +129,3 @@ catch (Exception e) when (e is Orrery.Cluster.Membership.MembershipException or 
 }
 
 return Environment.ExitCode;
-
-static bool AddressInUse(Exception? e)
-{
-    for (; e is not null; e = e.InnerException)
-    {
-        if (e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
-        {
-            return true;
-        }
-
-        if (e is AggregateException aggregate && aggregate.InnerExceptions.Any(AddressInUse))
-        {
-            return true;
-        }
-    }
-
-    return false;
-}

@@ -26,20 +26,8 @@ internal static class RuntimeBenchmark
             return 2;
         }
 
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-
-        var command = Environment.GetEnvironmentVariable("ORRERY_BENCH_COMMAND") is { Length: > 0 } given
-            ? given
-            : $"Orrery.Bench.Runtime {string.Join(' ', args)}".TrimEnd();
-        var machine = MachineInfo.Read();
-        var date = DateTimeOffset.UtcNow;
-        var logs = Directory.CreateTempSubdirectory("orrery-bench-runtime-").FullName;
-        Console.WriteLine($"# Orrery runtime benchmark ({machine.Cores} cores, {machine.CpuModel}, {machine.Memory}); process logs in {logs}");
+        using var run = BenchRun.Begin("Orrery runtime benchmark", "", args);
+        var (stop, command, machine, date, logs) = (run.Stop, run.Command, run.Machine, run.Date, run.Logs);
         Console.WriteLine($"# {options.Describe()}");
 
         SmallCallResults? calls = null;

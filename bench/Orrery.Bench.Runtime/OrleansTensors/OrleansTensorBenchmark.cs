@@ -32,20 +32,8 @@ internal static class OrleansTensorBenchmark
             return 2;
         }
 
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-
-        var command = Environment.GetEnvironmentVariable("ORRERY_BENCH_COMMAND") is { Length: > 0 } given
-            ? given
-            : $"Orrery.Bench.Runtime orleans-tensors {string.Join(' ', args)}".TrimEnd();
-        var machine = MachineInfo.Read();
-        var date = DateTimeOffset.UtcNow;
-        var logs = Directory.CreateTempSubdirectory("orrery-bench-orleans-tensors-").FullName;
-        Console.WriteLine($"# Orleans tensor benchmark ({machine.Cores} cores, {machine.CpuModel}, {machine.Memory}); process logs in {logs}");
+        using var run = BenchRun.Begin("Orleans tensor benchmark", "orleans-tensors", args);
+        var (stop, command, machine, date, logs) = (run.Stop, run.Command, run.Machine, run.Date, run.Logs);
         Console.WriteLine($"# {options.Describe()}");
 
         var total = Stopwatch.StartNew();

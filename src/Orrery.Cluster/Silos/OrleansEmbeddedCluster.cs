@@ -70,17 +70,11 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
             for (var i = 0; i < gpusPerSilo.Count; i++)
             {
                 var index = i;
-                var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-                builder.Logging.ClearProviders();
-                logging?.Invoke(builder.Logging);
+                var builder = NewHost(logging);
                 builder.UseOrleans(silo =>
                 {
                     silo.UseDevelopmentClustering(primary);
-                    silo.Configure<ClusterOptions>(o =>
-                    {
-                        o.ClusterId = clusterId;
-                        o.ServiceId = clusterId;
-                    });
+                    silo.Configure<ClusterOptions>(o => Name(o, clusterId));
                     silo.Configure<SiloOptions>(o => o.SiloName = $"embedded-{index}");
                     silo.Configure<EndpointOptions>(o =>
                     {
@@ -125,17 +119,11 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
     /// </summary>
     public async Task<IHost> ConnectClientAsync(X509Certificate2? certificate, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        logging?.Invoke(builder.Logging);
+        var builder = NewHost(logging);
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering(_gateways);
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = ClusterId;
-                o.ServiceId = ClusterId;
-            });
+            client.Configure<ClusterOptions>(o => Name(o, ClusterId));
             if (certificate is not null)
             {
                 client.UseClusterTls(certificate, Authority);
@@ -181,6 +169,22 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
         {
             host.Dispose();
         }
+    }
+
+    /// <summary>A bare host (no default configuration sources or loggers) whose logging <paramref name="logging"/> sets up.</summary>
+    private static HostApplicationBuilder NewHost(Action<ILoggingBuilder>? logging)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
+        return builder;
+    }
+
+    /// <summary>An embedded cluster is its own service: cluster id and service id are the same throwaway name.</summary>
+    private static void Name(ClusterOptions options, string clusterId)
+    {
+        options.ClusterId = clusterId;
+        options.ServiceId = clusterId;
     }
 
     private static int FreeLoopbackPort()

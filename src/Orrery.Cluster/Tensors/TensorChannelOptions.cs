@@ -50,10 +50,7 @@ public sealed class TensorChannelOptions
     public int ConnectionsPerPeer { get; set; } = 2;
 
     /// <summary>The advertised address, resolved from <see cref="AdvertisedAddress"/> and <see cref="BindAddress"/>.</summary>
-    internal string AdvertisedHost =>
-        !string.IsNullOrWhiteSpace(AdvertisedAddress) ? AdvertisedAddress
-        : BindAddress is "0.0.0.0" or "::" ? "127.0.0.1"
-        : BindAddress;
+    internal string AdvertisedHost => Silos.AdvertisedAddress.Resolve(AdvertisedAddress, BindAddress);
 
     /// <summary>A copy with <see cref="Secret"/> redacted, for logs.</summary>
     public override string ToString() =>
