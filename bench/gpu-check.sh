@@ -11,13 +11,14 @@
 # No .NET is needed there: publish on a build machine (`bench/gpu-check.sh --publish-only`), copy
 # .gpu/gpucheck over, and run `bench/gpu-check.sh --no-publish` (or .gpu/gpucheck/orrery-gpucheck --require-gpu).
 #
-# Other arguments go to orrery-gpucheck: --device cuda:N, --kernel-cache DIR.
+# Other arguments go to orrery-gpucheck: --device cuda:N, --kernel-cache DIR. BENCH_DIR=DIR runs a folder
+# published elsewhere (bench/gpu-all.sh publishes every GPU program into one).
 # Exit code is orrery-gpucheck's: 0 all passed, 1 a check failed, 2 bad arguments, 3 no usable GPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 . bench/gpu-common.sh
-out=.gpu/gpucheck
+out=${BENCH_DIR:-.gpu/gpucheck}
 flag=${1:-}
 case "$flag" in
   --no-publish|--publish-only) shift ;;
