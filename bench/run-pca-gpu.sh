@@ -54,8 +54,8 @@ table="$RESULTS/gpu-$(date -u +%Y-%m-%d).md"
 command_line="PARTS=\"$PARTS\" SPLIT=$SPLIT LARGE_ROWS=$LARGE_ROWS LARGE_DIM=$LARGE_DIM REPEAT=$REPEAT bench/run-pca-gpu.sh"
 
 # The peer's median seconds of a method (a line "NAME ... SECONDS s   E = ..."), and its E.
-peer_seconds() { grep -F "$2" "$1" | tail -1 | sed -nE 's/.* ([0-9.]+) s   E = .*/\1/p'; }
-peer_line() { grep -E "$2" "$1" | tail -1 | sed -nE 's/^(.*[^ ]) +([0-9.]+) s   E = ([^ ]+).*/\1|\2|\3/p'; }
+peer_seconds() { grep -F "$2" "$1" | grep -v '^\[' | tail -1 | sed -nE 's/.* ([0-9.]+) s   E = .*/\1/p'; }
+peer_line() { grep -E "$2" "$1" | grep -v '^\[' | tail -1 | sed -nE 's/^(.*[^ ]) +([0-9.]+) s   E = ([^ ]+).*/\1|\2|\3/p'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.1fx", a / b; else print "n/a" }'; }
 
 {
