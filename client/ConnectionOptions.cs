@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Orrery.Cluster.Client;
 using Orrery.Cluster.Configuration;
+using Orrery.Cluster.Silos;
 
 namespace Orrery.Client;
 
@@ -10,6 +11,12 @@ internal sealed class ConnectionOptions
     public Option<string[]> Gateways { get; } = new("--gateway", "-g")
     {
         Description = "Silo transport address host:port (repeatable). Default: $ORRERY_GATEWAY or 127.0.0.1:11111",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    public Option<string[]> OrleansGateways { get; } = new("--orleans-gateway")
+    {
+        Description = "Orleans gateway host:port of a silo (its OrleansSilo:GatewayPort; repeatable), for the workloads on Orleans (sampling). Default: $ORRERY_ORLEANS_GATEWAY",
         AllowMultipleArgumentsPerToken = true,
     };
 
@@ -32,9 +39,37 @@ internal sealed class ConnectionOptions
     public void AddTo(Command command)
     {
         command.Options.Add(Gateways);
+        command.Options.Add(OrleansGateways);
         command.Options.Add(Secret);
         command.Options.Add(ClusterId);
         command.Options.Add(TimeoutSeconds);
+    }
+
+    /// <summary>Whether the command was pointed at a running cluster (any gateway option or variable).</summary>
+    public bool NamesCluster(ParseResult parse) =>
+        parse.GetValue(Gateways) is { Length: > 0 } || parse.GetValue(OrleansGateways) is { Length: > 0 }
+        || Environment.GetEnvironmentVariable("ORRERY_GATEWAY") is { Length: > 0 } || Environment.GetEnvironmentVariable("ORRERY_ORLEANS_GATEWAY") is { Length: > 0 };
+
+    /// <summary>Connects an Orleans client to the gateways of --orleans-gateway or $ORRERY_ORLEANS_GATEWAY (comma-separated).</summary>
+    public Task<OrleansClientConnection> ConnectOrleansAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var gateways = parse.GetValue(OrleansGateways) is { Length: > 0 } given
+            ? given
+            : (Environment.GetEnvironmentVariable("ORRERY_ORLEANS_GATEWAY") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (gateways.Length == 0)
+        {
+            throw new ArgumentException("this workload runs on the cluster's Orleans silos: pass --orleans-gateway host:port (a silo's OrleansSilo:GatewayPort) or set ORRERY_ORLEANS_GATEWAY");
+        }
+
+        var timeout = parse.GetValue(TimeoutSeconds);
+        if (!(timeout > 0))
+        {
+            throw new ArgumentException($"--timeout is {timeout}; it must be a positive number of seconds");
+        }
+
+        var clusterId = parse.GetValue(ClusterId) ?? Environment.GetEnvironmentVariable("ORRERY_Cluster__ClusterId") ?? "orrery";
+        var serviceId = Environment.GetEnvironmentVariable("ORRERY_OrleansSilo__ServiceId") ?? "orrery";
+        return OrleansClientConnection.ConnectAsync(gateways, null, clusterId, serviceId, TimeSpan.FromSeconds(timeout), cancellationToken: cancellationToken);
     }
 
     public ClusterClientOptions Resolve(ParseResult parse)

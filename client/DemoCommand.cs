@@ -44,7 +44,7 @@ internal static class DemoCommand
                 }
             });
             AnsiConsole.MarkupLine($"Starting an embedded cluster of [bold]{siloCount}[/] silos on loopback (in-memory membership)...");
-            await using var cluster = await EmbeddedCluster.StartAsync(siloCount, [DiagnosticsAssembly.Assembly, DemoSampling.GrainAssembly, Orrery.Pca.PcaAssembly.Assembly], logging, cancellationToken: cancellationToken);
+            await using var cluster = await EmbeddedCluster.StartAsync(siloCount, [DiagnosticsAssembly.Assembly, Orrery.Pca.PcaAssembly.Assembly], logging, cancellationToken: cancellationToken);
             var result = await DiagnosticJob.RunAsync(cluster.Client, callCount, megabytes << 20, cancellationToken);
 
             var table = new Table().AddColumns("check", "result");
@@ -56,7 +56,11 @@ internal static class DemoCommand
             table.AddRow("tensor round trip", $"{result.TensorBytes >> 20} MiB there and back in {result.TensorElapsed.TotalMilliseconds:F0} ms ({gbPerSecond:F2} GB/s), {(result.TensorIntact ? "intact" : "[red]CORRUPTED[/]")}");
             AnsiConsole.Write(table);
             var ok = result.TensorIntact && result.CallsPerSilo.Count == Math.Min(siloCount, result.CallsPerSilo.Count) && result.ChainSilos.Count == 12;
-            ok &= await DemoSampling.RunAsync(cluster.Client, cancellationToken);
+            await using (var orleans = await EmbeddedOrleans.StartAsync(siloCount, parse.GetValue(verbose), cancellationToken))
+            {
+                ok &= await DemoSampling.RunAsync(orleans.Client, cancellationToken);
+            }
+
             ok &= await DemoPca.RunAsync(cluster, cancellationToken);
             AnsiConsole.MarkupLine(ok ? "[green]demo passed[/]" : "[red]demo failed[/]");
             return ok ? 0 : 1;

@@ -1,16 +1,13 @@
 using System.Diagnostics;
-using System.Reflection;
-using Orrery.Cluster.Grains;
 using Orrery.Experiments;
 using Orrery.MetricGraphs.Experiment;
-using Orrery.MetricGraphs.Grains;
 using Spectre.Console;
 
 namespace Orrery.Client;
 
 /// <summary>
 /// The sampling part of <c>orrery demo</c>: a small exit problem on a three-armed star, run through the
-/// sampling coordinator over the embedded silos, checked against the closed form its spec names.
+/// sampling coordinator over an embedded Orleans cluster, checked against the closed form its spec names.
 /// </summary>
 internal static class DemoSampling
 {
@@ -33,10 +30,8 @@ internal static class DemoSampling
         check: {closed_form: star-exit, standard_errors: 5}
         """;
 
-    public static Assembly GrainAssembly => MetricGraphsAssembly.Assembly;
-
     /// <summary>Runs the job, prints its check table, and answers whether every check passed.</summary>
-    public static async Task<bool> RunAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<bool> RunAsync(Orleans.IGrainFactory grains, CancellationToken cancellationToken)
     {
         var spec = SamplingSpec.Read(ExperimentSpec.Parse(Spec, "demo-sampling.yaml"));
         var clock = Stopwatch.StartNew();

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orrery.Cluster.Client;
 using Orrery.Cluster.Hosting;
+using Orrery.Cluster.Silos;
 using Orrery.Experiments;
 using Spectre.Console;
 
@@ -52,12 +53,21 @@ internal static class RunCommand
                     b.AddSimpleConsole(o => o.SingleLine = true);
                 }
             });
-            var useCluster = parse.GetValue(connection.Gateways) is { Length: > 0 } || Environment.GetEnvironmentVariable("ORRERY_GATEWAY") is { Length: > 0 };
+            var useCluster = connection.NamesCluster(parse);
+            var onOrleans = runner.OnOrleans;
             EmbeddedCluster? embedded = null;
             ClusterClient? client = null;
+            OrleansEmbeddedCluster? embeddedOrleans = null;
+            OrleansClientConnection? orleansClient = null;
             try
             {
-                if (useCluster)
+                if (useCluster && onOrleans)
+                {
+                    orleansClient = await connection.ConnectOrleansAsync(parse, cancellationToken);
+                    var active = await EmbeddedOrleans.Silos(orleansClient.Client)(cancellationToken);
+                    AnsiConsole.MarkupLineInterpolated($"Running [bold]{runner.Kind}[/] experiment {specFile.Name} on the cluster ({active.Count} active silos)");
+                }
+                else if (useCluster)
                 {
                     client = await ClusterClient.ConnectAsync(connection.Resolve(parse), logging, cancellationToken);
                     AnsiConsole.MarkupLineInterpolated($"Running [bold]{runner.Kind}[/] experiment {specFile.Name} on the cluster ({client.View.Active.Count} active silos)");
@@ -70,12 +80,29 @@ internal static class RunCommand
                         GemmNotice.ShowOnce();
                     }
 
-                    embedded = await EmbeddedCluster.StartAsync(silos, [runner.GrainAssembly], logging, cancellationToken: cancellationToken);
-                    client = embedded.Client;
+                    if (onOrleans)
+                    {
+                        embeddedOrleans = await EmbeddedOrleans.StartAsync(silos, parse.GetValue(verbose), cancellationToken);
+                    }
+                    else
+                    {
+                        embedded = await EmbeddedCluster.StartAsync(silos, [runner.GrainAssembly], logging, cancellationToken: cancellationToken);
+                        client = embedded.Client;
+                    }
                 }
 
+                var orleans = orleansClient?.Client ?? embeddedOrleans?.Client;
                 using var staged = new ExperimentOutput(outDir);
-                var outcome = await RunWithProgressAsync(runner, root, client, staged, cancellationToken);
+                var outcome = await RunWithProgressAsync(runner, root, (progress, say) => new ExperimentContext
+                {
+                    Cluster = orleans,
+                    Silos = orleans is null ? null : EmbeddedOrleans.Silos(orleans),
+                    Grains = client,
+                    View = client is null ? null : () => client.View,
+                    Output = staged,
+                    Progress = progress,
+                    Say = say,
+                }, cancellationToken);
                 staged.Commit();
                 foreach (var line in outcome.Summary)
                 {
@@ -96,12 +123,23 @@ internal static class RunCommand
                 {
                     await client.DisposeAsync();
                 }
+
+                if (embeddedOrleans is not null)
+                {
+                    await embeddedOrleans.DisposeAsync();
+                }
+
+                if (orleansClient is not null)
+                {
+                    await orleansClient.DisposeAsync();
+                }
             }
         }));
         return command;
     }
 
-    private static async Task<ExperimentOutcome> RunWithProgressAsync(IExperimentRunner runner, SpecNode root, ClusterClient client, ExperimentOutput output, CancellationToken cancellationToken)
+    private static async Task<ExperimentOutcome> RunWithProgressAsync(IExperimentRunner runner, SpecNode root,
+        Func<IProgress<ExperimentProgress>, Action<string>, ExperimentContext> context, CancellationToken cancellationToken)
     {
         var lines = new List<string>();
         if (!AnsiConsole.Profile.Capabilities.Interactive)
@@ -117,8 +155,7 @@ internal static class RunCommand
                     Console.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {100 * p.Fraction,5:F1}%  {p.Detail}");
                 }
             });
-            var context = new ExperimentContext { Grains = client, View = () => client.View, Output = output, Progress = progress, Say = Console.WriteLine };
-            return await runner.RunAsync(context, root, cancellationToken);
+            return await runner.RunAsync(context(progress, Console.WriteLine), root, cancellationToken);
         }
 
         ExperimentOutcome? outcome = null;
@@ -132,8 +169,7 @@ internal static class RunCommand
                     task.Value = Math.Clamp(p.Fraction, 0, 1);
                     task.Description = $"{runner.Kind}: {Markup.Escape(p.Detail)}";
                 });
-                var context = new ExperimentContext { Grains = client, View = () => client.View, Output = output, Progress = progress, Say = lines.Add };
-                outcome = await runner.RunAsync(context, root, cancellationToken);
+                outcome = await runner.RunAsync(context(progress, lines.Add), root, cancellationToken);
                 task.Value = 1;
             });
         foreach (var line in lines)

@@ -62,7 +62,7 @@ if (settings.Orleans.Enabled)
     builder.UseOrleans(silo =>
     {
         silo.UseOrreryClustering(new OrleansSiloIdentity(settings.Cluster.ClusterId, name, bind, advertised, redis), settings.Orleans);
-        silo.AddOrreryPlacement(gpus, Environment.ProcessorCount);
+        silo.AddOrreryPlacement(gpus, Environment.ProcessorCount, [.. devices.Gpus.Select(g => g.Ordinal)]);
         silo.AddTensorChannel(o =>
         {
             // The channel follows the silo's cluster, secret and addresses unless the Tensors section says otherwise.

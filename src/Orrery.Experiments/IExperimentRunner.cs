@@ -16,6 +16,12 @@ public interface IExperimentRunner
     Assembly GrainAssembly { get; }
 
     /// <summary>
+    /// True when the workload's grains are Orleans grains (the runner uses <see cref="ExperimentContext.Cluster"/>);
+    /// false while it still runs on Orrery's own runtime (<see cref="ExperimentContext.Grains"/>).
+    /// </summary>
+    bool OnOrleans => false;
+
+    /// <summary>
     /// Runs the experiment described by <paramref name="spec"/> (the root node, <c>kind</c> included).
     /// Spec problems throw <see cref="ExperimentSpecException"/> before any work starts.
     /// </summary>

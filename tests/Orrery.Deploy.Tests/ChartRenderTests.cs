@@ -87,6 +87,12 @@ public sealed class ChartRenderTests
             Assert.Equal(transportPort, ports["transport"]);
             Assert.Equal(httpPort, ports["http"]);
 
+            // The Orleans silo beside the runtime (where sampling runs) and the tensor channel: the ports it is told, opened.
+            Assert.Equal("true", settings["ORRERY_OrleansSilo__Enabled"]);
+            Assert.Equal(int.Parse(settings["ORRERY_OrleansSilo__SiloPort"]), ports["orleans-silo"]);
+            Assert.Equal(int.Parse(settings["ORRERY_OrleansSilo__GatewayPort"]), ports["orleans-gateway"]);
+            Assert.Equal(int.Parse(settings["ORRERY_Tensors__Port"]), ports["tensors"]);
+
             // The endpoints orrery-silo serves (silo/Program.cs); a live silo answers them in MonitoringTests.
             AssertHttpProbe(silo, "startupProbe", "/healthz", ports);
             AssertHttpProbe(silo, "livenessProbe", "/healthz", ports);
@@ -330,6 +336,11 @@ public sealed class ChartRenderTests
         var service = chart.Single("Service", Chart.Release);
         Assert.Equal($"{Chart.Release}.{Chart.Namespace}.svc:{service["spec"]!["ports"]![0]!["port"]}", gateway);
         Assert.Equal(chart.SiloSettings["ORRERY_Silo__Port"], service["spec"]!["ports"]![0]!["port"]!.ToString());
+
+        // Workloads on Orleans (sampling) go through the same Service to the silos' Orleans gateway port.
+        var orleansPort = service["spec"]!["ports"]!.AsArray().Single(p => p!["name"]!.ToString() == "orleans-gateway")!;
+        Assert.Equal(chart.SiloSettings["ORRERY_OrleansSilo__GatewayPort"], orleansPort["port"]!.ToString());
+        Assert.Equal($"{Chart.Release}.{Chart.Namespace}.svc:{orleansPort["port"]}", Env(client, "ORRERY_ORLEANS_GATEWAY"));
         Assert.Equal($"{Chart.Release}-secrets/cluster-secret", SecretRef(client, "ORRERY_Cluster__Secret"));
 
         var spec = chart.Single("ConfigMap", $"{Chart.Release}-exp-diag-1")["data"]!["spec.yaml"]!.ToString();

@@ -13,9 +13,9 @@ using Orrery.Testing;
 namespace Orrery.Integration.Tests;
 
 /// <summary>
-/// Sampling on three real silo processes over a real Redis: the same bits as one in-process run, the same
-/// bits after one of the silos hosting ensembles is killed with SIGKILL mid-job, the workload's metrics on
-/// /metrics, and <c>orrery run</c> as a process.
+/// Sampling on the Orleans silos of three real silo processes clustered through a real Redis: the same bits as one
+/// in-process run, the same bits after a silo hosting ensembles, or the one hosting the coordinator, is killed with
+/// SIGKILL mid-job, the workload's metrics on /metrics, and <c>orrery run</c> as a process, embedded and against the cluster.
 /// </summary>
 public sealed class SamplingClusterTests(RedisFixture fixture) : IClassFixture<RedisFixture>
 {
@@ -47,7 +47,8 @@ public sealed class SamplingClusterTests(RedisFixture fixture) : IClassFixture<R
     public async Task ThreeSiloProcessesGiveTheInProcessResultAndCountTheirWork()
     {
         await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
-        var run = await SamplingJobDriver.RunAsync(cluster.Client, Job(), "processes");
+        await using var orleans = await ConnectAsync(cluster);
+        var run = await SamplingJobDriver.RunAsync(orleans.Client, Job(), "processes");
         Assert.Equal(3, run.Reply.Ensembles.Count);
         Assert.Equal(3, run.Reply.Ensembles.Select(e => e.Silo).Distinct().Count());
         Assert.True(run.Result.IsIdenticalTo(InProcess.Value), "three silo processes differ from the in-process run");
@@ -71,8 +72,9 @@ public sealed class SamplingClusterTests(RedisFixture fixture) : IClassFixture<R
     public async Task KillingASiloThatHostsEnsemblesMidJobDoesNotChangeTheResult()
     {
         await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
-        var coordinator = cluster.Client.GetGrain<ISamplingCoordinatorGrain>($"kill-test-{Guid.NewGuid():N}");
-        var started = await coordinator.StartAsync(new StartSamplingRequest { Job = Job() }, CancellationToken.None);
+        await using var orleans = await ConnectAsync(cluster);
+        var coordinator = orleans.Client.GetGrain<ISamplingCoordinatorGrain>($"kill-test-{Guid.NewGuid():N}");
+        var started = await coordinator.StartAsync(Job(), CancellationToken.None);
         Assert.Equal(3, started.Ensembles);
 
         // One ensemble per silo: any silo but the coordinator's hosts one.
@@ -83,7 +85,7 @@ public sealed class SamplingClusterTests(RedisFixture fixture) : IClassFixture<R
 
         progress = await WaitAsync(coordinator, p => p.State != SamplingState.Running, TimeSpan.FromSeconds(90));
         Assert.True(progress.State == SamplingState.Done, $"{progress.State}: {progress.Error}");
-        var reply = await coordinator.GetResultAsync(new SamplingResultRequest(), CancellationToken.None);
+        var reply = await coordinator.GetResultAsync();
         var moved = reply.Ensembles.Where(e => e.Placements > 1).ToList();
         Assert.NotEmpty(moved);
         Assert.All(moved, e => Assert.StartsWith(victim.Name + " at step ", e.MovedFrom[0]));
@@ -91,6 +93,84 @@ public sealed class SamplingClusterTests(RedisFixture fixture) : IClassFixture<R
         Assert.True(reply.Replacements >= 1);
         var result = SamplingWire.ToResult(reply.Counts, Options, MetricGraphJson.Parse(GraphJson));
         Assert.True(result.IsIdenticalTo(InProcess.Value), "the run with a killed silo differs from the undisturbed one");
+    }
+
+    [Fact]
+    public async Task KillingTheCoordinatorsSiloMidJobRestartsTheJobWithTheSameResult()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        await using var orleans = await ConnectAsync(cluster);
+        var coordinatorSilo = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var underway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var said = new List<string>();
+        var run = SamplingJobDriver.RunAsync(orleans.Client, Job(), "kill-coordinator",
+            new Progress(p =>
+            {
+                if (p.Fraction > 0.15)
+                {
+                    underway.TrySetResult();
+                }
+            }),
+            line =>
+            {
+                lock (said)
+                {
+                    said.Add(line);
+                }
+            },
+            started: (_, reply) => coordinatorSilo.TrySetResult(reply.Silo));
+
+        var name = await coordinatorSilo.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await underway.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.False(run.IsCompleted, "the kill must land mid-job");
+        cluster.Silos.Single(s => s.Name == name).Kill();
+
+        var finished = await run.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.Equal(1, finished.Restarts);
+        Assert.NotEqual(name, finished.Reply.Silo);
+        Assert.All(finished.Reply.Ensembles, e => Assert.NotEqual(name, e.Silo));
+        Assert.Contains(said, line => line.Contains("was lost", StringComparison.Ordinal));
+        Assert.True(finished.Result.IsIdenticalTo(InProcess.Value), "the job restarted after its coordinator's silo was killed differs from the undisturbed run");
+    }
+
+    [Fact]
+    public async Task OrreryRunAgainstTheClusterUsesItsOrleansGateways()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        await (await ConnectAsync(cluster)).DisposeAsync(); // every silo sees all three before the client process starts
+
+        var folder = Directory.CreateTempSubdirectory("orrery-run-cluster-").FullName;
+        try
+        {
+            var spec = Path.Combine(folder, "star.yaml");
+            File.WriteAllText(spec, """
+                kind: sampling
+                graph: {generator: star, lengths: [1, 0.5], weights: [0.5, 0.5], leaves: absorbing}
+                particles: 6000
+                dt: 0.001
+                end_time: 10
+                initial: {vertex: c}
+                check: {closed_form: star-exit}
+                """);
+            var output = Path.Combine(folder, "out");
+            var (code, text) = await Executables.RunClientAsync(TimeSpan.FromSeconds(120),
+                "run", spec, "--out", output, "--orleans-gateway", cluster.Silos[1].OrleansGateway, "--cluster-id", cluster.ClusterId, "--secret", cluster.Secret);
+            Assert.True(code == 0, text);
+            Assert.Contains("on the cluster (3 active silos)", text);
+            Assert.Contains("over 3 silos", text);
+            Assert.Contains("pass  P(exit at leaf0)", text);
+
+            // A gateway nobody listens on: a clear error naming it, no output.
+            var (badCode, badText) = await Executables.RunClientAsync(TimeSpan.FromSeconds(60),
+                "run", spec, "--out", Path.Combine(folder, "bad"), "--orleans-gateway", $"127.0.0.1:{FreePort.Next()}", "--cluster-id", cluster.ClusterId, "--secret", cluster.Secret, "--timeout", "3");
+            Assert.Equal(1, badCode);
+            Assert.Contains("no Orleans gateway of cluster", System.Text.RegularExpressions.Regex.Replace(badText, @"\s+", " "));
+            Assert.False(Directory.Exists(Path.Combine(folder, "bad")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
@@ -139,12 +219,47 @@ public sealed class SamplingClusterTests(RedisFixture fixture) : IClassFixture<R
         }
     }
 
+    /// <summary>An Orleans client once every silo's Orleans side sees the three silos active.</summary>
+    private static async Task<Orrery.Cluster.Silos.OrleansClientConnection> ConnectAsync(ProcessCluster cluster)
+    {
+        var orleans = await cluster.ConnectOrleansAsync();
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                var views = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => orleans.Client.GetGrain<Orrery.Contracts.Cluster.IClusterInventoryGrain>(0).GetActiveSilosAsync()));
+                if (views.All(v => v.Length == cluster.Silos.Count(s => !s.HasExited)))
+                {
+                    return orleans;
+                }
+            }
+            catch (Orleans.Runtime.OrleansException) when (clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                // A gateway that became Active a moment ago may refuse the first calls.
+            }
+
+            if (clock.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                await orleans.DisposeAsync();
+                throw new TimeoutException("the silos' Orleans membership did not show every silo active within 30 s");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private sealed class Progress(Action<Orrery.Experiments.ExperimentProgress> report) : IProgress<Orrery.Experiments.ExperimentProgress>
+    {
+        public void Report(Orrery.Experiments.ExperimentProgress value) => report(value);
+    }
+
     private static async Task<SamplingProgressReply> WaitAsync(ISamplingCoordinatorGrain coordinator, Func<SamplingProgressReply, bool> until, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var progress = await coordinator.GetProgressAsync(new SamplingProgressRequest(), CancellationToken.None);
+            var progress = await coordinator.GetProgressAsync();
             if (until(progress) || progress.State is SamplingState.Done or SamplingState.Failed)
             {
                 return progress;

@@ -1,5 +1,6 @@
 using Orrery.Cluster.Client;
 using Orrery.Cluster.Configuration;
+using Orrery.Cluster.Silos;
 
 namespace Orrery.Testing;
 
@@ -59,6 +60,10 @@ public sealed class ProcessCluster : IAsyncDisposable
             Gateways = [.. _silos.Where(s => !s.HasExited).Select(s => s.Endpoint)],
             Cluster = new ClusterOptions { ClusterId = ClusterId, Secret = secret ?? Secret, DefaultCallTimeout = TimeSpan.FromSeconds(5) },
         });
+
+    /// <summary>An Orleans client of the silos' Orleans side (gateways of the live silos, the cluster's ids).</summary>
+    public Task<OrleansClientConnection> ConnectOrleansAsync() =>
+        OrleansClientConnection.ConnectAsync([.. _silos.Where(s => !s.HasExited).Select(s => s.OrleansGateway)], null, ClusterId, "orrery", TimeSpan.FromSeconds(30));
 
     /// <summary>Waits until the client's view lists exactly <paramref name="count"/> Active silos.</summary>
     public async Task WaitForActiveAsync(int count, TimeSpan timeout)

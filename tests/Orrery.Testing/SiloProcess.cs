@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -25,6 +26,12 @@ public sealed partial class SiloProcess : IAsyncDisposable
     public int HttpPort { get; }
 
     public string Endpoint => $"127.0.0.1:{Port}";
+
+    /// <summary>The Orleans gateway port of the silo's Orleans silo.</summary>
+    public int OrleansGatewayPort { get; private init; }
+
+    /// <summary>The Orleans gateway, <c>host:port</c>.</summary>
+    public string OrleansGateway => $"127.0.0.1:{OrleansGatewayPort}";
 
     public bool HasExited => _process.HasExited;
 
@@ -55,13 +62,30 @@ public sealed partial class SiloProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(siloDll);
+        // The Orleans silo beside the runtime gets free ports of its own and test timings, unless the caller sets them.
+        var orleansGatewayPort = FreePort.Next();
+        var orleansDefaults = new (string Key, string Value)[]
+        {
+            ("--OrleansSilo:SiloPort", FreePort.Next().ToString(CultureInfo.InvariantCulture)),
+            ("--OrleansSilo:GatewayPort", orleansGatewayPort.ToString(CultureInfo.InvariantCulture)),
+            ("--OrleansSilo:ProbeTimeout", "00:00:01"),
+            ("--OrleansSilo:MissedProbesLimit", "2"),
+            ("--Tensors:Port", "0"),
+        };
+        var given = extraArgs.Select((a, i) => (a, i)).Where(p => p.i % 2 == 0).Select(p => p.a).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var arg in new[]
                  {
                      "--membership", "redis", "--redis", redis, "--name", name, "--bind", "127.0.0.1",
                      "--port", port.ToString(), "--http-port", httpPort.ToString(), "--cluster-id", clusterId,
-                 }.Concat(extraArgs))
+                 }.Concat(orleansDefaults.Where(d => !given.Contains(d.Key)).SelectMany(d => new[] { d.Key, d.Value })).Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
+        }
+
+        var gatewayIndex = Array.FindIndex(extraArgs, a => a.Equals("--OrleansSilo:GatewayPort", StringComparison.OrdinalIgnoreCase));
+        if (gatewayIndex >= 0 && gatewayIndex + 1 < extraArgs.Length)
+        {
+            orleansGatewayPort = int.Parse(extraArgs[gatewayIndex + 1], CultureInfo.InvariantCulture);
         }
 
         info.Environment["ORRERY_Cluster__Secret"] = secret;
@@ -76,7 +100,7 @@ public sealed partial class SiloProcess : IAsyncDisposable
         info.Environment["ORRERY_Cluster__DefaultCallTimeout"] = "00:00:05";
         info.Environment["DOTNET_gcServer"] = "0";
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
-        var silo = new SiloProcess(process, name, port, httpPort);
+        var silo = new SiloProcess(process, name, port, httpPort) { OrleansGatewayPort = orleansGatewayPort };
         process.OutputDataReceived += (_, e) => silo.Append(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
         process.BeginOutputReadLine();

@@ -63,6 +63,10 @@ app.kubernetes.io/component: silo
 {{- printf "%s.%s.svc:%d" (include "orrery.gatewayServiceName" .) .Release.Namespace (int .Values.silo.transportPort) }}
 {{- end }}
 
+{{- define "orrery.orleansGatewayAddress" -}}
+{{- printf "%s.%s.svc:%d" (include "orrery.gatewayServiceName" .) .Release.Namespace (int .Values.silo.orleansGatewayPort) }}
+{{- end }}
+
 {{- define "orrery.serviceAccountName" -}}
 {{- if .Values.silo.serviceAccount.create }}
 {{- default (include "orrery.fullname" .) .Values.silo.serviceAccount.name }}

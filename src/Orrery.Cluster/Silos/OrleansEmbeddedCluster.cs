@@ -23,6 +23,7 @@ namespace Orrery.Cluster.Silos;
 public sealed class OrleansEmbeddedCluster : IAsyncDisposable
 {
     private readonly List<IHost> _silos;
+    private readonly HashSet<int> _stopped = [];
     private readonly IPEndPoint[] _gateways;
     private IHost _client = null!;
 
@@ -50,6 +51,23 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
     /// <summary>The silos' service providers (their tensor channels, for example), in start order.</summary>
     public IReadOnlyList<IServiceProvider> Silos => [.. _silos.Select(s => s.Services)];
 
+    /// <summary>The silos' names, in start order: <c>embedded-0</c>, <c>embedded-1</c>, ...</summary>
+    public IReadOnlyList<string> SiloNames => [.. Enumerable.Range(0, _silos.Count).Select(SiloName)];
+
+    /// <summary>
+    /// Stops silo <paramref name="index"/> as SIGTERM stops a silo process: Orleans's graceful shutdown (its grains are
+    /// deactivated, the others hear that it left). Its grains are placed again elsewhere on their next call.
+    /// </summary>
+    public async Task StopSiloAsync(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _silos.Count);
+        if (_stopped.Add(index))
+        {
+            await StopQuietlyAsync(_silos[index]).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// Starts one silo per entry of <paramref name="gpusPerSilo"/> (its GPU count) and a client. <paramref name="configure"/>
     /// adds each silo's services (workload modules); <paramref name="logging"/> configures every host's logging (none by default).
@@ -74,8 +92,9 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
                 builder.UseOrleans(silo =>
                 {
                     silo.UseDevelopmentClustering(primary);
+                    silo.UseConsistentGrainDirectory();
                     silo.Configure<ClusterOptions>(o => Name(o, clusterId));
-                    silo.Configure<SiloOptions>(o => o.SiloName = $"embedded-{index}");
+                    silo.Configure<SiloOptions>(o => o.SiloName = SiloName(index));
                     silo.Configure<EndpointOptions>(o =>
                     {
                         o.AdvertisedIPAddress = IPAddress.Loopback;
@@ -151,7 +170,10 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
         await StopQuietlyAsync(_client).ConfigureAwait(false);
         for (var i = _silos.Count - 1; i >= 0; i--)
         {
-            await StopQuietlyAsync(_silos[i]).ConfigureAwait(false);
+            if (_stopped.Add(i))
+            {
+                await StopQuietlyAsync(_silos[i]).ConfigureAwait(false);
+            }
         }
     }
 
@@ -186,6 +208,8 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
         options.ClusterId = clusterId;
         options.ServiceId = clusterId;
     }
+
+    private static string SiloName(int index) => $"embedded-{index}";
 
     private static int FreeLoopbackPort()
     {

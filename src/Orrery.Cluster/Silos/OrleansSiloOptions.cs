@@ -11,8 +11,11 @@ public sealed class OrleansSiloOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "OrleansSilo";
 
-    /// <summary>Whether the process runs an Orleans silo at all. Default: false.</summary>
-    public bool Enabled { get; set; }
+    /// <summary>
+    /// Whether the process runs an Orleans silo. Default: true (the sampling workload runs there); false leaves a
+    /// process that serves only the workloads still on Orrery's own runtime.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
 
     /// <summary>Orleans's silo-to-silo port. Default: 11211.</summary>
     public int SiloPort { get; set; } = 11211;

@@ -1,27 +1,35 @@
-using Orrery.Contracts.Grains;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace Orrery.Contracts.MetricGraphs;
 
 /// <summary>
-/// Drives one sampling job: splits it into ensembles over the Active silos' devices, advances them in
-/// slices, re-places the work of an ensemble whose silo died from its last checkpoint, and merges the
-/// counts. The job runs in the background; callers poll <see cref="GetProgressAsync"/> and then fetch the result.
+/// Drives one sampling job: splits it into ensembles over the active silos' devices, advances them in slices,
+/// re-places the work of an ensemble whose silo died from its last checkpoint, and merges the counts. The job runs in
+/// the background; callers poll <see cref="GetProgressAsync"/> and then fetch the result.
 /// </summary>
-[GrainType("metricgraphs.coordinator")]
-public interface ISamplingCoordinatorGrain : IGrain
+[Alias("orrery.metricgraphs.coordinator")]
+public interface ISamplingCoordinatorGrain : IGrainWithStringKey
 {
-    /// <summary>Validates and starts the job; answers once the ensembles are placed. A second start of the same activation fails.</summary>
-    Task<StartSamplingReply> StartAsync(StartSamplingRequest request, CancellationToken cancellationToken);
+    /// <summary>
+    /// Validates and starts the job; answers once the ensembles are placed. A job the coordinator cannot run, or a
+    /// second start of the same activation, throws <see cref="SamplingRequestException"/>.
+    /// </summary>
+    [Alias("start")]
+    Task<StartSamplingReply> StartAsync(SamplingJob job, CancellationToken cancellationToken);
 
-    /// <summary>How far the job is; UNKNOWN when this activation holds no job.</summary>
+    /// <summary>How far the job is; <see cref="SamplingState.Unknown"/> when this activation holds no job.</summary>
     [AlwaysInterleave]
-    Task<SamplingProgressReply> GetProgressAsync(SamplingProgressRequest request, CancellationToken cancellationToken);
+    [Alias("progress")]
+    Task<SamplingProgressReply> GetProgressAsync();
 
-    /// <summary>The merged counts and the per-ensemble breakdown of a finished job.</summary>
+    /// <summary>The merged counts and the per-ensemble breakdown of a finished job (<see cref="SamplingRequestException"/> before).</summary>
     [AlwaysInterleave]
-    Task<SamplingResultReply> GetResultAsync(SamplingResultRequest request, CancellationToken cancellationToken);
+    [Alias("result")]
+    Task<SamplingResultReply> GetResultAsync();
 
-    /// <summary>Stops a running job (it ends FAILED with the reason) and frees its ensembles; does nothing to a finished one.</summary>
+    /// <summary>Stops a running job (it ends <see cref="SamplingState.Failed"/> with the reason) and frees its ensembles; does nothing to a finished one.</summary>
     [AlwaysInterleave]
-    Task<CancelSamplingReply> CancelAsync(CancelSamplingRequest request, CancellationToken cancellationToken);
+    [Alias("cancel")]
+    Task<SamplingState> CancelAsync(string reason);
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Orrery.Cluster.Errors;
-using Orrery.Cluster.Grains;
+using Orleans;
+using Orleans.Runtime;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
 using Orrery.MetricGraphs.Grains;
@@ -8,11 +8,10 @@ using Orrery.MetricGraphs.Grains;
 namespace Orrery.MetricGraphs.Experiment;
 
 /// <summary>
-/// Runs a <see cref="SamplingJob"/> on a cluster from its caller's side: starts a
-/// <see cref="ISamplingCoordinatorGrain"/> under a fresh key, polls its progress, and fetches the result.
-/// The coordinator keeps the job in its activation only; when its silo dies (a poll fails with
-/// <see cref="SiloUnavailableException"/> or times out, or finds a fresh activation without the job), the
-/// job is started again under a new key. Results are deterministic, so a restarted job gives the same bits.
+/// Runs a <see cref="SamplingJob"/> on a cluster from its caller's side: starts a <see cref="ISamplingCoordinatorGrain"/>
+/// under a fresh key, polls its progress, and fetches the result. The coordinator keeps the job in its activation only;
+/// when its silo dies (a poll is rejected or times out, or finds a fresh activation without the job), the job is
+/// started again under a new key. Results are deterministic, so a restarted job gives the same bits.
 /// </summary>
 public static class SamplingJobDriver
 {
@@ -20,8 +19,9 @@ public static class SamplingJobDriver
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// Runs <paramref name="job"/>; a job that fails (not a lost coordinator) throws <see cref="GrainInvocationException"/> with the
-    /// coordinator's reason. <paramref name="started"/> hears of each start: the coordinator's key and its answer (ensembles, silo).
+    /// Runs <paramref name="job"/>. A job the coordinator refuses throws <see cref="SamplingRequestException"/>; one that
+    /// fails (not a lost coordinator) throws <see cref="SamplingJobFailedException"/> with the coordinator's reason.
+    /// <paramref name="started"/> hears of each start: the coordinator's key and its answer (ensembles, silo).
     /// </summary>
     public static async Task<SamplingRun> RunAsync(IGrainFactory grains, SamplingJob job, string name, IProgress<ExperimentProgress>? progress = null,
         Action<string>? say = null, int maxRestarts = 2, Action<string, StartSamplingReply>? started = null, CancellationToken cancellationToken = default)
@@ -35,25 +35,25 @@ public static class SamplingJobDriver
             var coordinator = grains.GetGrain<ISamplingCoordinatorGrain>(key);
             try
             {
-                var reply = await coordinator.StartAsync(new StartSamplingRequest { Job = job }, cancellationToken).ConfigureAwait(false);
+                var reply = await coordinator.StartAsync(job, cancellationToken).ConfigureAwait(false);
                 started?.Invoke(key, reply);
                 while (true)
                 {
                     await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
-                    var status = await coordinator.GetProgressAsync(new SamplingProgressRequest(), cancellationToken).ConfigureAwait(false);
+                    var status = await coordinator.GetProgressAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
                     switch (status.State)
                     {
                         case SamplingState.Running:
                             progress?.Report(new ExperimentProgress(status.Fraction, Describe(status)));
                             break;
                         case SamplingState.Done:
-                            var result = await coordinator.GetResultAsync(new SamplingResultRequest(), cancellationToken).ConfigureAwait(false);
+                            var result = await coordinator.GetResultAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
                             progress?.Report(new ExperimentProgress(1, Describe(status)));
                             return new SamplingRun(key, result, SamplingWire.ToResult(result.Counts, plan.Options, plan.Graph), attempt - 1);
                         case SamplingState.Failed:
-                            throw new GrainInvocationException($"sampling job {key} failed: {status.Error}");
+                            throw new SamplingJobFailedException($"sampling job {key} failed: {status.Error}");
                         default:
-                            throw new SiloUnavailableException($"coordinator {key} no longer holds the job (its silo restarted or it was deactivated)");
+                            throw new CoordinatorLostException($"coordinator {key} no longer holds the job (its silo was lost or it was deactivated)");
                     }
                 }
             }
@@ -63,7 +63,8 @@ public static class SamplingJobDriver
                 await CancelQuietlyAsync(coordinator).ConfigureAwait(false);
                 throw;
             }
-            catch (Exception e) when (e is SiloUnavailableException or GrainCallTimeoutException && attempt <= maxRestarts && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is OrleansMessageRejectionException or TimeoutException or CoordinatorLostException
+                                      && attempt <= maxRestarts && !cancellationToken.IsCancellationRequested)
             {
                 say?.Invoke($"the coordinator of sampling job {key} was lost ({e.Message}); starting the job again ({attempt} of {maxRestarts} restarts)");
             }
@@ -74,10 +75,9 @@ public static class SamplingJobDriver
     {
         try
         {
-            await coordinator.CancelAsync(new CancelSamplingRequest { Reason = "cancelled by the client" }, CancellationToken.None)
-                .WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await coordinator.CancelAsync("cancelled by the client").WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OrreryCallException or TimeoutException)
+        catch (Exception e) when (e is OrleansException or TimeoutException)
         {
             // The coordinator is gone or slow: its job ends when it is deactivated.
         }
@@ -94,4 +94,7 @@ public static class SamplingJobDriver
         var text = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
         return text.Length == 0 ? "sampling" : text.Length > 40 ? text[..40] : text;
     }
+
+    /// <summary>A poll found a coordinator activation without the job: its silo was lost.</summary>
+    private sealed class CoordinatorLostException(string message) : Exception(message);
 }

@@ -20,19 +20,27 @@ public sealed class SamplingRunner : IExperimentRunner
     public Assembly GrainAssembly => MetricGraphsAssembly.Assembly;
 
     /// <inheritdoc />
+    public bool OnOrleans => true;
+
+    /// <inheritdoc />
     public async Task<ExperimentOutcome> RunAsync(ExperimentContext context, SpecNode spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var sampling = SamplingSpec.Read(spec);
-        if (sampling.Device == DevicePreference.Gpu && context.View().GpuActive.Count == 0)
+        var grains = context.Cluster ?? throw new InvalidOperationException("sampling runs on Orleans: the context needs Cluster and Silos");
+        if (sampling.Device == DevicePreference.Gpu && context.Silos is not null)
         {
-            throw spec.Require("device").Fail($"'gpu' asks for GPUs, and none of the {context.View().Active.Count} Active silos reports one; use 'any' or 'cpu'");
+            var silos = await context.Silos(cancellationToken).ConfigureAwait(false);
+            if (!silos.Any(s => s.GpuDevices.Count > 0))
+            {
+                throw spec.Require("device").Fail($"'gpu' asks for GPUs, and none of the {silos.Count} active silos reports one; use 'any' or 'cpu'");
+            }
         }
 
         var options = sampling.Options;
         context.Say($"{sampling.Name}: {sampling.Particles:N0} particles on a graph of {sampling.Graph.VertexCount} vertices and {sampling.Graph.EdgeCount} edges, " +
             $"{options.Steps:N0} steps of dt = {options.TimeStep.ToString("R", CultureInfo.InvariantCulture)}");
-        var run = await SamplingJobDriver.RunAsync(context.Grains, sampling.ToJob(), sampling.Name, context.Progress, context.Say,
+        var run = await SamplingJobDriver.RunAsync(grains, sampling.ToJob(), sampling.Name, context.Progress, context.Say,
             started: (key, reply) => context.Say($"job {key}: {reply.Ensembles} ensembles, coordinator on silo {reply.Silo}"), cancellationToken: cancellationToken).ConfigureAwait(false);
         var checks = sampling.Check?.Evaluate(sampling.Graph, run.Result) ?? [];
         SamplingOutputs.Write(context.Output, sampling, run, checks);

@@ -231,7 +231,7 @@ public sealed partial class SamplingSpec
         {
             placement = node.AsChoice("sources", "uniform") == "sources"
                 ? new InitialPlacement { Kind = InitialKind.FromSources }
-                : new InitialPlacement { Kind = InitialKind.UniformOnEdges, EdgeMass = { graph.Edges.Select(e => e.Length) } };
+                : new InitialPlacement { Kind = InitialKind.UniformOnEdges, EdgeMass = [.. graph.Edges.Select(e => e.Length)] };
         }
         else if (node.Optional("vertex") is { } vertexNode)
         {

@@ -1,4 +1,6 @@
+using Orleans.Runtime;
+
 namespace Orrery.MetricGraphs.Grains;
 
-/// <summary>A device an ensemble can be pinned to: the silo, the device's name there, and its share weight.</summary>
-internal sealed record DeviceChoice(string Silo, string Device, double Weight);
+/// <summary>A device an ensemble can be placed on: the silo (name and address), the device's name there, and its share weight.</summary>
+internal sealed record DeviceChoice(string Silo, SiloAddress Address, string Device, double Weight);

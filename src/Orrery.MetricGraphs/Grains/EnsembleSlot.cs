@@ -1,3 +1,4 @@
+using Orleans.Runtime;
 using Orrery.MetricGraphs.Sampling;
 
 namespace Orrery.MetricGraphs.Grains;
@@ -6,7 +7,7 @@ namespace Orrery.MetricGraphs.Grains;
 /// The coordinator's record of one ensemble: its particles, where it runs now, the counts committed up
 /// to its last checkpoint, and the counts of the slices after it (dropped if the ensemble has to move).
 /// </summary>
-internal sealed class EnsembleSlot(int index, long firstParticle, int count, string silo, string device)
+internal sealed class EnsembleSlot(int index, long firstParticle, int count, string silo, SiloAddress address, string device)
 {
     public int Index { get; } = index;
 
@@ -14,8 +15,11 @@ internal sealed class EnsembleSlot(int index, long firstParticle, int count, str
 
     public int Count { get; } = count;
 
-    /// <summary>The silo it is pinned to now.</summary>
+    /// <summary>The silo it is placed on now (its name).</summary>
     public string Silo { get; set; } = silo;
+
+    /// <summary>That silo's address (the placement hint of the current placement's first call).</summary>
+    public SiloAddress Address { get; set; } = address;
 
     /// <summary>The device on that silo ("cpu", "cuda:N").</summary>
     public string Device { get; set; } = device;
@@ -27,7 +31,7 @@ internal sealed class EnsembleSlot(int index, long firstParticle, int count, str
     public bool Started { get; set; }
 
     /// <summary>The state after <see cref="CheckpointStep"/> steps; null before the first checkpoint (a move starts from step 0).</summary>
-    public ReadOnlyMemory<byte>? Checkpoint { get; set; }
+    public byte[]? Checkpoint { get; set; }
 
     public long CheckpointStep { get; set; }
 

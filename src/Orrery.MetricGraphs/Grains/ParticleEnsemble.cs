@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Orrery.Cluster.Errors;
-using Orrery.Cluster.Grains;
+using Orleans;
+using Orleans.Runtime;
+using Orrery.Cluster.Placement;
+using Orrery.Cluster.Tensors;
 using Orrery.Compute;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Formats;
@@ -11,41 +13,53 @@ using Orrery.MetricGraphs.Sampling;
 namespace Orrery.MetricGraphs.Grains;
 
 /// <summary>
-/// A chunk of particles of one sampling job on one device of its silo (<see cref="ParticleSamplers.For"/>
-/// picks the sampler). The state stays here between calls; each <see cref="AdvanceAsync"/> runs one slice
-/// of steps and answers with the slice's integer counts and, when asked, a checkpoint of the state after it.
-/// A silo that provides no devices to its grains (an embedded cluster) computes on the host's CPU.
+/// A chunk of particles of one sampling job on one device of its silo (<see cref="ParticleSamplers.For"/> picks the
+/// sampler). The state stays here between calls; each <see cref="AdvanceAsync"/> runs one slice of steps and answers
+/// with the slice's integer counts and, when asked, a checkpoint of the state after it, put in the silo's tensor store
+/// for the coordinator to fetch. The coordinator places each ensemble with a placement hint; a silo that registered no
+/// devices (a test host) computes on the host's CPU. An ensemble idle for two minutes is collected: its coordinator
+/// calls it every slice, so only an orphan (its coordinator lost) is ever idle that long.
 /// </summary>
+[CoreWeightedPlacement]
+[CollectionAgeLimit(Minutes = 2)]
 public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
 {
-    /// <summary>Starts the message of the error an ensemble that lost its particles answers with.</summary>
-    internal const string LostMarker = "ensemble lost";
+    /// <summary>How long a checkpoint waits in the store for the coordinator's fetch.</summary>
+    internal static readonly TimeSpan CheckpointTimeToLive = TimeSpan.FromMinutes(2);
 
     private readonly DeviceDiscovery _devices;
     private readonly SamplingMetrics _metrics;
+    private readonly TensorChannel _tensors;
+    private readonly string _siloName;
     private string _runId = "";
     private IComputeDevice? _device;
     private IParticleSampler? _sampler;
     private EnsembleState? _state;
 
-    /// <summary>Created by the silo; <paramref name="devices"/> are the silo's devices when it provides them.</summary>
-    public ParticleEnsemble(IMeterFactory meterFactory, DeviceDiscovery? devices = null)
+    /// <summary>Created by the silo; <paramref name="devices"/> are the silo's devices when it registered them.</summary>
+    public ParticleEnsemble(IMeterFactory meterFactory, TensorChannel tensors, ILocalSiloDetails silo, DeviceDiscovery? devices = null)
     {
+        ArgumentNullException.ThrowIfNull(silo);
         _devices = devices ?? ComputeDevices.SharedCpuOnly;
         _metrics = SamplingMetrics.For(meterFactory);
+        _tensors = tensors;
+        _siloName = silo.Name;
     }
 
+    private string Key => this.GetPrimaryKeyString();
+
     /// <inheritdoc />
-    public Task<StartEnsembleReply> StartAsync(StartEnsembleRequest request, CancellationToken cancellationToken)
+    public async Task<StartEnsembleReply> StartAsync(StartEnsembleRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (request.RunId.Length == 0)
         {
-            CallErrors.ThrowBadRequest("StartEnsembleRequest.run_id is empty");
+            throw new SamplingRequestException($"ensemble {Key}: StartEnsembleRequest.RunId is empty");
         }
 
         if (request.RunId == _runId && _state is not null)
         {
-            return Task.FromResult(StartReply());
+            return StartReply();
         }
 
         var device = ResolveDevice(request.Device);
@@ -55,35 +69,42 @@ public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
         try
         {
             graph = MetricGraphJson.Parse(request.GraphJson, "job graph");
-            options = SamplingWire.ToOptions(request.Settings ?? throw new ArgumentException("StartEnsembleRequest.settings is missing"));
-            initial = SamplingWire.ToInitialCondition(request.Initial ?? throw new ArgumentException("StartEnsembleRequest.initial is missing"), graph);
+            options = SamplingWire.ToOptions(request.Settings ?? throw new ArgumentException("StartEnsembleRequest.Settings is missing"));
+            initial = SamplingWire.ToInitialCondition(request.Initial ?? throw new ArgumentException("StartEnsembleRequest.Initial is missing"), graph);
         }
         catch (Exception e) when (e is MetricGraphFormatException or ArgumentException)
         {
-            throw new BadRequestException($"ensemble {GrainId.Key}: {e.Message}", e);
+            throw new SamplingRequestException($"ensemble {Key}: {e.Message}");
         }
 
         if (request.Count <= 0 || request.FirstParticle < 0)
         {
-            CallErrors.ThrowBadRequest($"ensemble {GrainId.Key}: particles {request.FirstParticle} + {request.Count} is not a valid range");
+            throw new SamplingRequestException($"ensemble {Key}: particles {request.FirstParticle} + {request.Count} is not a valid range");
         }
 
         var sampler = ParticleSamplers.For(device, graph, options);
         EnsembleState state;
         try
         {
-            state = request.FromCheckpoint
-                ? SamplingWire.FromCheckpoint(request.Payload.Span, request.FirstParticle, request.Count, request.CheckpointStep)
-                : sampler.CreateEnsemble(request.FirstParticle, request.Count, initial);
+            if (request.Checkpoint is { } checkpoint)
+            {
+                // The coordinator's copy, over the tensor channel (or in place when the coordinator is on this silo).
+                var bytes = await _tensors.FetchAsync<byte>(checkpoint, cancellationToken);
+                state = SamplingWire.FromCheckpoint(bytes, request.FirstParticle, request.Count, request.CheckpointStep);
+            }
+            else
+            {
+                state = sampler.CreateEnsemble(request.FirstParticle, request.Count, initial);
+            }
         }
         catch (ArgumentException e)
         {
-            throw new BadRequestException($"ensemble {GrainId.Key}: {e.Message}", e);
+            throw new SamplingRequestException($"ensemble {Key}: {e.Message}");
         }
 
         if (state.NextStep > options.Steps)
         {
-            CallErrors.ThrowBadRequest($"ensemble {GrainId.Key}: the checkpoint is at step {state.NextStep}, past the run's {options.Steps} steps");
+            throw new SamplingRequestException($"ensemble {Key}: the checkpoint is at step {state.NextStep}, past the run's {options.Steps} steps");
         }
 
         Release();
@@ -92,17 +113,17 @@ public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
         _sampler = sampler;
         _state = state;
         _metrics.ParticlesHeld(state.Count);
-        return Task.FromResult(StartReply());
+        return StartReply();
     }
 
     /// <inheritdoc />
     public async Task<AdvanceEnsembleReply> AdvanceAsync(AdvanceEnsembleRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (_state is null || _sampler is null || request.RunId != _runId)
         {
-            // The coordinator reads this as "the particles are gone" (a restarted silo, an idle
-            // deactivation) and continues from its last checkpoint.
-            throw new BadRequestException($"{LostMarker}: ensemble {GrainId.Key} on silo '{SiloName}' holds no particles of run '{request.RunId}'");
+            // A fresh activation (its silo was lost) or one deactivated since: the coordinator continues from its last checkpoint.
+            throw new EnsembleLostException($"ensemble {Key} on silo '{_siloName}' holds no particles of run '{request.RunId}'");
         }
 
         var sampler = _sampler;
@@ -110,44 +131,38 @@ public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
         var steps = Math.Min(request.Steps, sampler.Options.Steps - state.NextStep);
         if (steps < 0)
         {
-            CallErrors.ThrowBadRequest($"ensemble {GrainId.Key}: asked for {request.Steps} steps");
+            throw new SamplingRequestException($"ensemble {Key}: asked for {request.Steps} steps");
         }
 
         var clock = Stopwatch.StartNew();
 
-        // The sampler blocks its thread for the whole slice (all cores on the CPU, a kernel wait on a
-        // GPU): run it off the turn's thread so the silo's transport keeps serving.
-        var result = await Task.Run(() => sampler.Advance(state, steps), cancellationToken).ConfigureAwait(false);
+        // The sampler blocks its thread for the whole slice (all cores on the CPU, a kernel wait on a GPU): run it off
+        // the activation's turn so that the silo's other work goes on.
+        var result = await Task.Run(() => sampler.Advance(state, steps), cancellationToken);
         var seconds = clock.Elapsed.TotalSeconds;
         _metrics.Advanced(SamplingMetrics.DeviceKindLabel(_device!.Kind), result.ParticleSteps, result.Splits, result.TruncatedSteps);
-        var reply = new AdvanceEnsembleReply
+        return new AdvanceEnsembleReply
         {
             Counts = SamplingWire.ToCounts(result),
             NextStep = state.NextStep,
             Alive = state.AliveCount,
             ComputeSeconds = seconds,
-            Silo = SiloName,
+            Silo = _siloName,
             Device = _device.Name,
+            Checkpoint = request.Checkpoint ? _tensors.Put(SamplingWire.ToCheckpoint(state), new TensorLifetime(CheckpointTimeToLive, MaxReads: 1)) : null,
         };
-        if (request.Checkpoint)
-        {
-            reply.Payload = SamplingWire.ToCheckpoint(state);
-            reply.HasCheckpoint = true;
-        }
-
-        return reply;
     }
 
     /// <inheritdoc />
-    public Task<ReleaseEnsembleReply> ReleaseAsync(ReleaseEnsembleRequest request, CancellationToken cancellationToken)
+    public Task ReleaseAsync(string runId)
     {
-        if (request.RunId == _runId)
+        if (runId == _runId)
         {
             Release();
             DeactivateOnIdle();
         }
 
-        return Task.FromResult(new ReleaseEnsembleReply());
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -165,12 +180,12 @@ public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
         }
 
         return _devices.Devices.FirstOrDefault(d => d.Name == name)
-            ?? throw new BadRequestException($"ensemble {GrainId.Key}: silo '{SiloName}' has no device '{name}'; it has {string.Join(", ", _devices.Devices.Select(d => d.Name))}");
+            ?? throw new SamplingRequestException($"ensemble {Key}: silo '{_siloName}' has no device '{name}'; it has {string.Join(", ", _devices.Devices.Select(d => d.Name))}");
     }
 
     private StartEnsembleReply StartReply() => new()
     {
-        Silo = SiloName,
+        Silo = _siloName,
         Device = _device!.Name,
         NextStep = _state!.NextStep,
         Alive = _state.AliveCount,

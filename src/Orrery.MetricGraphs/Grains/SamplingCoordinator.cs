@@ -1,26 +1,31 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
-using Orrery.Cluster.Errors;
-using Orrery.Cluster.Grains;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orrery.Cluster.Placement;
+using Orrery.Cluster.Silos;
+using Orrery.Cluster.Tensors;
+using Orrery.Contracts.Cluster;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Sampling;
 
 namespace Orrery.MetricGraphs.Grains;
 
 /// <summary>
-/// Drives one sampling job (the grain key names it). <see cref="StartAsync"/> validates the job, splits
-/// the particles into ensembles over the Active silos' devices (pinned explicitly, one per device) and
-/// returns; the ensembles then advance in slices in the background while callers poll
-/// <see cref="GetProgressAsync"/>. When a call to an ensemble fails because its silo is gone (or the
-/// ensemble lost its particles), the ensemble is re-placed on another live silo from its last checkpoint
-/// and the counts of the slices after that checkpoint are dropped; counts are merged in ensemble order.
-/// Every count is an integer and every particle's random numbers depend only on (seed, particle, step),
-/// so the result is bitwise that of an undisturbed run on any number of silos and ensembles.
+/// Drives one sampling job (the grain key names it). <see cref="StartAsync"/> validates the job, splits the particles
+/// into ensembles over the active silos' devices (one per device, each placed on its silo with a placement hint) and
+/// returns; the ensembles then advance in slices in the background, on this activation's turns, while callers poll
+/// <see cref="GetProgressAsync"/>. When a call to an ensemble fails with an error that means its silo is gone (see
+/// <see cref="MeansLostPlacement"/>), the ensemble is placed again on another live silo from its last checkpoint (kept
+/// here, fetched from the ensemble's tensor store) and the counts of the slices after that checkpoint are dropped;
+/// counts are merged in ensemble order. Every count is an integer and every particle's random numbers depend only on
+/// (seed, particle, step), so the result is bitwise that of an undisturbed run on any number of silos and ensembles.
 /// <para>
-/// The job's state lives in this activation only: if the coordinator's own silo dies, the job is lost
-/// and a poll finds a fresh activation in state UNKNOWN (or the call fails); the caller (the sampling
-/// runner) then starts the job again under a new key, which gives the same result.
+/// The job's state lives in this activation only: if the coordinator's own silo dies, the job is lost and a poll
+/// fails or finds a fresh activation in state <see cref="SamplingState.Unknown"/>; the caller
+/// (<see cref="Experiment.SamplingJobDriver"/>) then starts the job again under a new key, which gives the same bits.
 /// </para>
 /// </summary>
 public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGrain
@@ -30,7 +35,10 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
 
     private readonly SamplingMetrics _metrics;
     private readonly ILogger<SamplingCoordinator> _logger;
-    private readonly Lock _gate = new();
+    private readonly IClusterMembershipService _membership;
+    private readonly ISiloMetadataCache _metadata;
+    private readonly TensorChannel _tensors;
+    private readonly string _siloName;
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock = new();
     private readonly Queue<(double Seconds, long ParticleSteps)> _rate = new();
@@ -46,198 +54,183 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
     private Task? _run;
 
     /// <summary>Created by the silo.</summary>
-    public SamplingCoordinator(IMeterFactory meterFactory, ILogger<SamplingCoordinator> logger)
+    public SamplingCoordinator(IMeterFactory meterFactory, ILogger<SamplingCoordinator> logger, IClusterMembershipService membership,
+        ISiloMetadataCache metadata, TensorChannel tensors, ILocalSiloDetails silo)
     {
+        ArgumentNullException.ThrowIfNull(silo);
         _metrics = SamplingMetrics.For(meterFactory);
         _logger = logger;
+        _membership = membership;
+        _metadata = metadata;
+        _tensors = tensors;
+        _siloName = silo.Name;
+    }
+
+    private string Job => this.GetPrimaryKeyString();
+
+    private IReadOnlyList<ClusterSiloInfo> ActiveSilos => ClusterInventoryGrain.ActiveSilos(_membership, _metadata);
+
+    /// <inheritdoc />
+    public Task<StartSamplingReply> StartAsync(SamplingJob job, CancellationToken cancellationToken)
+    {
+        if (_state != SamplingState.Unknown)
+        {
+            throw new SamplingRequestException($"sampling job '{Job}' was already started on this coordinator ({_state}); use a new key per job");
+        }
+
+        SamplingJobPlan plan;
+        EnsembleSlot[] slots;
+        try
+        {
+            plan = SamplingJobPlan.Validate(job ?? throw new ArgumentException("the job is missing"));
+            slots = plan.Split(plan.Devices(ActiveSilos));
+        }
+        catch (ArgumentException e)
+        {
+            throw new SamplingRequestException($"sampling job '{Job}': {e.Message}");
+        }
+
+        _plan = plan;
+        _slots = slots;
+        _state = SamplingState.Running;
+        _clock.Start();
+        LogStarted(Job, plan.Job.Particles, slots.Length, string.Join(", ", slots.Select(s => $"{s.Silo}/{s.Device}").Distinct()));
+
+        // The job outlives this call and runs on this activation's turns; it must not carry the caller's request
+        // context (its placement hint, call chain) into the ensemble calls.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _run = Task.Factory.StartNew(() => RunAsync(_stop.Token), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current).Unwrap();
+        }
+
+        return Task.FromResult(new StartSamplingReply { Ensembles = slots.Length, Silo = _siloName });
     }
 
     /// <inheritdoc />
-    public Task<StartSamplingReply> StartAsync(StartSamplingRequest request, CancellationToken cancellationToken)
+    public Task<SamplingProgressReply> GetProgressAsync()
     {
-        lock (_gate)
+        var reply = new SamplingProgressReply { State = _state, Error = _error, Replacements = _replacements, ParticleSteps = _particleStepsComputed };
+        if (_plan is not null)
         {
-            if (_state != SamplingState.Unknown)
-            {
-                CallErrors.ThrowBadRequest($"sampling job '{GrainId.Key}' was already started on this coordinator ({_state}); use a new key per job");
-            }
-
-            SamplingJobPlan plan;
-            EnsembleSlot[] slots;
-            try
-            {
-                plan = SamplingJobPlan.Validate(request.Job ?? throw new ArgumentException("StartSamplingRequest.job is missing"));
-                slots = plan.Split(plan.Devices(ClusterView));
-            }
-            catch (ArgumentException e)
-            {
-                throw new BadRequestException($"sampling job '{GrainId.Key}': {e.Message}", e);
-            }
-
-            _plan = plan;
-            _slots = slots;
-            _state = SamplingState.Running;
-            _clock.Start();
-            LogStarted(GrainId.Key, plan.Job.Particles, slots.Length, string.Join(", ", slots.Select(s => $"{s.Silo}/{s.Device}").Distinct()));
-
-            // The job outlives this call: its ensemble calls must not inherit this call's deadline or call chain.
-            using (ExecutionContext.SuppressFlow())
-            {
-                _run = Task.Run(() => RunAsync(_stop.Token));
-            }
-
-            return Task.FromResult(new StartSamplingReply { Ensembles = slots.Length, Silo = SiloName });
+            var total = (double)_plan.Options.Steps * _plan.Job.Particles;
+            reply.Fraction = _state == SamplingState.Done ? 1 : _slots.Sum(s => (double)s.NextStep * s.Count) / total;
+            reply.ParticleStepsPerSecond = Rate();
         }
+
+        return Task.FromResult(reply);
     }
 
     /// <inheritdoc />
-    public Task<SamplingProgressReply> GetProgressAsync(SamplingProgressRequest request, CancellationToken cancellationToken)
+    public Task<SamplingResultReply> GetResultAsync()
     {
-        lock (_gate)
+        switch (_state)
         {
-            var reply = new SamplingProgressReply { State = _state, Error = _error, Replacements = _replacements, ParticleSteps = _particleStepsComputed };
-            if (_plan is not null)
-            {
-                var total = (double)_plan.Options.Steps * _plan.Job.Particles;
-                reply.Fraction = _state == SamplingState.Done ? 1 : _slots.Sum(s => (double)s.NextStep * s.Count) / total;
-                reply.ParticleStepsPerSecond = Rate();
-            }
-
-            return Task.FromResult(reply);
+            case SamplingState.Done:
+                break;
+            case SamplingState.Failed:
+                throw new SamplingJobFailedException($"sampling job '{Job}' failed: {_error}");
+            case SamplingState.Running:
+                throw new SamplingRequestException($"sampling job '{Job}' is still running");
+            default:
+                throw new SamplingRequestException($"coordinator '{Job}' on silo '{_siloName}' holds no sampling job");
         }
+
+        var reply = new SamplingResultReply
+        {
+            Counts = SamplingWire.ToCounts(_result!),
+            Seconds = _seconds,
+            Replacements = _replacements,
+            Silo = _siloName,
+        };
+        foreach (var slot in _slots)
+        {
+            reply.Ensembles.Add(new EnsembleReport
+            {
+                Index = slot.Index,
+                FirstParticle = slot.FirstParticle,
+                Count = slot.Count,
+                Silo = slot.Silo,
+                Device = slot.Device,
+                Placements = slot.Placement,
+                ComputeSeconds = slot.ComputeSeconds,
+                ParticleSteps = slot.ParticleSteps,
+                MovedFrom = [.. slot.MovedFrom],
+            });
+        }
+
+        return Task.FromResult(reply);
     }
 
     /// <inheritdoc />
-    public Task<SamplingResultReply> GetResultAsync(SamplingResultRequest request, CancellationToken cancellationToken)
+    public async Task<SamplingState> CancelAsync(string reason)
     {
-        lock (_gate)
+        if (_state != SamplingState.Running)
         {
-            switch (_state)
-            {
-                case SamplingState.Done:
-                    break;
-                case SamplingState.Failed:
-                    CallErrors.ThrowBadRequest($"sampling job '{GrainId.Key}' failed: {_error}");
-                    break;
-                case SamplingState.Running:
-                    CallErrors.ThrowBadRequest($"sampling job '{GrainId.Key}' is still running");
-                    break;
-                default:
-                    CallErrors.ThrowBadRequest($"coordinator '{GrainId.Key}' on silo '{SiloName}' holds no sampling job");
-                    break;
-            }
-
-            var reply = new SamplingResultReply
-            {
-                Counts = SamplingWire.ToCounts(_result!),
-                Seconds = _seconds,
-                Replacements = _replacements,
-                Silo = SiloName,
-            };
-            foreach (var slot in _slots)
-            {
-                var report = new EnsembleReport
-                {
-                    Index = slot.Index,
-                    FirstParticle = slot.FirstParticle,
-                    Count = slot.Count,
-                    Silo = slot.Silo,
-                    Device = slot.Device,
-                    Placements = slot.Placement,
-                    ComputeSeconds = slot.ComputeSeconds,
-                    ParticleSteps = slot.ParticleSteps,
-                };
-                report.MovedFrom.AddRange(slot.MovedFrom);
-                reply.Ensembles.Add(report);
-            }
-
-            return Task.FromResult(reply);
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task<CancelSamplingReply> CancelAsync(CancelSamplingRequest request, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            if (_state != SamplingState.Running)
-            {
-                return new CancelSamplingReply { State = _state };
-            }
-
-            if (_error.Length == 0)
-            {
-                _error = request.Reason.Length > 0 ? request.Reason : "cancelled";
-            }
+            return _state;
         }
 
-        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_error.Length == 0)
+        {
+            _error = string.IsNullOrEmpty(reason) ? "cancelled" : reason;
+        }
+
+        await _stop.CancelAsync();
         if (_run is not null)
         {
-            await _run.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _run;
         }
 
-        lock (_gate)
-        {
-            return new CancelSamplingReply { State = _state };
-        }
+        return _state;
     }
 
     /// <inheritdoc />
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
+        await _stop.CancelAsync();
         if (_run is not null)
         {
-            try
-            {
-                await _run.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await _run.WaitAsync(cancellationToken);
         }
 
         _stop.Dispose();
     }
+
+    /// <summary>
+    /// Errors after which an ensemble's particles must be assumed lost where they were: the silo is unreachable or
+    /// refused the message (<see cref="OrleansMessageRejectionException"/>, <see cref="SiloUnavailableException"/>
+    /// among them), no answer in time, a fresh activation without the particles, or a checkpoint whose owner is gone.
+    /// </summary>
+    internal static bool MeansLostPlacement(Exception e) =>
+        e is OrleansMessageRejectionException or TimeoutException or EnsembleLostException or TensorOwnerUnavailableException or TensorNotFoundException;
 
     private async Task RunAsync(CancellationToken stop)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(stop);
         try
         {
-            await Task.WhenAll(_slots.Select(slot => DriveAsync(slot, failed))).ConfigureAwait(false);
+            await Task.WhenAll(_slots.Select(slot => DriveAsync(slot, failed)));
 
-            // Fixed order: ensemble 0, 1, ... (integer counts merge exactly in any order; the order keeps
-            // the computation itself independent of which ensemble finished first).
-            var result = SamplingResult.Merge(_slots.OrderBy(s => s.Index).Select(s => s.Committed!));
-            lock (_gate)
-            {
-                _result = result;
-                _seconds = _clock.Elapsed.TotalSeconds;
-                _state = SamplingState.Done;
-            }
-
-            LogFinished(GrainId.Key, _seconds, _replacements);
+            // Fixed order: ensemble 0, 1, ... (integer counts merge exactly in any order; the order keeps the
+            // computation itself independent of which ensemble finished first).
+            _result = SamplingResult.Merge(_slots.OrderBy(s => s.Index).Select(s => s.Committed!));
+            _seconds = _clock.Elapsed.TotalSeconds;
+            _state = SamplingState.Done;
+            LogFinished(Job, _seconds, _replacements);
         }
         catch (Exception e)
         {
-            lock (_gate)
+            _state = SamplingState.Failed;
+            if (_error.Length == 0)
             {
-                _state = SamplingState.Failed;
-                if (_error.Length == 0)
-                {
-                    _error = stop.IsCancellationRequested ? $"the coordinator on silo '{SiloName}' was deactivated" : $"{e.GetType().Name}: {e.Message}";
-                }
+                _error = stop.IsCancellationRequested ? $"the coordinator on silo '{_siloName}' was deactivated" : $"{e.GetType().Name}: {e.Message}";
             }
 
-            LogFailed(GrainId.Key, _error);
+            LogFailed(Job, _error);
 
             // Free the particles wherever the ensembles are now.
             foreach (var slot in _slots)
             {
-                var key = slot.Key(GrainId.Key);
-                _ = ReleaseQuietlyAsync(GrainFactory.GetGrain<IParticleEnsembleGrain>(key, slot.Silo), key);
+                _ = ReleaseQuietlyAsync(slot.Key(Job));
             }
         }
     }
@@ -247,164 +240,153 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
     {
         var plan = _plan!;
         var steps = plan.Options.Steps;
-        var job = GrainId.Key;
         var cancellationToken = failed.Token;
         try
         {
             while (slot.Committed is null || slot.CheckpointStep < steps)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var runId = slot.Key(job);
-                var grain = GrainFactory.GetGrain<IParticleEnsembleGrain>(runId, slot.Silo);
+                var runId = slot.Key(Job);
+                var grain = GrainFactory.GetGrain<IParticleEnsembleGrain>(runId);
                 try
                 {
                     if (!slot.Started)
                     {
-                        var start = new StartEnsembleRequest
-                        {
-                            RunId = runId,
-                            GraphJson = plan.Job.GraphJson,
-                            Settings = plan.Job.Settings,
-                            Initial = plan.Job.Initial,
-                            FirstParticle = slot.FirstParticle,
-                            Count = slot.Count,
-                            Device = slot.Device,
-                        };
-                        if (slot.Checkpoint is { } saved)
-                        {
-                            start.FromCheckpoint = true;
-                            start.CheckpointStep = slot.CheckpointStep;
-                            start.Payload = saved;
-                        }
-
-                        var started = await grain.StartAsync(start, cancellationToken).ConfigureAwait(false);
-                        lock (_gate)
-                        {
-                            slot.Device = started.Device;
-                            slot.NextStep = started.NextStep;
-                            slot.Started = true;
-                            slot.SlicesSinceCheckpoint = 0;
-                        }
+                        await StartEnsembleAsync(slot, grain, runId, cancellationToken);
                     }
 
                     var remaining = steps - slot.NextStep;
                     var sliceSteps = Math.Min(plan.SliceSteps, remaining);
                     var last = sliceSteps == remaining;
                     var checkpoint = !last && slot.SlicesSinceCheckpoint + 1 >= plan.CheckpointEvery;
-                    var reply = await grain.AdvanceAsync(new AdvanceEnsembleRequest { RunId = runId, Steps = sliceSteps, Checkpoint = checkpoint }, cancellationToken).ConfigureAwait(false);
-                    if (reply.NextStep != slot.NextStep + sliceSteps || reply.HasCheckpoint != checkpoint)
+                    var reply = await grain.AdvanceAsync(new AdvanceEnsembleRequest { RunId = runId, Steps = sliceSteps, Checkpoint = checkpoint }, cancellationToken);
+                    if (reply.NextStep != slot.NextStep + sliceSteps || (reply.Checkpoint is not null) != checkpoint)
                     {
                         throw new InvalidOperationException(
-                            $"ensemble {runId} on silo '{reply.Silo}' answered step {reply.NextStep} (checkpoint: {reply.HasCheckpoint}) to an advance from step {slot.NextStep} by {sliceSteps} (checkpoint: {checkpoint})");
+                            $"ensemble {runId} on silo '{reply.Silo}' answered step {reply.NextStep} (checkpoint: {reply.Checkpoint is not null}) to an advance from step {slot.NextStep} by {sliceSteps} (checkpoint: {checkpoint})");
                     }
 
+                    // The state after the slice, copied here before the slice counts: a silo lost meanwhile loses both.
+                    var saved = reply.Checkpoint is { } held ? await _tensors.FetchAsync<byte>(held, cancellationToken) : null;
                     var part = SamplingWire.ToResult(reply.Counts, plan.Options, plan.Graph);
-                    lock (_gate)
+                    slot.Pending.Add(part);
+                    slot.NextStep = reply.NextStep;
+                    slot.SlicesSinceCheckpoint++;
+                    slot.ComputeSeconds += reply.ComputeSeconds;
+                    slot.ParticleSteps += part.ParticleSteps;
+                    _particleStepsComputed += part.ParticleSteps;
+                    RecordRate();
+                    if (checkpoint || last)
                     {
-                        slot.Pending.Add(part);
-                        slot.NextStep = reply.NextStep;
-                        slot.SlicesSinceCheckpoint++;
-                        slot.ComputeSeconds += reply.ComputeSeconds;
-                        slot.ParticleSteps += part.ParticleSteps;
-                        _particleStepsComputed += part.ParticleSteps;
-                        RecordRate();
-                        if (checkpoint || last)
-                        {
-                            slot.Committed = SamplingResult.Merge(slot.Committed is null ? slot.Pending : [slot.Committed, .. slot.Pending]);
-                            slot.Pending.Clear();
-                            slot.Checkpoint = checkpoint ? reply.Payload : null;
-                            slot.CheckpointStep = reply.NextStep;
-                            slot.SlicesSinceCheckpoint = 0;
-                        }
+                        slot.Committed = SamplingResult.Merge(slot.Committed is null ? slot.Pending : [slot.Committed, .. slot.Pending]);
+                        slot.Pending.Clear();
+                        slot.Checkpoint = saved;
+                        slot.CheckpointStep = reply.NextStep;
+                        slot.SlicesSinceCheckpoint = 0;
                     }
                 }
-                catch (Exception e) when ((IsPlacementFailure(e) || e is OperationCanceledException) && !cancellationToken.IsCancellationRequested)
+                catch (Exception e) when ((MeansLostPlacement(e) || e is OperationCanceledException) && !cancellationToken.IsCancellationRequested)
                 {
-                    await MoveAsync(slot, grain, e, cancellationToken).ConfigureAwait(false);
+                    // (A call the callee cancelled while this job was not cancelled counts too: its silo is shutting down.)
+                    await MoveAsync(slot, e, cancellationToken);
                 }
             }
 
-            await ReleaseQuietlyAsync(GrainFactory.GetGrain<IParticleEnsembleGrain>(slot.Key(job), slot.Silo), slot.Key(job)).ConfigureAwait(false);
+            await ReleaseQuietlyAsync(slot.Key(Job));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            lock (_gate)
+            if (_error.Length == 0)
             {
-                if (_error.Length == 0)
-                {
-                    _error = $"ensemble {slot.Index} (particles {slot.FirstParticle}..{slot.FirstParticle + slot.Count - 1}, silo '{slot.Silo}'): {e.GetType().Name}: {e.Message}";
-                }
+                _error = $"ensemble {slot.Index} (particles {slot.FirstParticle}..{slot.FirstParticle + slot.Count - 1}, silo '{slot.Silo}'): {e.GetType().Name}: {e.Message}";
             }
 
-            await failed.CancelAsync().ConfigureAwait(false);
+            await failed.CancelAsync();
             throw;
         }
     }
 
-    /// <summary>
-    /// Errors after which the ensemble's particles must be assumed lost where they were. (A call the callee
-    /// cancelled, while this job was not cancelled, counts too: its silo is shutting down.)
-    /// </summary>
-    private static bool IsPlacementFailure(Exception e) => e switch
-    {
-        SiloUnavailableException => true,
-        GrainCallTimeoutException => true,
-        UnknownGrainTypeException => true,
-        BadRequestException bad => bad.Message.Contains(ParticleEnsemble.LostMarker, StringComparison.Ordinal),
-        _ => false,
-    };
-
-    /// <summary>Re-places <paramref name="slot"/> on another live silo, to continue from its last checkpoint.</summary>
-    private async Task MoveAsync(EnsembleSlot slot, IParticleEnsembleGrain lost, Exception error, CancellationToken cancellationToken)
+    /// <summary>Starts the slot's current placement on its silo, from its last checkpoint when it has one.</summary>
+    private async Task StartEnsembleAsync(EnsembleSlot slot, IParticleEnsembleGrain grain, string runId, CancellationToken cancellationToken)
     {
         var plan = _plan!;
-        var oldKey = slot.Key(GrainId.Key);
-        var oldSilo = slot.Silo;
-        int replacements;
-        lock (_gate)
+        var start = new StartEnsembleRequest
         {
-            replacements = ++_replacements;
-            _failedSilos.Add(oldSilo);
-            if (replacements > plan.MaxReplacements(_slots.Length))
+            RunId = runId,
+            GraphJson = plan.Job.GraphJson,
+            Settings = plan.Job.Settings,
+            Initial = plan.Job.Initial,
+            FirstParticle = slot.FirstParticle,
+            Count = slot.Count,
+            Device = slot.Device,
+        };
+        if (slot.Checkpoint is { } saved)
+        {
+            // Lent through this silo's tensor store for the one read the new placement makes.
+            start.Checkpoint = _tensors.Put(saved, new TensorLifetime(ParticleEnsemble.CheckpointTimeToLive, MaxReads: 1));
+            start.CheckpointStep = slot.CheckpointStep;
+        }
+
+        try
+        {
+            StartEnsembleReply started;
+            using (PlacementHint.On(slot.Address))
             {
-                var hint = error is GrainCallTimeoutException ? " (a slice that takes longer than the call timeout fails everywhere: lower the slice size)" : "";
-                throw new InvalidOperationException(
-                    $"{replacements - 1} ensemble moves used up (SamplingJob.max_replacements); the last failure: {error.GetType().Name}: {error.Message}{hint}", error);
+                started = await grain.StartAsync(start, cancellationToken);
             }
+
+            slot.Device = started.Device;
+            slot.NextStep = started.NextStep;
+            slot.Started = true;
+            slot.SlicesSinceCheckpoint = 0;
+        }
+        finally
+        {
+            if (start.Checkpoint is { } lent)
+            {
+                await _tensors.ReleaseAsync(lent, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Places <paramref name="slot"/> again on another live silo, to continue from its last checkpoint.</summary>
+    private async Task MoveAsync(EnsembleSlot slot, Exception error, CancellationToken cancellationToken)
+    {
+        var plan = _plan!;
+        var oldKey = slot.Key(Job);
+        var oldSilo = slot.Silo;
+        var replacements = ++_replacements;
+        _failedSilos.Add(oldSilo);
+        if (replacements > plan.MaxReplacements(_slots.Length))
+        {
+            var hint = error is TimeoutException ? " (a slice that takes longer than the call timeout fails everywhere: lower the slice size)" : "";
+            throw new InvalidOperationException(
+                $"{replacements - 1} ensemble moves used up (SamplingJob.MaxReplacements); the last failure: {error.GetType().Name}: {error.Message}{hint}", error);
         }
 
         _metrics.Replaced();
 
         // The old placement may still be alive (a timeout): free its particles if it is.
-        _ = ReleaseQuietlyAsync(lost, oldKey);
+        _ = ReleaseQuietlyAsync(oldKey);
         var waited = Stopwatch.StartNew();
         DeviceChoice? target = null;
         while (target is null)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var view = ClusterView;
-            IReadOnlySet<string> avoid;
-            lock (_gate)
-            {
-                avoid = new HashSet<string>(_failedSilos, StringComparer.Ordinal);
-            }
-
-            var devices = plan.Devices(view, avoid);
+            var silos = ActiveSilos;
+            var devices = plan.Devices(silos, _failedSilos);
             if (devices.Count == 0 && waited.Elapsed > TimeSpan.FromSeconds(2))
             {
                 // Every live silo has failed once: one of them may have recovered.
-                devices = plan.Devices(view);
+                devices = plan.Devices(silos);
             }
 
             if (devices.Count > 0)
             {
-                lock (_gate)
-                {
-                    // The device with the fewest unfinished ensembles; ties go to the first in endpoint order.
-                    target = devices
-                        .Select((d, order) => (Device: d, Order: order, Load: _slots.Count(s => s != slot && s.Silo == d.Silo && s.Device == d.Device && s.CheckpointStep < plan.Options.Steps)))
-                        .OrderBy(c => c.Load).ThenBy(c => c.Order).First().Device;
-                }
+                // The device with the fewest unfinished ensembles; ties go to the first in address order.
+                target = devices
+                    .Select((d, order) => (Device: d, Order: order, Load: _slots.Count(s => s != slot && s.Silo == d.Silo && s.Device == d.Device && s.CheckpointStep < plan.Options.Steps)))
+                    .OrderBy(c => c.Load).ThenBy(c => c.Order).First().Device;
             }
             else if (waited.Elapsed > NoSiloPatience)
             {
@@ -412,39 +394,36 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
             }
             else
             {
-                await Task.Delay(250, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(250, cancellationToken);
             }
         }
 
-        lock (_gate)
-        {
-            slot.MovedFrom.Add($"{oldSilo} at step {slot.NextStep} ({error.GetType().Name}: {error.Message})");
-            slot.Silo = target.Silo;
-            slot.Device = target.Device;
-            slot.Placement++;
-            slot.Started = false;
-            _particleStepsComputed -= slot.Pending.Sum(p => p.ParticleSteps);
-            slot.ParticleSteps -= slot.Pending.Sum(p => p.ParticleSteps);
-            slot.Pending.Clear();
-            slot.NextStep = slot.CheckpointStep;
-        }
-
-        LogMoved(slot.Index, GrainId.Key, oldSilo, target.Silo, target.Device, slot.CheckpointStep, error.Message);
+        slot.MovedFrom.Add($"{oldSilo} at step {slot.NextStep} ({error.GetType().Name}: {error.Message})");
+        slot.Silo = target.Silo;
+        slot.Address = target.Address;
+        slot.Device = target.Device;
+        slot.Placement++;
+        slot.Started = false;
+        _particleStepsComputed -= slot.Pending.Sum(p => p.ParticleSteps);
+        slot.ParticleSteps -= slot.Pending.Sum(p => p.ParticleSteps);
+        slot.Pending.Clear();
+        slot.NextStep = slot.CheckpointStep;
+        LogMoved(slot.Index, Job, oldSilo, target.Silo, target.Device, slot.CheckpointStep, error.Message);
     }
 
-    private async Task ReleaseQuietlyAsync(IParticleEnsembleGrain grain, string runId)
+    private async Task ReleaseQuietlyAsync(string runId)
     {
         try
         {
-            await grain.ReleaseAsync(new ReleaseEnsembleRequest { RunId = runId }, CancellationToken.None).ConfigureAwait(false);
+            await GrainFactory.GetGrain<IParticleEnsembleGrain>(runId).ReleaseAsync(runId);
         }
-        catch (Exception e) when (e is OrreryCallException or OperationCanceledException)
+        catch (Exception e) when (e is OrleansException or TimeoutException or OperationCanceledException)
         {
             // Gone with its silo, or idle-deactivated later: nothing to free.
         }
     }
 
-    /// <summary>Adds a (time, particle-steps) sample; called under the lock.</summary>
+    /// <summary>Adds a (time, particle-steps) sample.</summary>
     private void RecordRate()
     {
         var now = _clock.Elapsed.TotalSeconds;
@@ -455,7 +434,7 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
         }
     }
 
-    /// <summary>Particle-steps per second over the last few seconds (since the start while the window fills); called under the lock.</summary>
+    /// <summary>Particle-steps per second over the last few seconds (since the start while the window fills).</summary>
     private double Rate()
     {
         var now = _clock.Elapsed.TotalSeconds;

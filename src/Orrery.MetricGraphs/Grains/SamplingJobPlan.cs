@@ -1,5 +1,5 @@
 using System.Globalization;
-using Orrery.Cluster.Membership;
+using Orrery.Contracts.Cluster;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Formats;
 using Orrery.MetricGraphs.Graphs;
@@ -68,21 +68,22 @@ internal sealed class SamplingJobPlan
     }
 
     /// <summary>
-    /// The devices of <paramref name="view"/>'s Active silos (ordered by endpoint) that the job's device
+    /// The devices of the active <paramref name="silos"/> (ordered by address) that the job's device
     /// preference allows: with "any", each GPU of a silo that has GPUs, else the silo's CPU; "cpu", every
-    /// silo's CPU; "gpu", every GPU. Silos in <paramref name="avoid"/> are left out.
+    /// silo's CPU; "gpu", every GPU. Silos named in <paramref name="avoid"/> are left out.
     /// </summary>
-    public IReadOnlyList<DeviceChoice> Devices(MembershipView view, IReadOnlySet<string>? avoid = null)
+    public IReadOnlyList<DeviceChoice> Devices(IReadOnlyList<ClusterSiloInfo> silos, IReadOnlySet<string>? avoid = null)
     {
+        ArgumentNullException.ThrowIfNull(silos);
         var choices = new List<DeviceChoice>();
-        foreach (var silo in view.Active)
+        foreach (var silo in silos)
         {
             if (avoid is not null && avoid.Contains(silo.Name))
             {
                 continue;
             }
 
-            var gpus = silo.Capabilities?.Gpus ?? [];
+            var gpus = silo.GpuDevices;
             var useGpus = Job.Device switch
             {
                 DevicePreference.Cpu => false,
@@ -91,11 +92,11 @@ internal sealed class SamplingJobPlan
             };
             if (useGpus)
             {
-                choices.AddRange(gpus.Select(g => new DeviceChoice(silo.Name, "cuda:" + g.Index.ToString(CultureInfo.InvariantCulture), GpuShare)));
+                choices.AddRange(gpus.Select(g => new DeviceChoice(silo.Name, silo.Address, g, GpuShare)));
             }
             else
             {
-                choices.Add(new DeviceChoice(silo.Name, "cpu", 1));
+                choices.Add(new DeviceChoice(silo.Name, silo.Address, "cpu", 1));
             }
         }
 
@@ -111,8 +112,8 @@ internal sealed class SamplingJobPlan
         if (devices.Count == 0)
         {
             throw new ArgumentException(Job.Device == DevicePreference.Gpu
-                ? "the job asks for GPUs and no Active silo reports one"
-                : "no Active silo can take the job");
+                ? "the job asks for GPUs and no active silo reports one"
+                : "no active silo can take the job");
         }
 
         var particles = Job.Particles;
@@ -147,7 +148,7 @@ internal sealed class SamplingJobPlan
             }
 
             var device = devices[i % devices.Count];
-            slots[i] = new EnsembleSlot(i, bounds[i], (int)size, device.Silo, device.Device);
+            slots[i] = new EnsembleSlot(i, bounds[i], (int)size, device.Silo, device.Address, device.Device);
         }
 
         return slots;

@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using Google.Protobuf;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Sampling;
@@ -8,9 +6,8 @@ using Orrery.MetricGraphs.Sampling;
 namespace Orrery.MetricGraphs.Grains;
 
 /// <summary>
-/// Converts between the sampler's types and the messages of metric_graphs.proto: settings, initial
-/// conditions, integer counts (arrays as raw little-endian int64, 128-bit sums as 16 little-endian bytes)
-/// and checkpoints (the raw payload: per particle edge int32, position float32, exit vertex int32 and exit
+/// Converts between the sampler's types and the sampling grains' messages (SamplingMessages.cs): settings,
+/// initial conditions, integer counts and checkpoints (the raw payload: per particle edge int32, position float32, exit vertex int32 and exit
 /// ticks int64, each as one array, in that order: 20 bytes per particle).
 /// </summary>
 public static class SamplingWire
@@ -81,11 +78,11 @@ public static class SamplingWire
             Splits = result.Splits,
             TruncatedSteps = result.TruncatedSteps,
             Exited = result.Exited,
-            ExitTickSum = UInt128Bytes(result.ExitTickSum),
-            ExitTickSquareSum = UInt128Bytes(result.ExitTickSquareSum),
-            Occupation = Int64Bytes(result.Occupation),
-            ExitCounts = Int64Bytes(result.ExitCounts),
-            ExitTimeHistogram = Int64Bytes(result.ExitTimeHistogram),
+            ExitTickSum = result.ExitTickSum,
+            ExitTickSquareSum = result.ExitTickSquareSum,
+            Occupation = result.Occupation.ToArray(),
+            ExitCounts = result.ExitCounts.ToArray(),
+            ExitTimeHistogram = result.ExitTimeHistogram.ToArray(),
         };
     }
 
@@ -106,8 +103,8 @@ public static class SamplingWire
         total.Splits = counts.Splits;
         total.TruncatedSteps = counts.TruncatedSteps;
         total.Exited = counts.Exited;
-        total.ExitTickSum = ReadUInt128(counts.ExitTickSum, "exit tick sum");
-        total.ExitTickSquareSum = ReadUInt128(counts.ExitTickSquareSum, "exit tick square sum");
+        total.ExitTickSum = counts.ExitTickSum;
+        total.ExitTickSquareSum = counts.ExitTickSquareSum;
         return new SamplingResult(options, graph.Lengths.ToArray(), graph.VertexCount, counts.Particles, total);
     }
 
@@ -143,34 +140,16 @@ public static class SamplingWire
             MemoryMarshal.Cast<byte, long>(bytes.Slice(12 * n, 8 * n)));
     }
 
-    private static ByteString Int64Bytes(ReadOnlySpan<long> values)
+    private static void ReadInt64s(long[]? values, long[] into, string what)
     {
-        RequireLittleEndian();
-        return ByteString.CopyFrom(MemoryMarshal.AsBytes(values));
-    }
-
-    private static void ReadInt64s(ByteString bytes, long[] into, string what)
-    {
-        RequireLittleEndian();
-        if (bytes.Length != (long)into.Length * sizeof(long))
+        values ??= [];
+        if (values.Length != into.Length)
         {
-            throw new ArgumentException($"sampling counts: {what} has {bytes.Length} bytes; the run's shape needs {(long)into.Length * sizeof(long)}");
+            throw new ArgumentException($"sampling counts: {what} has {values.Length} values; the run's shape needs {into.Length}");
         }
 
-        bytes.Span.CopyTo(MemoryMarshal.AsBytes(into.AsSpan()));
+        values.CopyTo(into, 0);
     }
-
-    private static ByteString UInt128Bytes(UInt128 value)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt128LittleEndian(bytes, value);
-        return ByteString.CopyFrom(bytes);
-    }
-
-    private static UInt128 ReadUInt128(ByteString bytes, string what) =>
-        bytes.Length == 16 ? BinaryPrimitives.ReadUInt128LittleEndian(bytes.Span)
-        : bytes.Length == 0 ? UInt128.Zero
-        : throw new ArgumentException($"sampling counts: {what} has {bytes.Length} bytes; it must have 16");
 
     private static void RequireLittleEndian()
     {

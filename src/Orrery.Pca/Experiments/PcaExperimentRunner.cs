@@ -20,7 +20,8 @@ public sealed class PcaExperimentRunner : IExperimentRunner
     public async Task<ExperimentOutcome> RunAsync(ExperimentContext context, SpecNode spec, CancellationToken cancellationToken)
     {
         var parsed = PcaSpec.Parse(spec);
-        var silos = context.View().Active.Select(s => s.Name).ToList();
+        var view = context.View ?? throw new InvalidOperationException("PCA runs on Orrery's own runtime: the context needs Grains and View");
+        var silos = view().Active.Select(s => s.Name).ToList();
         var job = $"pca-{parsed.Name}-{Guid.NewGuid():N}"[..Math.Min(40, parsed.Name.Length + 13)];
         var results = new List<(PcaStartRequest Request, PcaJobResult Result)>();
         for (var i = 0; i < parsed.Runs.Count; i++)
@@ -43,7 +44,7 @@ public sealed class PcaExperimentRunner : IExperimentRunner
                 context.Progress.Report(new ExperimentProgress(fraction, $"{solver}: round {last.Round}, {error}, {last.Seconds:F1} s"));
             }
 
-            var result = await PcaJob.RunAsync(context.Grains, $"{job}/{solver}", request, OnSlice, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var result = await PcaJob.RunAsync(context.Grains!, $"{job}/{solver}", request, OnSlice, cancellationToken: cancellationToken).ConfigureAwait(false);
             results.Add((request, result));
             context.Progress.Report(new ExperimentProgress((i + 1.0) / parsed.Runs.Count, $"{solver}: {result.Result.StopReason}"));
         }

@@ -1,8 +1,10 @@
+using System.Net;
 using System.Text.Json;
 using System.Xml.Linq;
-using Orrery.Cluster.Errors;
-using Orrery.Cluster.Hosting;
-using Orrery.Cluster.Membership;
+using Orleans.Runtime;
+using Orrery.Cluster.Silos;
+using Orrery.Contracts.Cluster;
+using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
 using Orrery.MetricGraphs.Experiment;
 using Orrery.MetricGraphs.Grains;
@@ -56,7 +58,7 @@ public sealed class SamplingRunnerTests : IDisposable
     {
         var text = "kind: sampling\ngraph: {generator: star, arms: 3}\nparticles: 10\ndt: 0.01\nsteps: 5\ninitial: uniform\ndevice: gpu\n";
         var error = await Assert.ThrowsAsync<ExperimentSpecException>(() => RunAsync(text, "gpu"));
-        Assert.Contains("gpu.yaml:7:9: device: 'gpu' asks for GPUs, and none of the 2 Active silos reports one", error.Message);
+        Assert.Contains("gpu.yaml:7:9: device: 'gpu' asks for GPUs, and none of the 2 active silos reports one", error.Message);
         Assert.False(Directory.Exists(Path.Combine(_folder, "out")));
     }
 
@@ -74,8 +76,8 @@ public sealed class SamplingRunnerTests : IDisposable
             initial: uniform
             device: gpu
             """;
-        var error = await Assert.ThrowsAsync<BadRequestException>(() => RunAsync(text, "gpu", GpuView()));
-        Assert.Contains("no Active silo reports one", error.Message);
+        var error = await Assert.ThrowsAsync<SamplingRequestException>(() => RunAsync(text, "gpu", GpuSilos()));
+        Assert.Contains("no active silo reports one", error.Message);
         Assert.False(Directory.Exists(Path.Combine(_folder, "out")));
         Assert.Empty(Directory.GetDirectories(_folder, ".out.staging-*"));
     }
@@ -89,23 +91,25 @@ public sealed class SamplingRunnerTests : IDisposable
     }
 
     /// <summary>What <c>orrery run</c> does: a staged output that is committed only when the runner returns.</summary>
-    private async Task<ExperimentOutcome> RunAsync(string specText, string name, MembershipView? view = null)
+    private async Task<ExperimentOutcome> RunAsync(string specText, string name, IReadOnlyList<ClusterSiloInfo>? silos = null)
     {
         var spec = ExperimentSpec.Parse(specText, Path.Combine(_folder, name + ".yaml"));
         var runner = new SamplingRunner();
-        await using var cluster = await EmbeddedCluster.StartAsync(2, [runner.GrainAssembly]);
+        await using var cluster = await OrleansEmbeddedCluster.StartAsync([0, 0]);
         using var output = new ExperimentOutput(Path.Combine(_folder, "out"));
-        var outcome = await runner.RunAsync(new ExperimentContext { Grains = cluster.Client, View = () => view ?? cluster.Client.View, Output = output }, spec, CancellationToken.None);
+        var context = new ExperimentContext
+        {
+            Cluster = cluster.Client,
+            Silos = async _ => silos ?? await cluster.Client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync(),
+            Output = output,
+        };
+        var outcome = await runner.RunAsync(context, spec, CancellationToken.None);
         output.Commit();
         return outcome;
     }
 
-    private static MembershipView GpuView()
-    {
-        var silo = new SiloEntry { Name = "gpu-silo", Host = "127.0.0.1", Port = 1, Generation = 1, Status = SiloStatus.Active, Capabilities = new SiloCapabilities { CpuCores = 4 } };
-        silo.Capabilities.Gpus.Add(new GpuInfo { Index = 0, Model = "test", MemoryBytes = 1 << 30, Multiprocessors = 1 });
-        var snapshot = new MembershipSnapshot { Version = 1 };
-        snapshot.Silos.Add(silo);
-        return new MembershipView(snapshot);
-    }
+    private static IReadOnlyList<ClusterSiloInfo> GpuSilos() =>
+    [
+        new ClusterSiloInfo { Name = "gpu-silo", Address = SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 1), 1), GpuDevices = ["cuda:0"], CpuCores = 4 },
+    ];
 }

@@ -1,5 +1,6 @@
-using Orrery.Cluster.Errors;
-using Orrery.Cluster.Hosting;
+using Orrery.Cluster.Placement;
+using Orrery.Cluster.Silos;
+using Orrery.Contracts.Cluster;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Experiment;
 using Orrery.MetricGraphs.Formats;
@@ -10,9 +11,9 @@ using Orrery.MetricGraphs.Tests.Support;
 namespace Orrery.MetricGraphs.Tests.Grains;
 
 /// <summary>
-/// The coordinator on embedded clusters: the merged result is bitwise that of one in-process run whatever the
-/// number of ensembles and silos, checkpoints included, and a silo that stops mid-job has its ensembles moved
-/// without changing a bit.
+/// The coordinator on embedded Orleans clusters: the merged result is bitwise that of one in-process run whatever the
+/// number of ensembles and silos, checkpoints (over the tensor channel) included, and a silo that stops mid-job has its
+/// ensembles moved without changing a bit.
 /// </summary>
 public sealed class SamplingCoordinatorTests
 {
@@ -36,6 +37,8 @@ public sealed class SamplingCoordinatorTests
         public void Report(Orrery.Experiments.ExperimentProgress value) => report(value);
     }
 
+    private static Task<OrleansEmbeddedCluster> StartClusterAsync(int silos) => OrleansEmbeddedCluster.StartAsync(new int[silos]);
+
     private static SamplingResult InProcess(long particles) =>
         new MetricGraphSampler(MetricGraphJson.Parse(GraphJson), Options).Run(0, (int)particles, InitialCondition.FromSources());
 
@@ -45,7 +48,7 @@ public sealed class SamplingCoordinatorTests
         const int particles = 7001;
         var expected = InProcess(particles);
 
-        await using (var one = await EmbeddedCluster.StartAsync(1, [MetricGraphsAssembly.Assembly]))
+        await using (var one = await StartClusterAsync(1))
         {
             var single = await SamplingJobDriver.RunAsync(one.Client, Job(particles, ensembles: 1, sliceSteps: 400), "one");
             Assert.Single(single.Reply.Ensembles);
@@ -57,7 +60,7 @@ public sealed class SamplingCoordinatorTests
             Assert.True(seven.Result.IsIdenticalTo(expected), "7 ensembles in slices of 70 steps differ from the in-process run");
         }
 
-        await using var three = await EmbeddedCluster.StartAsync(3, [MetricGraphsAssembly.Assembly]);
+        await using var three = await StartClusterAsync(3);
         var spread = await SamplingJobDriver.RunAsync(three.Client, Job(particles, ensembles: 0, sliceSteps: 50), "three");
         Assert.Equal(3, spread.Reply.Ensembles.Count);
         Assert.Equal(3, spread.Reply.Ensembles.Select(e => e.Silo).Distinct().Count());
@@ -69,35 +72,38 @@ public sealed class SamplingCoordinatorTests
     {
         const int particles = 30000;
         var expected = InProcess(particles);
-        await using var cluster = await EmbeddedCluster.StartAsync(3, [MetricGraphsAssembly.Assembly]);
+        await using var cluster = await StartClusterAsync(3);
         var coordinator = cluster.Client.GetGrain<ISamplingCoordinatorGrain>($"stop-test-{Guid.NewGuid():N}");
-        var started = await coordinator.StartAsync(new StartSamplingRequest { Job = Job(particles, ensembles: 6, sliceSteps: 10, checkpointEvery: 3) }, CancellationToken.None);
+        var started = await coordinator.StartAsync(Job(particles, ensembles: 6, sliceSteps: 10, checkpointEvery: 3), CancellationToken.None);
         Assert.Equal(6, started.Ensembles);
 
-        var victim = cluster.Silos.First(s => s.Name != started.Silo);
+        // Not the coordinator's silo, nor silo 0, which holds the embedded cluster's membership (development clustering).
+        var victim = cluster.SiloNames.Skip(1).First(s => s != started.Silo);
         SamplingProgressReply progress;
         do
         {
             await Task.Delay(20);
-            progress = await coordinator.GetProgressAsync(new SamplingProgressRequest(), CancellationToken.None);
+            progress = await coordinator.GetProgressAsync();
         }
         while (progress.State == SamplingState.Running && progress.Fraction < 0.2);
 
         Assert.True(progress.State == SamplingState.Running && progress.Fraction < 0.9, $"the stop must land mid-job; progress was {progress.Fraction:P0} ({progress.State})");
-        await victim.DisposeAsync();
+        await cluster.StopSiloAsync(cluster.SiloNames.ToList().IndexOf(victim));
 
         while (progress.State == SamplingState.Running)
         {
             await Task.Delay(50);
-            progress = await coordinator.GetProgressAsync(new SamplingProgressRequest(), CancellationToken.None);
+            progress = await coordinator.GetProgressAsync();
         }
 
         Assert.True(progress.State == SamplingState.Done, $"{progress.State}: {progress.Error}");
-        var reply = await coordinator.GetResultAsync(new SamplingResultRequest(), CancellationToken.None);
+        var reply = await coordinator.GetResultAsync();
+        // Only the victim's ensembles moved: with the consistent grain directory, ensembles on the other silos keep
+        // their one activation while the cluster changes (UseConsistentGrainDirectory).
         var moved = reply.Ensembles.Where(e => e.Placements > 1).ToList();
         Assert.NotEmpty(moved);
-        Assert.All(moved, e => Assert.StartsWith(victim.Name + " at step ", e.MovedFrom[0]));
-        Assert.All(reply.Ensembles, e => Assert.NotEqual(victim.Name, e.Silo));
+        Assert.All(moved, e => Assert.StartsWith(victim + " at step ", e.MovedFrom[0]));
+        Assert.All(reply.Ensembles, e => Assert.NotEqual(victim, e.Silo));
         var options = SamplingWire.ToOptions(SamplingWire.ToSettings(Options));
         Assert.True(SamplingWire.ToResult(reply.Counts, options, MetricGraphJson.Parse(GraphJson)).IsIdenticalTo(expected), "the moved run differs from the undisturbed one");
     }
@@ -107,10 +113,13 @@ public sealed class SamplingCoordinatorTests
     {
         const int particles = 30000;
         var expected = InProcess(particles);
-        await using var cluster = await EmbeddedCluster.StartAsync(3, [MetricGraphsAssembly.Assembly]);
+        await using var cluster = await StartClusterAsync(3);
         var coordinatorSilo = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var underway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var said = new List<string>();
+        // The first coordinator goes to silo 1 (silo 0 holds the embedded cluster's membership, so it must stay up).
+        var silo1 = (await cluster.Client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync()).Single(s => s.Name == cluster.SiloNames[1]);
+        using var hint = PlacementHint.On(silo1.Address);
         var run = SamplingJobDriver.RunAsync(cluster.Client, Job(particles, ensembles: 3, sliceSteps: 10), "lost-coordinator",
             new SynchronousProgress(p =>
             {
@@ -129,9 +138,10 @@ public sealed class SamplingCoordinatorTests
             started: (_, reply) => coordinatorSilo.TrySetResult(reply.Silo));
 
         var name = await coordinatorSilo.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(cluster.SiloNames[1], name);
         await underway.Task.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.False(run.IsCompleted, "the stop must land mid-job");
-        await cluster.Silos.Single(s => s.Name == name).DisposeAsync();
+        await cluster.StopSiloAsync(cluster.SiloNames.ToList().IndexOf(name));
 
         var finished = await run.WaitAsync(TimeSpan.FromSeconds(120));
         Assert.Equal(1, finished.Restarts);
@@ -144,7 +154,7 @@ public sealed class SamplingCoordinatorTests
     [Fact]
     public async Task CancellingTheCallerStopsTheJobOnTheCluster()
     {
-        await using var cluster = await EmbeddedCluster.StartAsync(2, [MetricGraphsAssembly.Assembly]);
+        await using var cluster = await StartClusterAsync(2);
         using var cancel = new CancellationTokenSource();
         var key = "";
         var run = SamplingJobDriver.RunAsync(cluster.Client, Job(30000, ensembles: 2, sliceSteps: 5), "cancelled",
@@ -157,34 +167,34 @@ public sealed class SamplingCoordinatorTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
 
         var coordinator = cluster.Client.GetGrain<ISamplingCoordinatorGrain>(key);
-        var progress = await coordinator.GetProgressAsync(new SamplingProgressRequest(), CancellationToken.None);
+        var progress = await coordinator.GetProgressAsync();
         Assert.Equal(SamplingState.Failed, progress.State);
         Assert.Equal("cancelled by the client", progress.Error);
         Assert.True(progress.Fraction < 1);
-        Assert.Equal(SamplingState.Failed, (await coordinator.CancelAsync(new CancelSamplingRequest(), CancellationToken.None)).State);
+        Assert.Equal(SamplingState.Failed, await coordinator.CancelAsync("again"));
     }
 
     [Fact]
     public async Task BadJobsAndMisuseAreRefusedWithReasons()
     {
-        await using var cluster = await EmbeddedCluster.StartAsync(1, [MetricGraphsAssembly.Assembly]);
+        await using var cluster = await StartClusterAsync(1);
         var gpuJob = Job(100, 0, 10);
         gpuJob.Device = DevicePreference.Gpu;
-        var noGpu = await Assert.ThrowsAsync<BadRequestException>(() =>
-            cluster.Client.GetGrain<ISamplingCoordinatorGrain>("gpu-job").StartAsync(new StartSamplingRequest { Job = gpuJob }, CancellationToken.None));
-        Assert.Contains("the job asks for GPUs and no Active silo reports one", noGpu.Message);
+        var noGpu = await Assert.ThrowsAsync<SamplingRequestException>(() =>
+            cluster.Client.GetGrain<ISamplingCoordinatorGrain>("gpu-job").StartAsync(gpuJob, CancellationToken.None));
+        Assert.Contains("the job asks for GPUs and no active silo reports one", noGpu.Message);
 
         var badSlice = Job(100, 0, 0);
-        var slice = await Assert.ThrowsAsync<BadRequestException>(() =>
-            cluster.Client.GetGrain<ISamplingCoordinatorGrain>("slice-job").StartAsync(new StartSamplingRequest { Job = badSlice }, CancellationToken.None));
+        var slice = await Assert.ThrowsAsync<SamplingRequestException>(() =>
+            cluster.Client.GetGrain<ISamplingCoordinatorGrain>("slice-job").StartAsync(badSlice, CancellationToken.None));
         Assert.Contains("SamplingJob.slice_steps is 0; it must be at least 1", slice.Message);
 
         var idle = cluster.Client.GetGrain<ISamplingCoordinatorGrain>("never-started");
-        Assert.Equal(SamplingState.Unknown, (await idle.GetProgressAsync(new SamplingProgressRequest(), CancellationToken.None)).State);
-        Assert.Contains("holds no sampling job", (await Assert.ThrowsAsync<BadRequestException>(() => idle.GetResultAsync(new SamplingResultRequest(), CancellationToken.None))).Message);
+        Assert.Equal(SamplingState.Unknown, (await idle.GetProgressAsync()).State);
+        Assert.Contains("holds no sampling job", (await Assert.ThrowsAsync<SamplingRequestException>(() => idle.GetResultAsync())).Message);
 
         var ensemble = cluster.Client.GetGrain<IParticleEnsembleGrain>("lonely");
-        var lost = await Assert.ThrowsAsync<BadRequestException>(() => ensemble.AdvanceAsync(new AdvanceEnsembleRequest { RunId = "r", Steps = 1 }, CancellationToken.None));
+        var lost = await Assert.ThrowsAsync<EnsembleLostException>(() => ensemble.AdvanceAsync(new AdvanceEnsembleRequest { RunId = "r", Steps = 1 }, CancellationToken.None));
         Assert.Contains("holds no particles of run 'r'", lost.Message);
     }
 }

@@ -1,4 +1,6 @@
-using Orrery.Cluster.Membership;
+using System.Net;
+using Orleans.Runtime;
+using Orrery.Contracts.Cluster;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Formats;
 using Orrery.MetricGraphs.Generators;
@@ -7,18 +9,18 @@ using Orrery.MetricGraphs.Sampling;
 
 namespace Orrery.MetricGraphs.Tests.Grains;
 
-/// <summary>Where a job's ensembles go: one per device of the Active silos, GPUs weighted, the preference respected, every particle once.</summary>
+/// <summary>Where a job's ensembles go: one per device of the active silos, GPUs weighted, the preference respected, every particle once.</summary>
 public sealed class SamplingJobPlanTests
 {
-    // Endpoint order: a (2 GPUs), b (CPU only), c (1 GPU), d (Dead, with a GPU).
-    private static readonly MembershipView View = ViewOf(("a", 2, SiloStatus.Active), ("b", 0, SiloStatus.Active), ("c", 1, SiloStatus.Active), ("d", 1, SiloStatus.Dead));
+    // The active silos in address order: a (2 GPUs), b (CPU only), c (1 GPU, CUDA ordinal 3).
+    private static readonly IReadOnlyList<ClusterSiloInfo> View = SilosOf(("a", ["cuda:0", "cuda:1"]), ("b", []), ("c", ["cuda:3"]));
 
     [Fact]
     public void AnyUsesEachGpuAndTheCpuOfSilosWithoutOne()
     {
         var plan = Plan(particles: 3100, DevicePreference.Any, gpuShare: 10);
         var devices = plan.Devices(View);
-        Assert.Equal(["a/cuda:0", "a/cuda:1", "b/cpu", "c/cuda:0"], devices.Select(d => $"{d.Silo}/{d.Device}"));
+        Assert.Equal(["a/cuda:0", "a/cuda:1", "b/cpu", "c/cuda:3"], devices.Select(d => $"{d.Silo}/{d.Device}"));
         var slots = plan.Split(devices);
         Assert.Equal([0L, 1000, 2000, 2100], slots.Select(s => s.FirstParticle));
         Assert.Equal([1000, 1000, 100, 1000], slots.Select(s => s.Count));
@@ -30,7 +32,7 @@ public sealed class SamplingJobPlanTests
         Assert.Equal(["a/cpu", "b/cpu", "c/cpu"], Plan(100, DevicePreference.Cpu).Devices(View).Select(d => $"{d.Silo}/{d.Device}"));
         Assert.Equal(["a/cuda:0", "a/cuda:1"], Plan(100, DevicePreference.Gpu).Devices(View, new HashSet<string> { "c" }).Select(d => $"{d.Silo}/{d.Device}"));
         var none = Assert.Throws<ArgumentException>(() => Plan(100, DevicePreference.Gpu).Split(Plan(100, DevicePreference.Gpu).Devices(View, new HashSet<string> { "a", "c" })));
-        Assert.Equal("the job asks for GPUs and no Active silo reports one", none.Message);
+        Assert.Equal("the job asks for GPUs and no active silo reports one", none.Message);
     }
 
     [Fact]
@@ -64,21 +66,12 @@ public sealed class SamplingJobPlanTests
         GpuShare = gpuShare,
     });
 
-    private static MembershipView ViewOf(params (string Name, int Gpus, SiloStatus Status)[] silos)
-    {
-        var snapshot = new MembershipSnapshot { Version = 3 };
-        var port = 1000;
-        foreach (var (name, gpus, status) in silos)
+    private static IReadOnlyList<ClusterSiloInfo> SilosOf(params (string Name, string[] Gpus)[] silos) =>
+        [.. silos.Select((silo, i) => new ClusterSiloInfo
         {
-            var entry = new SiloEntry { Name = name, Host = "10.0.0.1", Port = port++, Generation = 1, Status = status, Capabilities = new SiloCapabilities { CpuCores = 8 } };
-            for (var g = 0; g < gpus; g++)
-            {
-                entry.Capabilities.Gpus.Add(new GpuInfo { Index = g, Model = "H200", MemoryBytes = 1L << 37, Multiprocessors = 132 });
-            }
-
-            snapshot.Silos.Add(entry);
-        }
-
-        return new MembershipView(snapshot);
-    }
+            Name = silo.Name,
+            Address = SiloAddress.New(new IPEndPoint(IPAddress.Parse("10.0.0.1"), 1000 + i), 1),
+            GpuDevices = silo.Gpus,
+            CpuCores = 8,
+        })];
 }

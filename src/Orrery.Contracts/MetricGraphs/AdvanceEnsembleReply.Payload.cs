@@ -1,9 +1,0 @@
-using Orrery.Contracts.Grains;
-
-namespace Orrery.Contracts.MetricGraphs;
-
-public sealed partial class AdvanceEnsembleReply : IPayloadCarrier
-{
-    /// <inheritdoc />
-    public ReadOnlyMemory<byte> Payload { get; set; }
-}
