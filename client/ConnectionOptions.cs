@@ -20,6 +20,21 @@ internal sealed class ConnectionOptions
         AllowMultipleArgumentsPerToken = true,
     };
 
+    public Option<string?> TlsCertificate { get; } = new("--tls-cert")
+    {
+        Description = "PEM certificate of this client (mutual TLS with the Orleans gateways). Default: $ORRERY_OrleansSilo__TlsCertificate",
+    };
+
+    public Option<string?> TlsKey { get; } = new("--tls-key")
+    {
+        Description = "PEM private key of --tls-cert. Default: $ORRERY_OrleansSilo__TlsKey",
+    };
+
+    public Option<string?> TlsAuthority { get; } = new("--tls-ca")
+    {
+        Description = "PEM certificate of the cluster authority the gateways' certificates must chain to. Default: $ORRERY_OrleansSilo__TlsAuthority",
+    };
+
     public Option<string?> Secret { get; } = new("--secret")
     {
         Description = "Cluster secret. Default: $ORRERY_Cluster__Secret or $ORRERY_SECRET",
@@ -40,6 +55,9 @@ internal sealed class ConnectionOptions
     {
         command.Options.Add(Gateways);
         command.Options.Add(OrleansGateways);
+        command.Options.Add(TlsCertificate);
+        command.Options.Add(TlsKey);
+        command.Options.Add(TlsAuthority);
         command.Options.Add(Secret);
         command.Options.Add(ClusterId);
         command.Options.Add(TimeoutSeconds);
@@ -69,7 +87,11 @@ internal sealed class ConnectionOptions
 
         var clusterId = parse.GetValue(ClusterId) ?? Environment.GetEnvironmentVariable("ORRERY_Cluster__ClusterId") ?? "orrery";
         var serviceId = Environment.GetEnvironmentVariable("ORRERY_OrleansSilo__ServiceId") ?? "orrery";
-        return OrleansClientConnection.ConnectAsync(gateways, null, clusterId, serviceId, TimeSpan.FromSeconds(timeout), cancellationToken: cancellationToken);
+        var tls = Orrery.Cluster.Security.ClusterTlsFiles.FromSettings(
+            parse.GetValue(TlsCertificate) ?? Environment.GetEnvironmentVariable("ORRERY_OrleansSilo__TlsCertificate"),
+            parse.GetValue(TlsKey) ?? Environment.GetEnvironmentVariable("ORRERY_OrleansSilo__TlsKey"),
+            parse.GetValue(TlsAuthority) ?? Environment.GetEnvironmentVariable("ORRERY_OrleansSilo__TlsAuthority"));
+        return OrleansClientConnection.ConnectAsync(gateways, null, clusterId, serviceId, TimeSpan.FromSeconds(timeout), cancellationToken: cancellationToken, tls: tls);
     }
 
     public ClusterClientOptions Resolve(ParseResult parse)

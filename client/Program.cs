@@ -6,4 +6,5 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(SilosCommand.Create());
 root.Subcommands.Add(PingCommand.Create());
+root.Subcommands.Add(CertsCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -48,6 +48,18 @@ if (settings.Orleans.Enabled)
     var name = settings.Silo.Name.Length > 0 ? settings.Silo.Name : $"{advertised}:{settings.Orleans.SiloPort}";
     var redis = settings.Membership.Table == "redis" ? settings.Redis.ConnectionString : null;
     var gpus = devices.Gpus.Count;
+    // Mutual TLS when the three certificate settings are given: only members of the cluster's authority may join.
+    (System.Security.Cryptography.X509Certificates.X509Certificate2 Member, System.Security.Cryptography.X509Certificates.X509Certificate2 Authority)? tls = null;
+    try
+    {
+        tls = Orrery.Cluster.Security.ClusterTlsFiles.FromSettings(settings.Orleans.TlsCertificate, settings.Orleans.TlsKey, settings.Orleans.TlsAuthority)?.Load();
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine($"orrery-silo: configuration error: {e.Message}");
+        return 2;
+    }
+
     try
     {
         ListenPorts.EnsureFree(bind, settings.Orleans.SiloPort, "OrleansSilo:SiloPort");
@@ -62,6 +74,10 @@ if (settings.Orleans.Enabled)
     builder.UseOrleans(silo =>
     {
         silo.UseOrreryClustering(new OrleansSiloIdentity(settings.Cluster.ClusterId, name, bind, advertised, redis), settings.Orleans);
+        if (tls is { } identity)
+        {
+            Orrery.Cluster.Security.OrreryTlsExtensions.UseClusterTls(silo, identity.Member, identity.Authority);
+        }
         silo.AddOrreryPlacement(gpus, Environment.ProcessorCount, [.. devices.Gpus.Select(g => g.Ordinal)]);
         silo.AddTensorChannel(o =>
         {

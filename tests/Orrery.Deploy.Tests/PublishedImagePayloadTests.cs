@@ -22,7 +22,7 @@ public sealed class PublishedImagePayloadTests
         await using var redis = await RedisServer.StartNewAsync();
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         await using var silo = SiloProcess.StartFrom(siloDll, "published-0", FreePort.Next(), FreePort.Next(), redis.ConnectionString, "published", secret);
-        await silo.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await silo.WaitReadyAsync(TimeSpan.FromSeconds(60));
 
         // The image's HEALTHCHECK, from the publish output.
         var health = await ExternalTool.RunAsync("bash", [Path.Combine(Published, "silo", "healthcheck.sh"), silo.HttpPort.ToString()], "bash is part of Debian");

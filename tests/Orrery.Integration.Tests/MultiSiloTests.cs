@@ -103,7 +103,7 @@ public sealed class MultiSiloTests(RedisFixture fixture) : IClassFixture<RedisFi
         first.Kill();
 
         var again = cluster.StartSilo(first.Name, first.Port, first.HttpPort);
-        await again.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await again.WaitReadyAsync(TimeSpan.FromSeconds(60));
         await cluster.WaitForActiveAsync(3, TimeSpan.FromSeconds(10));
         var rows = cluster.Client.View.Silos.Where(s => s.Name == first.Name).ToList();
         var current = rows.Single(s => s.Status == SiloStatus.Active);

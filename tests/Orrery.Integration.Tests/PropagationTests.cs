@@ -14,7 +14,7 @@ public sealed class PropagationTests(RedisFixture fixture) : IClassFixture<Redis
         await using var cluster = await ProcessCluster.StartAsync(fixture.Redis, 3, slowPolling);
         var clock = Stopwatch.StartNew();
         var joiner = cluster.StartSilo("silo-late", FreePort.Next(), FreePort.Next(), slowPolling);
-        await joiner.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await joiner.WaitReadyAsync(TimeSpan.FromSeconds(60));
         var joinedAt = clock.Elapsed;
 
         await cluster.WaitForActiveAsync(4, TimeSpan.FromSeconds(2));

@@ -35,7 +35,7 @@ public sealed class ProcessCluster : IAsyncDisposable
                 cluster.StartSilo($"silo-{i}", FreePort.Next(), FreePort.Next(), extraArgs);
             }
 
-            await Task.WhenAll(cluster._silos.Select(s => s.WaitReadyAsync(TimeSpan.FromSeconds(30))));
+            await Task.WhenAll(cluster._silos.Select(s => s.WaitReadyAsync(TimeSpan.FromSeconds(60))));
             cluster.Client = await cluster.ConnectClientAsync();
             await cluster.WaitForActiveAsync(silos, TimeSpan.FromSeconds(10));
             return cluster;

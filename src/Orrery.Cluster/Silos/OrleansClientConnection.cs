@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orrery.Cluster.Security;
 
 namespace Orrery.Cluster.Silos;
 
@@ -30,7 +31,7 @@ public sealed class OrleansClientConnection : IAsyncDisposable
     /// address that does not parse or resolve.
     /// </summary>
     public static async Task<OrleansClientConnection> ConnectAsync(IReadOnlyList<string> gateways, string? redis, string clusterId, string serviceId,
-        TimeSpan timeout, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+        TimeSpan timeout, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default, ClusterTlsFiles? tls = null)
     {
         ArgumentNullException.ThrowIfNull(gateways);
         if (gateways.Count == 0 && string.IsNullOrEmpty(redis))
@@ -39,6 +40,7 @@ public sealed class OrleansClientConnection : IAsyncDisposable
         }
 
         var endpoints = gateways.Select(ParseGateway).ToArray();
+        var identity = tls?.Load();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
@@ -58,6 +60,10 @@ public sealed class OrleansClientConnection : IAsyncDisposable
                 o.ClusterId = clusterId;
                 o.ServiceId = serviceId;
             });
+            if (identity is { } member)
+            {
+                client.UseClusterTls(member.Member, member.Authority);
+            }
         });
         var host = builder.Build();
         try
@@ -69,7 +75,10 @@ public sealed class OrleansClientConnection : IAsyncDisposable
         {
             host.Dispose();
             var where = endpoints.Length > 0 ? string.Join(", ", gateways) : $"the gateways in Redis at {redis}";
-            throw new TimeoutException($"no Orleans gateway of cluster '{clusterId}' answered within {timeout.TotalSeconds:0.#} s at {where}: {e.Message}", e);
+            var hint = identity is null
+                ? " (a cluster that requires TLS answers no client without a member certificate: set the TLS settings)"
+                : " (with TLS: a gateway refuses a certificate its cluster's authority did not issue, and this client refuses a gateway whose certificate it did not)";
+            throw new TimeoutException($"no Orleans gateway of cluster '{clusterId}' answered within {timeout.TotalSeconds:0.#} s at {where}{hint}: {e.Message}", e);
         }
         catch
         {

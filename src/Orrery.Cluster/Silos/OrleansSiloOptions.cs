@@ -34,4 +34,16 @@ public sealed class OrleansSiloOptions
 
     /// <summary>How often each silo writes that it is alive to the membership table. Default: 30 seconds.</summary>
     public TimeSpan IAmAliveTablePublishPeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// PEM file of this member's certificate (issued by <see cref="TlsAuthority"/>). With the key and the authority set,
+    /// every Orleans silo and gateway connection is mutual TLS and only members of the authority may join. Default: none.
+    /// </summary>
+    public string? TlsCertificate { get; set; }
+
+    /// <summary>PEM file of the private key of <see cref="TlsCertificate"/>.</summary>
+    public string? TlsKey { get; set; }
+
+    /// <summary>PEM file of the cluster authority's certificate, required of every peer and client.</summary>
+    public string? TlsAuthority { get; set; }
 }

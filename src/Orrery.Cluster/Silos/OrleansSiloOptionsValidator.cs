@@ -45,6 +45,15 @@ public sealed class OrleansSiloOptionsValidator : IValidateOptions<OrleansSiloOp
             failures.Add($"OrleansSilo:IAmAliveTablePublishPeriod is {options.IAmAliveTablePublishPeriod.TotalSeconds}s; it must be greater than 0");
         }
 
+        try
+        {
+            Security.ClusterTlsFiles.FromSettings(options.TlsCertificate, options.TlsKey, options.TlsAuthority);
+        }
+        catch (ArgumentException e)
+        {
+            failures.Add(e.Message);
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

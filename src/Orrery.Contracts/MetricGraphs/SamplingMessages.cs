@@ -110,10 +110,14 @@ public sealed class StartEnsembleRequest
 [Alias("orrery.metricgraphs.start-ensemble-reply")]
 public sealed class StartEnsembleReply
 {
+    /// <summary>The silo the ensemble runs on (where Orleans placed it: the coordinator's hint, unless that silo had gone).</summary>
     [Id(0)] public string Silo { get; set; } = "";
     [Id(1)] public string Device { get; set; } = "";
     [Id(2)] public long NextStep { get; set; }
     [Id(3)] public int Alive { get; set; }
+
+    /// <summary>That silo's address.</summary>
+    [Id(4)] public Orleans.Runtime.SiloAddress? Address { get; set; }
 }
 
 /// <summary>Advances the ensemble by <see cref="Steps"/> steps (a slice); with <see cref="Checkpoint"/>, also keeps the state after it.</summary>

@@ -31,6 +31,7 @@ public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
     private readonly SamplingMetrics _metrics;
     private readonly TensorChannel _tensors;
     private readonly string _siloName;
+    private readonly SiloAddress _siloAddress;
     private string _runId = "";
     private IComputeDevice? _device;
     private IParticleSampler? _sampler;
@@ -44,6 +45,7 @@ public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
         _metrics = SamplingMetrics.For(meterFactory);
         _tensors = tensors;
         _siloName = silo.Name;
+        _siloAddress = silo.SiloAddress;
     }
 
     private string Key => this.GetPrimaryKeyString();
@@ -186,6 +188,7 @@ public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
     private StartEnsembleReply StartReply() => new()
     {
         Silo = _siloName,
+        Address = _siloAddress,
         Device = _device!.Name,
         NextStep = _state!.NextStep,
         Alive = _state.AliveCount,

@@ -335,6 +335,9 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
                 started = await grain.StartAsync(start, cancellationToken);
             }
 
+            // Where Orleans really placed it: the hinted silo, or another when that one had gone meanwhile.
+            slot.Silo = started.Silo;
+            slot.Address = started.Address ?? slot.Address;
             slot.Device = started.Device;
             slot.NextStep = started.NextStep;
             slot.Started = true;

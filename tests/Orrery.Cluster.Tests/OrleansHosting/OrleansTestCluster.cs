@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.TestingHost;
 using Orrery.Cluster.Silos;
 
@@ -27,6 +29,28 @@ internal static class OrleansTestCluster
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
+        await WaitForMetadataAsync(cluster);
         return cluster;
+    }
+
+    /// <summary>
+    /// Waits until every silo's metadata cache holds every silo's metadata. Each silo fetches its peers' metadata after
+    /// it sees them join; until then placement reads no GPUs or cores for them (on a loaded machine, long enough for a
+    /// test's first 400 placements to miss a peer's GPUs).
+    /// </summary>
+    public static async Task WaitForMetadataAsync(InProcessTestCluster cluster)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var addresses = cluster.Silos.Select(s => s.SiloAddress).ToArray();
+        while (!cluster.Silos.OfType<InProcessSiloHandle>().All(silo =>
+                   addresses.All(a => silo.ServiceProvider.GetRequiredService<ISiloMetadataCache>().GetSiloMetadata(a).Metadata.Count > 0)))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the silos' metadata caches did not fill within 30 s");
+            }
+
+            await Task.Delay(50);
+        }
     }
 }
