@@ -60,6 +60,7 @@ public sealed class OrleansClientConnection : IAsyncDisposable
                 o.ClusterId = clusterId;
                 o.ServiceId = serviceId;
             });
+            client.AddMessageSizeGuard();
             if (identity is { } member)
             {
                 client.UseClusterTls(member.Member, member.Authority);

@@ -93,6 +93,7 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
                 {
                     silo.UseDevelopmentClustering(primary);
                     silo.UseConsistentGrainDirectory();
+                    silo.AddMessageSizeGuard();
                     silo.Configure<ClusterOptions>(o => Name(o, clusterId));
                     silo.Configure<SiloOptions>(o => o.SiloName = SiloName(index));
                     silo.Configure<EndpointOptions>(o =>
@@ -142,6 +143,7 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering(_gateways);
+            client.AddMessageSizeGuard();
             client.Configure<ClusterOptions>(o => Name(o, ClusterId));
             if (certificate is not null)
             {

@@ -29,6 +29,28 @@ public static class OrrerySiloBuilderExtensions
     }
 
     /// <summary>
+    /// Refuses calls whose request or result would certainly exceed <c>MaxMessageBodySize</c> where they start
+    /// (<see cref="MessageSizeGuard"/>), instead of Orleans dropping the connection and the caller timing out.
+    /// </summary>
+    public static ISiloBuilder AddMessageSizeGuard(this ISiloBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton(sp => new MessageSizeGuard(sp.GetRequiredService<IOptions<Orleans.Configuration.SiloMessagingOptions>>().Value.MaxMessageBodySize));
+        builder.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<MessageSizeGuard>());
+        builder.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<MessageSizeGuard>());
+        return builder;
+    }
+
+    /// <summary>The client's side of <see cref="AddMessageSizeGuard(ISiloBuilder)"/>: its requests are checked before they are sent.</summary>
+    public static IClientBuilder AddMessageSizeGuard(this IClientBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton(sp => new MessageSizeGuard(sp.GetRequiredService<IOptions<Orleans.Configuration.ClientMessagingOptions>>().Value.MaxMessageBodySize));
+        builder.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<MessageSizeGuard>());
+        return builder;
+    }
+
+    /// <summary>
     /// Uses Orleans's distributed grain directory (experimental in 10.4.2, ORLEANSEXP003) instead of its default
     /// eventually consistent one. With the default, a silo that leaves the cluster takes its share of the directory
     /// with it, and a call to a grain that lives on another, healthy silo can meet a fresh second activation: a sampling
@@ -86,6 +108,7 @@ public static class OrrerySiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(options);
         builder.UseConsistentGrainDirectory();
+        builder.AddMessageSizeGuard();
         var advertised = System.Net.IPAddress.Parse(identity.AdvertisedAddress);
         var bind = System.Net.IPAddress.Parse(identity.BindAddress);
         builder.Configure<Orleans.Configuration.ClusterOptions>(o =>

@@ -38,3 +38,27 @@ public sealed record ClusterSiloInfo
     [Id(3)]
     public required int CpuCores { get; init; }
 }
+
+/// <summary>
+/// A grain call whose request or response would certainly exceed Orleans's <c>MaxMessageBodySize</c>: refused at once where
+/// it starts (Orleans itself would drop the connection, and the caller would wait out its response timeout). The message
+/// names the limit and the setting; large arrays belong in the tensor channel (TensorRef).
+/// </summary>
+[GenerateSerializer]
+[Alias("orrery.cluster.message-too-large")]
+public sealed class MessageTooLargeException : Exception
+{
+    public MessageTooLargeException()
+    {
+    }
+
+    public MessageTooLargeException(string message)
+        : base(message)
+    {
+    }
+
+    public MessageTooLargeException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}
