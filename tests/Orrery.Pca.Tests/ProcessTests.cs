@@ -31,6 +31,44 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
     }
 
     /// <summary>
+    /// <c>orrery run</c> with <c>kind: pca</c> as a process against the silo processes' Orleans gateways: it runs on the
+    /// cluster's three silos and reaches the spec's target (E &lt; 1e-5 against the generated basis).
+    /// </summary>
+    [Fact]
+    public async Task OrreryRunOfAPcaSpecUsesTheClustersOrleansGateways()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        await (await OrleansConnection.ConnectAsync(cluster)).DisposeAsync(); // every silo sees all three before the client starts
+        var folder = Directory.CreateTempSubdirectory("orrery-pca-run-").FullName;
+        try
+        {
+            var spec = Path.Combine(folder, "pca.yaml");
+            File.WriteAllText(spec, """
+                kind: pca
+                data: {source: generated, spectrum: exponential, dimension: 60, rows: 121, seed: 3}
+                shards: 4
+                components: 4
+                rounds: 400
+                target_error: 1.0e-5
+                """);
+            var output = Path.Combine(folder, "out");
+            var (code, text) = await Executables.RunClientAsync(TimeSpan.FromMinutes(2),
+                "run", spec, "--out", output, "--orleans-gateway", cluster.Silos[1].OrleansGateway, "--cluster-id", cluster.ClusterId, "--secret", cluster.Secret);
+            Assert.True(code == 0, text);
+            Assert.Contains("on the cluster (3 active silos)", text);
+            Assert.Contains("target E <= 1e-05 reached", text);
+            using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+            var run = summary.RootElement.GetProperty("runs")[0];
+            Assert.True(run.GetProperty("target_reached").GetBoolean());
+            Assert.Equal(3, run.GetProperty("shard_silos").EnumerateArray().Select(e => e.GetString()).Distinct().Count());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
     /// The coordinator runs on silo-0; silo-1 holds shards and workers (round-robin over the three silos). It is killed
     /// with SIGKILL after round 20. The run must finish at its target, having re-loaded the lost shards from their
     /// source and restarted the lost workers from their published vectors; since a failed round is re-run from the
