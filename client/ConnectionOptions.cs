@@ -16,7 +16,7 @@ internal sealed class ConnectionOptions
 
     public Option<string[]> OrleansGateways { get; } = new("--orleans-gateway")
     {
-        Description = "Orleans gateway host:port of a silo (its OrleansSilo:GatewayPort; repeatable), for the workloads on Orleans (sampling). Default: $ORRERY_ORLEANS_GATEWAY",
+        Description = "Orleans gateway host:port of a silo (its OrleansSilo:GatewayPort; repeatable), for the workloads on Orleans (sampling, PCA). Default: $ORRERY_ORLEANS_GATEWAY",
         AllowMultipleArgumentsPerToken = true,
     };
 

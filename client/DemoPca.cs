@@ -1,4 +1,3 @@
-using Orrery.Cluster.Hosting;
 using Orrery.Contracts.Pca;
 using Orrery.Pca.Experiments;
 using Spectre.Console;
@@ -8,8 +7,8 @@ namespace Orrery.Client;
 /// <summary>The PCA part of <c>orrery demo</c>: parallel deflation on a generated matrix with a known eigenbasis, checked against it.</summary>
 internal static class DemoPca
 {
-    /// <summary>Runs K = 8 of a 401 x 200 matrix (lambda_k = 1.1^-k) on 4 shards over the demo's silos; true when E &lt; 1e-4.</summary>
-    public static async Task<bool> RunAsync(EmbeddedCluster cluster, CancellationToken cancellationToken)
+    /// <summary>Runs K = 8 of a 401 x 200 matrix (lambda_k = 1.1^-k) on 4 shards over the demo's Orleans silos; true when E &lt; 1e-4.</summary>
+    public static async Task<bool> RunAsync(Orleans.IGrainFactory grains, CancellationToken cancellationToken)
     {
         GemmNotice.ShowOnce();
         var request = new PcaStartRequest
@@ -22,8 +21,7 @@ internal static class DemoPca
             Truth = "auto",
             Seed = 1,
         };
-        request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
-        var result = await PcaJob.RunAsync(cluster.Client, $"demo-pca-{Guid.NewGuid():N}", request, cancellationToken: cancellationToken);
+        var result = await PcaJob.RunAsync(grains, $"demo-pca-{Guid.NewGuid():N}", request, cancellationToken: cancellationToken);
         var last = result.Result.History[^1];
         var worstEigenvalue = result.Result.Eigenvalues.Select((l, k) => Math.Abs(l - result.Start.TrueEigenvalues[k]) / result.Start.TrueEigenvalues[k]).Max();
         var ok = last.Error < 1e-4;

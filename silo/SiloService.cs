@@ -62,7 +62,7 @@ internal sealed partial class SiloService(
             MemoryBytes = gpu.MemoryBytes,
             Multiprocessors = gpu.Multiprocessors,
         }));
-        Assembly[] grainAssemblies = [typeof(Orrery.Diagnostics.DiagnosticsAssembly).Assembly, Orrery.MetricGraphs.Grains.MetricGraphsAssembly.Assembly, Orrery.Pca.PcaAssembly.Assembly];
+        Assembly[] grainAssemblies = [typeof(Orrery.Diagnostics.DiagnosticsAssembly).Assembly, Orrery.MetricGraphs.Grains.MetricGraphsAssembly.Assembly];
         _silo = new Cluster.Hosting.Silo(settings.Cluster, settings.Silo, settings.Membership, table, services, grainAssemblies, capabilities);
         await _silo.StartAsync(cancellationToken);
         _ = _silo.Stopped.ContinueWith(

@@ -1,4 +1,3 @@
-using Orrery.Cluster.Hosting;
 using Orrery.Contracts.Pca;
 using Orrery.Pca;
 using Orrery.Pca.Data;
@@ -37,8 +36,7 @@ internal static class LargeMatrixFreeBenchmark
 
         var solvers = args.Text("solvers", "parallel,subspace").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Console.WriteLine($"# large: device {device.Note}; solvers {string.Join(", ", solvers)}");
-        await using var cluster = await EmbeddedCluster.StartAsync(
-            args.Int("silos", 2), [PcaAssembly.Assembly], configure: (c, _, _) => c.DefaultCallTimeout = TimeSpan.FromMinutes(10), configureServices: device.Services);
+        await using var cluster = await BenchJob.StartClusterAsync(args.Int("silos", 2), device, TimeSpan.FromMinutes(10));
         Console.WriteLine("rows,dimension,components,shards,load_s,truth_s,seconds_to_target,rounds,final_error,megabytes,stop,file,vectors,solver");
         foreach (var solver in solvers)
         {

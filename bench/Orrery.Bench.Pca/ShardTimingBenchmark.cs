@@ -1,4 +1,3 @@
-using Orrery.Cluster.Hosting;
 using Orrery.Contracts.Pca;
 using Orrery.Pca;
 using Orrery.Pca.Experiments;
@@ -36,8 +35,7 @@ internal static class ShardTimingBenchmark
 
         Console.WriteLine($"# shards: fashion-mnist {split}, K = {components}, T = {steps} (subspace: 1), solvers {string.Join(", ", solvers)}, target E < {target:g3}, {silos} embedded silos; device {device.Note}; {DateTime.UtcNow:u}");
         Console.WriteLine("solver,mode,shards,load_s,truth_s,seconds_to_target,rounds,steps,final_error,megabytes,vectors");
-        await using var cluster = await EmbeddedCluster.StartAsync(silos, [PcaAssembly.Assembly], configure: (c, _, _) => c.DefaultCallTimeout = TimeSpan.FromMinutes(5),
-            configureServices: device.Services);
+        await using var cluster = await BenchJob.StartClusterAsync(silos, device, TimeSpan.FromMinutes(5));
         foreach (var (solver, (mode, shards)) in solvers.SelectMany(s => configurations.Select(c => (s, c))))
         {
             var request = new PcaStartRequest

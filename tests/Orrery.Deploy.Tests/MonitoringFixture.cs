@@ -24,6 +24,9 @@ public sealed class MonitoringFixture : IAsyncLifetime
 
     internal PrometheusServer Prometheus { get; private set; } = null!;
 
+    /// <summary>The Orleans client that started the warm-up PCA run.</summary>
+    internal Orrery.Cluster.Silos.OrleansClientConnection? PcaClient { get; private set; }
+
     public async Task InitializeAsync()
     {
         Rendered = await Tests.Chart.RenderAsync("monitoring");
@@ -42,6 +45,11 @@ public sealed class MonitoringFixture : IAsyncLifetime
         if (Prometheus is not null)
         {
             await Prometheus.DisposeAsync();
+        }
+
+        if (PcaClient is not null)
+        {
+            await PcaClient.DisposeAsync();
         }
 
         if (Cluster is not null)
@@ -73,9 +81,11 @@ public sealed class MonitoringFixture : IAsyncLifetime
         await client.GetGrain<ITensorGrain>("warm-tensor").RoundTripAsync(new TensorRequest { Payload = new byte[1 << 16] }, CancellationToken.None);
 
         // A PCA run left unfinished (a few of its 100,000 rounds): orrery_pca_error has a series only
-        // while a run with a truth is in flight. Its coordinator stays for Silo:IdleDeactivationAfter
-        // (15 min), longer than these tests; OrreryPcaStalled would need 12 minutes without a round.
-        var pca = client.GetGrain<IPcaCoordinator>("warm-pca");
+        // while a run with a truth is in flight. Its coordinator (an Orleans grain, started through an Orleans
+        // client kept for the fixture's life) stays for Orleans's collection age (15 min), longer than these
+        // tests; OrreryPcaStalled would need 12 minutes without a round.
+        PcaClient = await Cluster.ConnectOrleansAsync();
+        var pca = PcaClient.Client.GetGrain<IPcaCoordinatorGrain>("warm-pca");
         await pca.StartAsync(
             new PcaStartRequest
             {
@@ -85,11 +95,12 @@ public sealed class MonitoringFixture : IAsyncLifetime
                 Seed = 1,
             },
             CancellationToken.None);
-        var advanced = await pca.AdvanceAsync(new PcaAdvanceRequest { Seconds = 0.2 }, CancellationToken.None);
+        var advanced = await pca.AdvanceAsync(0.2, CancellationToken.None);
         if (advanced.Finished || advanced.Rounds.Count == 0)
         {
             throw new InvalidOperationException($"the warm-up PCA run should be in flight with rounds done: finished={advanced.Finished} ({advanced.StopReason}), rounds={advanced.Rounds.Count}");
         }
+
         try
         {
             await using var intruder = await ClusterClient.ConnectAsync(new ClusterClientOptions

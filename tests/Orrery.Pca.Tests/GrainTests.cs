@@ -1,11 +1,19 @@
-using Orrery.Cluster.Hosting;
+using System.Diagnostics.Metrics;
+using Orrery.Cluster.Tensors;
+using Orrery.Contracts.Cluster;
+using Orrery.Contracts.Pca;
 using Orrery.Pca.Experiments;
+using Orrery.Pca.Grains;
 using Orrery.Pca.Solvers;
 using Orrery.Pca.Tests.Support;
 
 namespace Orrery.Pca.Tests;
 
-/// <summary>The coordinator, shard and worker grains on embedded clusters (real loopback transport).</summary>
+/// <summary>
+/// The coordinator, shard and worker grains on embedded Orleans clusters (real loopback transport, the tensor channel
+/// included): the same bits as the in-process run on any number of silos, with vector blocks inline or by reference,
+/// and after a silo holding shards and workers, or the coordinator's own silo, stops mid-run.
+/// </summary>
 public sealed class GrainTests
 {
     [Fact]
@@ -15,13 +23,13 @@ public sealed class GrainTests
         var request = PcaRuns.Request(source, rounds: 40, steps: 2, shards: 4);
         var local = await PcaRuns.RunLocalAsync(request);
 
-        await using var cluster = await EmbeddedCluster.StartAsync(3, [PcaAssembly.Assembly]);
-        request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
+        await using var cluster = await PcaRuns.StartClusterAsync(3);
         var remote = await PcaJob.RunAsync(cluster.Client, "bitwise", request);
 
         Assert.Equal(3, remote.Start.ShardSilos.Distinct().Count());
         Assert.Equal(3, remote.Start.WorkerSilos.Distinct().Count());
         Assert.Equal(40, remote.Result.History.Count);
+        Assert.Equal(0, remote.Restarts);
         for (var k = 0; k < 10; k++)
         {
             Assert.Equal(local.Published[k], remote.Vectors[k]);
@@ -29,6 +37,48 @@ public sealed class GrainTests
 
         // Bytes: per round 2 steps, each sending the block to 4 shards and back, and the workers' traffic.
         Assert.True(remote.Result.History[^1].Bytes > 40 * 2 * 2 * 4 * 300 * 4, $"{remote.Result.History[^1].Bytes} bytes");
+    }
+
+    [Fact]
+    public void BlocksUpToOneMebibyteTravelInline()
+    {
+        Assert.Equal(1 << 20, VectorBlock.DefaultInlineLimitBytes);
+        Assert.True(VectorBlocks.Inline(262_144, 0));
+        Assert.False(VectorBlocks.Inline(262_145, 0));
+        Assert.True(VectorBlocks.Inline(16, 64));
+        Assert.False(VectorBlocks.Inline(17, 64));
+    }
+
+    /// <summary>
+    /// The same run with every block inline (the default limit: blocks here are at most 10 x 300 floats) and with every
+    /// block of more than 16 floats by reference over the tensor channel (a 64-byte limit): both give the local run's
+    /// bits; only the second fetches tensors, from other silos among them.
+    /// </summary>
+    [Fact]
+    public async Task VectorBlocksByReferenceGiveTheBitsOfInlineBlocks()
+    {
+        var source = PcaRuns.Generated("power");
+        var request = PcaRuns.Request(source, "eigengame", rounds: 15, steps: 2, shards: 4);
+        var local = await PcaRuns.RunLocalAsync(request);
+        await using var cluster = await PcaRuns.StartClusterAsync(3);
+        using var fetches = new TensorFetchCounter();
+
+        var inline = await PcaJob.RunAsync(cluster.Client, "inline", request);
+        var (inlineLocal, inlineRemote) = fetches.Take();
+        var byReference = request.Clone();
+        byReference.InlineLimitBytes = 64;
+        var referenced = await PcaJob.RunAsync(cluster.Client, "by-reference", byReference);
+        var (referencedLocal, referencedRemote) = fetches.Take();
+
+        Assert.Equal(0, inlineLocal + inlineRemote);
+        Assert.True(referencedRemote > 0 && referencedLocal > 0, $"fetches by reference: {referencedLocal} local, {referencedRemote} remote");
+        for (var k = 0; k < 10; k++)
+        {
+            Assert.Equal(local.Published[k], inline.Vectors[k]);
+            Assert.Equal(local.Published[k], referenced.Vectors[k]);
+        }
+
+        Assert.Equal(inline.Result.History[^1].Bytes, referenced.Result.History[^1].Bytes);
     }
 
     [Fact]
@@ -40,8 +90,7 @@ public sealed class GrainTests
         var request = PcaRuns.Request(source, rounds: 3000, shards: 2, target: 1e-5);
         request.Asynchronous = true;
         request.Truth = "exact";
-        await using var cluster = await EmbeddedCluster.StartAsync(2, [PcaAssembly.Assembly]);
-        request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
+        await using var cluster = await PcaRuns.StartClusterAsync(2);
         var result = await PcaJob.RunAsync(cluster.Client, "async", request);
 
         var error = PcaMetrics.Error(PcaRuns.ExactTruth(source, 10), result.Vectors);
@@ -52,7 +101,7 @@ public sealed class GrainTests
     [Fact]
     public async Task EverySolverRunsOnGrains()
     {
-        await using var cluster = await EmbeddedCluster.StartAsync(1, [PcaAssembly.Assembly]);
+        await using var cluster = await PcaRuns.StartClusterAsync(1);
         foreach (var solver in new[] { "parallel", "sequential", "eigengame", "subspace" })
         {
             var request = PcaRuns.Request(PcaRuns.Generated("exponential", dimension: 60, rows: 200), solver, components: 4, rounds: 400);
@@ -67,9 +116,145 @@ public sealed class GrainTests
     [Fact]
     public async Task BadRequestsAreRefusedWithTheField()
     {
-        await using var cluster = await EmbeddedCluster.StartAsync(1, [PcaAssembly.Assembly]);
+        await using var cluster = await PcaRuns.StartClusterAsync(1);
         var request = PcaRuns.Request(PcaRuns.Generated("power"), shards: 3);
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => PcaJob.RunAsync(cluster.Client, "bad", request));
+        var error = await Assert.ThrowsAsync<PcaRequestException>(() => PcaJob.RunAsync(cluster.Client, "bad", request));
         Assert.Contains("shards is 3", error.Message);
+
+        // A second start of the same coordinator, and a result asked of a coordinator that holds no run.
+        var coordinator = cluster.Client.GetGrain<IPcaCoordinatorGrain>($"twice-{Guid.NewGuid():N}");
+        await coordinator.StartAsync(PcaRuns.Request(PcaRuns.Generated("power", dimension: 20, rows: 41), components: 2), CancellationToken.None);
+        var twice = await Assert.ThrowsAsync<PcaRequestException>(() => coordinator.StartAsync(PcaRuns.Request(PcaRuns.Generated("power")), CancellationToken.None));
+        Assert.Contains("already started", twice.Message);
+        await Assert.ThrowsAsync<PcaRunLostException>(() => cluster.Client.GetGrain<IPcaCoordinatorGrain>($"empty-{Guid.NewGuid():N}").AdvanceAsync(0.1, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Silo 2 holds shards and workers (round-robin over 3 silos) and stops (Orleans's graceful shutdown) after round 15;
+    /// the coordinator is on silo 0. The run re-loads the lost shards from their source, restarts the lost workers from
+    /// their published vectors and re-runs the failed round, so its vectors are bitwise those of an undisturbed run.
+    /// </summary>
+    [Fact]
+    public async Task StoppedSiloWithShardsAndWorkersDoesNotChangeTheBits()
+    {
+        var source = PcaRuns.Generated("power");
+        var request = PcaRuns.Request(source, rounds: 1000, shards: 4, target: 1e-5);
+        request.Truth = "auto";
+        var undisturbed = await PcaRuns.RunLocalAsync(request);
+
+        await using var cluster = await PcaRuns.StartClusterAsync(3);
+        var silos = await cluster.Client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync();
+        var victim = cluster.SiloNames[2];
+        Task? stopping = null;
+        var before = (Shards: new List<string>(), Workers: new List<string>());
+        void OnSlice(PcaAdvanceReply slice)
+        {
+            if (stopping is null && slice.Rounds.Count > 0 && slice.Rounds[^1].Round >= 15)
+            {
+                before = ([.. slice.ShardSilos], [.. slice.WorkerSilos]);
+                stopping = cluster.StopSiloAsync(2);
+            }
+        }
+
+        var result = await PcaJob.RunAsync(cluster.Client, "stop", request, OnSlice, silos.Single(s => s.Name == cluster.SiloNames[0]).Address, sliceSeconds: 0.05);
+        await stopping!;
+
+        Assert.Equal(cluster.SiloNames[0], result.Start.CoordinatorSilo);
+        Assert.Equal(0, result.Restarts);
+        Assert.Contains(victim, before.Shards);
+        Assert.Contains(victim, before.Workers);
+        Assert.True(result.Result.Recoveries >= 1, "no round was recovered");
+        Assert.True(result.Result.ReloadedShards >= 1, "no shard was re-loaded");
+        Assert.Contains("target", result.Result.StopReason);
+        Assert.Equal(undisturbed.Round, result.Result.History.Count);
+        for (var k = 0; k < 10; k++)
+        {
+            Assert.Equal(undisturbed.Published[k], result.Vectors[k]);
+        }
+    }
+
+    /// <summary>
+    /// The coordinator is placed on silo 1, which stops after round 10: the client finds its coordinator gone and starts
+    /// the run again under a new key (<c>/a2</c>) on a live silo. A synchronous run is deterministic, so the restarted
+    /// run's vectors are bitwise those of an undisturbed run.
+    /// </summary>
+    [Fact]
+    public async Task StoppedCoordinatorSiloRestartsTheRunWithTheSameBits()
+    {
+        var source = PcaRuns.Generated("power");
+        var request = PcaRuns.Request(source, rounds: 1000, shards: 4, target: 1e-5);
+        request.Truth = "auto";
+        var undisturbed = await PcaRuns.RunLocalAsync(request);
+
+        await using var cluster = await PcaRuns.StartClusterAsync(3);
+        var silos = await cluster.Client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync();
+        Task? stopping = null;
+        var said = new List<string>();
+        var starts = new List<string>();
+        void OnSlice(PcaAdvanceReply slice)
+        {
+            if (stopping is null && slice.Rounds.Count > 0 && slice.Rounds[^1].Round >= 10)
+            {
+                stopping = cluster.StopSiloAsync(1);
+            }
+        }
+
+        var result = await PcaJob.RunAsync(cluster.Client, "stop-coordinator", request, OnSlice, silos.Single(s => s.Name == cluster.SiloNames[1]).Address,
+            sliceSeconds: 0.05, say: said.Add, started: (_, start) => starts.Add(start.CoordinatorSilo));
+        await stopping!;
+
+        Assert.Equal(cluster.SiloNames[1], starts[0]);
+        Assert.Equal(1, result.Restarts);
+        Assert.EndsWith("/a2", result.Key);
+        Assert.NotEqual(cluster.SiloNames[1], result.Start.CoordinatorSilo);
+        Assert.Contains(said, line => line.Contains("was lost", StringComparison.Ordinal));
+        Assert.Equal(undisturbed.Round, result.Result.History.Count);
+        for (var k = 0; k < 10; k++)
+        {
+            Assert.Equal(undisturbed.Published[k], result.Vectors[k]);
+        }
+    }
+
+    /// <summary>Counts the tensor channels' fetches in this process (every embedded silo's), by where the tensor was.</summary>
+    private sealed class TensorFetchCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _local;
+        private long _remote;
+
+        public TensorFetchCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == TensorMetricNames.Transfers)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                string? direction = null, location = null;
+                foreach (var tag in tags)
+                {
+                    direction = tag.Key == "direction" ? tag.Value as string : direction;
+                    location = tag.Key == "location" ? tag.Value as string : location;
+                }
+
+                if (direction == "fetch" && location == "remote")
+                {
+                    Interlocked.Add(ref _remote, value);
+                }
+                else if (direction == "fetch")
+                {
+                    Interlocked.Add(ref _local, value);
+                }
+            });
+            _listener.Start();
+        }
+
+        /// <summary>Fetches since the last call: (local, remote).</summary>
+        public (long Local, long Remote) Take() => (Interlocked.Exchange(ref _local, 0), Interlocked.Exchange(ref _remote, 0));
+
+        public void Dispose() => _listener.Dispose();
     }
 }

@@ -1,5 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
-using Orrery.Cluster.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Orrery.Cluster.Metrics;
 using Orrery.Pca.Experiments;
 using Orrery.Pca.Grains;
@@ -7,18 +8,18 @@ using Orrery.Pca.Tests.Support;
 
 namespace Orrery.Pca.Tests;
 
-/// <summary>The <c>Orrery.Pca</c> meter as the silo's <c>/metrics</c> shows it, around a run on an embedded silo.</summary>
+/// <summary>The <c>Orrery.Pca</c> meter as the silo's <c>/metrics</c> shows it, around a run on an embedded Orleans silo.</summary>
 public sealed class MetricsTests
 {
     [Fact]
     public async Task TheCoordinatorSiloCountsTheRunsRoundsAndBytesAndDropsItsErrorWhenItFinishes()
     {
-        await using var cluster = await EmbeddedCluster.StartAsync(1, [PcaAssembly.Assembly]);
-        var silo = cluster.Silos[0];
-        using var exporter = new PrometheusExporter(silo.MeterFactory, new PrometheusExporterOptions { IncludeProcessMetrics = false });
+        await using var cluster = await PcaRuns.StartClusterAsync(1);
+        var meterFactory = cluster.Silos[0].GetRequiredService<IMeterFactory>();
+        using var exporter = new PrometheusExporter(meterFactory, new PrometheusExporterOptions { IncludeProcessMetrics = false });
 
         // As the silo host does at start: every counter at 0 before the first run.
-        PcaSiloMetrics.CreateForSilo(silo.MeterFactory);
+        PcaSiloMetrics.CreateForSilo(meterFactory);
         var idle = exporter.Collect();
         Assert.Equal(0, Sample(idle, "orrery_pca_rounds_total"));
         Assert.Equal(0, Sample(idle, "orrery_pca_communicated_bytes_total"));

@@ -6,7 +6,10 @@ using Orrery.Testing;
 
 namespace Orrery.Pca.Tests;
 
-/// <summary>Three real silo processes on a real Redis: the same bits as one shard in process, and a kill -9 mid-run.</summary>
+/// <summary>
+/// The Orleans silos of three real silo processes on a real Redis, driven by an Orleans client: the same bits as one
+/// shard in process, and a kill -9 mid-run of a silo holding shards and workers, or of the coordinator's own silo.
+/// </summary>
 public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixture>
 {
     [Fact]
@@ -16,9 +19,9 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
         var oneShard = await PcaRuns.RunLocalAsync(PcaRuns.Request(source, rounds: 50, steps: 2, shards: 1));
 
         await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        await using var orleans = await OrleansConnection.ConnectAsync(cluster);
         var request = PcaRuns.Request(source, rounds: 50, steps: 2, shards: 4);
-        request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
-        var remote = await PcaJob.RunAsync(cluster.Client, "processes", request);
+        var remote = await PcaJob.RunAsync(orleans.Client, "processes", request);
 
         Assert.Equal(3, remote.Start.ShardSilos.Distinct().Count());
         for (var k = 0; k < 10; k++)
@@ -28,10 +31,48 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
     }
 
     /// <summary>
-    /// The coordinator runs on silo-0; silo-1 holds shard 1 and workers 2, 5 and 8 (1-based). It is killed
-    /// with SIGKILL after round 20. The run must finish at its target, having re-loaded the lost shard from its
-    /// source and restarted the lost workers from their published vectors; since a failed round is re-run
-    /// from the state at its start, the vectors are bitwise those of an undisturbed run.
+    /// <c>orrery run</c> with <c>kind: pca</c> as a process against the silo processes' Orleans gateways: it runs on the
+    /// cluster's three silos and reaches the spec's target (E &lt; 1e-5 against the generated basis).
+    /// </summary>
+    [Fact]
+    public async Task OrreryRunOfAPcaSpecUsesTheClustersOrleansGateways()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        await (await OrleansConnection.ConnectAsync(cluster)).DisposeAsync(); // every silo sees all three before the client starts
+        var folder = Directory.CreateTempSubdirectory("orrery-pca-run-").FullName;
+        try
+        {
+            var spec = Path.Combine(folder, "pca.yaml");
+            File.WriteAllText(spec, """
+                kind: pca
+                data: {source: generated, spectrum: exponential, dimension: 60, rows: 121, seed: 3}
+                shards: 4
+                components: 4
+                rounds: 400
+                target_error: 1.0e-5
+                """);
+            var output = Path.Combine(folder, "out");
+            var (code, text) = await Executables.RunClientAsync(TimeSpan.FromMinutes(2),
+                "run", spec, "--out", output, "--orleans-gateway", cluster.Silos[1].OrleansGateway, "--cluster-id", cluster.ClusterId, "--secret", cluster.Secret);
+            Assert.True(code == 0, text);
+            Assert.Contains("on the cluster (3 active silos)", text);
+            Assert.Contains("target E <= 1e-05 reached", text);
+            using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+            var run = summary.RootElement.GetProperty("runs")[0];
+            Assert.True(run.GetProperty("target_reached").GetBoolean());
+            Assert.Equal(3, run.GetProperty("shard_silos").EnumerateArray().Select(e => e.GetString()).Distinct().Count());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The coordinator runs on silo-0; silo-1 holds shards and workers (round-robin over the three silos). It is killed
+    /// with SIGKILL after round 20. The run must finish at its target, having re-loaded the lost shards from their
+    /// source and restarted the lost workers from their published vectors; since a failed round is re-run from the
+    /// state at its start, the vectors are bitwise those of an undisturbed run.
     /// </summary>
     [Fact]
     public async Task KilledSiloWithShardsAndWorkersDoesNotStopTheRun()
@@ -42,8 +83,8 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
         var undisturbed = await PcaRuns.RunLocalAsync(request);
 
         await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        await using var orleans = await OrleansConnection.ConnectAsync(cluster);
         var victim = cluster.Silos[1];
-        request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
         var killedAt = -1;
         var placementsBefore = (Shards: new List<string>(), Workers: new List<string>());
         void OnSlice(PcaAdvanceReply slice)
@@ -56,9 +97,12 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
             }
         }
 
-        var result = await PcaJob.RunAsync(cluster.Client, "fault", request, OnSlice, coordinatorSilo: cluster.Silos[0].Name, sliceSeconds: 0.05);
+        var coordinatorSilo = await OrleansConnection.AddressOfAsync(orleans.Client, cluster.Silos[0].Name);
+        var result = await PcaJob.RunAsync(orleans.Client, "fault", request, OnSlice, coordinatorSilo, sliceSeconds: 0.05);
 
         Assert.True(killedAt > 0, "the run ended before the silo could be killed");
+        Assert.Equal(cluster.Silos[0].Name, result.Start.CoordinatorSilo);
+        Assert.Equal(0, result.Restarts);
         Assert.Contains(victim.Name, placementsBefore.Shards);
         Assert.Contains(victim.Name, placementsBefore.Workers);
         Assert.True(result.Result.Finished);
@@ -75,10 +119,56 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
     }
 
     /// <summary>
-    /// Subspace iteration: silo-1 holds shard 1 (no workers exist) and is killed with SIGKILL after round 20; the
-    /// failed round re-runs from the saved block Q once the shard is re-loaded, so the vectors are bitwise those
-    /// of an undisturbed run. p = 0 makes the run last long enough to be killed mid-way (E &lt; 1e-5 at round
-    /// 232 instead of 29); the recovery path is the same for any p.
+    /// The coordinator is placed on silo-1, which is killed with SIGKILL after round 20: the client finds the coordinator
+    /// gone (its calls rejected, or a fresh activation without the run) and starts the run again under a new key on a
+    /// live silo. The run is deterministic, so the vectors are bitwise those of an undisturbed run.
+    /// </summary>
+    [Fact]
+    public async Task KilledCoordinatorSiloRestartsTheRunWithTheSameBits()
+    {
+        var source = PcaRuns.Generated("power");
+        var request = PcaRuns.Request(source, rounds: 1000, shards: 4, target: 1e-5);
+        request.Truth = "auto";
+        var undisturbed = await PcaRuns.RunLocalAsync(request);
+
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        await using var orleans = await OrleansConnection.ConnectAsync(cluster);
+        var victim = cluster.Silos[1];
+        var killedAt = -1;
+        var said = new List<string>();
+        var starts = new List<string>();
+        void OnSlice(PcaAdvanceReply slice)
+        {
+            if (killedAt < 0 && slice.Rounds.Count > 0 && slice.Rounds[^1].Round >= 20)
+            {
+                killedAt = slice.Rounds[^1].Round;
+                victim.Kill();
+            }
+        }
+
+        var coordinatorSilo = await OrleansConnection.AddressOfAsync(orleans.Client, victim.Name);
+        var result = await PcaJob.RunAsync(orleans.Client, "fault-coordinator", request, OnSlice, coordinatorSilo, sliceSeconds: 0.05,
+            say: said.Add, started: (_, start) => starts.Add(start.CoordinatorSilo));
+
+        Assert.True(killedAt > 0 && killedAt < undisturbed.Round, $"the silo was killed at round {killedAt}; the run takes {undisturbed.Round}");
+        Assert.Equal(victim.Name, starts[0]);
+        Assert.True(result.Restarts >= 1, "the run was not started again");
+        Assert.NotEqual(victim.Name, result.Start.CoordinatorSilo);
+        Assert.DoesNotContain(victim.Name, result.Start.ShardSilos);
+        Assert.Contains(said, line => line.Contains("was lost", StringComparison.Ordinal));
+        Assert.Contains("target", result.Result.StopReason);
+        Assert.Equal(undisturbed.Round, result.Result.History.Count);
+        for (var k = 0; k < 10; k++)
+        {
+            Assert.Equal(undisturbed.Published[k], result.Vectors[k]);
+        }
+    }
+
+    /// <summary>
+    /// Subspace iteration: silo-1 holds shards (no workers exist) and is killed with SIGKILL after round 20; the failed
+    /// round re-runs from the saved block Q once the shards are re-loaded, so the vectors are bitwise those of an
+    /// undisturbed run. p = 0 makes the run last long enough to be killed mid-way (E &lt; 1e-5 at round 232 instead
+    /// of 29); the recovery path is the same for any p.
     /// </summary>
     [Fact]
     public async Task KilledSiloDoesNotChangeTheBitsOfSubspaceIteration()
@@ -90,8 +180,8 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
         var undisturbed = await PcaRuns.RunLocalAsync(request);
 
         await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        await using var orleans = await OrleansConnection.ConnectAsync(cluster);
         var victim = cluster.Silos[1];
-        request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
         var killedAt = -1;
         void OnSlice(PcaAdvanceReply slice)
         {
@@ -103,9 +193,11 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
             }
         }
 
-        var result = await PcaJob.RunAsync(cluster.Client, "fault-subspace", request, OnSlice, coordinatorSilo: cluster.Silos[0].Name, sliceSeconds: 0.05);
+        var coordinatorSilo = await OrleansConnection.AddressOfAsync(orleans.Client, cluster.Silos[0].Name);
+        var result = await PcaJob.RunAsync(orleans.Client, "fault-subspace", request, OnSlice, coordinatorSilo, sliceSeconds: 0.05);
 
         Assert.True(killedAt > 0 && killedAt < undisturbed.Round, $"the silo was killed at round {killedAt}; the run takes {undisturbed.Round}");
+        Assert.Equal(0, result.Restarts);
         Assert.Contains("target", result.Result.StopReason);
         Assert.True(result.Result.Recoveries >= 1, "no round was recovered");
         Assert.True(result.Result.ReloadedShards >= 1, "no shard was re-loaded");
@@ -126,8 +218,8 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
         request.Truth = "auto";
 
         await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        await using var orleans = await OrleansConnection.ConnectAsync(cluster);
         var victim = cluster.Silos[2];
-        request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
         var killed = false;
         void OnSlice(PcaAdvanceReply slice)
         {
@@ -138,9 +230,11 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
             }
         }
 
-        var result = await PcaJob.RunAsync(cluster.Client, "fault-async", request, OnSlice, coordinatorSilo: cluster.Silos[0].Name, sliceSeconds: 0.05);
+        var coordinatorSilo = await OrleansConnection.AddressOfAsync(orleans.Client, cluster.Silos[0].Name);
+        var result = await PcaJob.RunAsync(orleans.Client, "fault-async", request, OnSlice, coordinatorSilo, sliceSeconds: 0.05);
 
         Assert.True(killed, "the run ended before the silo could be killed");
+        Assert.Equal(0, result.Restarts);
         Assert.Contains("target", result.Result.StopReason);
         Assert.True(result.Result.Recoveries >= 1, "no worker was restarted");
         var error = PcaMetrics.Error(PcaRuns.ExactTruth(source, 10), result.Vectors);

@@ -1,7 +1,8 @@
 using System.Text.Json;
-using Orrery.Cluster.Hosting;
+using Orrery.Contracts.Cluster;
 using Orrery.Experiments;
 using Orrery.Pca.Experiments;
+using Orrery.Pca.Tests.Support;
 
 namespace Orrery.Pca.Tests;
 
@@ -70,14 +71,14 @@ public sealed class RunnerTests : IDisposable
             solvers: [parallel, sequential, subspace]
             oversample: 6
             """;
-        await using var cluster = await EmbeddedCluster.StartAsync(2, [PcaAssembly.Assembly]);
+        await using var cluster = await PcaRuns.StartClusterAsync(2);
         var outDir = Path.Combine(_folder, "out");
         using var output = new ExperimentOutput(outDir);
         var progress = new List<ExperimentProgress>();
         var context = new ExperimentContext
         {
-            Grains = cluster.Client,
-            View = () => cluster.Client.View,
+            Cluster = cluster.Client,
+            Silos = async _ => await cluster.Client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync(),
             Output = output,
             Progress = new InlineProgress(progress.Add),
         };
@@ -100,6 +101,8 @@ public sealed class RunnerTests : IDisposable
         Assert.Equal(10 + headerLength + 4 * 40 * 4, npy.Length);
 
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+        Assert.Equal("generated", summary.RootElement.GetProperty("source").GetProperty("kind").GetString());
+        Assert.Equal(40, summary.RootElement.GetProperty("source").GetProperty("dimension").GetInt32());
         var parallel = summary.RootElement.GetProperty("runs")[0];
         Assert.Equal("parallel", parallel.GetProperty("solver").GetString());
         Assert.True(parallel.GetProperty("target_reached").GetBoolean());

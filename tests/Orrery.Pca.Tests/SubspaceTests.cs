@@ -1,4 +1,3 @@
-using Orrery.Cluster.Hosting;
 using Orrery.Pca.Experiments;
 using Orrery.Pca.Solvers;
 using Orrery.Pca.Tests.Support;
@@ -120,8 +119,7 @@ public sealed class SubspaceTests
         var request = PcaRuns.Request(source, "subspace", rounds: 20, steps: 2, shards: 4);
         var local = await PcaRuns.RunLocalAsync(request);
 
-        await using var cluster = await EmbeddedCluster.StartAsync(3, [PcaAssembly.Assembly]);
-        request.Silos.AddRange(cluster.Silos.Select(s => s.Name));
+        await using var cluster = await PcaRuns.StartClusterAsync(3);
         var remote = await PcaJob.RunAsync(cluster.Client, "subspace-bitwise", request);
 
         Assert.Equal(3, remote.Start.ShardSilos.Distinct().Count());

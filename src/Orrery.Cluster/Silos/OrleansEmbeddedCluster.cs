@@ -70,10 +70,12 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts one silo per entry of <paramref name="gpusPerSilo"/> (its GPU count) and a client. <paramref name="configure"/>
-    /// adds each silo's services (workload modules); <paramref name="logging"/> configures every host's logging (none by default).
+    /// adds each silo's services (workload modules); <paramref name="logging"/> configures every host's logging (none by default);
+    /// <paramref name="configureClient"/> adds to the client's configuration (its response timeout, for example).
     /// </summary>
     public static async Task<OrleansEmbeddedCluster> StartAsync(
-        IReadOnlyList<int> gpusPerSilo, Action<int, ISiloBuilder>? configure = null, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+        IReadOnlyList<int> gpusPerSilo, Action<int, ISiloBuilder>? configure = null, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default,
+        Action<IClientBuilder>? configureClient = null)
     {
         ArgumentNullException.ThrowIfNull(gpusPerSilo);
         ArgumentOutOfRangeException.ThrowIfZero(gpusPerSilo.Count);
@@ -119,7 +121,7 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
             }
 
             var cluster = new OrleansEmbeddedCluster(silos, [.. ports.Select(p => new IPEndPoint(IPAddress.Loopback, p.Gateway))], clusterId, authority, member);
-            cluster._client = await cluster.ConnectClientAsync(member, logging, cancellationToken).ConfigureAwait(false);
+            cluster._client = await cluster.ConnectClientAsync(member, logging, cancellationToken, configureClient).ConfigureAwait(false);
             return cluster;
         }
         catch
@@ -137,7 +139,8 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
     /// Starts another client on the cluster's gateways presenting <paramref name="certificate"/> (null: no TLS at all),
     /// and requiring the cluster's authority of the gateways. The caller disposes it.
     /// </summary>
-    public async Task<IHost> ConnectClientAsync(X509Certificate2? certificate, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    public async Task<IHost> ConnectClientAsync(X509Certificate2? certificate, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default,
+        Action<IClientBuilder>? configure = null)
     {
         var builder = NewHost(logging);
         builder.UseOrleansClient(client =>
@@ -149,6 +152,8 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
             {
                 client.UseClusterTls(certificate, Authority);
             }
+
+            configure?.Invoke(client);
         });
         var host = builder.Build();
         try

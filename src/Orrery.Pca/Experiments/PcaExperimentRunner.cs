@@ -7,8 +7,8 @@ using Orrery.Experiments;
 namespace Orrery.Pca.Experiments;
 
 /// <summary>
-/// <c>kind: pca</c>: runs each listed solver on the cluster (shards and workers pinned round-robin over the
-/// Active silos) and writes, per solver, eigenvalues.csv, eigenvectors.npy and .csv and history.csv, plus
+/// <c>kind: pca</c>: runs each listed solver on the Orleans cluster (shards and workers placed round-robin over the
+/// active silos by the coordinator) and writes, per solver, eigenvalues.csv, eigenvectors.npy and .csv and history.csv, plus
 /// convergence.svg (E against rounds for every solver) and summary.json.
 /// </summary>
 public sealed class PcaExperimentRunner : IExperimentRunner
@@ -17,18 +17,20 @@ public sealed class PcaExperimentRunner : IExperimentRunner
 
     public Assembly GrainAssembly => PcaAssembly.Assembly;
 
+    /// <inheritdoc />
+    public bool OnOrleans => true;
+
+    /// <inheritdoc />
     public async Task<ExperimentOutcome> RunAsync(ExperimentContext context, SpecNode spec, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var parsed = PcaSpec.Parse(spec);
-        var view = context.View ?? throw new InvalidOperationException("PCA runs on Orrery's own runtime: the context needs Grains and View");
-        var silos = view().Active.Select(s => s.Name).ToList();
+        var grains = context.Cluster ?? throw new InvalidOperationException("PCA runs on Orleans: the context needs Cluster");
         var job = $"pca-{parsed.Name}-{Guid.NewGuid():N}"[..Math.Min(40, parsed.Name.Length + 13)];
         var results = new List<(PcaStartRequest Request, PcaJobResult Result)>();
         for (var i = 0; i < parsed.Runs.Count; i++)
         {
             var request = parsed.Runs[i].Clone();
-            request.Silos.Clear();
-            request.Silos.AddRange(silos);
             var index = i;
             var solver = request.Solver;
             void OnSlice(PcaAdvanceReply slice)
@@ -44,7 +46,7 @@ public sealed class PcaExperimentRunner : IExperimentRunner
                 context.Progress.Report(new ExperimentProgress(fraction, $"{solver}: round {last.Round}, {error}, {last.Seconds:F1} s"));
             }
 
-            var result = await PcaJob.RunAsync(context.Grains!, $"{job}/{solver}", request, OnSlice, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var result = await PcaJob.RunAsync(grains, $"{job}/{solver}", request, OnSlice, say: context.Say, cancellationToken: cancellationToken).ConfigureAwait(false);
             results.Add((request, result));
             context.Progress.Report(new ExperimentProgress((i + 1.0) / parsed.Runs.Count, $"{solver}: {result.Result.StopReason}"));
         }
@@ -120,7 +122,7 @@ public sealed class PcaExperimentRunner : IExperimentRunner
         var document = new
         {
             name = spec.Name,
-            source = JsonDocument.Parse(first.Request.Source.ToString()).RootElement,
+            source = JsonSerializer.SerializeToElement(first.Request.Source, SourceJson),
             mode = first.Request.Mode,
             rows = first.Result.Start.Rows,
             dimension = first.Result.Start.Dimension,
@@ -141,6 +143,13 @@ public sealed class PcaExperimentRunner : IExperimentRunner
         var passed = target == 0 || judged.Any(r => r.Result.Result.History.Count > 0 && r.Result.Result.History[^1].Error <= target);
         return new ExperimentOutcome(passed, summary);
     }
+
+    // The source as it was written before the move (protobuf's JSON form): camelCase names, defaults left out.
+    private static readonly JsonSerializerOptions SourceJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault,
+    };
 
     private static double? SecondsTo(IEnumerable<PcaRoundRecord> history, double error) => history.FirstOrDefault(r => r.Error <= error)?.Seconds;
 

@@ -1,57 +1,93 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
-using Orrery.Cluster.Errors;
-using Orrery.Cluster.Grains;
+using Orleans;
+using Orleans.Runtime;
+using Orrery.Cluster.Placement;
 using Orrery.Contracts.Pca;
 
 namespace Orrery.Pca.Experiments;
 
-/// <summary>Drives a <see cref="IPcaCoordinator"/> from a client: start, advance in slices, fetch the result.</summary>
+/// <summary>
+/// Drives an <see cref="IPcaCoordinatorGrain"/> from a client: start, advance in slices, fetch the result. The coordinator
+/// keeps the run in its activation only; when its silo dies (a call is rejected, finds a fresh activation without the
+/// run, or times out more than <see cref="MaxTimedOutSlices"/> times in a row), the run is started again from the same
+/// request under a new key. Synchronous runs are deterministic, so a restarted run gives the same bits.
+/// </summary>
 public static class PcaJob
 {
-    /// <summary>Advance calls that time out in a row before the run is given up (a slice that met a dying silo may outlive its deadline).</summary>
+    /// <summary>Advance calls that time out in a row before the coordinator is given up (a slice that met a dying silo may outlive its deadline).</summary>
     public const int MaxTimedOutSlices = 5;
 
     /// <summary>
-    /// Runs <paramref name="request"/> on the coordinator <paramref name="key"/> (pinned to <paramref name="coordinatorSilo"/>
-    /// when given), in slices of <paramref name="sliceSeconds"/>, reporting every slice to <paramref name="onSlice"/>.
+    /// Runs <paramref name="request"/> on coordinators <c>NAME/a1</c>, <c>NAME/a2</c>, ... (the first placed on
+    /// <paramref name="coordinatorSilo"/> when given), in slices of <paramref name="sliceSeconds"/>, reporting every slice
+    /// to <paramref name="onSlice"/> (a restarted run reports its rounds from round 1 again) and every start to
+    /// <paramref name="started"/>. A request the coordinator refuses throws <see cref="PcaRequestException"/>; a run that
+    /// fails for good throws <see cref="PcaRunFailedException"/>.
     /// </summary>
     public static async Task<PcaJobResult> RunAsync(
-        IGrainFactory grains, string key, PcaStartRequest request, Action<PcaAdvanceReply>? onSlice = null,
-        string? coordinatorSilo = null, double sliceSeconds = 1, CancellationToken cancellationToken = default)
+        IGrainFactory grains, string name, PcaStartRequest request, Action<PcaAdvanceReply>? onSlice = null,
+        SiloAddress? coordinatorSilo = null, double sliceSeconds = 1, int maxRestarts = 2, Action<string>? say = null,
+        Action<string, PcaStartReply>? started = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(grains);
         var clock = Stopwatch.StartNew();
-        var coordinator = coordinatorSilo is null ? grains.GetGrain<IPcaCoordinator>(key) : grains.GetGrain<IPcaCoordinator>(key, coordinatorSilo);
-        var start = await coordinator.StartAsync(request, cancellationToken).ConfigureAwait(false);
-        var timedOut = 0;
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
-            PcaAdvanceReply slice;
+            var key = $"{name}/a{attempt}";
+            var coordinator = grains.GetGrain<IPcaCoordinatorGrain>(key);
             try
             {
-                slice = await coordinator.AdvanceAsync(new PcaAdvanceRequest { Seconds = sliceSeconds }, cancellationToken).ConfigureAwait(false);
-                timedOut = 0;
-            }
-            catch (GrainCallTimeoutException) when (++timedOut <= MaxTimedOutSlices)
-            {
-                continue;
-            }
+                PcaStartReply start;
+                using (attempt == 1 && coordinatorSilo is not null ? PlacementHint.On(coordinatorSilo) : null)
+                {
+                    start = await coordinator.StartAsync(request, cancellationToken);
+                }
 
-            onSlice?.Invoke(slice);
-            if (slice.Finished)
+                started?.Invoke(key, start);
+                var timedOut = 0;
+                while (true)
+                {
+                    PcaAdvanceReply slice;
+                    try
+                    {
+                        slice = await coordinator.AdvanceAsync(sliceSeconds, cancellationToken);
+                        timedOut = 0;
+                    }
+                    catch (TimeoutException) when (++timedOut <= MaxTimedOutSlices)
+                    {
+                        // The coordinator is non-reentrant: the next advance waits for the one that overran.
+                        continue;
+                    }
+
+                    onSlice?.Invoke(slice);
+                    if (slice.Finished)
+                    {
+                        break;
+                    }
+                }
+
+                var result = await coordinator.GetResultAsync();
+                var vectors = new float[result.Components][];
+                // Pages of at most VectorBlock.DefaultInlineLimitBytes (one vector when a vector is larger): the client
+                // has no tensor channel, so the vectors come inside Orleans messages of bounded size.
+                var perPage = Math.Max(1, VectorBlock.DefaultInlineLimitBytes / (sizeof(float) * Math.Max(1, result.Dimension)));
+                for (var first = 0; first < vectors.Length; first += perPage)
+                {
+                    var count = Math.Min(perPage, vectors.Length - first);
+                    var page = await coordinator.GetVectorsAsync(first, count);
+                    for (var k = 0; k < count; k++)
+                    {
+                        vectors[first + k] = page.AsSpan(k * result.Dimension, result.Dimension).ToArray();
+                    }
+                }
+
+                return new PcaJobResult(start, result, vectors, clock.Elapsed.TotalSeconds, key, attempt - 1);
+            }
+            catch (Exception e) when (e is OrleansMessageRejectionException or TimeoutException or PcaRunLostException
+                                      && attempt <= maxRestarts && !cancellationToken.IsCancellationRequested)
             {
-                break;
+                say?.Invoke($"the coordinator of PCA run {key} was lost ({e.GetType().Name}: {e.Message}); starting the run again ({attempt} of {maxRestarts} restarts)");
             }
         }
-
-        var result = await coordinator.ResultAsync(new PcaResultRequest(), cancellationToken).ConfigureAwait(false);
-        var flat = MemoryMarshal.Cast<byte, float>(result.Payload.Span);
-        var vectors = new float[result.Components][];
-        for (var k = 0; k < vectors.Length; k++)
-        {
-            vectors[k] = flat.Slice(k * result.Dimension, result.Dimension).ToArray();
-        }
-
-        return new PcaJobResult(start, result, vectors, clock.Elapsed.TotalSeconds);
     }
 }

@@ -1,50 +1,71 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
-using Orrery.Cluster.Grains;
-using Orrery.Compute;
+using Orleans;
+using Orleans.Runtime;
+using Orrery.Cluster.Tensors;
 using Orrery.Contracts.Pca;
 using Orrery.Pca.Data;
 
 namespace Orrery.Pca.Grains;
 
 /// <summary>
-/// Holds row blocks of Y (or Sigma) on its silo's device. Every multiply request carries the shard's load
-/// description, so an activation that finds itself empty (its previous silo died) re-loads from the source.
+/// Holds row blocks of Y (or Sigma) on its silo's device. Every multiply request carries the shard's load description,
+/// so an activation that finds itself empty (a fresh placement after its silo died) re-loads from the source. The
+/// coordinator calls it every step, so only an orphan (its coordinator lost) is ever idle for two minutes: then it is
+/// collected and its device memory freed.
 /// </summary>
-public sealed class DataShardGrain(IServiceProvider services) : Grain, IDataShard
+[CollectionAgeLimit(Minutes = 2)]
+public sealed class DataShardGrain(IServiceProvider services, TensorChannel tensors, ILocalSiloDetails silo) : Grain, IDataShardGrain
 {
     private ShardData? _data;
 
-    public Task<ShardLoadReply> LoadAsync(ShardLoadRequest request, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async Task<ShardLoadReply> LoadAsync(ShardLoadRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var clock = Stopwatch.StartNew();
-        var already = Ensure(request);
-        return Task.FromResult(new ShardLoadReply
+        var already = await EnsureAsync(request);
+        return new ShardLoadReply
         {
-            Silo = SiloName,
+            Silo = silo.Name,
             Rows = _data!.Rows,
             Dimension = _data.Dimension,
             TotalRows = _data.TotalRows,
             Seconds = clock.Elapsed.TotalSeconds,
             AlreadyLoaded = already,
             Device = PcaDevice.Resolve(services).Name,
-        });
+        };
     }
 
-    public Task<ShardMultiplyReply> MultiplyAsync(ShardMultiplyRequest request, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async Task<ShardMultiplyReply> MultiplyAsync(ShardMultiplyRequest request, CancellationToken cancellationToken)
     {
-        var reloaded = !Ensure(request.Load);
-        var vectors = MemoryMarshal.Cast<byte, float>(request.Payload.Span);
-        var product = _data!.Multiply(vectors, request.Vectors, request.Leaf, out var rows);
-        return Task.FromResult(new ShardMultiplyReply
+        ArgumentNullException.ThrowIfNull(request);
+        var reloaded = !await EnsureAsync(request.Load);
+        var vectors = await VectorBlocks.UnpackAsync(tensors, request.Block, cancellationToken);
+        var data = _data!;
+        long rows = 0;
+        float[] product;
+        try
         {
-            Silo = SiloName,
+            // Two GEMMs per leaf block the thread (all cores through OpenBLAS, or a kernel wait on a GPU): off the
+            // activation's turn, so the silo's other grains go on meanwhile. The turn still waits, so one call at a time.
+            product = await Task.Run(() => data.Multiply(vectors, request.Vectors, request.Leaf, out rows), cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            throw new PcaRequestException($"shard {this.GetPrimaryKeyString()}: {e.Message}");
+        }
+
+        return new ShardMultiplyReply
+        {
+            Silo = silo.Name,
             Reloaded = reloaded,
             Rows = rows,
-            Payload = MemoryMarshal.AsBytes(product.AsSpan()).ToArray(),
-        });
+            Product = VectorBlocks.Pack(tensors, product, request.InlineLimitBytes),
+        };
     }
 
+    /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _data?.Dispose();
@@ -53,7 +74,7 @@ public sealed class DataShardGrain(IServiceProvider services) : Grain, IDataShar
     }
 
     /// <summary>Loads the shard unless it holds exactly this description; true when it already did.</summary>
-    private bool Ensure(ShardLoadRequest request)
+    private async Task<bool> EnsureAsync(ShardLoadRequest request)
     {
         if (_data is not null && _data.Request.Equals(request))
         {
@@ -62,7 +83,16 @@ public sealed class DataShardGrain(IServiceProvider services) : Grain, IDataShar
 
         _data?.Dispose();
         _data = null;
-        _data = ShardData.Load(PcaDevice.Resolve(services), request);
+        var device = PcaDevice.Resolve(services);
+        try
+        {
+            _data = await Task.Run(() => ShardData.Load(device, request));
+        }
+        catch (Exception e) when (e is ArgumentException or DataFormatException)
+        {
+            throw new PcaRequestException($"shard {this.GetPrimaryKeyString()}: {e.Message}");
+        }
+
         return false;
     }
 }

@@ -1,36 +1,61 @@
-using System.Runtime.InteropServices;
-using Orrery.Cluster.Errors;
-using Orrery.Cluster.Grains;
+using Orleans;
+using Orleans.Runtime;
+using Orrery.Cluster.Tensors;
 using Orrery.Contracts.Pca;
 using Orrery.Pca.Solvers;
 
 namespace Orrery.Pca.Grains;
 
-/// <summary>Owns eigenvector estimate k (<see cref="WorkerState"/>); an activation that was never initialised refuses steps, so a lost worker is noticed and restarted from its last published vector.</summary>
-public sealed class DeflationWorkerGrain : Grain, IDeflationWorker
+/// <summary>
+/// Owns eigenvector estimate k (<see cref="WorkerState"/>). An activation that was never initialised refuses steps with
+/// <see cref="PcaWorkerLostException"/>, so a lost worker is noticed and restarted from its last published vector. Idle
+/// for two minutes only when orphaned (its coordinator lost): then collected.
+/// </summary>
+[CollectionAgeLimit(Minutes = 2)]
+public sealed class DeflationWorkerGrain(TensorChannel tensors, ILocalSiloDetails silo) : Grain, IDeflationWorkerGrain
 {
     private WorkerState? _state;
+    private int _inlineLimitBytes;
 
-    public Task<WorkerInitReply> InitAsync(WorkerInitRequest request, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async Task<WorkerInitReply> InitAsync(WorkerInitRequest request, CancellationToken cancellationToken)
     {
-        var vector = MemoryMarshal.Cast<byte, float>(request.Payload.Span);
+        ArgumentNullException.ThrowIfNull(request);
+        var vector = await VectorBlocks.UnpackAsync(tensors, request.Vector, cancellationToken);
         if (vector.Length != request.Dimension)
         {
-            throw new BadRequestException($"worker {request.Index + 1}: the initial vector has {vector.Length} floats; dimension is {request.Dimension}");
+            throw new PcaRequestException($"worker {request.Index + 1}: the initial vector has {vector.Length} floats; dimension is {request.Dimension}");
         }
 
-        _state = new WorkerState(request.Index, SolverNames.Solver(request.Solver), SolverNames.Top1(request.Top1), vector);
-        return Task.FromResult(new WorkerInitReply { Silo = SiloName });
+        try
+        {
+            _state = new WorkerState(request.Index, SolverNames.Solver(request.Solver), SolverNames.Top1(request.Top1), vector);
+        }
+        catch (ArgumentException e)
+        {
+            throw new PcaRequestException($"worker {request.Index + 1}: {e.Message}");
+        }
+
+        _inlineLimitBytes = request.InlineLimitBytes;
+        return new WorkerInitReply { Silo = silo.Name };
     }
 
-    public Task<WorkerStepReply> StepAsync(WorkerStepRequest request, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async Task<WorkerStepReply> StepAsync(WorkerStepRequest request, CancellationToken cancellationToken)
     {
-        if (_state is null)
+        ArgumentNullException.ThrowIfNull(request);
+        var state = _state ?? throw new PcaWorkerLostException($"worker {this.GetPrimaryKeyString()} on silo '{silo.Name}' has no vector (a fresh activation: its silo was lost, or it was deactivated)");
+        var payload = await VectorBlocks.UnpackAsync(tensors, request.Payload, cancellationToken);
+        float[] next;
+        try
         {
-            throw new BadRequestException($"worker {GrainId} has no vector (a new activation, its silo lost?); initialise it first");
+            next = state.Step(request.Step, payload, request.Predecessors, request.Lambdas, request.Eta, request.Publish);
+        }
+        catch (ArgumentException e)
+        {
+            throw new PcaRequestException(e.Message);
         }
 
-        var next = _state.Step(request.Step, MemoryMarshal.Cast<byte, float>(request.Payload.Span), request.Predecessors, request.Lambdas, request.Eta, request.Publish);
-        return Task.FromResult(new WorkerStepReply { Silo = SiloName, Payload = MemoryMarshal.AsBytes(next.AsSpan()).ToArray() });
+        return new WorkerStepReply { Silo = silo.Name, Vector = VectorBlocks.Pack(tensors, next, _inlineLimitBytes) };
     }
 }

@@ -1,73 +1,99 @@
-using System.Runtime.InteropServices;
-using Orrery.Cluster.Errors;
-using Orrery.Cluster.Grains;
+using Orleans;
+using Orleans.Runtime;
+using Orrery.Cluster.Placement;
+using Orrery.Cluster.Tensors;
+using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Pca;
 using Orrery.Pca.Solvers;
 
 namespace Orrery.Pca.Grains;
 
 /// <summary>
-/// Shards and workers as grains. With a list of silos, shard s and worker k are pinned round-robin
-/// (shard s to silo s mod n, worker k to silo k mod n); a silo whose call fails as unavailable or timed
-/// out is dropped and only its grains move to the survivors. Without a list, placement is by hashing and
-/// the runtime moves grains when membership changes.
+/// Shards and workers as Orleans grains, placed round-robin over the active silos (shard s on silo s mod n, worker k on
+/// silo k mod n, silos in address order) with placement hints, every placement under a key of its own. A call that
+/// fails with an error meaning its silo is gone (<see cref="MeansLostPlacement"/>: decided by the exception's type,
+/// never its message) marks that silo failed; <see cref="RecoverAsync"/> then gives only that silo's shards and workers
+/// new placements on the survivors. A moved shard re-loads from its source at its first call (the load description
+/// travels with every multiply), a moved worker is re-initialised by the driver from its last published vector.
+/// Vector blocks go inline up to the run's inline limit and through the tensor channel above it (<see cref="VectorBlocks"/>).
 /// </summary>
 public sealed class GrainBackend : IPcaBackend
 {
     /// <summary>Recoveries in a row after which a run gives up (the cluster is not coming back).</summary>
     public const int MaxConsecutiveRecoveries = 20;
 
+    /// <summary>How long a recovery waits for a live silo that has not failed before it gives up.</summary>
+    private static readonly TimeSpan NoSiloPatience = TimeSpan.FromSeconds(30);
+
     private readonly IGrainFactory _grains;
+    private readonly TensorChannel _tensors;
+    private readonly Func<IReadOnlyList<ClusterSiloInfo>> _activeSilos;
     private readonly string _job;
     private readonly PcaStartRequest _options;
-    private readonly List<string> _silos;
-    private readonly string?[] _shardSilos;
-    private readonly string?[] _workerSilos;
-    private readonly HashSet<string> _suspects = [];
+    private readonly Placement[] _shards;
+    private readonly Placement[] _workers;
+    private readonly HashSet<SiloAddress> _failed = [];
     private readonly Lock _gate = new();
     private long _bytes;
     private int _consecutiveFailures;
+    private int _reloadedShards;
 
-    /// <summary>A backend for the run <paramref name="options"/> describes; grain keys start with <paramref name="job"/>.</summary>
-    public GrainBackend(IGrainFactory grains, string job, PcaStartRequest options)
+    /// <summary>
+    /// A backend for the run <paramref name="options"/> describes; grain keys start with <paramref name="job"/>, and
+    /// <paramref name="activeSilos"/> answers the cluster's active silos in address order at call time.
+    /// </summary>
+    public GrainBackend(IGrainFactory grains, TensorChannel tensors, Func<IReadOnlyList<ClusterSiloInfo>> activeSilos, string job, PcaStartRequest options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _grains = grains;
+        _tensors = tensors;
+        _activeSilos = activeSilos;
         _job = job;
         _options = options;
-        _silos = [.. options.Silos];
-        _shardSilos = new string?[options.Shards];
-        // Subspace iteration runs no workers: none are placed, started or reported.
-        _workerSilos = new string?[SolverNames.UsesWorkers(SolverNames.Solver(options.Solver.Length == 0 ? "parallel" : options.Solver)) ? options.Components : 0];
-        for (var s = 0; s < _shardSilos.Length; s++)
+        var silos = activeSilos();
+        if (silos.Count == 0)
         {
-            _shardSilos[s] = _silos.Count == 0 ? null : _silos[s % _silos.Count];
+            throw new InvalidOperationException("no active silo to place PCA shards and workers on");
         }
 
-        for (var k = 0; k < _workerSilos.Length; k++)
-        {
-            _workerSilos[k] = _silos.Count == 0 ? null : _silos[k % _silos.Count];
-        }
+        // Subspace iteration runs no workers: none are placed, started or reported.
+        var workers = SolverNames.UsesWorkers(SolverNames.Solver(options.Solver.Length == 0 ? "parallel" : options.Solver)) ? options.Components : 0;
+        _shards = [.. Enumerable.Range(0, options.Shards).Select(s => new Placement(silos[s % silos.Count]))];
+        _workers = [.. Enumerable.Range(0, workers).Select(k => new Placement(silos[k % silos.Count]))];
+        ShardLocations = [.. _shards.Select(p => p.Silo.Name)];
+        WorkerLocations = [.. _workers.Select(p => p.Silo.Name)];
     }
 
-    public int ShardCount => _shardSilos.Length;
+    public int ShardCount => _shards.Length;
 
     public long BytesCommunicated => Interlocked.Read(ref _bytes);
 
     /// <summary>Shards re-loaded from their source after a loss.</summary>
-    public int ReloadedShards { get; private set; }
+    public int ReloadedShards => Volatile.Read(ref _reloadedShards);
 
-    /// <summary>Where each shard last answered from.</summary>
-    public string[] ShardLocations { get; private set; } = [];
+    /// <summary>Where each shard last answered from (where it was placed, before its first answer).</summary>
+    public string[] ShardLocations { get; }
 
-    /// <summary>Where each worker last answered from.</summary>
-    public string[] WorkerLocations { get; private set; } = [];
+    /// <summary>Where each worker last answered from (where it was placed, before its first answer).</summary>
+    public string[] WorkerLocations { get; }
+
+    /// <summary>Placements given up after their silo failed.</summary>
+    public int Moves { get; private set; }
+
+    /// <summary>
+    /// Errors after which a shard or worker must be assumed lost where it was: the silo is unreachable or refused the
+    /// message (<see cref="OrleansMessageRejectionException"/>, <see cref="SiloUnavailableException"/> among them), no
+    /// answer in time, a fresh worker activation without its vector, a block whose owner is gone or no longer holds it,
+    /// or a call cancelled by its callee (a silo shutting down; the driver never passes on a failure of its own cancellation).
+    /// </summary>
+    public static bool MeansLostPlacement(Exception e) =>
+        e is OrleansMessageRejectionException or TimeoutException or PcaWorkerLostException or TensorOwnerUnavailableException or TensorNotFoundException
+            or OperationCanceledException;
 
     public async Task<(long Rows, int Dimension)> LoadAsync(CancellationToken cancellationToken)
     {
-        ShardLocations = new string[ShardCount];
-        WorkerLocations = new string[_workerSilos.Length];
         var replies = await Task.WhenAll(Enumerable.Range(0, ShardCount).Select(s =>
-            CallAsync(_shardSilos[s], () => Shard(s).LoadAsync(ShardRequests.Load(_options, s), cancellationToken)))).ConfigureAwait(false);
+            CallAsync(_shards, "shard", s, (IDataShardGrain shard) => shard.LoadAsync(ShardRequests.Load(_options, s), cancellationToken))));
         for (var s = 0; s < replies.Length; s++)
         {
             ShardLocations[s] = replies[s].Silo;
@@ -78,121 +104,167 @@ public sealed class GrainBackend : IPcaBackend
 
     public async Task<IReadOnlyList<float[]>> MultiplyAsync(float[] block, int count, int leaf, CancellationToken cancellationToken)
     {
-        var payload = MemoryMarshal.AsBytes(block.AsSpan()).ToArray();
         var shards = Enumerable.Range(0, ShardCount).Where(s => leaf < 0 || ShardRequests.OwnerOf(_options, leaf) == s).ToArray();
-        var replies = await Task.WhenAll(shards.Select(s => CallAsync(_shardSilos[s], () => Shard(s).MultiplyAsync(
-            new ShardMultiplyRequest { Load = ShardRequests.Load(_options, s), Vectors = count, Leaf = leaf, Payload = payload },
-            cancellationToken)))).ConfigureAwait(false);
+        // block: (count, d); one put serves every shard's read.
+        var packed = VectorBlocks.Pack(_tensors, block, _options.InlineLimitBytes, reads: shards.Length);
+        ShardMultiplyReply[] replies;
+        try
+        {
+            replies = await Task.WhenAll(shards.Select(s => CallAsync(_shards, "shard", s, (IDataShardGrain shard) => shard.MultiplyAsync(
+                new ShardMultiplyRequest { Load = ShardRequests.Load(_options, s), Vectors = count, Leaf = leaf, Block = packed, InlineLimitBytes = _options.InlineLimitBytes },
+                cancellationToken))));
+        }
+        finally
+        {
+            await VectorBlocks.ReleaseAsync(_tensors, packed);
+        }
+
         var parts = new float[replies.Length][];
         for (var i = 0; i < replies.Length; i++)
         {
             var reply = replies[i];
-            parts[i] = MemoryMarshal.Cast<byte, float>(reply.Payload.Span).ToArray();
+            parts[i] = await VectorBlocks.UnpackAsync(_tensors, reply.Product, cancellationToken);
             ShardLocations[shards[i]] = reply.Silo;
-            Interlocked.Add(ref _bytes, payload.Length + reply.Payload.Length);
+            Interlocked.Add(ref _bytes, sizeof(float) * (block.Length + parts[i].LongLength));
             if (reply.Reloaded)
             {
-                lock (_gate)
-                {
-                    ReloadedShards++;
-                }
+                Interlocked.Increment(ref _reloadedShards);
             }
         }
 
+        Volatile.Write(ref _consecutiveFailures, 0);
         return parts;
     }
 
     public async Task InitWorkerAsync(int index, WorkerInitRequest request, float[] vector, CancellationToken cancellationToken)
     {
-        request.Payload = MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
-        var reply = await CallAsync(_workerSilos[index], () => Worker(index).InitAsync(request, cancellationToken)).ConfigureAwait(false);
-        WorkerLocations[index] = reply.Silo;
-        Interlocked.Add(ref _bytes, request.Payload.Length);
+        ArgumentNullException.ThrowIfNull(request);
+        request.Vector = VectorBlocks.Pack(_tensors, vector, _options.InlineLimitBytes);
+        request.InlineLimitBytes = _options.InlineLimitBytes;
+        try
+        {
+            var reply = await CallAsync(_workers, "worker", index, (IDeflationWorkerGrain worker) => worker.InitAsync(request, cancellationToken));
+            WorkerLocations[index] = reply.Silo;
+        }
+        finally
+        {
+            await VectorBlocks.ReleaseAsync(_tensors, request.Vector);
+        }
+
+        Interlocked.Add(ref _bytes, sizeof(float) * (long)vector.Length);
     }
 
     public async Task<float[]> StepWorkerAsync(int index, WorkerStepRequest request, float[] payload, CancellationToken cancellationToken)
     {
-        request.Payload = MemoryMarshal.AsBytes(payload.AsSpan()).ToArray();
-        var reply = await CallAsync(_workerSilos[index], () => Worker(index).StepAsync(request, cancellationToken)).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(request);
+        request.Payload = VectorBlocks.Pack(_tensors, payload, _options.InlineLimitBytes);
+        WorkerStepReply reply;
+        try
+        {
+            reply = await CallAsync(_workers, "worker", index, (IDeflationWorkerGrain worker) => worker.StepAsync(request, cancellationToken));
+        }
+        finally
+        {
+            await VectorBlocks.ReleaseAsync(_tensors, request.Payload);
+        }
+
+        var next = await VectorBlocks.UnpackAsync(_tensors, reply.Vector, cancellationToken);
         WorkerLocations[index] = reply.Silo;
-        Interlocked.Add(ref _bytes, request.Payload.Length + reply.Payload.Length);
-        _consecutiveFailures = 0;
-        return MemoryMarshal.Cast<byte, float>(reply.Payload.Span).ToArray();
+        Interlocked.Add(ref _bytes, sizeof(float) * (payload.LongLength + next.LongLength));
+        Volatile.Write(ref _consecutiveFailures, 0);
+        return next;
     }
 
     public async Task<bool> RecoverAsync(Exception failure, CancellationToken cancellationToken)
     {
-        if (failure is not (SiloUnavailableException or GrainCallTimeoutException or BadRequestException) || ++_consecutiveFailures > MaxConsecutiveRecoveries)
+        if (!MeansLostPlacement(failure) || Interlocked.Increment(ref _consecutiveFailures) > MaxConsecutiveRecoveries)
         {
             return false;
         }
 
-        lock (_gate)
+        // Silos whose calls failed are left out for the rest of the run, even while membership still lists them (it
+        // declares a killed silo dead a few seconds later). Every live silo failed once: one of them may be back.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        List<ClusterSiloInfo> available;
+        while (true)
         {
-            if (_silos.Count > 0)
+            var active = _activeSilos();
+            lock (_gate)
             {
-                foreach (var suspect in _suspects)
-                {
-                    _silos.Remove(suspect);
-                }
-
-                _suspects.Clear();
-                if (_silos.Count == 0)
-                {
-                    return false;
-                }
-
-                // Only the lost silo's grains move; shards re-load from their source at the next call,
-                // workers are re-sent their published vectors by the driver.
-                for (var s = 0; s < _shardSilos.Length; s++)
-                {
-                    if (!_silos.Contains(_shardSilos[s]!))
-                    {
-                        _shardSilos[s] = _silos[s % _silos.Count];
-                    }
-                }
-
-                for (var k = 0; k < _workerSilos.Length; k++)
-                {
-                    if (!_silos.Contains(_workerSilos[k]!))
-                    {
-                        _workerSilos[k] = _silos[k % _silos.Count];
-                    }
-                }
+                available = [.. active.Where(s => !_failed.Contains(s.Address))];
             }
+
+            if (available.Count == 0 && waited.Elapsed > TimeSpan.FromSeconds(2))
+            {
+                available = [.. active];
+            }
+
+            if (available.Count > 0)
+            {
+                break;
+            }
+
+            if (waited.Elapsed > NoSiloPatience)
+            {
+                return false;
+            }
+
+            await Task.Delay(250, cancellationToken);
         }
 
-        if (_silos.Count == 0)
+        lock (_gate)
         {
-            // Placement by hashing: give membership time to declare the silo dead and move its grains.
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+            var live = available.Select(s => s.Address).ToHashSet();
+            Move(_shards, ShardLocations, available, live);
+            Move(_workers, WorkerLocations, available, live);
         }
 
         return true;
     }
 
-    private IDataShard Shard(int s) => _shardSilos[s] is { } silo
-        ? _grains.GetGrain<IDataShard>($"{_job}/shard-{s}", silo)
-        : _grains.GetGrain<IDataShard>($"{_job}/shard-{s}");
-
-    private IDeflationWorker Worker(int k) => _workerSilos[k] is { } silo
-        ? _grains.GetGrain<IDeflationWorker>($"{_job}/worker-{k}", silo)
-        : _grains.GetGrain<IDeflationWorker>($"{_job}/worker-{k}");
-
-    private async Task<T> CallAsync<T>(string? silo, Func<Task<T>> call)
+    /// <summary>Gives every placement whose silo is not <paramref name="live"/> a new one (and a new key) on <paramref name="available"/>.</summary>
+    private void Move(Placement[] placements, string[] locations, List<ClusterSiloInfo> available, HashSet<SiloAddress> live)
     {
+        for (var i = 0; i < placements.Length; i++)
+        {
+            if (!live.Contains(placements[i].Silo.Address))
+            {
+                placements[i] = new Placement(available[i % available.Count], placements[i].Number + 1);
+                locations[i] = placements[i].Silo.Name;
+                Moves++;
+            }
+        }
+    }
+
+    /// <summary>Calls the grain of placement <paramref name="index"/> with a placement hint to its silo; a lost-placement error marks that silo failed.</summary>
+    private async Task<T> CallAsync<TGrain, T>(Placement[] placements, string kind, int index, Func<TGrain, Task<T>> call)
+        where TGrain : IGrainWithStringKey
+    {
+        Placement current;
+        lock (_gate)
+        {
+            current = placements[index];
+        }
+
+        var grain = _grains.GetGrain<TGrain>($"{_job}/{kind}-{index}/p{current.Number}");
         try
         {
-            return await call().ConfigureAwait(false);
+            using (PlacementHint.On(current.Silo.Address))
+            {
+                return await call(grain);
+            }
         }
-        catch (Exception e) when (silo is not null && e is SiloUnavailableException or GrainCallTimeoutException)
+        catch (Exception e) when (e is OrleansMessageRejectionException or TimeoutException or TensorOwnerUnavailableException)
         {
             lock (_gate)
             {
-                _suspects.Add(silo);
+                _failed.Add(current.Silo.Address);
             }
 
             throw;
         }
     }
+
+    /// <summary>Where one shard or worker is placed: the silo, and the placement's number (part of the grain key).</summary>
+    private sealed record Placement(ClusterSiloInfo Silo, int Number = 1);
 }

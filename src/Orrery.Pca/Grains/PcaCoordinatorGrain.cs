@@ -1,8 +1,10 @@
 using System.Diagnostics.Metrics;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Orrery.Cluster.Errors;
-using Orrery.Cluster.Grains;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orrery.Cluster.Silos;
+using Orrery.Cluster.Tensors;
 using Orrery.Contracts.Pca;
 using Orrery.Pca.Data;
 using Orrery.Pca.Solvers;
@@ -10,50 +12,90 @@ using Orrery.Pca.Solvers;
 namespace Orrery.Pca.Grains;
 
 /// <summary>
-/// Runs one PCA solver across the cluster (<see cref="PcaDriver"/> over a <see cref="GrainBackend"/>).
-/// The client drives it in slices (<see cref="AdvanceAsync"/>) so that no call outlives its deadline,
-/// and sees every round's record as it comes.
+/// Runs one PCA solver across the cluster (<see cref="PcaDriver"/> over a <see cref="GrainBackend"/>). The client drives
+/// it in slices (<see cref="AdvanceAsync"/>) so that no call outlives its deadline, and sees every round's record as it
+/// comes. A lost shard or worker silo is recovered from here (its grains placed again, the failed round re-run from the
+/// state at its start). The run itself lives in this activation only: when the coordinator's own silo is lost, a call
+/// finds a fresh activation and gets <see cref="PcaRunLostException"/>, and the client starts the run again under a new
+/// key (<see cref="Experiments.PcaJob"/>); a synchronous run gives the same bits from the same request.
 /// </summary>
-public sealed partial class PcaCoordinatorGrain(IMeterFactory meterFactory, ILogger<PcaCoordinatorGrain> logger) : Grain, IPcaCoordinator
+public sealed partial class PcaCoordinatorGrain : Grain, IPcaCoordinatorGrain
 {
-    private readonly PcaSiloMetrics _metrics = PcaSiloMetrics.For(meterFactory);
+    private readonly PcaSiloMetrics _metrics;
+    private readonly ILogger<PcaCoordinatorGrain> _logger;
+    private readonly IClusterMembershipService _membership;
+    private readonly ISiloMetadataCache _metadata;
+    private readonly TensorChannel _tensors;
+    private readonly string _siloName;
     private PcaDriver? _driver;
     private GrainBackend? _backend;
+    private string? _failure;
 
     // What the metrics have been told so far: the backend's byte count and the driver's recoveries.
     private long _bytesReported;
     private int _recoveriesReported;
 
+    /// <summary>Created by the silo.</summary>
+    public PcaCoordinatorGrain(IMeterFactory meterFactory, ILogger<PcaCoordinatorGrain> logger, IClusterMembershipService membership,
+        ISiloMetadataCache metadata, TensorChannel tensors, ILocalSiloDetails silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        _metrics = PcaSiloMetrics.For(meterFactory);
+        _logger = logger;
+        _membership = membership;
+        _metadata = metadata;
+        _tensors = tensors;
+        _siloName = silo.Name;
+    }
+
+    private string Job => this.GetPrimaryKeyString();
+
+    /// <inheritdoc />
     public async Task<PcaStartReply> StartAsync(PcaStartRequest request, CancellationToken cancellationToken)
     {
+        if (_driver is not null)
+        {
+            throw new PcaRequestException($"PCA run '{Job}' was already started on this coordinator; use a new key per run");
+        }
+
         PcaStartRequest options;
         try
         {
-            options = PcaOptions.Normalise(request);
+            options = PcaOptions.Normalise(request ?? throw new ArgumentException("the request is missing"));
         }
         catch (Exception e) when (e is ArgumentException or DataFormatException)
         {
-            throw new BadRequestException(e.Message);
+            throw new PcaRequestException(e.Message);
         }
 
-        _metrics.RunEnded(GrainId.Key);
-        _backend = new GrainBackend(GrainFactory, GrainId.Key, options);
-        _driver = new PcaDriver(options, _backend);
+        var backend = new GrainBackend(GrainFactory, _tensors, () => ClusterInventoryGrain.ActiveSilos(_membership, _metadata), Job, options);
+        var driver = new PcaDriver(options, backend);
+        try
+        {
+            // Not the caller's token: a run is only ever interrupted between rounds, so that it stays reproducible.
+            await driver.StartAsync(CancellationToken.None);
+        }
+        catch (ArgumentException e)
+        {
+            throw new PcaRequestException(e.Message);
+        }
+
+        (_driver, _backend) = (driver, backend);
         (_bytesReported, _recoveriesReported) = (0, 0);
-        await _driver.StartAsync(cancellationToken).ConfigureAwait(false);
-        _metrics.RunStarted(GrainId.Key);
+        _metrics.RunStarted(Job);
         ReportProgress(0, double.NaN);
         var reply = new PcaStartReply
         {
-            Dimension = _driver.Dimension,
-            Rows = _driver.Rows,
-            HasTruth = _driver.Truth is not null,
-            LoadSeconds = _driver.SetupSeconds.Load,
-            TruthSeconds = _driver.SetupSeconds.Truth,
+            Dimension = driver.Dimension,
+            Rows = driver.Rows,
+            HasTruth = driver.Truth is not null,
+            LoadSeconds = driver.SetupSeconds.Load,
+            TruthSeconds = driver.SetupSeconds.Truth,
+            ShardSilos = [.. backend.ShardLocations],
+            WorkerSilos = [.. backend.WorkerLocations],
+            CoordinatorSilo = _siloName,
         };
-        reply.ShardSilos.AddRange(_backend.ShardLocations);
-        reply.WorkerSilos.AddRange(_backend.WorkerLocations);
-        if (_driver.Truth is { } truth)
+        if (driver.Truth is { } truth)
         {
             reply.TrueEigenvalues.AddRange(truth.Eigenvalues);
         }
@@ -61,60 +103,69 @@ public sealed partial class PcaCoordinatorGrain(IMeterFactory meterFactory, ILog
         return reply;
     }
 
-    public async Task<PcaAdvanceReply> AdvanceAsync(PcaAdvanceRequest request, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async Task<PcaAdvanceReply> AdvanceAsync(double seconds, CancellationToken cancellationToken)
     {
-        var driver = _driver ?? throw new BadRequestException($"PCA run {GrainId.Key} was not started (or its coordinator was lost); start it again");
-        var budget = TimeSpan.FromSeconds(Math.Clamp(request.Seconds, 0.01, 60));
+        var driver = Running();
+        var backend = _backend!;
+        var budget = TimeSpan.FromSeconds(Math.Clamp(seconds, 0.01, 60));
         var recoveriesBefore = driver.Recoveries;
-        await driver.AdvanceAsync(budget, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!driver.Finished)
+            {
+                await driver.AdvanceAsync(budget, CancellationToken.None);
+                if (driver.Finished)
+                {
+                    await driver.FinishAsync(CancellationToken.None);
+                    LogFinished(Job, driver.StopReason, driver.History.Count > 0 ? driver.History[^1].Error : double.NaN);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // Not a lost silo the backend could recover from (or too many in a row): the run has failed for good.
+            _failure = $"{e.GetType().Name}: {e.Message}";
+            _metrics.RunEnded(Job);
+            LogFailed(Job, _failure);
+            throw new PcaRunFailedException($"PCA run '{Job}' failed at round {driver.Round + 1}: {_failure}");
+        }
+
         if (driver.Recoveries > recoveriesBefore)
         {
-            LogRecovered(GrainId.Key, driver.Recoveries - recoveriesBefore, driver.Round + 1, driver.LastFailure, string.Join(", ", _backend!.ShardLocations), string.Join(", ", _backend.WorkerLocations));
+            LogRecovered(Job, driver.Recoveries - recoveriesBefore, driver.Round + 1, driver.LastFailure, string.Join(", ", backend.ShardLocations), string.Join(", ", backend.WorkerLocations));
         }
 
-        if (driver.Finished)
-        {
-            await driver.FinishAsync(cancellationToken).ConfigureAwait(false);
-            LogFinished(GrainId.Key, driver.StopReason, driver.History.Count > 0 ? driver.History[^1].Error : double.NaN);
-        }
-
-        var reply = new PcaAdvanceReply
-        {
-            Finished = driver.Finished,
-            StopReason = driver.StopReason,
-            Recoveries = driver.Recoveries,
-            ReloadedShards = _backend!.ReloadedShards,
-            LastFailure = driver.LastFailure,
-        };
         var rounds = driver.TakeNewRecords();
         ReportProgress(rounds.Count, rounds.Count > 0 ? rounds[^1].Error : double.NaN);
         if (driver.Finished)
         {
-            _metrics.RunEnded(GrainId.Key);
+            _metrics.RunEnded(Job);
         }
 
-        reply.Rounds.AddRange(rounds);
-        reply.ShardSilos.AddRange(_backend.ShardLocations);
-        reply.WorkerSilos.AddRange(_backend.WorkerLocations);
-        return reply;
-    }
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        _metrics.RunEnded(GrainId.Key);
-        return Task.CompletedTask;
-    }
-
-    public Task<PcaResultReply> ResultAsync(PcaResultRequest request, CancellationToken cancellationToken)
-    {
-        var driver = _driver ?? throw new BadRequestException($"PCA run {GrainId.Key} was not started");
-        var vectors = new float[driver.Published.Count * driver.Dimension];
-        for (var k = 0; k < driver.Published.Count; k++)
+        return new PcaAdvanceReply
         {
-            driver.Published[k].CopyTo(vectors, k * driver.Dimension);
+            Rounds = [.. rounds],
+            Finished = driver.Finished,
+            StopReason = driver.StopReason,
+            Recoveries = driver.Recoveries,
+            ReloadedShards = backend.ReloadedShards,
+            LastFailure = driver.LastFailure,
+            ShardSilos = [.. backend.ShardLocations],
+            WorkerSilos = [.. backend.WorkerLocations],
+        };
+    }
+
+    /// <inheritdoc />
+    public Task<PcaResultReply> GetResultAsync()
+    {
+        var driver = Running();
+        if (!driver.Finished)
+        {
+            throw new PcaRequestException($"PCA run '{Job}' is still running (round {driver.Round})");
         }
 
-        var reply = new PcaResultReply
+        return Task.FromResult(new PcaResultReply
         {
             Components = driver.Published.Count,
             Dimension = driver.Dimension,
@@ -122,24 +173,53 @@ public sealed partial class PcaCoordinatorGrain(IMeterFactory meterFactory, ILog
             StopReason = driver.StopReason,
             Recoveries = driver.Recoveries,
             ReloadedShards = _backend!.ReloadedShards,
-            Payload = MemoryMarshal.AsBytes(vectors.AsSpan()).ToArray(),
-        };
-        reply.Eigenvalues.AddRange(driver.Eigenvalues);
-        reply.History.AddRange(driver.History);
-        return Task.FromResult(reply);
+            Eigenvalues = [.. driver.Eigenvalues],
+            History = [.. driver.History],
+        });
+    }
+
+    /// <inheritdoc />
+    public Task<float[]> GetVectorsAsync(int first, int count)
+    {
+        var driver = Running();
+        if (first < 0 || count < 0 || first + count > driver.Published.Count)
+        {
+            throw new PcaRequestException($"vectors {first}..{first + count - 1} asked; run '{Job}' has {driver.Published.Count}");
+        }
+
+        // (count, d), row after row.
+        var vectors = new float[count * driver.Dimension];
+        for (var k = 0; k < count; k++)
+        {
+            driver.Published[first + k].CopyTo(vectors, k * driver.Dimension);
+        }
+
+        return Task.FromResult(vectors);
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _metrics.RunEnded(Job);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The run, or the typed error that says why there is none to use.</summary>
+    private PcaDriver Running()
+    {
+        if (_failure is not null)
+        {
+            throw new PcaRunFailedException($"PCA run '{Job}' failed: {_failure}");
+        }
+
+        return _driver ?? throw new PcaRunLostException($"coordinator '{Job}' on silo '{_siloName}' holds no PCA run (never started, or its silo was lost)");
     }
 
     private void ReportProgress(int rounds, double error)
     {
         var bytes = _backend!.BytesCommunicated;
         var recoveries = _driver!.Recoveries;
-        _metrics.Advanced(GrainId.Key, rounds, bytes - _bytesReported, recoveries - _recoveriesReported, error);
+        _metrics.Advanced(Job, rounds, bytes - _bytesReported, recoveries - _recoveriesReported, error);
         (_bytesReported, _recoveriesReported) = (bytes, recoveries);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "PCA run {Job}: {Count} round(s) re-run after a failure (now at round {Round}): {Failure}; shards on [{Shards}], workers on [{Workers}]")]
-    private partial void LogRecovered(string job, int count, int round, string failure, string shards, string workers);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "PCA run {Job} finished: {Reason}, E = {Error}")]
-    private partial void LogFinished(string job, string reason, double error);
 }

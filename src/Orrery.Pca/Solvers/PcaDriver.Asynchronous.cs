@@ -21,7 +21,7 @@ public sealed partial class PcaDriver
         }
 
         // No barrier between workers: a fast worker runs more rounds than a slow one in the same time.
-        await Task.WhenAll(Enumerable.Range(0, k).Select(i => Task.Run(() => WorkerLoopAsync(i, until, cancellationToken), cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(Enumerable.Range(0, k).Select(i => Task.Run(() => WorkerLoopAsync(i, until, cancellationToken), cancellationToken)));
     }
 
     private async Task WorkerLoopAsync(int index, long until, CancellationToken cancellationToken)
@@ -45,7 +45,7 @@ public sealed partial class PcaDriver
                 for (var step = 1; step <= Options.StepsPerRound; step++)
                 {
                     var leaf = Top1 == Top1Solver.Oja ? (int)((_asyncSteps[index] + step) % Options.Leaves) : -1;
-                    var product = (await ProductsAsync([x], leaf, cancellationToken).ConfigureAwait(false))[0];
+                    var product = (await ProductsAsync([x], leaf, cancellationToken))[0];
                     rayleigh = WorkerState.Dot(x, product);
                     var count = step == 1 ? index : 0;
                     var payload = new float[d * (1 + count)];
@@ -61,7 +61,7 @@ public sealed partial class PcaDriver
                         request.Lambdas.AddRange(lambdas);
                     }
 
-                    x = await _backend.StepWorkerAsync(index, request, payload, cancellationToken).ConfigureAwait(false);
+                    x = await _backend.StepWorkerAsync(index, request, payload, cancellationToken);
                 }
 
                 lock (_asyncGate)
@@ -88,7 +88,7 @@ public sealed partial class PcaDriver
 
             if (failure is not null)
             {
-                if (!await _backend.RecoverAsync(failure, cancellationToken).ConfigureAwait(false))
+                if (!await _backend.RecoverAsync(failure, cancellationToken))
                 {
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
                 }
@@ -107,7 +107,7 @@ public sealed partial class PcaDriver
                     index,
                     new WorkerInitRequest { Index = index, Dimension = d, Solver = Options.Solver, Top1 = Options.Top1, Eta = Options.Eta },
                     restart,
-                    cancellationToken).ConfigureAwait(false);
+                    cancellationToken);
             }
         }
     }

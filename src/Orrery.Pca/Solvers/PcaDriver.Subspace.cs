@@ -16,7 +16,7 @@ namespace Orrery.Pca.Solvers;
 public sealed partial class PcaDriver
 {
     /// <summary>The block's size m = K + p.</summary>
-    public int BlockSize => Options.Components + Options.Oversample;
+    public int BlockSize => Options.Components + (Options.Oversample ?? PcaOptions.DefaultOversample);
 
     /// <summary>
     /// Q_0: the seeded unit vectors of the other solvers for the first K columns (same seeds), p more from the
@@ -50,7 +50,7 @@ public sealed partial class PcaDriver
         for (var step = 1; step <= Options.StepsPerRound; step++)
         {
             // z: (m, d), z[i] = Sigma q_i, as the float32 tree sum divided by n.
-            var z = await ProductsAsync(block, -1, cancellationToken).ConfigureAwait(false);
+            var z = await ProductsAsync(block, -1, cancellationToken);
 
             // b: (m, m) = Q^T Z in double, symmetrised (Q is orthonormal only to float32 rounding).
             var b = Matrix<double>.Build.Dense(m, m);

@@ -80,7 +80,7 @@ public sealed partial class PcaDriver
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        (Rows, Dimension) = await _backend.LoadAsync(cancellationToken).ConfigureAwait(false);
+        (Rows, Dimension) = await _backend.LoadAsync(cancellationToken);
         var load = clock.Elapsed.TotalSeconds;
         if (Options.Components > Dimension)
         {
@@ -88,7 +88,7 @@ public sealed partial class PcaDriver
         }
 
         clock.Restart();
-        Truth = await FindTruthAsync(cancellationToken).ConfigureAwait(false);
+        Truth = await FindTruthAsync(cancellationToken);
         SetupSeconds = (load, clock.Elapsed.TotalSeconds);
         var k = Options.Components;
         _published = new float[k][];
@@ -106,7 +106,7 @@ public sealed partial class PcaDriver
             _block = InitialBlock();
         }
 
-        await ResetWorkersAsync(cancellationToken).ConfigureAwait(false);
+        await ResetWorkersAsync(cancellationToken);
         _clock.Start();
     }
 
@@ -116,7 +116,7 @@ public sealed partial class PcaDriver
         var until = Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
         if (Options.Asynchronous)
         {
-            await RunAsynchronousAsync(until, cancellationToken).ConfigureAwait(false);
+            await RunAsynchronousAsync(until, cancellationToken);
             return;
         }
 
@@ -129,11 +129,11 @@ public sealed partial class PcaDriver
                 if (_resetPending)
                 {
                     // After a failure: every worker back to its published vector (lost ones re-activate elsewhere).
-                    await ResetWorkersAsync(cancellationToken).ConfigureAwait(false);
+                    await ResetWorkersAsync(cancellationToken);
                     _resetPending = false;
                 }
 
-                await RunRoundAsync(Round + 1, cancellationToken).ConfigureAwait(false);
+                await RunRoundAsync(Round + 1, cancellationToken);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -142,7 +142,7 @@ public sealed partial class PcaDriver
 
             if (failure is not null)
             {
-                if (!await _backend.RecoverAsync(failure, cancellationToken).ConfigureAwait(false))
+                if (!await _backend.RecoverAsync(failure, cancellationToken))
                 {
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
                 }
@@ -172,7 +172,7 @@ public sealed partial class PcaDriver
     /// <summary>One pass over the data for the final eigenvalue estimates v_k^T Sigma v_k.</summary>
     public async Task FinishAsync(CancellationToken cancellationToken)
     {
-        var products = await ProductsAsync(_published, -1, cancellationToken).ConfigureAwait(false);
+        var products = await ProductsAsync(_published, -1, cancellationToken);
         for (var k = 0; k < _published.Length; k++)
         {
             _rayleigh[k] = WorkerState.Dot(_published[k], products[k]);
@@ -183,7 +183,7 @@ public sealed partial class PcaDriver
     {
         if (Solver == PcaSolver.Subspace)
         {
-            await RunSubspaceRoundAsync(cancellationToken).ConfigureAwait(false);
+            await RunSubspaceRoundAsync(cancellationToken);
             return;
         }
 
@@ -213,7 +213,7 @@ public sealed partial class PcaDriver
         {
             var leaf = Top1 == Top1Solver.Oja ? (int)(_stepCounter % Options.Leaves) : -1;
             var block = active.Select(i => _current[i]).ToArray();
-            var products = await ProductsAsync(block, leaf, cancellationToken).ConfigureAwait(false);
+            var products = await ProductsAsync(block, leaf, cancellationToken);
             for (var a = 0; a < active.Length; a++)
             {
                 _rayleigh[active[a]] = WorkerState.Dot(block[a], products[a]);
@@ -256,7 +256,7 @@ public sealed partial class PcaDriver
 
                 return _backend.StepWorkerAsync(index, request, payload, cancellationToken);
             }).ToArray();
-            var next = await Task.WhenAll(steps).ConfigureAwait(false);
+            var next = await Task.WhenAll(steps);
             for (var a = 0; a < active.Length; a++)
             {
                 _current[active[a]] = next[a];
@@ -286,7 +286,7 @@ public sealed partial class PcaDriver
             block[i].CopyTo(flat, i * d);
         }
 
-        var parts = await _backend.MultiplyAsync(flat, count, leaf, cancellationToken).ConfigureAwait(false);
+        var parts = await _backend.MultiplyAsync(flat, count, leaf, cancellationToken);
         var sum = parts.Count == 1 ? parts[0] : LeafLayout.TreeSum(parts);
         double rows = Options.Mode == "covariance" ? 1 : leaf >= 0 ? LeafLayout.RowCount(Rows, Options.Leaves, leaf) : Rows;
         var result = new float[count][];
@@ -337,7 +337,7 @@ public sealed partial class PcaDriver
                 identity[i][first + i] = 1;
             }
 
-            var products = await ProductsAsync(identity, -1, cancellationToken).ConfigureAwait(false);
+            var products = await ProductsAsync(identity, -1, cancellationToken);
             for (var i = 0; i < count; i++)
             {
                 for (var c = 0; c < d; c++)
@@ -362,7 +362,7 @@ public sealed partial class PcaDriver
             new WorkerInitRequest { Index = i, Dimension = Dimension, Solver = Options.Solver, Top1 = Options.Top1, Eta = Options.Eta },
             _published[i],
             cancellationToken));
-        await Task.WhenAll(init).ConfigureAwait(false);
+        await Task.WhenAll(init);
         _current = [.. _published.Select(v => (float[])v.Clone())];
     }
 

@@ -50,10 +50,7 @@ public static class PcaOptions
             o.Eta = 1;
         }
 
-        if (!o.HasOversample)
-        {
-            o.Oversample = DefaultOversample;
-        }
+        o.Oversample ??= DefaultOversample;
 
         if (o.AngleThresholdDegrees == 0)
         {
@@ -94,6 +91,11 @@ public static class PcaOptions
             throw new ArgumentException("the target error and eta must not be negative");
         }
 
+        if (o.InlineLimitBytes < 0)
+        {
+            throw new ArgumentException($"inline limit is {o.InlineLimitBytes} bytes; it must be 0 (the default, 1 MiB) or more");
+        }
+
         if (o.Oversample < 0)
         {
             throw new ArgumentException($"oversample is {o.Oversample}; it must be at least 0");
@@ -129,10 +131,11 @@ public static class PcaOptions
     /// </summary>
     public static void CheckBlockFits(PcaStartRequest options, int dimension)
     {
-        if (options.Components + options.Oversample > dimension)
+        var oversample = options.Oversample ?? DefaultOversample;
+        if (options.Components + oversample > dimension)
         {
             throw new ArgumentException(
-                $"oversample is {options.Oversample}; components + oversample ({options.Components + options.Oversample}) must not exceed the dimension {dimension}");
+                $"oversample is {oversample}; components + oversample ({options.Components + oversample}) must not exceed the dimension {dimension}");
         }
     }
 

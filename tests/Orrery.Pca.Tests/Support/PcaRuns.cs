@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
+using Orrery.Cluster.Silos;
 using Orrery.Compute.Cpu;
 using Orrery.Contracts.Pca;
 using Orrery.Pca.Data;
@@ -30,6 +31,9 @@ public static class PcaRuns
         Seed = 5,
         Truth = "none",
     };
+
+    /// <summary>An embedded Orleans cluster of <paramref name="silos"/> CPU silos (the PCA grains come with the Orrery.Pca reference).</summary>
+    public static Task<OrleansEmbeddedCluster> StartClusterAsync(int silos) => OrleansEmbeddedCluster.StartAsync(new int[silos]);
 
     /// <summary>Runs to the end in this process and returns the driver.</summary>
     public static async Task<PcaDriver> RunLocalAsync(PcaStartRequest request)

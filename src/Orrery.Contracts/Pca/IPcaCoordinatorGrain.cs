@@ -1,0 +1,35 @@
+using Orleans;
+
+namespace Orrery.Contracts.Pca;
+
+/// <summary>
+/// Runs one PCA solver: places shards and workers over the active silos, runs rounds, records the metrics of every
+/// round, stops at the target error or the round budget, and recovers from lost shard and worker silos. The run lives
+/// in this activation only; when its own silo is lost, a call finds a fresh activation and throws
+/// <see cref="PcaRunLostException"/>, and the client starts the run again under a new key (deterministic restart).
+/// </summary>
+[Alias("orrery.pca.coordinator")]
+public interface IPcaCoordinatorGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Loads the shards, computes the truth, initialises the workers; answers when all are ready. A run the coordinator
+    /// cannot take, or a second start of the same activation, throws <see cref="PcaRequestException"/>.
+    /// </summary>
+    [Alias("start")]
+    Task<PcaStartReply> StartAsync(PcaStartRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs rounds for about <paramref name="seconds"/> and answers the rounds completed meanwhile. A run that failed
+    /// for good throws <see cref="PcaRunFailedException"/>.
+    /// </summary>
+    [Alias("advance")]
+    Task<PcaAdvanceReply> AdvanceAsync(double seconds, CancellationToken cancellationToken);
+
+    /// <summary>The eigenvalue estimates and the whole history (<see cref="PcaRequestException"/> before the run finished).</summary>
+    [Alias("result")]
+    Task<PcaResultReply> GetResultAsync();
+
+    /// <summary>The published vectors <paramref name="first"/> .. <paramref name="first"/> + <paramref name="count"/> - 1, row after row (count x d floats).</summary>
+    [Alias("vectors")]
+    Task<float[]> GetVectorsAsync(int first, int count);
+}

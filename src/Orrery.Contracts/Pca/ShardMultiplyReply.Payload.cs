@@ -1,9 +1,0 @@
-using Orrery.Contracts.Grains;
-
-namespace Orrery.Contracts.Pca;
-
-public sealed partial class ShardMultiplyReply : IPayloadCarrier
-{
-    /// <inheritdoc />
-    public ReadOnlyMemory<byte> Payload { get; set; }
-}
