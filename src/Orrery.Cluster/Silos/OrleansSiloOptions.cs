@@ -41,9 +41,9 @@ public sealed class OrleansSiloOptions
     /// </summary>
     public string? TlsCertificate { get; set; }
 
-    /// <summary>PEM file of the private key of <see cref="TlsCertificate"/>.</summary>
+    /// <summary>PEM file of the private key of <see cref="TlsCertificate"/>. Default: none.</summary>
     public string? TlsKey { get; set; }
 
-    /// <summary>PEM file of the cluster authority's certificate, required of every peer and client.</summary>
+    /// <summary>PEM file of the cluster authority's certificate, required of every peer and client. Default: none.</summary>
     public string? TlsAuthority { get; set; }
 }
