@@ -91,11 +91,6 @@ public sealed class MessageSizeGuard(int maxBodyBytes) : IOutgoingGrainCallFilte
             return total;
         }
 
-        if (value.GetType().GetCustomAttribute<GenerateSerializerAttribute>() is null && !IsKeyValuePair(value.GetType()))
-        {
-            return 0;
-        }
-
         long sum = 0;
         foreach (var get in Members.GetOrAdd(value.GetType(), MembersOf))
         {
@@ -148,10 +143,19 @@ public sealed class MessageSizeGuard(int maxBodyBytes) : IOutgoingGrainCallFilte
 
     private static bool IsKeyValuePair(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(KeyValuePair<,>);
 
+    /// <summary>
+    /// The getters of the fields of <paramref name="type"/> that can hold something sizable, worked out once per type;
+    /// none for a type that is neither a serializable Orleans type nor a key-value pair (it is not looked into).
+    /// </summary>
     private static Func<object, object?>[] MembersOf(Type type)
     {
+        if (type.GetCustomAttribute<GenerateSerializerAttribute>() is null && !IsKeyValuePair(type))
+        {
+            return [];
+        }
+
         const BindingFlags flags = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
-        var fields = type.GetFields(flags).Where(f => !f.FieldType.IsPrimitive).Select(f => (Func<object, object?>)f.GetValue);
+        var fields = type.GetFields(flags).Where(f => !f.FieldType.IsPrimitive && !f.FieldType.IsEnum).Select(f => (Func<object, object?>)f.GetValue);
         return [.. fields];
     }
 }

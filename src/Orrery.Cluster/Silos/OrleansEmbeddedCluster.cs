@@ -184,21 +184,7 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
         }
     }
 
-    private static async Task StopQuietlyAsync(IHost host)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        try
-        {
-            await host.StopAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        finally
-        {
-            host.Dispose();
-        }
-    }
+    private static Task StopQuietlyAsync(IHost host) => HostStop.QuietlyAsync(host, TimeSpan.FromSeconds(20));
 
     /// <summary>A bare host (no default configuration sources or loggers) whose logging <paramref name="logging"/> sets up.</summary>
     private static HostApplicationBuilder NewHost(Action<ILoggingBuilder>? logging)

@@ -200,8 +200,7 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
     /// refused the message (<see cref="OrleansMessageRejectionException"/>, <see cref="SiloUnavailableException"/>
     /// among them), no answer in time, a fresh activation without the particles, or a checkpoint whose owner is gone.
     /// </summary>
-    internal static bool MeansLostPlacement(Exception e) =>
-        e is OrleansMessageRejectionException or TimeoutException or EnsembleLostException or TensorOwnerUnavailableException or TensorNotFoundException;
+    internal static bool MeansLostPlacement(Exception e) => SiloLoss.Means(e) || e is EnsembleLostException;
 
     private async Task RunAsync(CancellationToken stop)
     {

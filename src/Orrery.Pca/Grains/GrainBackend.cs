@@ -1,6 +1,7 @@
 using Orleans;
 using Orleans.Runtime;
 using Orrery.Cluster.Placement;
+using Orrery.Cluster.Silos;
 using Orrery.Cluster.Tensors;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Pca;
@@ -87,8 +88,7 @@ public sealed class GrainBackend : IPcaBackend
     /// or a call cancelled by its callee (a silo shutting down; the driver never passes on a failure of its own cancellation).
     /// </summary>
     public static bool MeansLostPlacement(Exception e) =>
-        e is OrleansMessageRejectionException or TimeoutException or PcaWorkerLostException or TensorOwnerUnavailableException or TensorNotFoundException
-            or OperationCanceledException;
+        SiloLoss.Means(e) || e is PcaWorkerLostException or OperationCanceledException;
 
     public async Task<(long Rows, int Dimension)> LoadAsync(CancellationToken cancellationToken)
     {
