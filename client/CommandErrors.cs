@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Orrery.Cluster.Errors;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
 using Spectre.Console;
@@ -20,14 +19,13 @@ internal static class CommandErrors
             AnsiConsole.MarkupLineInterpolated($"[red]orrery: bad spec:[/] {e.Message}");
             return 1;
         }
-        catch (Exception e) when (e is OrreryCallException or ArgumentException or OptionsValidationException or TimeoutException
+        catch (Exception e) when (e is ArgumentException or OptionsValidationException or TimeoutException
                                    or Orleans.Runtime.OrleansException or SamplingRequestException or SamplingJobFailedException)
         {
             var kind = e switch
             {
-                ClusterUnauthorizedException => "not authorised",
-                SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => "cluster unreachable",
-                GrainCallTimeoutException => "timed out",
+                Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => "cluster unreachable",
+                TimeoutException => "timed out",
                 _ => "error",
             };
             AnsiConsole.MarkupLineInterpolated($"[red]orrery: {kind}:[/] {e.Message}");

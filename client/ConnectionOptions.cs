@@ -1,28 +1,28 @@
 using System.CommandLine;
-using Orrery.Cluster.Client;
-using Orrery.Cluster.Configuration;
 using Orrery.Cluster.Silos;
 
 namespace Orrery.Client;
 
-/// <summary>The options every verb that talks to a running cluster takes.</summary>
+/// <summary>The options every verb that talks to a running cluster takes: where its Orleans gateways are, and the client's certificate.</summary>
 internal sealed class ConnectionOptions
 {
-    public Option<string[]> Gateways { get; } = new("--gateway", "-g")
+    /// <summary>The gateway used when none is named: a silo on this machine with the default OrleansSilo:GatewayPort.</summary>
+    public const string DefaultGateway = "127.0.0.1:30000";
+
+    public Option<string[]> Gateways { get; } = new("--gateway", "-g", "--orleans-gateway")
     {
-        Description = "Silo transport address host:port (repeatable). Default: $ORRERY_GATEWAY or 127.0.0.1:11111",
+        Description = "Orleans gateway host:port of a silo (its OrleansSilo:GatewayPort; repeatable). Default: $ORRERY_GATEWAY (comma-separated), else the gateways in --redis",
         AllowMultipleArgumentsPerToken = true,
     };
 
-    public Option<string[]> OrleansGateways { get; } = new("--orleans-gateway")
+    public Option<string?> Redis { get; } = new("--redis")
     {
-        Description = "Orleans gateway host:port of a silo (its OrleansSilo:GatewayPort; repeatable), for the workloads on Orleans (sampling, PCA). Default: $ORRERY_ORLEANS_GATEWAY",
-        AllowMultipleArgumentsPerToken = true,
+        Description = "Redis connection string of the cluster's membership table, to find its gateways there. Default: $ORRERY_REDIS",
     };
 
     public Option<string?> TlsCertificate { get; } = new("--tls-cert")
     {
-        Description = "PEM certificate of this client (mutual TLS with the Orleans gateways). Default: $ORRERY_OrleansSilo__TlsCertificate",
+        Description = "PEM certificate of this client (mutual TLS with the gateways). Default: $ORRERY_OrleansSilo__TlsCertificate",
     };
 
     public Option<string?> TlsKey { get; } = new("--tls-key")
@@ -35,11 +35,6 @@ internal sealed class ConnectionOptions
         Description = "PEM certificate of the cluster authority the gateways' certificates must chain to. Default: $ORRERY_OrleansSilo__TlsAuthority",
     };
 
-    public Option<string?> Secret { get; } = new("--secret")
-    {
-        Description = "Cluster secret. Default: $ORRERY_Cluster__Secret or $ORRERY_SECRET",
-    };
-
     public Option<string?> ClusterId { get; } = new("--cluster-id")
     {
         Description = "Cluster id. Default: $ORRERY_Cluster__ClusterId or 'orrery'",
@@ -47,38 +42,39 @@ internal sealed class ConnectionOptions
 
     public Option<double> TimeoutSeconds { get; } = new("--timeout")
     {
-        Description = "Seconds to wait for connections and calls",
+        Description = "Seconds to wait for the connection",
         DefaultValueFactory = _ => 10,
     };
 
     public void AddTo(Command command)
     {
         command.Options.Add(Gateways);
-        command.Options.Add(OrleansGateways);
+        command.Options.Add(Redis);
         command.Options.Add(TlsCertificate);
         command.Options.Add(TlsKey);
         command.Options.Add(TlsAuthority);
-        command.Options.Add(Secret);
         command.Options.Add(ClusterId);
         command.Options.Add(TimeoutSeconds);
     }
 
-    /// <summary>Whether the command was pointed at a running cluster (any gateway option or variable).</summary>
+    /// <summary>Whether the command was pointed at a running cluster (a gateway or Redis, by option or variable).</summary>
     public bool NamesCluster(ParseResult parse) =>
-        parse.GetValue(Gateways) is { Length: > 0 } || parse.GetValue(OrleansGateways) is { Length: > 0 }
-        || Environment.GetEnvironmentVariable("ORRERY_GATEWAY") is { Length: > 0 } || Environment.GetEnvironmentVariable("ORRERY_ORLEANS_GATEWAY") is { Length: > 0 };
+        parse.GetValue(Gateways) is { Length: > 0 } || parse.GetValue(Redis) is { Length: > 0 } || FromEnvironment("ORRERY_GATEWAY").Length > 0
+        || FromEnvironment("ORRERY_ORLEANS_GATEWAY").Length > 0 || Environment.GetEnvironmentVariable("ORRERY_REDIS") is { Length: > 0 };
 
-    /// <summary>Connects an Orleans client to the gateways of --orleans-gateway or $ORRERY_ORLEANS_GATEWAY (comma-separated).</summary>
-    public Task<OrleansClientConnection> ConnectOrleansAsync(ParseResult parse, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects an Orleans client to the gateways of --gateway or $ORRERY_GATEWAY, else to those in the Redis table of
+    /// --redis or $ORRERY_REDIS, else to <paramref name="fallbackGateway"/> (none: an error that says what to pass).
+    /// </summary>
+    public Task<OrleansClientConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken, string? fallbackGateway = null)
     {
-        var gateways = parse.GetValue(OrleansGateways) is { Length: > 0 } given
-            ? given
-            : (Environment.GetEnvironmentVariable("ORRERY_ORLEANS_GATEWAY") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (gateways.Length == 0)
-        {
-            throw new ArgumentException("this workload runs on the cluster's Orleans silos: pass --orleans-gateway host:port (a silo's OrleansSilo:GatewayPort) or set ORRERY_ORLEANS_GATEWAY");
-        }
-
+        var redis = parse.GetValue(Redis) ?? Environment.GetEnvironmentVariable("ORRERY_REDIS");
+        string[] gateways = parse.GetValue(Gateways) is { Length: > 0 } given ? given
+            : FromEnvironment("ORRERY_GATEWAY") is { Length: > 0 } set ? set
+            : FromEnvironment("ORRERY_ORLEANS_GATEWAY") is { Length: > 0 } legacy ? legacy
+            : redis is { Length: > 0 } ? []
+            : fallbackGateway is null ? throw new ArgumentException("no cluster named: pass --gateway host:port (a silo's OrleansSilo:GatewayPort) or --redis, or set ORRERY_GATEWAY")
+            : [fallbackGateway];
         var timeout = parse.GetValue(TimeoutSeconds);
         if (!(timeout > 0))
         {
@@ -91,39 +87,9 @@ internal sealed class ConnectionOptions
             parse.GetValue(TlsCertificate) ?? Environment.GetEnvironmentVariable("ORRERY_OrleansSilo__TlsCertificate"),
             parse.GetValue(TlsKey) ?? Environment.GetEnvironmentVariable("ORRERY_OrleansSilo__TlsKey"),
             parse.GetValue(TlsAuthority) ?? Environment.GetEnvironmentVariable("ORRERY_OrleansSilo__TlsAuthority"));
-        return OrleansClientConnection.ConnectAsync(gateways, null, clusterId, serviceId, TimeSpan.FromSeconds(timeout), cancellationToken: cancellationToken, tls: tls);
+        return OrleansClientConnection.ConnectAsync(gateways, redis, clusterId, serviceId, TimeSpan.FromSeconds(timeout), cancellationToken: cancellationToken, tls: tls);
     }
 
-    public ClusterClientOptions Resolve(ParseResult parse)
-    {
-        var gateways = parse.GetValue(Gateways) is { Length: > 0 } given
-            ? given
-            : [Environment.GetEnvironmentVariable("ORRERY_GATEWAY") ?? "127.0.0.1:11111"];
-        var secret = parse.GetValue(Secret)
-            ?? Environment.GetEnvironmentVariable("ORRERY_Cluster__Secret")
-            ?? Environment.GetEnvironmentVariable("ORRERY_SECRET")
-            ?? throw new ArgumentException("no cluster secret: pass --secret or set ORRERY_Cluster__Secret");
-        var timeout = parse.GetValue(TimeoutSeconds);
-        if (!(timeout > 0))
-        {
-            throw new ArgumentException($"--timeout is {timeout}; it must be a positive number of seconds");
-        }
-
-        foreach (var gateway in gateways)
-        {
-            ClusterClientOptions.ParseEndpoint(gateway);
-        }
-
-        return new ClusterClientOptions
-        {
-            Gateways = [.. gateways],
-            Cluster = new ClusterOptions
-            {
-                ClusterId = parse.GetValue(ClusterId) ?? Environment.GetEnvironmentVariable("ORRERY_Cluster__ClusterId") ?? "orrery",
-                Secret = secret,
-                ConnectTimeout = TimeSpan.FromSeconds(timeout),
-                DefaultCallTimeout = TimeSpan.FromSeconds(timeout),
-            },
-        };
-    }
+    private static string[] FromEnvironment(string name) =>
+        (Environment.GetEnvironmentVariable(name) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -2,17 +2,10 @@ using Orrery.Experiments;
 
 namespace Orrery.Client;
 
-/// <summary>
-/// The experiment kinds <c>orrery run</c> knows: one runner per workload, selected by the spec's
-/// <c>kind</c> field. A workload adds its runner here (and its grain assembly to the silo host).
-/// </summary>
+/// <summary>The experiment kinds <c>orrery run</c> knows: the runners of <see cref="Workloads.Workloads.All"/>, selected by the spec's <c>kind</c> field.</summary>
 internal static class ExperimentRunners
 {
-    public static IReadOnlyList<IExperimentRunner> All { get; } =
-    [
-        new Orrery.MetricGraphs.Experiment.SamplingRunner(),
-        new Orrery.Pca.Experiments.PcaExperimentRunner(),
-    ];
+    public static IReadOnlyList<IExperimentRunner> All => Workloads.Workloads.Runners;
 
     public static IExperimentRunner ForKind(SpecNode root)
     {

@@ -1,8 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
-using Orrery.Cluster.Client;
-using Orrery.Cluster.Hosting;
 using Orrery.Cluster.Silos;
 using Orrery.Experiments;
 using Spectre.Console;
@@ -46,31 +43,16 @@ internal static class RunCommand
                 throw new ArgumentException($"--embedded-silos is {silos}; it must be between 1 and 16");
             }
 
-            using var logging = LoggerFactory.Create(b =>
-            {
-                if (parse.GetValue(verbose))
-                {
-                    b.AddSimpleConsole(o => o.SingleLine = true);
-                }
-            });
             var useCluster = connection.NamesCluster(parse);
-            var onOrleans = runner.OnOrleans;
-            EmbeddedCluster? embedded = null;
-            ClusterClient? client = null;
-            OrleansEmbeddedCluster? embeddedOrleans = null;
-            OrleansClientConnection? orleansClient = null;
+            OrleansEmbeddedCluster? embedded = null;
+            OrleansClientConnection? connected = null;
             try
             {
-                if (useCluster && onOrleans)
+                if (useCluster)
                 {
-                    orleansClient = await connection.ConnectOrleansAsync(parse, cancellationToken);
-                    var active = await EmbeddedOrleans.Silos(orleansClient.Client)(cancellationToken);
+                    connected = await connection.ConnectAsync(parse, cancellationToken);
+                    var active = await EmbeddedOrleans.Silos(connected.Client)(cancellationToken);
                     AnsiConsole.MarkupLineInterpolated($"Running [bold]{runner.Kind}[/] experiment {specFile.Name} on the cluster ({active.Count} active silos)");
-                }
-                else if (useCluster)
-                {
-                    client = await ClusterClient.ConnectAsync(connection.Resolve(parse), logging, cancellationToken);
-                    AnsiConsole.MarkupLineInterpolated($"Running [bold]{runner.Kind}[/] experiment {specFile.Name} on the cluster ({client.View.Active.Count} active silos)");
                 }
                 else
                 {
@@ -80,25 +62,15 @@ internal static class RunCommand
                         GemmNotice.ShowOnce();
                     }
 
-                    if (onOrleans)
-                    {
-                        embeddedOrleans = await EmbeddedOrleans.StartAsync(silos, parse.GetValue(verbose), cancellationToken);
-                    }
-                    else
-                    {
-                        embedded = await EmbeddedCluster.StartAsync(silos, [runner.GrainAssembly], logging, cancellationToken: cancellationToken);
-                        client = embedded.Client;
-                    }
+                    embedded = await EmbeddedOrleans.StartAsync(silos, parse.GetValue(verbose), cancellationToken);
                 }
 
-                var orleans = orleansClient?.Client ?? embeddedOrleans?.Client;
+                var orleans = connected?.Client ?? embedded!.Client;
                 using var staged = new ExperimentOutput(outDir);
                 var outcome = await RunWithProgressAsync(runner, root, (progress, say) => new ExperimentContext
                 {
                     Cluster = orleans,
-                    Silos = orleans is null ? null : EmbeddedOrleans.Silos(orleans),
-                    Grains = client,
-                    View = client is null ? null : () => client.View,
+                    Silos = EmbeddedOrleans.Silos(orleans),
                     Output = staged,
                     Progress = progress,
                     Say = say,
@@ -119,19 +91,10 @@ internal static class RunCommand
                 {
                     await embedded.DisposeAsync();
                 }
-                else if (client is not null)
-                {
-                    await client.DisposeAsync();
-                }
 
-                if (embeddedOrleans is not null)
+                if (connected is not null)
                 {
-                    await embeddedOrleans.DisposeAsync();
-                }
-
-                if (orleansClient is not null)
-                {
-                    await orleansClient.DisposeAsync();
+                    await connected.DisposeAsync();
                 }
             }
         }));

@@ -3,8 +3,9 @@ using Orrery.Cluster.Metrics;
 using Orrery.Cluster.Silos;
 using Orrery.Silo;
 
-// orrery-silo: configuration from appsettings.json, ORRERY_* environment variables
-// (ORRERY_Cluster__Secret) and the command line (--secret, --port, --Cluster:ClusterId ...).
+// orrery-silo: an Orleans silo with Orrery's placement, tensor channel and workloads. Configuration from
+// appsettings.json, ORRERY_* environment variables (ORRERY_Cluster__Secret) and the command line (--secret, --port,
+// --Cluster:ClusterId ...).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddEnvironmentVariables("ORRERY_");
 builder.Configuration.AddCommandLine(args, SiloSettings.Switches);
@@ -38,60 +39,58 @@ catch (Orrery.Compute.ComputeException e)
 
 builder.Services.AddSingleton(devices);
 
-// While workloads move onto Orleans, a silo process can run an Orleans silo beside Orrery's runtime
-// (OrleansSilo:Enabled): the same cluster id, name and addresses, its own ports, Redis or development clustering.
-var orleansMetrics = settings.Orleans.Enabled ? Prometheus.Metrics.NewCustomRegistry() : null;
-if (settings.Orleans.Enabled)
+// The Orleans silo: the cluster id, name and addresses of the settings, its own silo and gateway ports, Redis or
+// development clustering, every workload's services.
+var bind = settings.Silo.BindAddress;
+var advertised = AdvertisedAddress.Resolve(settings.Silo.AdvertisedAddress, bind);
+var name = settings.Silo.Name.Length > 0 ? settings.Silo.Name : $"{advertised}:{settings.Orleans.SiloPort}";
+var redis = settings.Membership.Table == "redis" ? settings.Membership.Redis.ConnectionString : null;
+// Mutual TLS when the three certificate settings are given: only members of the cluster's authority may join.
+(System.Security.Cryptography.X509Certificates.X509Certificate2 Member, System.Security.Cryptography.X509Certificates.X509Certificate2 Authority)? tls = null;
+try
 {
-    var bind = settings.Silo.BindAddress;
-    var advertised = AdvertisedAddress.Resolve(settings.Silo.AdvertisedAddress, bind);
-    var name = settings.Silo.Name.Length > 0 ? settings.Silo.Name : $"{advertised}:{settings.Orleans.SiloPort}";
-    var redis = settings.Membership.Table == "redis" ? settings.Redis.ConnectionString : null;
-    var gpus = devices.Gpus.Count;
-    // Mutual TLS when the three certificate settings are given: only members of the cluster's authority may join.
-    (System.Security.Cryptography.X509Certificates.X509Certificate2 Member, System.Security.Cryptography.X509Certificates.X509Certificate2 Authority)? tls = null;
-    try
-    {
-        tls = Orrery.Cluster.Security.ClusterTlsFiles.FromSettings(settings.Orleans.TlsCertificate, settings.Orleans.TlsKey, settings.Orleans.TlsAuthority)?.Load();
-    }
-    catch (ArgumentException e)
-    {
-        Console.Error.WriteLine($"orrery-silo: configuration error: {e.Message}");
-        return 2;
-    }
-
-    try
-    {
-        ListenPorts.EnsureFree(bind, settings.Orleans.SiloPort, "OrleansSilo:SiloPort");
-        ListenPorts.EnsureFree(bind, settings.Orleans.GatewayPort, "OrleansSilo:GatewayPort");
-    }
-    catch (InvalidOperationException e)
-    {
-        Console.Error.WriteLine($"orrery-silo: {e.Message}");
-        return 1;
-    }
-
-    builder.UseOrleans(silo =>
-    {
-        silo.UseOrreryClustering(new OrleansSiloIdentity(settings.Cluster.ClusterId, name, bind, advertised, redis), settings.Orleans);
-        if (tls is { } identity)
-        {
-            Orrery.Cluster.Security.OrreryTlsExtensions.UseClusterTls(silo, identity.Member, identity.Authority);
-        }
-        silo.AddOrreryPlacement(gpus, Environment.ProcessorCount, [.. devices.Gpus.Select(g => g.Ordinal)]);
-        silo.AddTensorChannel(o =>
-        {
-            // The channel follows the silo's cluster, secret and addresses unless the Tensors section says otherwise.
-            o.ClusterId = builder.Configuration["Tensors:ClusterId"] ?? settings.Cluster.ClusterId;
-            o.Secret ??= settings.Cluster.Secret;
-            o.BindAddress = builder.Configuration["Tensors:BindAddress"] ?? bind;
-            o.AdvertisedAddress ??= advertised;
-        });
-    });
+    tls = Orrery.Cluster.Security.ClusterTlsFiles.FromSettings(settings.Orleans.TlsCertificate, settings.Orleans.TlsKey, settings.Orleans.TlsAuthority)?.Load();
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"orrery-silo: configuration error: {e.Message}");
+    return 2;
 }
 
-builder.Services.AddSingleton<SiloService>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloService>());
+try
+{
+    ListenPorts.EnsureFree(bind, settings.Orleans.SiloPort, "OrleansSilo:SiloPort");
+    ListenPorts.EnsureFree(bind, settings.Orleans.GatewayPort, "OrleansSilo:GatewayPort");
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"orrery-silo: {e.Message}");
+    return 1;
+}
+
+builder.UseOrleans(silo =>
+{
+    silo.UseOrreryClustering(new OrleansSiloIdentity(settings.Cluster.ClusterId, name, bind, advertised, redis), settings.Orleans);
+    if (tls is { } identity)
+    {
+        Orrery.Cluster.Security.OrreryTlsExtensions.UseClusterTls(silo, identity.Member, identity.Authority);
+    }
+
+    silo.AddOrreryPlacement(devices.Gpus.Count, Environment.ProcessorCount, [.. devices.Gpus.Select(g => g.Ordinal)]);
+    silo.AddTensorChannel(o =>
+    {
+        // The channel follows the silo's cluster, secret and addresses unless the Tensors section says otherwise.
+        o.ClusterId = builder.Configuration["Tensors:ClusterId"] ?? settings.Cluster.ClusterId;
+        o.Secret ??= settings.Cluster.Secret;
+        o.BindAddress = builder.Configuration["Tensors:BindAddress"] ?? bind;
+        o.AdvertisedAddress ??= advertised;
+    });
+    foreach (var workload in Orrery.Workloads.Workloads.All)
+    {
+        workload.ConfigureSilo(silo);
+    }
+});
+
 builder.Services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Silo.ShutdownGracePeriod + TimeSpan.FromSeconds(15));
 builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Parse(settings.Silo.BindAddress), settings.Silo.HttpPort));
@@ -117,28 +116,42 @@ app.Lifetime.ApplicationStopping.Register(() =>
 // The exporter listens from now on; measurements made before a listener exists are not seen.
 app.Services.GetRequiredService<PrometheusExporter>();
 // Orleans's own meter, through prometheus-net (Orrery's meters, the tensor channel's included, stay with the exporter above).
-using var orleansBridge = orleansMetrics is null ? null : new PrometheusMeterBridge(orleansMetrics, meter => meter.Name == "Microsoft.Orleans");
-app.MapGet("/healthz", (SiloService service) =>
-    service.Silo is { Stopped.IsCompleted: false } ? Results.Text("ok\n") : Results.Text("stopped\n", statusCode: 503));
-app.MapGet("/readyz", (SiloService service) =>
-    service.Silo is not { IsActive: true } ? Results.Text("not active in membership\n", statusCode: 503)
-    : settings.Orleans.Enabled && !OrleansSiloStatus.IsActive(app.Services) ? Results.Text("not active in Orleans membership\n", statusCode: 503)
-    : Results.Text("ready\n"));
+var orleansMetrics = Prometheus.Metrics.NewCustomRegistry();
+using var orleansBridge = new PrometheusMeterBridge(orleansMetrics, meter => meter.Name == "Microsoft.Orleans");
+
+// Every workload's and the compute layer's instruments exist from the start, the counters at 0, so /metrics has each
+// name the dashboard and alerts query before the first job (GPU gauges: GPU silos only).
+var meterFactory = app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+Orrery.Compute.ComputeMetrics.Observe(meterFactory, devices);
+foreach (var workload in Orrery.Workloads.Workloads.All)
+{
+    workload.CreateSiloMeters(meterFactory, devices);
+}
+
+var startLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Orrery.Silo");
+startLog.LogInformation("Devices: {Note}", devices.Note);
+if (devices.Cpu.GemmFallbackNotice is { } gemmNotice)
+{
+    startLog.LogWarning("{Notice}", gemmNotice);
+}
+
+// Healthy while the host runs (SIGTERM or a lost membership row stops it); ready once Active in Orleans membership.
+app.MapGet("/healthz", () =>
+    app.Lifetime.ApplicationStopping.IsCancellationRequested ? Results.Text("stopping\n", statusCode: 503) : Results.Text("ok\n"));
+app.MapGet("/readyz", () =>
+    OrleansSiloStatus.IsActive(app.Services) ? Results.Text("ready\n") : Results.Text("not active in Orleans membership\n", statusCode: 503));
 app.MapGet("/metrics", async (HttpContext context, PrometheusExporter exporter) =>
 {
     context.Response.ContentType = PrometheusExporter.ContentType;
     await exporter.WriteToAsync(context.Response.Body, context.RequestAborted);
-    if (orleansMetrics is not null)
-    {
-        await orleansMetrics.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
-    }
+    await orleansMetrics.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
 });
 
 try
 {
     await app.RunAsync();
 }
-catch (Exception e) when (e is Orrery.Cluster.Membership.MembershipException or Orrery.Compute.ComputeException or InvalidOperationException or IOException)
+catch (Exception e) when (e is Orleans.Runtime.OrleansException or Orrery.Compute.ComputeException or InvalidOperationException or IOException)
 {
     Console.Error.WriteLine($"orrery-silo: {e.Message}");
     return 1;

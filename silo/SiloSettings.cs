@@ -1,13 +1,12 @@
 using Microsoft.Extensions.Options;
 using Orrery.Cluster.Configuration;
-using Orrery.Cluster.Membership.Redis;
 using Orrery.Cluster.Silos;
 using Orrery.Compute;
 
 namespace Orrery.Silo;
 
 /// <summary>The silo's options, bound and validated from configuration, with errors that name the setting.</summary>
-internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, MembershipOptions Membership, RedisMembershipOptions Redis, ComputeOptions Compute, OrleansSiloOptions Orleans)
+internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, MembershipOptions Membership, ComputeOptions Compute, OrleansSiloOptions Orleans)
 {
     /// <summary>Short command-line switches for the settings people set by hand.</summary>
     public static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
@@ -17,7 +16,9 @@ internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, Me
         ["--name"] = "Silo:Name",
         ["--bind"] = "Silo:BindAddress",
         ["--advertise"] = "Silo:AdvertisedAddress",
-        ["--port"] = "Silo:Port",
+        ["--port"] = "OrleansSilo:SiloPort",
+        ["--gateway-port"] = "OrleansSilo:GatewayPort",
+        ["--tensor-port"] = "Tensors:Port",
         ["--http-port"] = "Silo:HttpPort",
         ["--device"] = "Silo:Device",
         ["--membership"] = "Membership:Table",
@@ -31,15 +32,9 @@ internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, Me
         var membership = Bind<MembershipOptions>(configuration, "Membership");
         var compute = Bind<ComputeOptions>(configuration, "Compute");
         var orleans = Bind<OrleansSiloOptions>(configuration, OrleansSiloOptions.SectionName);
-        var redis = membership.Redis;
-        redis.ClusterId = cluster.ClusterId;
         cluster.Validate();
         silo.Validate();
         membership.Validate();
-        if (membership.Table == "redis")
-        {
-            redis.Validate();
-        }
 
         try
         {
@@ -50,12 +45,12 @@ internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, Me
             throw new OptionsValidationException("Compute", typeof(ComputeOptions), [e.Message]);
         }
 
-        if (orleans.Enabled && new OrleansSiloOptionsValidator().Validate(null, orleans) is { Failed: true } invalid)
+        if (new OrleansSiloOptionsValidator().Validate(null, orleans) is { Failed: true } invalid)
         {
             throw new OptionsValidationException(OrleansSiloOptions.SectionName, typeof(OrleansSiloOptions), invalid.Failures);
         }
 
-        return new SiloSettings(cluster, silo, membership, redis, compute, orleans);
+        return new SiloSettings(cluster, silo, membership, compute, orleans);
     }
 
     private static T Bind<T>(IConfiguration configuration, string section)

@@ -14,9 +14,6 @@ internal sealed class BenchOptions
     /// <summary>Print the tables only. Default: false.</summary>
     public bool NoWrite { get; set; }
 
-    /// <summary>Which scenarios: <c>all</c>, <c>calls</c> or <c>tensor</c>. Default: all.</summary>
-    public string Only { get; set; } = "all";
-
     /// <summary>Calls in flight for the closed-loop small-call runs. Default: 1, 16, 64, 256.</summary>
     public int[] Concurrency { get; set; } = [1, 16, 64, 256];
 
@@ -34,18 +31,6 @@ internal sealed class BenchOptions
 
     /// <summary>Workers of the open-loop run, the most calls it can have in flight. Default: 512.</summary>
     public int OpenLoopWorkers { get; set; } = 512;
-
-    /// <summary>Tensor sizes in MiB. Default: 1, 4, 16, 64, 256.</summary>
-    public int[] TensorMiB { get; set; } = [1, 4, 16, 64, 256];
-
-    /// <summary>Bytes each tensor run moves per direction. Default: 1 GiB.</summary>
-    public long TensorBytesPerRun { get; set; } = 1L << 30;
-
-    /// <summary>Tensors in flight per direction, for Orrery and the raw pair alike. Default: 2.</summary>
-    public int TensorInFlight { get; set; } = 2;
-
-    /// <summary>Cluster:ConnectionsPerPeer given to the silos; 0 leaves the silo's default (2). Default: 0.</summary>
-    public int ConnectionsPerPeer { get; set; }
 
     /// <summary>Before each measured run, wait until other programs use fewer cores than this. Default: 0.3.</summary>
     public double QuietOtherCores { get; set; } = 0.3;
@@ -79,17 +64,12 @@ internal sealed class BenchOptions
             {
                 case "--silo": options.SiloPath = Path.GetFullPath(value); break;
                 case "--out": options.OutputPath = Path.GetFullPath(value); break;
-                case "--only" when value is "all" or "calls" or "tensor": options.Only = value; break;
                 case "--concurrency": options.Concurrency = Integers(name, value); break;
                 case "--call-seconds": options.CallSeconds = Number(name, value); break;
                 case "--reps": options.Repetitions = (int)Number(name, value); break;
                 case "--open-seconds": options.OpenLoopSeconds = Number(name, value); break;
                 case "--open-rate": options.OpenLoopRate = Number(name, value); break;
                 case "--open-workers": options.OpenLoopWorkers = (int)Number(name, value); break;
-                case "--sizes-mib": options.TensorMiB = Integers(name, value); break;
-                case "--tensor-gib": options.TensorBytesPerRun = (long)(Number(name, value) * (1L << 30)); break;
-                case "--tensor-inflight": options.TensorInFlight = (int)Number(name, value); break;
-                case "--connections": options.ConnectionsPerPeer = (int)Number(name, value); break;
                 case "--quiet-cores": options.QuietOtherCores = Number(name, value); break;
                 case "--quiet-budget": options.QuietBudgetSeconds = value == "0" ? 0 : Number(name, value); break;
                 default: throw new ArgumentException($"unknown option {name} {value}");
@@ -101,9 +81,9 @@ internal sealed class BenchOptions
             throw new ArgumentException($"orrery-silo not found at {options.SiloPath}; build it with 'dotnet build silo -c Release' or pass --silo PATH");
         }
 
-        if (options.Repetitions < 1 || options.CallSeconds <= 0 || options.OpenLoopSeconds <= 0 || options.TensorInFlight < 1 || options.OpenLoopWorkers < 1)
+        if (options.Repetitions < 1 || options.CallSeconds <= 0 || options.OpenLoopSeconds <= 0 || options.OpenLoopWorkers < 1)
         {
-            throw new ArgumentException("--reps, --call-seconds, --open-seconds, --open-workers and --tensor-inflight must be positive");
+            throw new ArgumentException("--reps, --call-seconds, --open-seconds and --open-workers must be positive");
         }
 
         return options;
@@ -112,9 +92,7 @@ internal sealed class BenchOptions
     /// <summary>The options as given to <see cref="Parse"/> would reproduce them, for the results file.</summary>
     public string Describe() =>
         $"concurrency {string.Join(",", Concurrency)}; {CallSeconds:0.#} s per closed-loop run, median of {Repetitions}; " +
-        $"open loop {OpenLoopSeconds:0.#} s at {(OpenLoopRate > 0 ? $"{OpenLoopRate:0} calls/s" : "half of each side's peak")}, at most {OpenLoopWorkers} in flight; tensors {string.Join(",", TensorMiB)} MiB, " +
-        $"{TensorBytesPerRun / (double)(1L << 30):0.##} GiB per run and direction, {TensorInFlight} in flight; " +
-        $"Cluster:ConnectionsPerPeer {(ConnectionsPerPeer == 0 ? "2 (default)" : ConnectionsPerPeer.ToString(CultureInfo.InvariantCulture))}";
+        $"open loop {OpenLoopSeconds:0.#} s at {(OpenLoopRate > 0 ? $"{OpenLoopRate:0} calls/s" : "half of each side's peak")}, at most {OpenLoopWorkers} in flight";
 
     private static double Number(string name, string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number > 0

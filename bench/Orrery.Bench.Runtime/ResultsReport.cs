@@ -14,9 +14,6 @@ internal static class ResultsReport
     private const double CallsGoal = 50_000;
     private const double Http2RatioGoal = 3;
     private const double P99GoalUs = 5_000;
-    private const double TensorGoal = 0.60;
-    private const double TensorStretch = 0.90;
-    private const int TensorGoalFromMiB = 16;
 
     public static string SmallCallTables(SmallCallResults r)
     {
@@ -55,25 +52,7 @@ internal static class ResultsReport
         return text.ToString();
     }
 
-    public static string TensorTable(TensorResults r)
-    {
-        var text = new StringBuilder();
-        text.AppendLine("| size | direction | Orrery GB/s | raw socket GB/s | Orrery / raw | raw, new array per message GB/s | CPU cores: silo A + silo B, others / node 1 + node 2, others |");
-        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|");
-        foreach (var p in r.Sizes)
-        {
-            text.AppendLine(TensorRow(p.MiB, "one way (A → B)", p.OrreryOneWay, p.RawOneWay, p.RawFreshOneWay));
-            text.AppendLine(TensorRow(p.MiB, "both ways at once", p.OrreryBothWays, p.RawBothWays, p.RawFreshBothWays));
-        }
-
-        text.AppendLine();
-        text.AppendLine("GB/s counts payload bytes (10^9 per GB); both ways sums the two directions over the slower one's time.");
-        text.AppendLine("The raw socket peer receives into one reused buffer; \"new array per message\" is the same pair receiving");
-        text.AppendLine("into a fresh `GC.AllocateUninitializedArray` per message, as the Orrery transport does for a method that owns its payload (the tensor grain borrows it: pooled receive arrays).");
-        return text.ToString();
-    }
-
-    public static string Goals(SmallCallResults? calls, TensorResults? tensors)
+    public static string Goals(SmallCallResults? calls)
     {
         var text = new StringBuilder();
         text.AppendLine("| goal | measured | verdict |");
@@ -89,19 +68,6 @@ internal static class ResultsReport
                 $"| p99 < 5 ms at half of peak (open loop, {calls.OrreryOpenRate:N0} calls/s offered) | {Ms(p99)} ms | {(atHalf ? Verdict(p99 < P99GoalUs && calls.OrreryOpenLoop.Errors == 0) : "not judged: the rate was set by --open-rate")} |"));
         }
 
-        if (tensors is not null)
-        {
-            var large = tensors.Sizes.Where(p => p.MiB >= TensorGoalFromMiB).ToList();
-            if (large.Count > 0)
-            {
-                var worst = large
-                    .SelectMany(p => new[] { (p.MiB, Way: "one way", Ratio: Ratio(p.OrreryOneWay, p.RawOneWay)), (p.MiB, Way: "both ways", Ratio: Ratio(p.OrreryBothWays, p.RawBothWays)) })
-                    .MinBy(x => x.Ratio);
-                var measured = string.Create(CultureInfo.InvariantCulture, $"worst {worst.Ratio * 100:0}% ({worst.MiB} MiB, {worst.Way})");
-                text.AppendLine($"| tensors ≥ 60% of raw socket throughput, 16 MiB and up | {measured} | {Verdict(worst.Ratio >= TensorGoal)} |");
-                text.AppendLine($"| stretch: ≥ 90% | {measured} | {Verdict(worst.Ratio >= TensorStretch)} |");
-            }
-        }
 
         return text.ToString();
     }
@@ -131,10 +97,6 @@ internal static class ResultsReport
 
     private static string OpenLoopRow(string side, double offered, CallFigures f) => string.Create(CultureInfo.InvariantCulture,
         $"| {side} | {offered:N0} | {f.CallsPerSecond:N0} | {Ms(f.P50Us)} | {Ms(f.P99Us)} | {Ms(f.MaxUs)} | {f.Errors} | {Cores(f)} |");
-
-    private static string TensorRow(int mib, string way, TransferFigures orrery, TransferFigures raw, TransferFigures fresh) => string.Create(CultureInfo.InvariantCulture,
-        $"| {mib} MiB | {way} | {orrery.GigabytesPerSecond:0.00} | {raw.GigabytesPerSecond:0.00} | {Ratio(orrery, raw) * 100:0}% | {fresh.GigabytesPerSecond:0.00} | " +
-        $"{orrery.FirstCores:0.00} + {orrery.SecondCores:0.00}, {orrery.OtherCores:0.00} / {raw.FirstCores:0.00} + {raw.SecondCores:0.00}, {raw.OtherCores:0.00} |");
 
     private static string Cores(CallFigures f) => string.Create(CultureInfo.InvariantCulture, $"{f.DriverCores:0.00} + {f.ServerCores:0.00}, {f.OtherCores:0.00}");
 

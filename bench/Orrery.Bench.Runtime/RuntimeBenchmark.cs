@@ -31,54 +31,41 @@ internal static class RuntimeBenchmark
         Console.WriteLine($"# {options.Describe()}");
 
         SmallCallResults? calls = null;
-        TensorResults? tensors = null;
         var total = Stopwatch.StartNew();
         var quiet = new QuietGate(options.QuietOtherCores, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(options.QuietBudgetSeconds), stop.Token);
         try
         {
             await using var cluster = await SiloCluster.StartAsync(options, logs);
             Console.WriteLine($"# redis-server and two silos up after {total.Elapsed.TotalSeconds:0.0} s");
-            if (options.Only is "all" or "calls")
+            var port = FreePort.Next();
+            await using var server = ChildProcess.StartSelf("h2-echo", ["serve-h2", port.ToString(CultureInfo.InvariantCulture)], logs);
+            var ready = await server.ReadLineAsync(TimeSpan.FromSeconds(30));
+            if (ready != "ready")
             {
-                var port = FreePort.Next();
-                await using var server = ChildProcess.StartSelf("h2-echo", ["serve-h2", port.ToString(CultureInfo.InvariantCulture)], logs);
-                var ready = await server.ReadLineAsync(TimeSpan.FromSeconds(30));
-                if (ready != "ready")
-                {
-                    throw new InvalidOperationException($"the HTTP/2 echo server said '{ready}'; see {server.LogPath}");
-                }
-
-                using var driver = new H2EchoDriver(port);
-                Console.WriteLine("## 1. small calls");
-                calls = await new SmallCallScenario(options, cluster, driver, server, quiet, stop.Token).RunAsync();
-                Console.WriteLine();
-                Console.WriteLine(ResultsReport.SmallCallTables(calls));
+                throw new InvalidOperationException($"the HTTP/2 echo server said '{ready}'; see {server.LogPath}");
             }
 
-            if (options.Only is "all" or "tensor")
-            {
-                await using var raw = await RawSocketPair.StartAsync(logs);
-                Console.WriteLine("## 2. tensor transfer");
-                tensors = await new TensorScenario(options, cluster, raw, quiet, stop.Token).RunAsync();
-                Console.WriteLine();
-                Console.WriteLine(ResultsReport.TensorTable(tensors));
-            }
+            using var driver = new H2EchoDriver(port);
+            Console.WriteLine("## 1. small calls");
+            calls = await new SmallCallScenario(options, cluster, driver, server, quiet, stop.Token).RunAsync();
+            Console.WriteLine();
+            Console.WriteLine(ResultsReport.SmallCallTables(calls));
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             await Console.Error.WriteLineAsync("orrery-bench-runtime: stopped; nothing written");
             return 130;
         }
-        catch (Exception e) when (e is InvalidOperationException or Orrery.Cluster.Errors.OrreryCallException)
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or Orleans.Runtime.OrleansException)
         {
             await Console.Error.WriteLineAsync($"orrery-bench-runtime: {e.Message}");
             return 1;
         }
 
         Console.WriteLine($"# done in {total.Elapsed.TotalMinutes:0.0} min, {quiet.Spent.TotalSeconds:0} s of it waiting for a quiet machine");
-        var report = Report(options, machine, date, command, root, total.Elapsed, quiet.Spent, calls, tensors);
+        var report = Report(options, machine, date, command, root, total.Elapsed, quiet.Spent, calls);
         Console.WriteLine();
-        Console.WriteLine(ResultsReport.Goals(calls, tensors));
+        Console.WriteLine(ResultsReport.Goals(calls));
         if (!options.NoWrite)
         {
             ResultsReport.Write(options.OutputPath, report);
@@ -90,7 +77,7 @@ internal static class RuntimeBenchmark
 
     private static string Report(
         BenchOptions options, MachineInfo machine, DateTimeOffset date, string command, string root, TimeSpan elapsed, TimeSpan quietWait,
-        SmallCallResults? calls, TensorResults? tensors)
+        SmallCallResults? calls)
     {
         var text = new StringBuilder();
         text.AppendLine("# Runtime benchmark: grain calls and tensor transfers between two silo processes");
@@ -118,25 +105,13 @@ internal static class RuntimeBenchmark
             text.AppendLine("`HttpClient` in the benchmark process posts the same 3-byte body to `POST /echo` on Kestrel.");
             text.AppendLine();
             text.AppendLine(ResultsReport.SmallCallTables(calls));
-            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Silo B's own `orrery_grain_calls_total` counted {calls.ServedBySiloB:N0} echo calls served over the scenario, as many as the load grain made: every call crossed processes."));
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Every one of the {calls.ServedBySiloB:N0} echo calls the load grain made was answered by silo B: every call crossed processes."));
             text.AppendLine();
-        }
-
-        if (tensors is not null)
-        {
-            text.AppendLine("## 2. Tensor transfer between the two silo processes, against a raw socket pair");
-            text.AppendLine();
-            text.AppendLine("The load grain on silo A sends `TensorRequest` payloads to tensor grains pinned to silo B, which answer");
-            text.AppendLine("without a payload (`reply_bytes` 0); both ways runs a load grain on B sending to A at the same time.");
-            text.AppendLine("The raw pair sends the same sizes and counts with the same number in flight, each message");
-            text.AppendLine("acknowledged with one byte.");
-            text.AppendLine();
-            text.AppendLine(ResultsReport.TensorTable(tensors));
         }
 
         text.AppendLine("## Goals");
         text.AppendLine();
-        text.AppendLine(ResultsReport.Goals(calls, tensors));
+        text.AppendLine(ResultsReport.Goals(calls));
         return text.ToString();
     }
 

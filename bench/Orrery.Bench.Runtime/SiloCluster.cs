@@ -1,15 +1,17 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using Orrery.Cluster.Client;
-using Orrery.Cluster.Configuration;
+using Orleans;
+using Orrery.Cluster.Placement;
+using Orrery.Cluster.Silos;
+using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Diagnostics;
 using Orrery.Testing;
 
 namespace Orrery.Bench.Runtime;
 
 /// <summary>
-/// A real redis-server and two real orrery-silo processes (<c>siloA</c>, <c>siloB</c>) with Redis
-/// membership on loopback, plus a client connected to them.
+/// A real redis-server and two real orrery-silo processes (<c>siloA</c>, <c>siloB</c>) clustered through Redis on
+/// loopback, plus an Orleans client connected to their gateways.
 /// </summary>
 internal sealed class SiloCluster : IAsyncDisposable
 {
@@ -21,6 +23,8 @@ internal sealed class SiloCluster : IAsyncDisposable
     private readonly RedisServer _redis;
     private readonly List<ChildProcess> _silos = [];
     private readonly List<int> _httpPorts = [];
+    private OrleansClientConnection? _connection;
+    private Dictionary<string, ClusterSiloInfo> _byName = [];
 
     private SiloCluster(RedisServer redis) => _redis = redis;
 
@@ -28,37 +32,31 @@ internal sealed class SiloCluster : IAsyncDisposable
 
     public ChildProcess SiloB => _silos[1];
 
-    public ClusterClient Client { get; private set; } = null!;
+    public IClusterClient Client => _connection!.Client;
 
     public static async Task<SiloCluster> StartAsync(BenchOptions options, string logDirectory)
     {
         var cluster = new SiloCluster(await RedisServer.StartNewAsync());
         try
         {
-            var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
             var environment = new Dictionary<string, string>
             {
-                ["ORRERY_Cluster__Secret"] = secret,
+                ["ORRERY_Cluster__Secret"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
                 ["ORRERY_Cluster__ClusterId"] = "bench",
                 ["ORRERY_Logging__LogLevel__Default"] = "Warning",
             };
-            if (options.ConnectionsPerPeer > 0)
-            {
-                environment["ORRERY_Cluster__ConnectionsPerPeer"] = options.ConnectionsPerPeer.ToString(CultureInfo.InvariantCulture);
-            }
-
             var gateways = new List<string>();
             foreach (var name in new[] { NameA, NameB })
             {
-                var port = FreePort.Next();
+                var gateway = FreePort.Next();
                 var httpPort = FreePort.Next();
                 string[] arguments =
                 [
-                    "--membership", "redis", "--redis", cluster._redis.ConnectionString, "--name", name,
-                    "--bind", "127.0.0.1", "--port", Text(port), "--http-port", Text(httpPort),
+                    "--membership", "redis", "--redis", cluster._redis.ConnectionString, "--name", name, "--bind", "127.0.0.1",
+                    "--port", Text(FreePort.Next()), "--gateway-port", Text(gateway), "--tensor-port", "0", "--http-port", Text(httpPort),
                 ];
                 cluster._silos.Add(ChildProcess.Start(name, options.SiloPath, arguments, environment, logDirectory));
-                gateways.Add($"127.0.0.1:{port}");
+                gateways.Add($"127.0.0.1:{gateway}");
                 cluster._httpPorts.Add(httpPort);
             }
 
@@ -67,12 +65,7 @@ internal sealed class SiloCluster : IAsyncDisposable
                 await WaitReadyAsync(cluster._silos[i], cluster._httpPorts[i]);
             }
 
-            cluster.Client = await ClusterClient.ConnectAsync(new ClusterClientOptions
-            {
-                Gateways = gateways,
-                Name = "orrery-bench",
-                Cluster = new ClusterOptions { ClusterId = "bench", Secret = secret, DefaultCallTimeout = TimeSpan.FromMinutes(10) },
-            });
+            cluster._connection = await OrleansClientConnection.ConnectAsync(gateways, null, "bench", "orrery", ReadyTimeout);
             await cluster.WaitConnectedAsync();
             return cluster;
         }
@@ -83,28 +76,32 @@ internal sealed class SiloCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Asks the load grain on <paramref name="from"/> to drive load at grains pinned on <paramref name="to"/>.</summary>
-    public Task<LoadReply> RunLoadAsync(string from, string to, LoadRequest request)
+    /// <summary>
+    /// Asks a load grain placed on <paramref name="from"/> to make <paramref name="calls"/> echo calls at
+    /// <paramref name="keys"/> echo grains placed on <paramref name="to"/>, <paramref name="concurrency"/> in flight, paced
+    /// at <paramref name="rate"/> calls/s (0: closed loop).
+    /// </summary>
+    public Task<LoadReply> RunLoadAsync(string from, string to, int calls, int concurrency, double rate = 0, int keys = 64)
     {
-        request.TargetSilo = to;
-        return Client.GetGrain<ILoadGrain>($"bench-{from}-{to}", from).RunAsync(request, CancellationToken.None);
-    }
-
-    /// <summary>Calls of <paramref name="grainType"/> the silo has served, from its <c>orrery_grain_calls_total</c> series.</summary>
-    public async Task<double> ServedCallsAsync(string silo, string grainType)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var metrics = await http.GetStringAsync($"http://127.0.0.1:{_httpPorts[silo == NameA ? 0 : 1]}/metrics");
-        return metrics.Split('\n')
-            .Where(l => l.StartsWith("orrery_grain_calls_total{", StringComparison.Ordinal) && l.Contains($"\"{grainType}\"", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        using (PlacementHint.On(_byName[from].Address))
+        {
+            return Client.GetGrain<ILoadGrain>($"bench-{from}-{to}").RunAsync(new LoadRequest
+            {
+                Target = _byName[to].Address,
+                Calls = calls,
+                Concurrency = concurrency,
+                Rate = rate,
+                Keys = keys,
+                KeyPrefix = $"bench-{to}",
+            });
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (Client is not null)
+        if (_connection is not null)
         {
-            await Client.DisposeAsync();
+            await _connection.DisposeAsync();
         }
 
         foreach (var silo in _silos)
@@ -146,17 +143,18 @@ internal sealed class SiloCluster : IAsyncDisposable
         throw new InvalidOperationException($"{silo.Name} was not ready within {ReadyTimeout.TotalSeconds:0} s; see {silo.LogPath}");
     }
 
-    /// <summary>Waits until the client sees both silos and each silo reaches the other's grains.</summary>
+    /// <summary>Waits until the cluster lists both silos and each silo reaches the other's grains.</summary>
     private async Task WaitConnectedAsync()
     {
         var deadline = DateTime.UtcNow + ReadyTimeout;
         var last = "";
         while (DateTime.UtcNow < deadline)
         {
-            if (Client.View.Active.Count == 2)
+            _byName = (await Client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync()).ToDictionary(s => s.Name);
+            if (_byName.ContainsKey(NameA) && _byName.ContainsKey(NameB))
             {
-                var ab = await RunLoadAsync(NameA, NameB, new LoadRequest { Kind = "echo", Calls = 50, Concurrency = 4 });
-                var ba = await RunLoadAsync(NameB, NameA, new LoadRequest { Kind = "echo", Calls = 50, Concurrency = 4 });
+                var ab = await RunLoadAsync(NameA, NameB, 50, 4);
+                var ba = await RunLoadAsync(NameB, NameA, 50, 4);
                 if (ab.Errors == 0 && ba.Errors == 0)
                 {
                     return;

@@ -1,26 +1,23 @@
-using Orrery.Cluster.Grains;
+using Orleans;
+using Orleans.Runtime;
 using Orrery.Contracts.Diagnostics;
 
 namespace Orrery.Diagnostics;
 
 /// <summary>Forwards a call to the grain named by the next key, so a chain A→B→C crosses silos.</summary>
-public sealed class ChainGrain : Grain, IChainGrain
+public sealed class ChainGrain(ILocalSiloDetails silo) : Grain, IChainGrain
 {
+    /// <inheritdoc />
     public async Task<ChainReply> ForwardAsync(ChainRequest request, CancellationToken cancellationToken)
     {
-        ChainReply reply;
+        ArgumentNullException.ThrowIfNull(request);
         if (request.Keys.Count <= 1)
         {
-            reply = new ChainReply();
-        }
-        else
-        {
-            var next = new ChainRequest();
-            next.Keys.AddRange(request.Keys.Skip(1));
-            reply = await GrainFactory.GetGrain<IChainGrain>(request.Keys[1]).ForwardAsync(next, cancellationToken).ConfigureAwait(false);
+            return new ChainReply { Silos = [silo.Name] };
         }
 
-        reply.Silos.Insert(0, SiloName);
-        return reply;
+        var rest = await GrainFactory.GetGrain<IChainGrain>(request.Keys[1])
+            .ForwardAsync(new ChainRequest { Keys = [.. request.Keys.Skip(1)] }, cancellationToken);
+        return new ChainReply { Silos = [silo.Name, .. rest.Silos] };
     }
 }

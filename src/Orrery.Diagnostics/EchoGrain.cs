@@ -1,31 +1,40 @@
-using Orrery.Cluster.Grains;
+using Orleans;
+using Orleans.Runtime;
+using Orrery.Cluster.Placement;
 using Orrery.Contracts.Diagnostics;
 
 namespace Orrery.Diagnostics;
 
 /// <summary>Answers echo calls with the silo that ran them and how many calls this activation has served.</summary>
-public sealed class EchoGrain : Grain, IEchoGrain
+[CoreWeightedPlacement]
+public sealed class EchoGrain(ILocalSiloDetails silo) : Grain, IEchoGrain
 {
     private readonly long _activatedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     private long _calls;
 
+    /// <inheritdoc />
     public async Task<EchoReply> EchoAsync(EchoRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (request.DelayMs > 0)
         {
-            await Task.Delay(request.DelayMs, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(request.DelayMs, cancellationToken);
         }
 
         return Reply(request);
     }
 
-    public Task<EchoReply> PeekAsync(EchoRequest request, CancellationToken cancellationToken) => Task.FromResult(Reply(request));
+    /// <inheritdoc />
+    public Task<EchoReply> PeekAsync(EchoRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Task.FromResult(Reply(request));
+    }
 
     private EchoReply Reply(EchoRequest request) => new()
     {
         Text = request.Text,
-        Silo = SiloName,
-        SiloGeneration = SiloGeneration,
+        Silo = silo.Name,
         Calls = Interlocked.Increment(ref _calls),
         ActivatedAtMs = _activatedAtMs,
     };

@@ -1,63 +1,53 @@
-using Orrery.Cluster.Grains;
+using System.Collections.Concurrent;
+using Orleans;
+using Orleans.Runtime;
+using Orrery.Cluster.Placement;
 using Orrery.Contracts.Diagnostics;
 
 namespace Orrery.Diagnostics;
 
 /// <summary>
-/// Sends echo calls or tensor round trips to grains pinned on a target silo, keeping a fixed
-/// number in flight (closed loop) or pacing them at a rate (open loop, so latency is measured
-/// at a load that does not adapt to it), and reports throughput and latency percentiles.
+/// Sends small calls from the silo it runs on to echo grains placed on a target silo, keeping a fixed number in flight
+/// (closed loop) or pacing them at a rate (open loop, so latency is measured at a load that does not adapt to it), and
+/// reports throughput and latency percentiles.
 /// </summary>
-public sealed class LoadGrain : Grain, ILoadGrain
+public sealed class LoadGrain(ILocalSiloDetails silo) : Grain, ILoadGrain
 {
+    /// <inheritdoc />
     public async Task<LoadReply> RunAsync(LoadRequest request, CancellationToken cancellationToken)
     {
-        if (request.Calls <= 0 || request.Concurrency <= 0 || request.Kind is not ("echo" or "tensor"))
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Calls <= 0 || request.Concurrency <= 0 || request.Keys <= 0)
         {
-            throw new ArgumentException("LoadRequest needs calls > 0, concurrency > 0 and kind 'echo' or 'tensor'");
+            throw new ArgumentException($"a load request needs calls, concurrency and keys above 0 (got {request.Calls}, {request.Concurrency}, {request.Keys})", nameof(request));
         }
 
-        var keys = Math.Max(1, request.Keys);
-        byte[] tensor = [];
-        if (request.Kind == "tensor")
+        // The target grains are activated on the target silo first (a hint places new activations only); then the
+        // measured calls go to references made once, as a client that calls the same grains again keeps them.
+        var echoes = Enumerable.Range(0, request.Keys).Select(k => GrainFactory.GetGrain<IEchoGrain>($"{request.KeyPrefix}-{k}")).ToArray();
+        var answeredBy = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        using (PlacementHint.On(request.Target))
         {
-            tensor = GC.AllocateUninitializedArray<byte>(checked((int)request.PayloadBytes));
-            TensorChecksum.Fill(tensor, 3);
+            foreach (var reply in await Task.WhenAll(echoes.Select(e => e.PeekAsync(new EchoRequest { Text = "warm" }, cancellationToken))))
+            {
+                answeredBy.TryAdd(reply.Silo, 0);
+            }
         }
 
-        // LoadRequest.reply_bytes 0 means "no payload back"; the tensor grain echoes on 0 and
-        // sends nothing on a negative size.
-        var replyBytes = request.ReplyBytes > 0 ? request.ReplyBytes : -1;
-        long bytesReceived = 0;
-
-        // References made once, as a client that calls the same grains again keeps them (as the HTTP/2 peer keeps its HttpClient).
-        var echoes = request.Kind == "echo" ? [.. Enumerable.Range(0, keys).Select(k => GrainFactory.GetGrain<IEchoGrain>($"load-{k}", request.TargetSilo))] : Array.Empty<IEchoGrain>();
-        var tensors = request.Kind == "tensor" ? [.. Enumerable.Range(0, keys).Select(k => GrainFactory.GetGrain<ITensorGrain>($"load-{k}", request.TargetSilo))] : Array.Empty<ITensorGrain>();
-        Task CallAsync(int i, CancellationToken token) =>
-            request.Kind == "echo"
-                ? echoes[i % keys].PeekAsync(new EchoRequest { Text = "x" }, token)
-                : TensorAsync(tensors[i % keys], token);
-
-        async Task TensorAsync(ITensorGrain grain, CancellationToken token)
-        {
-            var reply = await grain.RoundTripAsync(new TensorRequest { Payload = tensor, ReplyBytes = replyBytes }, token).ConfigureAwait(false);
-            Interlocked.Add(ref bytesReceived, reply.Payload.Length);
-        }
-
-        var measured = await LoadDriver.RunAsync(request.Calls, request.Concurrency, request.Rate, CallAsync, cancellationToken).ConfigureAwait(false);
+        var ping = new EchoRequest { Text = "x" };
+        var measured = await LoadDriver.RunAsync(request.Calls, request.Concurrency, request.Rate, (i, token) => echoes[i % echoes.Length].PeekAsync(ping, token), cancellationToken);
         return new LoadReply
         {
             Calls = measured.Calls,
             Seconds = measured.Seconds,
-            BytesSent = (long)request.Calls * tensor.Length,
-            BytesReceived = bytesReceived,
             P50Us = measured.PercentileUs(0.50),
             P90Us = measured.PercentileUs(0.90),
             P99Us = measured.PercentileUs(0.99),
             MaxUs = measured.LatenciesUs[^1],
             Errors = measured.Errors,
             FirstError = measured.FirstError,
-            Silo = SiloName,
+            Silo = silo.Name,
+            AnsweredBy = [.. answeredBy.Keys.Order(StringComparer.Ordinal)],
         };
     }
 }

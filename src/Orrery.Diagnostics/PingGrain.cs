@@ -1,11 +1,14 @@
+using Orleans;
 using Orleans.Runtime;
+using Orrery.Cluster.Placement;
 using Orrery.Contracts.Diagnostics;
 
 namespace Orrery.Diagnostics;
 
 /// <inheritdoc cref="IPingGrain" />
-public sealed class PingGrain(ILocalSiloDetails silo) : Orleans.Grain, IPingGrain
+[CoreWeightedPlacement]
+public sealed class PingGrain(ILocalSiloDetails silo) : Grain, IPingGrain
 {
     /// <inheritdoc />
-    public Task<string> WhereAsync() => Task.FromResult(silo.Name);
+    public Task<SiloWhere> WhereAsync() => Task.FromResult(new SiloWhere { Name = silo.Name, Address = silo.SiloAddress });
 }

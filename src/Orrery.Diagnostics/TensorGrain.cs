@@ -1,37 +1,62 @@
-using Orrery.Cluster.Errors;
-using Orrery.Cluster.Grains;
+using System.Diagnostics;
+using Orleans;
+using Orleans.Runtime;
+using Orrery.Cluster.Placement;
+using Orrery.Cluster.Tensors;
+using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Diagnostics;
 
 namespace Orrery.Diagnostics;
 
 /// <summary>
-/// Checks a tensor payload's checksum and sends it back, sends a fresh tensor of the asked size,
-/// or (negative size) answers with no payload.
+/// Moves a tensor to a peer grain on another silo and back, by reference over the tensor channel, and checks it both
+/// ways: the bytes never travel inside an Orleans message. Each reference is read once (the store frees it on the read).
 /// </summary>
-public sealed class TensorGrain : Grain, ITensorGrain
+public sealed class TensorGrain(TensorChannel tensors, ILocalSiloDetails silo) : Grain, ITensorGrain
 {
-    public Task<TensorReply> RoundTripAsync(TensorRequest request, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async Task<TensorRoundTripReply> RoundTripAsync(TensorRoundTripRequest request, CancellationToken cancellationToken)
     {
-        var received = request.Payload;
-        if (request.Checksum != 0 && TensorChecksum.Compute(received.Span) != request.Checksum)
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.Bytes);
+        ArgumentException.ThrowIfNullOrEmpty(request.PeerKey);
+        var data = GC.AllocateUninitializedArray<byte>(request.Bytes);
+        TensorChecksum.Fill(data, request.Bytes);
+        var checksum = TensorChecksum.Compute(data);
+
+        // The peer goes to another silo when the cluster has one (a hint only places a new activation).
+        var silos = await GrainFactory.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync();
+        var other = silos.FirstOrDefault(s => !s.Address.Equals(silo.SiloAddress))?.Address ?? silo.SiloAddress;
+        var peer = GrainFactory.GetGrain<ITensorGrain>(request.PeerKey);
+        var watch = Stopwatch.StartNew();
+        TensorEchoReply echoed;
+        using (PlacementHint.On(other))
         {
-            throw new BadRequestException($"tensor payload of {received.Length} bytes arrived with a wrong checksum");
+            echoed = await peer.EchoAsync(new TensorEchoRequest { Tensor = tensors.Put(data, new TensorLifetime(MaxReads: 1)), Checksum = checksum }, cancellationToken);
         }
 
-        var reply = new TensorReply { ReceivedBytes = received.Length, Silo = SiloName };
-        if (request.ReplyBytes > 0)
+        var back = await tensors.FetchAsync<byte>(echoed.Tensor, cancellationToken);
+        var seconds = watch.Elapsed.TotalSeconds;
+        return new TensorRoundTripReply
         {
-            var fresh = GC.AllocateUninitializedArray<byte>(checked((int)request.ReplyBytes));
-            TensorChecksum.Fill(fresh, seed: request.ReplyBytes);
-            reply.Payload = fresh;
-            reply.Checksum = TensorChecksum.Compute(fresh);
-        }
-        else if (request.ReplyBytes == 0)
+            Silo = silo.Name,
+            PeerSilo = echoed.Silo,
+            Bytes = data.Length,
+            Seconds = seconds,
+            Intact = back.Length == data.Length && TensorChecksum.Compute(back) == checksum,
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task<TensorEchoReply> EchoAsync(TensorEchoRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var data = await tensors.FetchAsync<byte>(request.Tensor, cancellationToken);
+        if (TensorChecksum.Compute(data) != request.Checksum)
         {
-            reply.Payload = received;
-            reply.Checksum = request.Checksum;
+            throw new InvalidDataException($"tensor of {data.Length} bytes from {request.Tensor.Endpoint} arrived with a wrong checksum");
         }
 
-        return Task.FromResult(reply);
+        return new TensorEchoReply { Tensor = tensors.Put(data, new TensorLifetime(MaxReads: 1)), Silo = silo.Name };
     }
 }

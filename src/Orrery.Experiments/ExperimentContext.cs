@@ -1,5 +1,3 @@
-using Orrery.Cluster.Grains;
-using Orrery.Cluster.Membership;
 using Orrery.Contracts.Cluster;
 
 namespace Orrery.Experiments;
@@ -7,20 +5,11 @@ namespace Orrery.Experiments;
 /// <summary>What a runner gets to run an experiment with.</summary>
 public sealed class ExperimentContext
 {
-    /// <summary>
-    /// Orleans grain references into the cluster (an Orleans client, or an embedded Orleans cluster's client): the runtime
-    /// of the workloads that have moved onto Orleans (sampling).
-    /// </summary>
-    public Orleans.IGrainFactory? Cluster { get; init; }
+    /// <summary>Orleans grain references into the cluster (an Orleans client, or an embedded Orleans cluster's client).</summary>
+    public required Orleans.IGrainFactory Cluster { get; init; }
 
-    /// <summary>The Orleans cluster's active silos and what they offer, read at call time.</summary>
-    public Func<CancellationToken, Task<IReadOnlyList<ClusterSiloInfo>>>? Silos { get; init; }
-
-    /// <summary>Grain references on Orrery's own runtime, for the workloads not yet moved onto Orleans (PCA).</summary>
-    public IGrainFactory? Grains { get; init; }
-
-    /// <summary>Orrery's own runtime's membership view (silos, their capabilities), read at call time, beside <see cref="Grains"/>.</summary>
-    public Func<MembershipView>? View { get; init; }
+    /// <summary>The cluster's active silos and what they offer, read at call time.</summary>
+    public required Func<CancellationToken, Task<IReadOnlyList<ClusterSiloInfo>>> Silos { get; init; }
 
     /// <summary>Where outputs go; staged, so a failed run leaves nothing behind.</summary>
     public required ExperimentOutput Output { get; init; }

@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace Orrery.Experiments;
 
 /// <summary>
@@ -11,15 +9,6 @@ public interface IExperimentRunner
 {
     /// <summary>The value of the spec's <c>kind</c> field, such as <c>sampling</c> or <c>pca</c>.</summary>
     string Kind { get; }
-
-    /// <summary>The assembly holding the workload's grain classes (loaded into embedded silos).</summary>
-    Assembly GrainAssembly { get; }
-
-    /// <summary>
-    /// True when the workload's grains are Orleans grains (the runner uses <see cref="ExperimentContext.Cluster"/>);
-    /// false while it still runs on Orrery's own runtime (<see cref="ExperimentContext.Grains"/>).
-    /// </summary>
-    bool OnOrleans => false;
 
     /// <summary>
     /// Runs the experiment described by <paramref name="spec"/> (the root node, <c>kind</c> included).

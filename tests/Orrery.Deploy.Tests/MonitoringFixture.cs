@@ -1,6 +1,4 @@
-using Orrery.Cluster.Client;
-using Orrery.Cluster.Configuration;
-using Orrery.Cluster.Errors;
+using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Diagnostics;
 using Orrery.Contracts.Pca;
 
@@ -66,19 +64,16 @@ public sealed class MonitoringFixture : IAsyncLifetime
     /// <summary>
     /// Every kind of traffic the dashboard and alerts show, so each series they query exists:
     /// client calls to both silos, silo-to-silo calls (a load run from each silo to the other), a
-    /// tensor round trip, an unfinished PCA run, and one connection that fails the handshake (a wrong
-    /// secret). The workload counters exist from silo start (at 0) without any work.
+    /// tensor round trip, and an unfinished PCA run. The workload counters exist from silo start (at 0) without any work.
     /// </summary>
     private async Task WarmUpAsync()
     {
         var client = Cluster.Client;
         await Task.WhenAll(Enumerable.Range(0, 64).Select(i =>
-            client.GetGrain<IEchoGrain>($"warm-{i}").EchoAsync(new EchoRequest { Text = "warm" }, CancellationToken.None)));
-        var (a, b) = (Cluster.Silos[0].Name, Cluster.Silos[1].Name);
-        await Task.WhenAll(
-            client.GetGrain<ILoadGrain>("warm-load", a).RunAsync(new LoadRequest { TargetSilo = b, Kind = "echo", Calls = 200, Concurrency = 4, Keys = 8 }, CancellationToken.None),
-            client.GetGrain<ILoadGrain>("warm-load", b).RunAsync(new LoadRequest { TargetSilo = a, Kind = "echo", Calls = 200, Concurrency = 4, Keys = 8 }, CancellationToken.None));
-        await client.GetGrain<ITensorGrain>("warm-tensor").RoundTripAsync(new TensorRequest { Payload = new byte[1 << 16] }, CancellationToken.None);
+            client.GetGrain<IEchoGrain>($"warm-{i}").EchoAsync(new EchoRequest { Text = "warm" })));
+        var silos = await client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync();
+        await Task.WhenAll(silos.Select(from => LoadAsync(client, from, silos.First(s => s != from), "warm", new LoadRequest { Target = from.Address, Calls = 200, Concurrency = 4, Keys = 8 })));
+        await client.GetGrain<ITensorGrain>("warm-tensor").RoundTripAsync(new TensorRoundTripRequest { Bytes = 1 << 16, PeerKey = "warm-tensor-peer" });
 
         // A PCA run left unfinished (a few of its 100,000 rounds): orrery_pca_error has a series only
         // while a run with a truth is in flight. Its coordinator (an Orleans grain, started through an Orleans
@@ -100,18 +95,14 @@ public sealed class MonitoringFixture : IAsyncLifetime
         {
             throw new InvalidOperationException($"the warm-up PCA run should be in flight with rounds done: finished={advanced.Finished} ({advanced.StopReason}), rounds={advanced.Rounds.Count}");
         }
+    }
 
-        try
+    /// <summary>Runs <paramref name="request"/> from a load grain placed on <paramref name="from"/> at echo grains on <paramref name="to"/>.</summary>
+    internal static Task<LoadReply> LoadAsync(Orleans.IClusterClient client, ClusterSiloInfo from, ClusterSiloInfo to, string key, LoadRequest request)
+    {
+        using (Orrery.Cluster.Placement.PlacementHint.On(from.Address))
         {
-            await using var intruder = await ClusterClient.ConnectAsync(new ClusterClientOptions
-            {
-                Gateways = [Cluster.Silos[0].Endpoint],
-                Cluster = new ClusterOptions { ClusterId = Cluster.ClusterId, Secret = "not-the-secret" },
-            });
-            throw new InvalidOperationException("a client with a wrong secret was let in");
-        }
-        catch (ClusterUnauthorizedException)
-        {
+            return client.GetGrain<ILoadGrain>($"{key}-{from.Name}").RunAsync(request with { Target = to.Address, KeyPrefix = $"{key}-{to.Name}" });
         }
     }
 }

@@ -32,7 +32,8 @@ public sealed class MonitoringTests(MonitoringFixture fixture) : IClassFixture<M
         // in 2-second rounds (within the 5 s call deadline) until Prometheus has seen the progress,
         // 10 rounds at most.
         var client = fixture.Cluster.Client;
-        var (a, b) = (fixture.Cluster.Silos[0].Name, fixture.Cluster.Silos[1].Name);
+        var silos = await client.GetGrain<Orrery.Contracts.Cluster.IClusterInventoryGrain>(0).GetActiveSilosAsync();
+        var (a, b) = (silos[0], silos[1]);
         var progress = $"sum(orrery_grain_calls_total{{{Selector}, grain_type=\"diag.echo\"}})";
         var before = await prometheus.ScalarAsync(progress) ?? 0;
         using var seen = new CancellationTokenSource();
@@ -42,8 +43,8 @@ public sealed class MonitoringTests(MonitoringFixture fixture) : IClassFixture<M
             for (var round = 0; round < 10 && !seen.IsCancellationRequested; round++)
             {
                 var replies = await Task.WhenAll(
-                    client.GetGrain<ILoadGrain>("job-a", a).RunAsync(new LoadRequest { TargetSilo = b, Kind = "echo", Calls = 500, Concurrency = 4, Rate = 250, Keys = 32 }, CancellationToken.None),
-                    client.GetGrain<ILoadGrain>("job-b", b).RunAsync(new LoadRequest { TargetSilo = a, Kind = "echo", Calls = 500, Concurrency = 4, Rate = 250, Keys = 32 }, CancellationToken.None));
+                    MonitoringFixture.LoadAsync(client, a, b, "job", new LoadRequest { Target = b.Address, Calls = 500, Concurrency = 4, Rate = 250, Keys = 32 }),
+                    MonitoringFixture.LoadAsync(client, b, a, "job", new LoadRequest { Target = a.Address, Calls = 500, Concurrency = 4, Rate = 250, Keys = 32 }));
                 Assert.All(replies, r => Assert.True(r.Errors == 0, r.FirstError));
                 calls += replies.Sum(r => r.Calls);
             }

@@ -29,7 +29,7 @@ public sealed class PublishedImagePayloadTests
         Assert.True(health.ExitCode == 0, health.Output);
 
         // The client image's entrypoint is `dotnet /app/orrery.dll`.
-        var ping = await ExternalTool.RunAsync("dotnet", [clientDll, "ping", "-g", silo.Endpoint, "--secret", secret, "--cluster-id", "published"], "the .NET SDK runs the tests");
+        var ping = await ExternalTool.RunAsync("dotnet", [clientDll, "ping", "-g", silo.OrleansGateway, "--cluster-id", "published"], "the .NET SDK runs the tests");
         Assert.True(ping.ExitCode == 0, $"{ping.Output}\nsilo:\n{silo.Output}");
         Assert.Contains("published-0", ping.Stdout);
     }

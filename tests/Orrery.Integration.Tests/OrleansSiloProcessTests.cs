@@ -8,8 +8,7 @@ using Orrery.Testing;
 namespace Orrery.Integration.Tests;
 
 /// <summary>
-/// Three real <c>orrery-silo</c> processes running their Orleans silo beside Orrery's runtime (OrleansSilo:Enabled),
-/// clustered through Redis, and an Orleans client in the test process: grains spread over the silos, a kill -9 moves
+/// Three real <c>orrery-silo</c> processes clustered through Redis, and an Orleans client in the test process: grains spread over the silos, a kill -9 moves
 /// the lost silo's grains to the others, and <c>/metrics</c> carries Orleans's counters and histograms through promtool.
 /// </summary>
 public sealed class OrleansSiloProcessTests(RedisFixture fixture) : IClassFixture<RedisFixture>
@@ -47,7 +46,7 @@ public sealed class OrleansSiloProcessTests(RedisFixture fixture) : IClassFixtur
         {
             try
             {
-                after = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => grains.GetGrain<IPingGrain>(i).WhereAsync())).WaitAsync(TimeSpan.FromSeconds(15));
+                after = [.. (await Task.WhenAll(Enumerable.Range(0, 60).Select(i => grains.GetGrain<IPingGrain>(i).WhereAsync())).WaitAsync(TimeSpan.FromSeconds(15))).Select(w => w.Name)];
                 if (!after.Contains($"silo-{doomed}"))
                 {
                     break;
@@ -119,7 +118,7 @@ public sealed class OrleansSiloProcessTests(RedisFixture fixture) : IClassFixtur
         {
             try
             {
-                return await Task.WhenAll(Enumerable.Range(0, count).Select(i => grains.GetGrain<IPingGrain>(i).WhereAsync())).WaitAsync(TimeSpan.FromSeconds(15));
+                return [.. (await Task.WhenAll(Enumerable.Range(0, count).Select(i => grains.GetGrain<IPingGrain>(i).WhereAsync())).WaitAsync(TimeSpan.FromSeconds(15))).Select(w => w.Name)];
             }
             catch (Orleans.Runtime.Messaging.ConnectionFailedException) when (DateTime.UtcNow - start < Deadline)
             {
@@ -131,7 +130,6 @@ public sealed class OrleansSiloProcessTests(RedisFixture fixture) : IClassFixtur
     private static SiloProcess StartOrleansSilo(ProcessCluster cluster, string name, int? siloPort = null) =>
         cluster.StartSilo(
             name, FreePort.Next(), FreePort.Next(),
-            "--OrleansSilo:Enabled", "true",
             "--OrleansSilo:SiloPort", (siloPort ?? FreePort.Next()).ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--OrleansSilo:GatewayPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--OrleansSilo:ProbeTimeout", "00:00:01",

@@ -1,6 +1,6 @@
-using Orrery.Cluster.Client;
-using Orrery.Cluster.Configuration;
+using Orleans;
 using Orrery.Cluster.Silos;
+using Orrery.Contracts.Cluster;
 
 namespace Orrery.Testing;
 
@@ -23,7 +23,11 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public IReadOnlyList<SiloProcess> Silos => _silos;
 
-    public ClusterClient Client { get; private set; } = null!;
+    /// <summary>An Orleans client connected to the silos' gateways at start.</summary>
+    public OrleansClientConnection Connection { get; private set; } = null!;
+
+    /// <summary>The client of <see cref="Connection"/>.</summary>
+    public IClusterClient Client => Connection.Client;
 
     public static async Task<ProcessCluster> StartAsync(RedisServer redis, int silos = 3, params string[] extraArgs)
     {
@@ -36,8 +40,8 @@ public sealed class ProcessCluster : IAsyncDisposable
             }
 
             await Task.WhenAll(cluster._silos.Select(s => s.WaitReadyAsync(TimeSpan.FromSeconds(60))));
-            cluster.Client = await cluster.ConnectClientAsync();
-            await cluster.WaitForActiveAsync(silos, TimeSpan.FromSeconds(10));
+            cluster.Connection = await cluster.ConnectOrleansAsync();
+            await cluster.WaitForActiveAsync(silos, TimeSpan.FromSeconds(30));
             return cluster;
         }
         catch
@@ -54,38 +58,46 @@ public sealed class ProcessCluster : IAsyncDisposable
         return silo;
     }
 
-    public Task<ClusterClient> ConnectClientAsync(string? secret = null) =>
-        ClusterClient.ConnectAsync(new ClusterClientOptions
-        {
-            Gateways = [.. _silos.Where(s => !s.HasExited).Select(s => s.Endpoint)],
-            Cluster = new ClusterOptions { ClusterId = ClusterId, Secret = secret ?? Secret, DefaultCallTimeout = TimeSpan.FromSeconds(5) },
-        });
-
-    /// <summary>An Orleans client of the silos' Orleans side (gateways of the live silos, the cluster's ids).</summary>
+    /// <summary>A new Orleans client of the cluster (gateways of the live silos, the cluster's ids).</summary>
     public Task<OrleansClientConnection> ConnectOrleansAsync() =>
         OrleansClientConnection.ConnectAsync([.. _silos.Where(s => !s.HasExited).Select(s => s.OrleansGateway)], null, ClusterId, "orrery", TimeSpan.FromSeconds(30));
 
-    /// <summary>Waits until the client's view lists exactly <paramref name="count"/> Active silos.</summary>
+    /// <summary>Waits until the cluster's membership, as a silo answers it, lists exactly <paramref name="count"/> active silos.</summary>
     public async Task WaitForActiveAsync(int count, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (Client.View.Active.Count != count)
+        var active = -1;
+        while (true)
         {
+            try
+            {
+                active = (await Client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync().WaitAsync(TimeSpan.FromSeconds(5))).Length;
+            }
+            catch (Exception e) when (e is TimeoutException or Orleans.Runtime.OrleansException)
+            {
+                active = -1;
+            }
+
+            if (active == count)
+            {
+                return;
+            }
+
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"client view has {Client.View.Active.Count} Active silos, not {count}, after {timeout.TotalSeconds}s:\n" +
+                throw new TimeoutException($"the cluster lists {active} active silos, not {count}, after {timeout.TotalSeconds}s:\n" +
                     string.Join("\n", _silos.Select(s => $"--- {s.Name}\n{s.Output}")));
             }
 
-            await Task.Delay(25);
+            await Task.Delay(100);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (Client is not null)
+        if (Connection is not null)
         {
-            await Client.DisposeAsync();
+            await Connection.DisposeAsync();
         }
 
         foreach (var silo in _silos)

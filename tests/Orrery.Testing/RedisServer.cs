@@ -8,8 +8,9 @@ namespace Orrery.Testing;
 /// <summary>
 /// A real <c>redis-server</c> process on 127.0.0.1 for one test or fixture: its own free port,
 /// its own temporary directory, no persistence (<c>--save "" --appendonly no</c>), so a restart
-/// comes back empty. <see cref="StopAsync"/> kills it (as a crash would) and
-/// <see cref="StartAsync"/> brings it back on the same port.
+/// comes back empty, unless made with <c>appendOnly</c> (<c>--appendonly yes --appendfsync always</c>, as the
+/// chart's Redis runs), when a restart comes back with every write. <see cref="StopAsync"/> kills it (as a crash
+/// would) and <see cref="StartAsync"/> brings it back on the same port.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
@@ -25,6 +26,7 @@ public sealed class RedisServer : IAsyncDisposable
     private int _port;
     private bool _portPinned;
     private bool _disposed;
+    private readonly bool _appendOnly;
 
     /// <summary>
     /// Prepares a server without starting it. With no <paramref name="port"/> a free loopback
@@ -32,8 +34,9 @@ public sealed class RedisServer : IAsyncDisposable
     /// that port is used as given, which lets a test point a client at Redis before it runs.
     /// </summary>
     /// <exception cref="InvalidOperationException"><c>redis-server</c> is not on PATH.</exception>
-    public RedisServer(int? port = null)
+    public RedisServer(int? port = null, bool appendOnly = false)
     {
+        _appendOnly = appendOnly;
         _executable = FindExecutable() ?? throw new InvalidOperationException(NotFoundMessage);
         _port = port ?? FreePort.Next();
         _portPinned = port is not null;
@@ -50,9 +53,9 @@ public sealed class RedisServer : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>Creates a server on a free port and starts it.</summary>
-    public static async Task<RedisServer> StartNewAsync(CancellationToken cancellationToken = default)
+    public static async Task<RedisServer> StartNewAsync(CancellationToken cancellationToken = default, bool appendOnly = false)
     {
-        var server = new RedisServer();
+        var server = new RedisServer(appendOnly: appendOnly);
         try
         {
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -160,7 +163,8 @@ public sealed class RedisServer : IAsyncDisposable
             "--dir", _directory.FullName,
             "--logfile", LogPath,
             "--save", string.Empty,
-            "--appendonly", "no",
+            "--appendonly", _appendOnly ? "yes" : "no",
+            "--appendfsync", "always",
             "--daemonize", "no",
         ];
         foreach (var argument in arguments)

@@ -21,13 +21,12 @@ public sealed partial class SiloProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>The Orleans silo-to-silo port.</summary>
     public int Port { get; }
 
     public int HttpPort { get; }
 
-    public string Endpoint => $"127.0.0.1:{Port}";
-
-    /// <summary>The Orleans gateway port of the silo's Orleans silo.</summary>
+    /// <summary>The Orleans gateway port.</summary>
     public int OrleansGatewayPort { get; private init; }
 
     /// <summary>The Orleans gateway, <c>host:port</c>.</summary>
@@ -48,7 +47,10 @@ public sealed partial class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the built silo; <paramref name="extraArgs"/> go on its command line after the standard ones.</summary>
+    /// <summary>
+    /// Starts the built silo with its Orleans silo port <paramref name="port"/>, a free gateway port and tensor port,
+    /// Redis membership and test timings; <paramref name="extraArgs"/> go on its command line after the standard ones.
+    /// </summary>
     public static SiloProcess Start(string name, int port, int httpPort, string redis, string clusterId, string secret, params string[] extraArgs) =>
         StartFrom(Executables.Silo, name, port, httpPort, redis, clusterId, secret, extraArgs);
 
@@ -62,11 +64,10 @@ public sealed partial class SiloProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(siloDll);
-        // The Orleans silo beside the runtime gets free ports of its own and test timings, unless the caller sets them.
+        // A free gateway port and test timings, unless the caller sets them.
         var orleansGatewayPort = FreePort.Next();
         var orleansDefaults = new (string Key, string Value)[]
         {
-            ("--OrleansSilo:SiloPort", FreePort.Next().ToString(CultureInfo.InvariantCulture)),
             ("--OrleansSilo:GatewayPort", orleansGatewayPort.ToString(CultureInfo.InvariantCulture)),
             ("--OrleansSilo:ProbeTimeout", "00:00:01"),
             ("--OrleansSilo:MissedProbesLimit", "2"),
@@ -90,14 +91,7 @@ public sealed partial class SiloProcess : IAsyncDisposable
 
         info.Environment["ORRERY_Cluster__Secret"] = secret;
 
-        // Test timings: a killed silo is declared Dead within DeathTimeout + HeartbeatPeriod +
-        // ProbeTimeout + RefreshPeriod = 1.5 + 0.25 + 0.5 + 0.25 = 2.5 s after its last heartbeat.
-        info.Environment["ORRERY_Membership__HeartbeatPeriod"] = "00:00:00.250";
-        info.Environment["ORRERY_Membership__DeathTimeout"] = "00:00:01.500";
-        info.Environment["ORRERY_Membership__ProbeTimeout"] = "00:00:00.500";
-        info.Environment["ORRERY_Membership__RefreshPeriod"] = "00:00:00.250";
         info.Environment["ORRERY_Silo__ShutdownGracePeriod"] = "00:00:05";
-        info.Environment["ORRERY_Cluster__DefaultCallTimeout"] = "00:00:05";
         info.Environment["DOTNET_gcServer"] = "0";
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
         var silo = new SiloProcess(process, name, port, httpPort) { OrleansGatewayPort = orleansGatewayPort };
@@ -150,6 +144,13 @@ public sealed partial class SiloProcess : IAsyncDisposable
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         return await http.GetStringAsync($"http://127.0.0.1:{HttpPort}{path}");
+    }
+
+    /// <summary>The process's resident memory (VmRSS of /proc/PID/status) in bytes.</summary>
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
     }
 
     /// <summary>kill -9: no goodbye, no membership update.</summary>

@@ -1,33 +1,19 @@
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Orrery.Cluster.Configuration;
 
-/// <summary>Failure detection and view propagation (configuration section <c>Membership</c>).</summary>
+/// <summary>Where Orleans keeps the cluster's membership table (configuration section <c>Membership</c>).</summary>
 public sealed class MembershipOptions
 {
-    /// <summary>Where the table lives: <c>redis</c> or <c>memory</c> (single process only). Default: <c>memory</c>.</summary>
+    /// <summary>
+    /// <c>redis</c> (Orleans's Redis clustering, for clusters of silo processes) or <c>memory</c> (Orleans's development
+    /// clustering: a single silo, or silos that name the first as primary). Default: <c>memory</c>.
+    /// </summary>
     public string Table { get; set; } = "memory";
 
-    /// <summary>The Redis table's connection and key settings, used when <see cref="Table"/> is <c>redis</c>. Default: localhost:6379, prefix <c>orrery</c>.</summary>
-    public Membership.Redis.RedisMembershipOptions Redis { get; set; } = new();
-
-    /// <summary>How often a silo writes its heartbeat. Default: 1 second.</summary>
-    public TimeSpan HeartbeatPeriod { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// A silo whose heartbeat is older than this is probed, and declared Dead if probes fail.
-    /// Default: 10 seconds.
-    /// </summary>
-    public TimeSpan DeathTimeout { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Time a direct probe (a ping over the transport) may take. Default: 2 seconds.</summary>
-    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>
-    /// How often the table is re-read even without a change notification, which bounds the
-    /// time a change takes to reach every silo when a notification is lost. Default: 2 seconds.
-    /// </summary>
-    public TimeSpan RefreshPeriod { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>The Redis connection, used when <see cref="Table"/> is <c>redis</c>. Default: localhost:6379.</summary>
+    public RedisOptions Redis { get; set; } = new();
 
     /// <summary>Throws <see cref="OptionsValidationException"/> naming the first bad setting and the fix.</summary>
     public void Validate()
@@ -38,15 +24,38 @@ public sealed class MembershipOptions
             errors.Add($"Membership:Table is '{Table}'; it must be 'redis' or 'memory'");
         }
 
-        OptionChecks.Positive(errors, "Membership:HeartbeatPeriod", HeartbeatPeriod);
-        OptionChecks.Positive(errors, "Membership:DeathTimeout", DeathTimeout);
-        OptionChecks.Positive(errors, "Membership:ProbeTimeout", ProbeTimeout);
-        OptionChecks.Positive(errors, "Membership:RefreshPeriod", RefreshPeriod);
-        if (DeathTimeout <= HeartbeatPeriod * 2)
+        if (Table == "redis")
         {
-            errors.Add($"Membership:DeathTimeout is {DeathTimeout.TotalSeconds}s; it must be more than twice Membership:HeartbeatPeriod ({HeartbeatPeriod.TotalSeconds}s) or healthy silos get declared dead");
+            if (string.IsNullOrWhiteSpace(Redis.ConnectionString))
+            {
+                errors.Add("Membership:Redis:ConnectionString is empty; it must name a Redis endpoint such as 127.0.0.1:6379");
+            }
+            else
+            {
+                try
+                {
+                    if (ConfigurationOptions.Parse(Redis.ConnectionString).EndPoints.Count == 0)
+                    {
+                        errors.Add($"Membership:Redis:ConnectionString '{Redis.ConnectionString}' names no endpoint; it must name one such as 127.0.0.1:6379");
+                    }
+                }
+                catch (ArgumentException e)
+                {
+                    errors.Add($"Membership:Redis:ConnectionString could not be parsed ({e.Message}); it must name a Redis endpoint such as 127.0.0.1:6379");
+                }
+            }
         }
 
         OptionChecks.ThrowIfAny(errors);
     }
+}
+
+/// <summary>A Redis server (configuration section <c>Membership:Redis</c>).</summary>
+public sealed class RedisOptions
+{
+    /// <summary>
+    /// A StackExchange.Redis configuration string: one or more <c>host:port</c> endpoints, then optional settings such
+    /// as <c>password=...</c> or <c>ssl=true</c>. Default: <c>localhost:6379</c>.
+    /// </summary>
+    public string ConnectionString { get; set; } = "localhost:6379";
 }

@@ -13,13 +13,6 @@ internal static class OptionChecks
         }
     }
 
-    public static void InRange(List<string> errors, string name, long value, long min, long max)
-    {
-        if (value < min || value > max)
-        {
-            errors.Add($"{name} is {value}; it must be between {min} and {max}");
-        }
-    }
 
     public static void Port(List<string> errors, string name, int value, bool allowZero)
     {

@@ -2,13 +2,13 @@ using Microsoft.Extensions.Options;
 
 namespace Orrery.Cluster.Configuration;
 
-/// <summary>Settings of one silo process (configuration section <c>Silo</c>).</summary>
+/// <summary>Settings of one silo process (configuration section <c>Silo</c>); its Orleans ports are in <c>OrleansSilo</c>.</summary>
 public sealed class SiloOptions
 {
-    /// <summary>Name of the silo, used for pinning and in logs. Default: empty, meaning <c>host:port</c>.</summary>
+    /// <summary>Name of the silo, in membership and logs. Default: empty, meaning <c>host:port</c> of its Orleans silo port.</summary>
     public string Name { get; set; } = "";
 
-    /// <summary>Address the transport listens on. Default: <c>0.0.0.0</c> (all interfaces).</summary>
+    /// <summary>Address the silo's ports listen on. Default: <c>0.0.0.0</c> (all interfaces).</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 
     /// <summary>
@@ -17,17 +17,8 @@ public sealed class SiloOptions
     /// </summary>
     public string AdvertisedAddress { get; set; } = "";
 
-    /// <summary>Cluster transport port. Default: 11111; 0 picks a free port.</summary>
-    public int Port { get; set; } = 11111;
-
     /// <summary>Port of <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>. Default: 8080; 0 picks a free port.</summary>
     public int HttpPort { get; set; } = 8080;
-
-    /// <summary>A grain idle this long is deactivated. Default: 15 minutes.</summary>
-    public TimeSpan IdleDeactivationAfter { get; set; } = TimeSpan.FromMinutes(15);
-
-    /// <summary>How often idle grains are looked for. Default: 30 seconds.</summary>
-    public TimeSpan IdleCheckPeriod { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Time in-flight calls get to finish when the silo shuts down. Default: 20 seconds.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(20);
@@ -44,15 +35,7 @@ public sealed class SiloOptions
             errors.Add($"Silo:BindAddress is '{BindAddress}'; it must be an IP address such as 0.0.0.0 or 127.0.0.1");
         }
 
-        OptionChecks.Port(errors, "Silo:Port", Port, allowZero: true);
         OptionChecks.Port(errors, "Silo:HttpPort", HttpPort, allowZero: true);
-        if (Port != 0 && Port == HttpPort)
-        {
-            errors.Add($"Silo:Port and Silo:HttpPort are both {Port}; they must differ");
-        }
-
-        OptionChecks.Positive(errors, "Silo:IdleDeactivationAfter", IdleDeactivationAfter);
-        OptionChecks.Positive(errors, "Silo:IdleCheckPeriod", IdleCheckPeriod);
         OptionChecks.Positive(errors, "Silo:ShutdownGracePeriod", ShutdownGracePeriod);
         if (Device is not ("auto" or "cpu") && !(Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device.AsSpan(5), out var index) && index >= 0))
         {

@@ -9,26 +9,21 @@ public static class CallErrors
     /// <summary>The exception a caller sees for a non-OK status.</summary>
     public static Exception FromStatus(CallStatus status, string message) => status switch
     {
-        CallStatus.UnknownGrainType => new UnknownGrainTypeException(message),
-        CallStatus.UnknownMethod => new UnknownGrainTypeException(message),
         CallStatus.BadRequest => new BadRequestException(message),
         CallStatus.PayloadTooLarge => new PayloadTooLargeException(message),
         CallStatus.Timeout => new GrainCallTimeoutException(message),
-        CallStatus.CallCycle => new CallCycleException(message),
         CallStatus.SiloUnavailable => new SiloUnavailableException(message),
         CallStatus.Unauthorized => new ClusterUnauthorizedException(message),
         CallStatus.Cancelled => new OperationCanceledException(message),
-        CallStatus.ApplicationError => new GrainInvocationException(message),
-        CallStatus.Moved => new SiloUnavailableException($"the grain kept moving while membership changed: {message}"),
         _ => new BadRequestException($"unexpected call status {status}: {message}"),
     };
 
-    /// <summary>The wire status and message for an exception raised while serving a call.</summary>
+    /// <summary>The wire status and message for an exception raised while serving a request (one the server did not type: a bad request).</summary>
     public static (CallStatus Status, string Message) ToStatus(Exception exception) => exception switch
     {
         OrreryCallException typed => (typed.Status, typed.Message),
         OperationCanceledException => (CallStatus.Cancelled, exception.Message),
-        _ => (CallStatus.ApplicationError, $"{exception.GetType().FullName}: {exception.Message}"),
+        _ => (CallStatus.BadRequest, $"{exception.GetType().FullName}: {exception.Message}"),
     };
 
     [DoesNotReturn]

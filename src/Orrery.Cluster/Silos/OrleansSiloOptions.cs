@@ -1,21 +1,14 @@
 namespace Orrery.Cluster.Silos;
 
 /// <summary>
-/// The Orleans silo a silo process runs beside Orrery's own runtime while workloads move onto Orleans
-/// (configuration section <c>OrleansSilo</c>). Cluster id, silo name and addresses come from the <c>Cluster</c> and
-/// <c>Silo</c> sections; membership is Redis when <c>Membership:Table</c> is <c>redis</c>, development clustering
-/// (one process) otherwise.
+/// The Orleans silo of a silo process (configuration section <c>OrleansSilo</c>): its ports, service id, failure
+/// detection and certificates. Cluster id, silo name and addresses come from the <c>Cluster</c> and <c>Silo</c>
+/// sections; membership is Redis when <c>Membership:Table</c> is <c>redis</c>, development clustering otherwise.
 /// </summary>
 public sealed class OrleansSiloOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "OrleansSilo";
-
-    /// <summary>
-    /// Whether the process runs an Orleans silo. Default: true (the sampling workload runs there); false leaves a
-    /// process that serves only the workloads still on Orrery's own runtime.
-    /// </summary>
-    public bool Enabled { get; set; } = true;
 
     /// <summary>Orleans's silo-to-silo port. Default: 11211.</summary>
     public int SiloPort { get; set; } = 11211;

@@ -27,7 +27,7 @@ public sealed partial class TensorChannel
                     Answer(connection, header, released ? CallStatus.Ok : CallStatus.NotFound, released ? "" : $"tensor {release.Id:x} is not held here");
                     break;
                 default:
-                    // Only the grain runtime's peers send other kinds; this port serves tensors alone.
+                    // A response or an unknown kind: this port serves tensor requests alone.
                     LogRefusedFrame(connection.Description, header.Kind.ToString());
                     connection.Close(new Errors.BadRequestException($"{connection.Description} sent a {header.Kind} frame to the tensor channel"));
                     break;

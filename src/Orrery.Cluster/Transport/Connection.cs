@@ -97,7 +97,7 @@ internal sealed class Connection
         if (payload.Length > PeerMaxPayloadBytes)
         {
             return Task.FromException<InboundFrame>(new PayloadTooLargeException(
-                $"{description}: payload of {payload.Length} bytes exceeds the {PeerMaxPayloadBytes}-byte limit of {Description} (Cluster:MaxPayloadBytes)"));
+                $"{description}: payload of {payload.Length} bytes exceeds the {PeerMaxPayloadBytes}-byte limit of {Description}"));
         }
 
         var id = Interlocked.Increment(ref _nextCorrelationId);
@@ -113,12 +113,9 @@ internal sealed class Connection
         return call.Task;
     }
 
-    /// <summary>
-    /// Queues a frame that expects no answer (responses, membership updates). <paramref name="release"/>, when
-    /// given, goes back to <see cref="PayloadPool"/> after the frame has been written.
-    /// </summary>
-    public void Post(FrameHeader header, IMessage? message, ReadOnlyMemory<byte> payload = default, byte[]? release = null) =>
-        _sendQueue.Writer.TryWrite(new OutgoingFrame(header, message, payload, release));
+    /// <summary>Queues a frame that expects no answer (a response).</summary>
+    public void Post(FrameHeader header, IMessage? message, ReadOnlyMemory<byte> payload = default) =>
+        _sendQueue.Writer.TryWrite(new OutgoingFrame(header, message, payload));
 
     /// <summary>Fails every call whose deadline has passed. Called by a shared timer.</summary>
     public void ExpireCalls(long nowMs)
@@ -179,7 +176,6 @@ internal sealed class Connection
                 {
                     if (!TryWriteFrameHead(frame, out var headBytes))
                     {
-                        ReturnLease(frame);
                         continue;
                     }
 
@@ -195,9 +191,6 @@ internal sealed class Connection
                     {
                         _writer.Write(frame.Payload.Span);
                     }
-
-                    // The payload is on the socket or copied into the pipe: a lent receive buffer may be reused.
-                    ReturnLease(frame);
 
                     if (_writer.UnflushedBytes >= FlushThresholdBytes)
                     {
@@ -226,8 +219,8 @@ internal sealed class Connection
         {
             written = 0;
             var error = new PayloadTooLargeException(
-                $"message of {messageLength} bytes exceeds the {PeerMaxMessageBytes}-byte limit of {Description} (Cluster:MaxMessageBytes); send bulk data as a payload");
-            if (frame.Header.Kind == FrameKind.Request && _pending.TryRemove(frame.Header.CorrelationId, out var call))
+                $"message of {messageLength} bytes exceeds the {PeerMaxMessageBytes}-byte limit of {Description}");
+            if (frame.Header.Kind != FrameKind.Response && _pending.TryRemove(frame.Header.CorrelationId, out var call))
             {
                 call.Fail(error);
             }
@@ -284,17 +277,11 @@ internal sealed class Connection
                         return;
                     }
 
-                    byte[]? lease = null;
                     var payload = Memory<byte>.Empty;
                     if (prefix.PayloadLength > 0)
                     {
                         var length = checked((int)prefix.PayloadLength);
-                        if (PayloadPool.Pools(length) && header.Kind == FrameKind.Request && _handler.LendsPayload(header))
-                        {
-                            lease = PayloadPool.Rent(length);
-                            payload = lease.AsMemory(0, length);
-                        }
-                        else if (header.Kind == FrameKind.Response && _pending.TryGetValue(header.CorrelationId, out var waiting) && waiting.ResponsePayload is { } destination)
+                        if (header.Kind == FrameKind.Response && _pending.TryGetValue(header.CorrelationId, out var waiting) && waiting.ResponsePayload is { } destination)
                         {
                             payload = destination(length);
                             if (payload.Length != length)
@@ -318,12 +305,12 @@ internal sealed class Connection
                             _reader.AdvanceTo(buffer.Start);
                             advanced = true;
                             await _stream.ReadExactlyAsync(payload[buffered..], _closing.Token).ConfigureAwait(false);
-                            Deliver(new InboundFrame(header, message, payload, lease));
+                            Deliver(new InboundFrame(header, message, payload));
                             break;
                         }
                     }
 
-                    Deliver(new InboundFrame(header, message, payload, lease));
+                    Deliver(new InboundFrame(header, message, payload));
                 }
 
                 if (!advanced)
@@ -371,7 +358,7 @@ internal sealed class Connection
         if (prefix.MessageLength < 0 || prefix.MessageLength > _maxMessageBytes)
         {
             throw new PayloadTooLargeException(
-                $"{Description} sent a {prefix.MessageLength}-byte message; the limit is {_maxMessageBytes} (Cluster:MaxMessageBytes); closing the connection");
+                $"{Description} sent a {prefix.MessageLength}-byte message; the limit is {_maxMessageBytes}; closing the connection");
         }
 
         if (prefix.PayloadLength < 0)
@@ -385,27 +372,20 @@ internal sealed class Connection
         // The payload is not read: answer the call, let the answer go out, then close, since
         // skipping gigabytes to stay in frame would cost more than a reconnect.
         _refusing = true;
-        if (header.Kind == FrameKind.Request)
+        if (header.Kind != FrameKind.Response)
         {
             Post(new FrameHeader
             {
                 Kind = FrameKind.Response,
                 CorrelationId = header.CorrelationId,
                 Status = CallStatus.PayloadTooLarge,
-                Error = $"payload of {payloadLength} bytes for {header.GrainType}/{header.GrainKey}.{header.Method} exceeds this silo's limit of {_maxPayloadBytes} bytes (Cluster:MaxPayloadBytes)",
+                Error = $"payload of {payloadLength} bytes of a {header.Kind} frame exceeds this silo's limit of {_maxPayloadBytes} bytes",
             }, null);
         }
 
         _sendQueue.Writer.TryComplete();
     }
 
-    private static void ReturnLease(in OutgoingFrame frame)
-    {
-        if (frame.Release is { } lease)
-        {
-            PayloadPool.Return(lease);
-        }
-    }
 
     private void Deliver(InboundFrame frame)
     {

@@ -1,6 +1,6 @@
 namespace Orrery.Cluster.Transport;
 
-/// <summary>Serves frames that are not answers to this side's own calls: requests, pings, subscriptions, updates.</summary>
+/// <summary>Serves frames that are not answers to this side's own calls: tensor fetch, push and release requests.</summary>
 internal interface IFrameHandler
 {
     /// <summary>
@@ -12,10 +12,4 @@ internal interface IFrameHandler
     /// <summary>The connection closed (peer gone, protocol error, shutdown).</summary>
     void OnClosed(Connection connection, Exception? error);
 
-    /// <summary>
-    /// True when the request <paramref name="header"/> describes may receive its payload in pooled memory: its
-    /// method borrows the payload, and the handler posts the reply with the frame's <see cref="InboundFrame.Lease"/>
-    /// as <see cref="OutgoingFrame.Release"/>. Called on the read loop before the payload is read.
-    /// </summary>
-    bool LendsPayload(FrameHeader header) => false;
 }

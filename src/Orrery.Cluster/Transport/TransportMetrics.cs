@@ -1,9 +1,8 @@
 using System.Diagnostics.Metrics;
-using Orrery.Cluster.Metrics;
 
 namespace Orrery.Cluster.Transport;
 
-/// <summary>Byte and frame counters of the transport, one set per silo or client.</summary>
+/// <summary>Byte and frame counters of the framed transport, one set per tensor channel.</summary>
 internal sealed class TransportMetrics
 {
     private readonly Counter<long> _bytesSent;
@@ -12,14 +11,7 @@ internal sealed class TransportMetrics
     private readonly Counter<long> _framesReceived;
     private readonly Counter<long> _handshakeFailures;
 
-    /// <summary>The grain runtime's transport counters (<c>orrery_transport_*</c>).</summary>
-    public TransportMetrics(Meter meter)
-        : this(meter, MetricNames.TransportBytesSent, MetricNames.TransportBytesReceived, MetricNames.TransportFramesSent,
-            MetricNames.TransportFramesReceived, MetricNames.TransportHandshakeFailures, "cluster transport")
-    {
-    }
-
-    /// <summary>The same counters under other names, for another channel on the same framing (the tensor channel).</summary>
+    /// <summary>The counters under the names a channel on this framing gives them (the tensor channel's <c>orrery_tensor_*</c>).</summary>
     public TransportMetrics(
         Meter meter, string bytesSent, string bytesReceived, string framesSent, string framesReceived, string handshakeFailures, string what)
     {

@@ -1,15 +1,18 @@
-using Orrery.Contracts.Grains;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace Orrery.Contracts.Diagnostics;
 
-/// <summary>Answers small calls; used by <c>orrery ping</c>, the demo and the routing tests.</summary>
-[GrainType("diag.echo")]
-public interface IEchoGrain : IGrain
+/// <summary>Answers small calls; used by the demo, the benchmarks and the cluster tests.</summary>
+[Alias("orrery.diag.echo")]
+public interface IEchoGrain : IGrainWithStringKey
 {
-    /// <summary>Echoes the text, naming the silo that ran the call.</summary>
-    Task<EchoReply> EchoAsync(EchoRequest request, CancellationToken cancellationToken);
+    /// <summary>Echoes the text, naming the silo that ran the call (one call at a time per activation).</summary>
+    [Alias("echo")]
+    Task<EchoReply> EchoAsync(EchoRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Like <see cref="EchoAsync"/>, but may run while another call of this activation is in progress.</summary>
     [AlwaysInterleave]
-    Task<EchoReply> PeekAsync(EchoRequest request, CancellationToken cancellationToken);
+    [Alias("peek")]
+    Task<EchoReply> PeekAsync(EchoRequest request, CancellationToken cancellationToken = default);
 }

@@ -1,12 +1,14 @@
-using Orrery.Contracts.Grains;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace Orrery.Contracts.Diagnostics;
 
-/// <summary>Drives measured load from the silo it runs on to grains pinned on another silo (benchmarks).</summary>
-[GrainType("diag.load")]
-public interface ILoadGrain : IGrain
+/// <summary>Drives measured load from the silo it runs on at echo grains placed on another silo (benchmarks, monitoring tests).</summary>
+[Alias("orrery.diag.load")]
+public interface ILoadGrain : IGrainWithStringKey
 {
     /// <summary>Sends the requested calls and reports throughput and latency percentiles.</summary>
     [AlwaysInterleave]
-    Task<LoadReply> RunAsync(LoadRequest request, CancellationToken cancellationToken);
+    [Alias("run")]
+    Task<LoadReply> RunAsync(LoadRequest request, CancellationToken cancellationToken = default);
 }

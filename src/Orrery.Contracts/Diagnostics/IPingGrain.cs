@@ -1,10 +1,12 @@
+using Orleans;
+
 namespace Orrery.Contracts.Diagnostics;
 
-/// <summary>An Orleans grain that answers with where it runs: the first grain on the Orleans side of a silo process.</summary>
-[Orleans.Alias("orrery.diag.ping")]
-public interface IPingGrain : Orleans.IGrainWithIntegerKey
+/// <summary>Answers with where it runs; <c>orrery ping</c> places one on every silo and times the round trip.</summary>
+[Alias("orrery.diag.ping")]
+public interface IPingGrain : IGrainWithIntegerKey
 {
-    /// <summary>The name of the silo this activation runs on.</summary>
-    [Orleans.Alias("where")]
-    Task<string> WhereAsync();
+    /// <summary>The silo this activation runs on.</summary>
+    [Alias("where")]
+    Task<SiloWhere> WhereAsync();
 }

@@ -1,13 +1,18 @@
-using Orrery.Contracts.Grains;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace Orrery.Contracts.Diagnostics;
 
-/// <summary>Receives and returns bulk tensors; used by the demo and the transfer benchmark.</summary>
-[GrainType("diag.tensor")]
-public interface ITensorGrain : IGrain
+/// <summary>Moves tensors between silos by reference over the tensor channel and checks them (the demo, the cluster tests).</summary>
+[Alias("orrery.diag.tensor")]
+public interface ITensorGrain : IGrainWithStringKey
 {
-    /// <summary>Verifies the payload's checksum and sends it back, a fresh tensor of the asked size, or (negative size) nothing.</summary>
+    /// <summary>Makes a tensor, has a peer grain on another silo fetch and return it, and checks what came back.</summary>
+    [Alias("round-trip")]
+    Task<TensorRoundTripReply> RoundTripAsync(TensorRoundTripRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>The peer's side: fetches the tensor, checks its checksum and puts it back in this silo's store.</summary>
     [AlwaysInterleave]
-    [BorrowsPayload]
-    Task<TensorReply> RoundTripAsync(TensorRequest request, CancellationToken cancellationToken);
+    [Alias("echo")]
+    Task<TensorEchoReply> EchoAsync(TensorEchoRequest request, CancellationToken cancellationToken = default);
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
 using Orrery.MetricGraphs.Grains;
@@ -17,18 +16,12 @@ public sealed class SamplingRunner : IExperimentRunner
     public string Kind => "sampling";
 
     /// <inheritdoc />
-    public Assembly GrainAssembly => MetricGraphsAssembly.Assembly;
-
-    /// <inheritdoc />
-    public bool OnOrleans => true;
-
-    /// <inheritdoc />
     public async Task<ExperimentOutcome> RunAsync(ExperimentContext context, SpecNode spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var sampling = SamplingSpec.Read(spec);
-        var grains = context.Cluster ?? throw new InvalidOperationException("sampling runs on Orleans: the context needs Cluster and Silos");
-        if (sampling.Device == DevicePreference.Gpu && context.Silos is not null)
+        var grains = context.Cluster;
+        if (sampling.Device == DevicePreference.Gpu)
         {
             var silos = await context.Silos(cancellationToken).ConfigureAwait(false);
             if (!silos.Any(s => s.GpuDevices.Count > 0))

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
 using Orrery.Contracts.Pca;
 using Orrery.Experiments;
@@ -15,17 +14,12 @@ public sealed class PcaExperimentRunner : IExperimentRunner
 {
     public string Kind => "pca";
 
-    public Assembly GrainAssembly => PcaAssembly.Assembly;
-
-    /// <inheritdoc />
-    public bool OnOrleans => true;
-
     /// <inheritdoc />
     public async Task<ExperimentOutcome> RunAsync(ExperimentContext context, SpecNode spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var parsed = PcaSpec.Parse(spec);
-        var grains = context.Cluster ?? throw new InvalidOperationException("PCA runs on Orleans: the context needs Cluster");
+        var grains = context.Cluster;
         var job = $"pca-{parsed.Name}-{Guid.NewGuid():N}"[..Math.Min(40, parsed.Name.Length + 13)];
         var results = new List<(PcaStartRequest Request, PcaJobResult Result)>();
         for (var i = 0; i < parsed.Runs.Count; i++)

@@ -24,33 +24,35 @@ public sealed class OptionsTests
     }
 
     [Theory]
-    [InlineData("port", "Silo:Port is 70000; it must be a TCP port")]
+    [InlineData("port", "Silo:HttpPort is 70000; it must be a TCP port")]
     [InlineData("bind", "Silo:BindAddress is 'not-an-ip'")]
-    [InlineData("same-ports", "Silo:Port and Silo:HttpPort are both 9000")]
     [InlineData("device", "Silo:Device is 'tpu:0'")]
-    [InlineData("idle", "Silo:IdleDeactivationAfter is 0s; it must be greater than 0")]
+    [InlineData("grace", "Silo:ShutdownGracePeriod is 0s; it must be greater than 0")]
     public void BadSiloSettingsAreNamed(string which, string expected)
     {
         var options = new SiloOptions();
         switch (which)
         {
-            case "port": options.Port = 70000; break;
+            case "port": options.HttpPort = 70000; break;
             case "bind": options.BindAddress = "not-an-ip"; break;
-            case "same-ports": options.Port = 9000; options.HttpPort = 9000; break;
             case "device": options.Device = "tpu:0"; break;
-            case "idle": options.IdleDeactivationAfter = TimeSpan.Zero; break;
+            case "grace": options.ShutdownGracePeriod = TimeSpan.Zero; break;
         }
 
         var error = Assert.Throws<OptionsValidationException>(options.Validate);
         Assert.Contains(expected, error.Message);
     }
 
-    [Fact]
-    public void DeathTimeoutMustExceedTwoHeartbeats()
+    [Theory]
+    [InlineData("", "Membership:Redis:ConnectionString is empty")]
+    [InlineData("host:notaport", "Membership:Redis:ConnectionString")]
+    [InlineData("abortConnect=false", "names no endpoint")]
+    public void BadRedisConnectionStringsAreNamedWhenTheTableIsRedis(string connection, string expected)
     {
         var error = Assert.Throws<OptionsValidationException>(() =>
-            new MembershipOptions { HeartbeatPeriod = TimeSpan.FromSeconds(5), DeathTimeout = TimeSpan.FromSeconds(6) }.Validate());
-        Assert.Contains("Membership:DeathTimeout is 6s", error.Message);
+            new MembershipOptions { Table = "redis", Redis = new RedisOptions { ConnectionString = connection } }.Validate());
+        Assert.Contains(expected, error.Message);
+        new MembershipOptions { Table = "memory", Redis = new RedisOptions { ConnectionString = connection } }.Validate();
     }
 
     [Fact]

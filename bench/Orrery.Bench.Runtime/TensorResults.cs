@@ -1,4 +1,0 @@
-namespace Orrery.Bench.Runtime;
-
-/// <summary>Tensor results, one point per size.</summary>
-internal sealed record TensorResults(IReadOnlyList<TensorPoint> Sizes);

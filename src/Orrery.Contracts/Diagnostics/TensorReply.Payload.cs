@@ -1,9 +1,0 @@
-using Orrery.Contracts.Grains;
-
-namespace Orrery.Contracts.Diagnostics;
-
-public sealed partial class TensorReply : IPayloadCarrier
-{
-    /// <inheritdoc />
-    public ReadOnlyMemory<byte> Payload { get; set; }
-}
