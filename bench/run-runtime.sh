@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds orrery-silo and the runtime benchmark in Release and runs it: two real silo processes
-# with Redis membership, small calls against an HTTP/2 echo peer, tensors against a raw socket
-# pair. Writes bench/results/runtime.md (hand-written notes at its end are kept). Arguments go
-# to the benchmark: --only calls|tensor, --reps N, --call-seconds S, --concurrency 1,16,64,256, --open-rate R,
-# --sizes-mib 1,4,16,64,256, --tensor-gib G, --tensor-inflight N, --connections N, --no-write.
+# (Orleans, Redis clustering), small grain calls from a load grain on silo A to echo grains on silo B
+# against an HTTP/2 echo peer. Tensors between silos are measured by bench/run-tensors-orleans.sh.
+# Writes bench/results/runtime.md (hand-written notes at its end are kept). Arguments go to the
+# benchmark: --reps N, --call-seconds S, --concurrency 1,16,64,256, --open-rate R, --open-seconds S,
+# --open-workers N, --no-write.
 # Needs redis-server on PATH (apt-get install redis-server). About 5 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -48,8 +48,6 @@ fi
 .tools/bin/helm version --short
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-# Borrowed payload memory is filled with 0xDB as it returns to the pool, so a grain that keeps one fails loudly.
-export ORRERY_POISON_BORROWED_PAYLOADS=1
 dotnet restore Orrery.slnx
 dotnet build Orrery.slnx --no-restore -c Release
 dotnet format Orrery.slnx --verify-no-changes --no-restore

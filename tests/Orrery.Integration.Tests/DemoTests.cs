@@ -47,7 +47,8 @@ public sealed partial class DemoTests
         // Plain text on one line: no colour codes, and lines wrapped at the console's width joined again.
         var output = Whitespace().Replace(ColourCodes().Replace(raw, ""), " ");
         Assert.True(code == 0, raw);
-        Assert.Contains("Starting an embedded cluster of 3 silos", output);
+        Assert.Contains("Starting an embedded Orleans cluster of 3 silos", output);
+        Assert.Contains("by reference over the tensor channel", output);
         Assert.Contains("intact", output);
         Assert.Contains("Sampling: 6,000 particles", output);
         Assert.Contains("PCA (parallel deflation): top 8 eigenvectors", output);

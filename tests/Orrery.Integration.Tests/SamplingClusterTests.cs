@@ -154,7 +154,7 @@ public sealed class SamplingClusterTests(RedisFixture fixture) : IClassFixture<R
                 """);
             var output = Path.Combine(folder, "out");
             var (code, text) = await Executables.RunClientAsync(TimeSpan.FromSeconds(120),
-                "run", spec, "--out", output, "--orleans-gateway", cluster.Silos[1].OrleansGateway, "--cluster-id", cluster.ClusterId, "--secret", cluster.Secret);
+                "run", spec, "--out", output, "--orleans-gateway", cluster.Silos[1].OrleansGateway, "--cluster-id", cluster.ClusterId);
             Assert.True(code == 0, text);
             Assert.Contains("on the cluster (3 active silos)", text);
             Assert.Contains("over 3 silos", text);
@@ -162,7 +162,7 @@ public sealed class SamplingClusterTests(RedisFixture fixture) : IClassFixture<R
 
             // A gateway nobody listens on: a clear error naming it, no output.
             var (badCode, badText) = await Executables.RunClientAsync(TimeSpan.FromSeconds(60),
-                "run", spec, "--out", Path.Combine(folder, "bad"), "--orleans-gateway", $"127.0.0.1:{FreePort.Next()}", "--cluster-id", cluster.ClusterId, "--secret", cluster.Secret, "--timeout", "3");
+                "run", spec, "--out", Path.Combine(folder, "bad"), "--orleans-gateway", $"127.0.0.1:{FreePort.Next()}", "--cluster-id", cluster.ClusterId, "--timeout", "3");
             Assert.Equal(1, badCode);
             Assert.Contains("no Orleans gateway of cluster", System.Text.RegularExpressions.Regex.Replace(badText, @"\s+", " "));
             Assert.False(Directory.Exists(Path.Combine(folder, "bad")));

@@ -53,7 +53,7 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
                 """);
             var output = Path.Combine(folder, "out");
             var (code, text) = await Executables.RunClientAsync(TimeSpan.FromMinutes(2),
-                "run", spec, "--out", output, "--orleans-gateway", cluster.Silos[1].OrleansGateway, "--cluster-id", cluster.ClusterId, "--secret", cluster.Secret);
+                "run", spec, "--out", output, "--orleans-gateway", cluster.Silos[1].OrleansGateway, "--cluster-id", cluster.ClusterId);
             Assert.True(code == 0, text);
             Assert.Contains("on the cluster (3 active silos)", text);
             Assert.Contains("target E <= 1e-05 reached", text);
