@@ -48,7 +48,7 @@ public sealed partial class DemoTests
         var output = Whitespace().Replace(ColourCodes().Replace(raw, ""), " ");
         Assert.True(code == 0, raw);
         Assert.Contains("Starting an embedded Orleans cluster of 3 silos", output);
-        Assert.Contains("by reference over the tensor channel", output);
+        Assert.Contains("tensor round trip", output);
         Assert.Contains("intact", output);
         Assert.Contains("Sampling: 6,000 particles", output);
         Assert.Contains("PCA (parallel deflation): top 8 eigenvectors", output);
