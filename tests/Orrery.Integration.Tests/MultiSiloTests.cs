@@ -106,6 +106,68 @@ public sealed class MultiSiloTests(RedisFixture fixture) : IClassFixture<RedisFi
         await cluster.Client.GetGrain<IEchoGrain>("after-redis").EchoAsync(new EchoRequest()).WaitAsync(Deadline);
     }
 
+    /// <summary>
+    /// A gateway killed under load: every call to grains on the live silos succeeds, before, during and after the kill;
+    /// the client moves to its other gateways. Calls whose grain's directory entry lived on the dead silo wait (seconds,
+    /// not the response timeout) until membership declares it dead and the directory recovers, so each call gets 25 s,
+    /// within Orleans's 30 s response timeout; with 10 s some of them failed in a trial.
+    /// </summary>
+    [Fact]
+    public async Task AGatewayKilledUnderLoad_EveryCallToGrainsOnTheOtherSilosSucceeds()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        var silos = await cluster.Client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync();
+        var doomed = cluster.Silos[0];
+        var survivors = silos.Where(s => s.Name != doomed.Name).ToArray();
+
+        // 64 echo grains on the two silos that stay; the client's gateways are all three silos.
+        var grains = new IEchoGrain[64];
+        for (var i = 0; i < grains.Length; i++)
+        {
+            grains[i] = cluster.Client.GetGrain<IEchoGrain>($"failover-{Guid.NewGuid():N}");
+            using (PlacementHint.On(survivors[i % 2].Address))
+            {
+                Assert.NotEqual(doomed.Name, (await grains[i].EchoAsync(new EchoRequest())).Silo);
+            }
+        }
+
+        const int Workers = 16;
+        using var stop = new CancellationTokenSource();
+        var killedAt = long.MaxValue;
+        var afterKill = 0;
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<(long Started, string Error)>();
+        var load = Enumerable.Range(0, Workers).Select(w => Task.Run(async () =>
+        {
+            var i = w;
+            while (!stop.IsCancellationRequested)
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                try
+                {
+                    await grains[i++ % grains.Length].PeekAsync(new EchoRequest { Text = "x" }).WaitAsync(TimeSpan.FromSeconds(25));
+                    if (started > Interlocked.Read(ref killedAt))
+                    {
+                        Interlocked.Increment(ref afterKill);
+                    }
+                }
+                catch (Exception e) when (e is TimeoutException or Orleans.Runtime.OrleansException)
+                {
+                    failures.Enqueue((started, $"{e.GetType().Name} after {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s: {e.Message}"));
+                }
+            }
+        })).ToArray();
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Interlocked.Exchange(ref killedAt, System.Diagnostics.Stopwatch.GetTimestamp());
+        doomed.Kill();
+        // Longer than the 25 s a worker waits on a lost call, so every worker sends again after the kill.
+        await Task.Delay(TimeSpan.FromSeconds(30));
+        stop.Cancel();
+        await Task.WhenAll(load);
+        Assert.True(afterKill > 1000, $"only {afterKill} calls completed after the gateway died");
+        Assert.True(failures.IsEmpty, $"{failures.Count} calls to grains on live silos failed ({failures.Count(f => f.Started > killedAt)} of them started after the kill); first: {failures.FirstOrDefault().Error}");
+    }
+
     private static async Task<SiloAddress> AddressOfAsync(ProcessCluster cluster, string name) =>
         (await cluster.Client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync()).Single(s => s.Name == name).Address;
 }
