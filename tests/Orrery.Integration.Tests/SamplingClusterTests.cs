@@ -134,6 +134,59 @@ public sealed class SamplingClusterTests(RedisFixture fixture) : IClassFixture<R
     }
 
     [Fact]
+    public async Task SigtermOfTheCoordinatorsSiloMidJob_TheJobFinishesWithTheSameResult()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        await using var orleans = await ConnectAsync(cluster);
+        var coordinatorSilo = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var underway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = SamplingJobDriver.RunAsync(orleans.Client, Job(), "sigterm-coordinator",
+            new Progress(p =>
+            {
+                if (p.Fraction > 0.15)
+                {
+                    underway.TrySetResult();
+                }
+            }),
+            started: (_, reply) => coordinatorSilo.TrySetResult(reply.Silo));
+
+        var name = await coordinatorSilo.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await underway.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.False(run.IsCompleted, "the SIGTERM must land mid-job");
+        var leaving = cluster.Silos.Single(s => s.Name == name);
+        Assert.Equal(0, await leaving.TerminateAsync(TimeSpan.FromSeconds(60)));
+
+        var finished = await run.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.NotEqual(name, finished.Reply.Silo);
+        Assert.All(finished.Reply.Ensembles, e => Assert.NotEqual(name, e.Silo));
+        Assert.True(finished.Result.IsIdenticalTo(InProcess.Value), "the job whose coordinator's silo was stopped with SIGTERM differs from the undisturbed run");
+    }
+
+    [Fact]
+    public async Task RedisStoppedAndRestartedWithItsDataMidJob_TheJobFinishesWithTheSameResult()
+    {
+        await using var redis = await RedisServer.StartNewAsync(appendOnly: true);
+        await using var cluster = await ProcessCluster.StartAsync(redis);
+        await using var orleans = await ConnectAsync(cluster);
+        var coordinator = orleans.Client.GetGrain<ISamplingCoordinatorGrain>($"redis-test-{Guid.NewGuid():N}");
+        await coordinator.StartAsync(Job(), CancellationToken.None);
+        var progress = await WaitAsync(coordinator, p => p.Fraction >= 0.1, TimeSpan.FromSeconds(60));
+        Assert.True(progress.State == SamplingState.Running && progress.Fraction < 0.7, $"Redis must stop mid-job; progress was {progress.Fraction:P0} ({progress.State})");
+
+        await redis.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await redis.StartAsync();
+
+        progress = await WaitAsync(coordinator, p => p.State != SamplingState.Running, TimeSpan.FromSeconds(120));
+        Assert.True(progress.State == SamplingState.Done, $"{progress.State}: {progress.Error}");
+        var reply = await coordinator.GetResultAsync();
+        Assert.Equal(0, reply.Replacements);
+        Assert.All(cluster.Silos, s => Assert.False(s.HasExited, s.Output));
+        var result = SamplingWire.ToResult(reply.Counts, Options, MetricGraphJson.Parse(GraphJson));
+        Assert.True(result.IsIdenticalTo(InProcess.Value), "the run through a Redis restart differs from the undisturbed one");
+    }
+
+    [Fact]
     public async Task OrreryRunAgainstTheClusterUsesItsOrleansGateways()
     {
         await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
