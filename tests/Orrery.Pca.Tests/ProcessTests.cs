@@ -165,6 +165,47 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
     }
 
     /// <summary>
+    /// As <see cref="KilledCoordinatorSiloRestartsTheRunWithTheSameBits"/>, with SIGTERM instead of SIGKILL: Orleans's graceful
+    /// shutdown deactivates the coordinator, its shards and workers; the client restarts the run on the live silos and
+    /// the vectors are bitwise those of an undisturbed run. The silo exits 0.
+    /// </summary>
+    [Fact]
+    public async Task SigtermOfTheCoordinatorsSiloRestartsTheRunWithTheSameBits()
+    {
+        var source = PcaRuns.Generated("power");
+        var request = PcaRuns.Request(source, rounds: 1000, shards: 4, target: 1e-5);
+        request.Truth = "auto";
+        var undisturbed = await PcaRuns.RunLocalAsync(request);
+
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        await using var orleans = await OrleansConnection.ConnectAsync(cluster);
+        var victim = cluster.Silos[1];
+        var stoppedAt = -1;
+        Task<int>? exit = null;
+        void OnSlice(PcaAdvanceReply slice)
+        {
+            if (stoppedAt < 0 && slice.Rounds.Count > 0 && slice.Rounds[^1].Round >= 20)
+            {
+                stoppedAt = slice.Rounds[^1].Round;
+                exit = victim.TerminateAsync(TimeSpan.FromSeconds(60));
+            }
+        }
+
+        var coordinatorSilo = await OrleansConnection.AddressOfAsync(orleans.Client, victim.Name);
+        var result = await PcaJob.RunAsync(orleans.Client, "sigterm-coordinator", request, OnSlice, coordinatorSilo, sliceSeconds: 0.05);
+
+        Assert.True(stoppedAt > 0 && stoppedAt < undisturbed.Round, $"the silo was stopped at round {stoppedAt}; the run takes {undisturbed.Round}");
+        Assert.Equal(0, await exit!);
+        Assert.NotEqual(victim.Name, result.Start.CoordinatorSilo);
+        Assert.DoesNotContain(victim.Name, result.Start.ShardSilos);
+        Assert.Equal(undisturbed.Round, result.Result.History.Count);
+        for (var k = 0; k < 10; k++)
+        {
+            Assert.Equal(undisturbed.Published[k], result.Vectors[k]);
+        }
+    }
+
+    /// <summary>
     /// Subspace iteration: silo-1 holds shards (no workers exist) and is killed with SIGKILL after round 20; the failed
     /// round re-runs from the saved block Q once the shards are re-loaded, so the vectors are bitwise those of an
     /// undisturbed run. p = 0 makes the run last long enough to be killed mid-way (E &lt; 1e-5 at round 232 instead
