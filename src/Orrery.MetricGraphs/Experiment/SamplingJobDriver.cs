@@ -1,6 +1,7 @@
 using System.Globalization;
 using Orleans;
 using Orleans.Runtime;
+using Orrery.Cluster.Silos;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
@@ -18,9 +19,6 @@ public static class SamplingJobDriver
 {
     /// <summary>Time between progress polls.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>How long a restart waits for membership to declare the lost coordinator's silo dead.</summary>
-    public static readonly TimeSpan LostSiloPatience = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Runs <paramref name="job"/>. A job the coordinator refuses throws <see cref="SamplingRequestException"/>; one that
@@ -42,7 +40,7 @@ public static class SamplingJobDriver
             {
                 if (lostSilo is not null)
                 {
-                    await WaitUntilGoneAsync(grains, lostSilo, cancellationToken).ConfigureAwait(false);
+                    await LostSilo.WaitUntilGoneAsync(grains, lostSilo, cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
 
                 var reply = await coordinator.StartAsync(job, cancellationToken).ConfigureAwait(false);
@@ -79,33 +77,6 @@ public static class SamplingJobDriver
             {
                 say?.Invoke($"the coordinator of sampling job {key} was lost ({e.Message}); starting the job again ({attempt} of {maxRestarts} restarts)");
             }
-        }
-    }
-
-    /// <summary>
-    /// Before a restart: waits until the cluster no longer lists the lost coordinator's silo as active (membership has
-    /// declared it dead), so that the new coordinator and its ensembles are not placed on it; at most
-    /// <see cref="LostSiloPatience"/>, after which the restart goes ahead (the silo may have come back).
-    /// </summary>
-    private static async Task WaitUntilGoneAsync(IGrainFactory grains, string silo, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + LostSiloPatience;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                var active = await grains.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-                if (active.All(s => s.Name != silo))
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is OrleansException or TimeoutException)
-            {
-                // The gateway itself may be the lost silo: the client moves to another.
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Orleans;
 using Orleans.Runtime;
 using Orrery.Cluster.Placement;
+using Orrery.Cluster.Silos;
 using Orrery.Contracts.Pca;
 
 namespace Orrery.Pca.Experiments;
@@ -31,18 +32,26 @@ public static class PcaJob
     {
         ArgumentNullException.ThrowIfNull(grains);
         var clock = Stopwatch.StartNew();
+        string? lostSilo = null;
         for (var attempt = 1; ; attempt++)
         {
             var key = $"{name}/a{attempt}";
             var coordinator = grains.GetGrain<IPcaCoordinatorGrain>(key);
             try
             {
+                if (lostSilo is not null)
+                {
+                    // The restarted run places its shards and workers on the active silos: wait until the lost one is not among them.
+                    await LostSilo.WaitUntilGoneAsync(grains, lostSilo, cancellationToken: cancellationToken);
+                }
+
                 PcaStartReply start;
                 using (attempt == 1 && coordinatorSilo is not null ? PlacementHint.On(coordinatorSilo) : null)
                 {
                     start = await coordinator.StartAsync(request, cancellationToken);
                 }
 
+                lostSilo = start.CoordinatorSilo;
                 started?.Invoke(key, start);
                 var timedOut = 0;
                 while (true)
