@@ -22,8 +22,19 @@ public sealed class ChartLintTests
 
         Assert.True(install.ExitCode == 0, install.Output);
         var notes = install.Stdout[install.Stdout.IndexOf("NOTES:", StringComparison.Ordinal)..];
-        Assert.Contains($"--env=ORRERY_GATEWAY={Chart.Release}.{Chart.Namespace}.svc:11111", notes);
-        Assert.Contains($"get secret {Chart.Release}-secrets -o jsonpath='{{.data.cluster-secret}}'", notes);
+        // The client needs the Orleans gateway and the cluster id, not the cluster secret (the silos' tensor channel's).
+        Assert.Contains($"--env=ORRERY_GATEWAY={Chart.Release}.{Chart.Namespace}.svc:30000 \\", notes);
+        Assert.Contains("--env=ORRERY_Cluster__ClusterId=orrery \\", notes);
+        Assert.Single(notes.Split('\n'), l => l.Contains("--env=", StringComparison.Ordinal) && l.Contains("GATEWAY", StringComparison.Ordinal));
+        Assert.DoesNotContain("ORRERY_ORLEANS_GATEWAY", notes);
+        Assert.DoesNotContain("ORRERY_Cluster__Secret", notes);
+        Assert.DoesNotContain("11111", notes);
+        Assert.DoesNotContain("ORRERY_OrleansSilo__ServiceId", notes);
+
+        // Silos given a service id of their own: the client must use the same one.
+        var withServiceId = await ExternalTool.HelmAsync(["install", Chart.Release, Chart.Directory, "--namespace", Chart.Namespace, "--dry-run=client", "--set", "silo.config.OrleansSilo:ServiceId=research"]);
+        Assert.True(withServiceId.ExitCode == 0, withServiceId.Output);
+        Assert.Contains("--env=ORRERY_OrleansSilo__ServiceId=research \\", withServiceId.Stdout);
         Assert.Contains("--set-file experiment.spec=my-experiment.yaml", notes);
         Assert.Contains($"port-forward deployment/{Chart.Release}-silo-cpu 8080", notes);
     }

@@ -73,10 +73,12 @@ public sealed class ChartRenderTests
     {
         var chart = await Chart.RenderAsync(scenario);
         var settings = chart.SiloSettings;
-        var transportPort = int.Parse(settings["ORRERY_Silo__Port"]);
+        var siloPort = int.Parse(settings["ORRERY_OrleansSilo__SiloPort"]);
+        var gatewayPort = int.Parse(settings["ORRERY_OrleansSilo__GatewayPort"]);
+        var tensorPort = int.Parse(settings["ORRERY_Tensors__Port"]);
         var httpPort = int.Parse(settings["ORRERY_Silo__HttpPort"]);
         var shutdownGrace = TimeSpan.Parse(settings["ORRERY_Silo__ShutdownGracePeriod"]);
-        Assert.Equal((11111, 8080), (transportPort, httpPort));
+        Assert.Equal((11211, 30000, 11200, 8080), (siloPort, gatewayPort, tensorPort, httpPort));
         Assert.Equal("redis", settings["ORRERY_Membership__Table"]);
 
         foreach (var deployment in chart.SiloGroups.Values)
@@ -84,14 +86,11 @@ public sealed class ChartRenderTests
             var pod = PodTemplate(deployment);
             var silo = Containers(deployment).Single();
             var ports = silo["ports"]!.AsArray().ToDictionary(p => p!["name"]!.GetValue<string>(), p => p!["containerPort"]!.GetValue<int>());
-            Assert.Equal(transportPort, ports["transport"]);
-            Assert.Equal(httpPort, ports["http"]);
 
-            // The Orleans silo beside the runtime (where sampling runs) and the tensor channel: the ports it is told, opened.
-            Assert.Equal("true", settings["ORRERY_OrleansSilo__Enabled"]);
-            Assert.Equal(int.Parse(settings["ORRERY_OrleansSilo__SiloPort"]), ports["orleans-silo"]);
-            Assert.Equal(int.Parse(settings["ORRERY_OrleansSilo__GatewayPort"]), ports["orleans-gateway"]);
-            Assert.Equal(int.Parse(settings["ORRERY_Tensors__Port"]), ports["tensors"]);
+            // The ports the silo is told, opened, and no other (the runtime before Orleans had a transport port, 11111).
+            Assert.Equal(
+                new Dictionary<string, int> { ["orleans-silo"] = siloPort, ["orleans-gateway"] = gatewayPort, ["tensors"] = tensorPort, ["http"] = httpPort },
+                ports);
 
             // The endpoints orrery-silo serves (silo/Program.cs); a live silo answers them in MonitoringTests.
             AssertHttpProbe(silo, "startupProbe", "/healthz", ports);
@@ -174,6 +173,48 @@ public sealed class ChartRenderTests
                 Assert.Equal("/metrics", e["path"]!.ToString());
             });
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Chart.Scenarios), MemberType = typeof(Chart))]
+    public async Task ServicesExposeTheOrleansTensorAndHttpPortsAndNoTransportPort(string scenario)
+    {
+        var chart = await Chart.RenderAsync(scenario);
+        var settings = chart.SiloSettings;
+
+        // Clients reach the Orleans gateway and nothing else; silos reach each other on the Orleans silo port and the
+        // tensor channel, and Prometheus scrapes the HTTP port, all through the headless Service.
+        var gateway = chart.Single("Service", Chart.Release);
+        Assert.Equal(
+            [("orleans-gateway", settings["ORRERY_OrleansSilo__GatewayPort"], "orleans-gateway")],
+            ServicePorts(gateway));
+        var peers = chart.Single("Service", $"{Chart.Release}-silos");
+        Assert.Equal(
+            [
+                ("orleans-silo", settings["ORRERY_OrleansSilo__SiloPort"], "orleans-silo"),
+                ("tensors", settings["ORRERY_Tensors__Port"], "tensors"),
+                ("http", settings["ORRERY_Silo__HttpPort"], "http"),
+            ],
+            ServicePorts(peers));
+
+        // No port of the runtime before Orleans (transport, 11111) on any Service or container, nor in any setting.
+        var ports = chart.OfKind("Service").SelectMany(ServicePorts).Select(p => (Where: $"Service/{p.Name}", p.Name, p.Port))
+            .Concat(chart.WorkloadObjects.SelectMany(Containers).SelectMany(c => c["ports"]?.AsArray() ?? [])
+                .Select(p => (Where: "container port", Name: p!["name"]?.ToString() ?? "", Port: p["containerPort"]!.ToString())));
+        Assert.All(ports, p => Assert.True(p.Name != "transport" && p.Port != "11111", $"{p.Where} {p.Name} {p.Port}: the old transport port"));
+        var values = settings.Values.Concat(chart.WorkloadObjects.SelectMany(Containers)
+            .SelectMany(c => c["env"]?.AsArray() ?? []).Select(e => e!["value"]?.ToString() ?? ""));
+        Assert.All(values, v => Assert.False(v == "11111" || v.EndsWith(":11111", StringComparison.Ordinal), $"a setting is {v}: the old transport port"));
+    }
+
+    [Fact]
+    public async Task ExperimentJobOfSilosWithTheDefaultServiceIdSetsNone()
+    {
+        var template = await Chart.TemplateAsync([], "--set", "experiment.enabled=true", "--set", "experiment.spec=workload: diagnostics");
+
+        Assert.True(template.ExitCode == 0, template.Output);
+        Assert.Contains($"- name: ORRERY_GATEWAY\n              value: \"{Chart.Release}.{Chart.Namespace}.svc:30000\"", template.Stdout);
+        Assert.DoesNotContain("ORRERY_OrleansSilo__ServiceId", template.Stdout);
     }
 
     [Theory]
@@ -316,8 +357,8 @@ public sealed class ChartRenderTests
         Assert.Equal("1", Env(cpu["containers"]![0]!, "DOTNET_TieredPGO"));
         Assert.Equal(0, chart.SiloGroups["gpu"]["spec"]!["strategy"]!["rollingUpdate"]!["maxSurge"]!.GetValue<int>());
         Assert.Equal(4, chart.SiloGroups["gpu"]["spec"]!["replicas"]!.GetValue<int>());
-        Assert.Equal("00:00:15", chart.SiloSettings["ORRERY_Membership__DeathTimeout"]);
-        Assert.Equal("00:02:00", chart.SiloSettings["ORRERY_Cluster__DefaultCallTimeout"]);
+        Assert.Equal("00:00:10", chart.SiloSettings["ORRERY_OrleansSilo__ProbeTimeout"]);
+        Assert.Equal("4", chart.SiloSettings["ORRERY_OrleansSilo__MissedProbesLimit"]);
     }
 
     [Fact]
@@ -331,17 +372,21 @@ public sealed class ChartRenderTests
         Assert.Equal(["run", "/etc/orrery/experiment/spec.yaml", "--out", "/results/output"], client["args"]!.AsArray().Select(a => a!.ToString()));
         Assert.Equal("/results", client["workingDir"]!.ToString());
 
-        // The gateway it dials is the client Service, on the silos' transport port.
-        var gateway = Env(client, "ORRERY_GATEWAY");
+        // The gateway it dials is the client Service, on the silos' Orleans gateway port (30000), with the silos'
+        // cluster id and service id (this scenario gives the silos one in silo.config).
         var service = chart.Single("Service", Chart.Release);
-        Assert.Equal($"{Chart.Release}.{Chart.Namespace}.svc:{service["spec"]!["ports"]![0]!["port"]}", gateway);
-        Assert.Equal(chart.SiloSettings["ORRERY_Silo__Port"], service["spec"]!["ports"]![0]!["port"]!.ToString());
+        var gatewayPort = service["spec"]!["ports"]!.AsArray().Single(p => p!["name"]!.ToString() == "orleans-gateway")!["port"]!.ToString();
+        Assert.Equal(chart.SiloSettings["ORRERY_OrleansSilo__GatewayPort"], gatewayPort);
+        Assert.Equal($"{Chart.Release}.{Chart.Namespace}.svc:30000", Env(client, "ORRERY_GATEWAY"));
+        Assert.Equal(chart.SiloSettings["ORRERY_Cluster__ClusterId"], Env(client, "ORRERY_Cluster__ClusterId"));
+        Assert.Equal("orrery-research", chart.SiloSettings["ORRERY_OrleansSilo__ServiceId"]);
+        Assert.Equal("orrery-research", Env(client, "ORRERY_OrleansSilo__ServiceId"));
 
-        // Workloads on Orleans (sampling) go through the same Service to the silos' Orleans gateway port.
-        var orleansPort = service["spec"]!["ports"]!.AsArray().Single(p => p!["name"]!.ToString() == "orleans-gateway")!;
-        Assert.Equal(chart.SiloSettings["ORRERY_OrleansSilo__GatewayPort"], orleansPort["port"]!.ToString());
-        Assert.Equal($"{Chart.Release}.{Chart.Namespace}.svc:{orleansPort["port"]}", Env(client, "ORRERY_ORLEANS_GATEWAY"));
-        Assert.Equal($"{Chart.Release}-secrets/cluster-secret", SecretRef(client, "ORRERY_Cluster__Secret"));
+        // Nothing the client no longer reads: the second gateway variable and the cluster secret (the silos' tensor
+        // channel's, which a client never uses).
+        var names = client["env"]!.AsArray().Select(e => e!["name"]!.ToString()).ToList();
+        Assert.DoesNotContain("ORRERY_ORLEANS_GATEWAY", names);
+        Assert.DoesNotContain("ORRERY_Cluster__Secret", names);
 
         var spec = chart.Single("ConfigMap", $"{Chart.Release}-exp-diag-1")["data"]!["spec.yaml"]!.ToString();
         Assert.Contains("workload: diagnostics", spec);
@@ -397,6 +442,9 @@ public sealed class ChartRenderTests
             new HashSet<string> { "Sampling on metric graphs", "PCA", "GPUs" },
             panels.Where(p => p["type"]!.ToString() == "row").Select(p => p["title"]!.ToString()).ToHashSet());
     }
+
+    private static (string Name, string Port, string Target)[] ServicePorts(JsonNode service) =>
+        [.. service["spec"]!["ports"]!.AsArray().Select(p => (p!["name"]!.ToString(), p["port"]!.ToString(), p["targetPort"]!.ToString()))];
 
     private static string Decode(JsonNode? base64) => Encoding.UTF8.GetString(Convert.FromBase64String(base64!.ToString()));
 

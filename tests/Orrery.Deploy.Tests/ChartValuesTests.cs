@@ -20,6 +20,12 @@ public sealed class ChartValuesTests
         { "duplicate-group", false, ["siloGroups: the name 'cpu' is used twice"] },
         { "experiment-without-spec", false, ["experiment.spec is empty", "--set-file experiment.spec="] },
         { "gpu-memory-percent", true, ["/monitoring/prometheusRule/gpuMemoryFraction", "maximum: got 95, want 1"] },
+
+        // Values files from before the move to Orleans: the transport port and the key prefix are gone, and a
+        // removed setting in silo.config would stop every silo at start (exit code 2), so the chart says so first.
+        { "transport-port", true, ["/silo", "additional properties 'transportPort' not allowed"] },
+        { "key-prefix", true, ["/redis", "additional properties 'keyPrefix' not allowed"] },
+        { "removed-setting", false, ["silo.config sets Membership:DeathTimeout", "no longer accepts", "use OrleansSilo:ProbeTimeout and OrleansSilo:MissedProbesLimit"] },
     };
 
     [Theory]

@@ -52,18 +52,15 @@ app.kubernetes.io/component: silo
 {{- printf "%s-silo-%s" (include "orrery.fullname" $root) $group.name }}
 {{- end }}
 
-{{/* The headless Service of all silos (silo-to-silo traffic, scraping) and the client Service. */}}
+{{/* The headless Service of all silos (silo-to-silo traffic, scraping) and the client Service (the Orleans gateway). */}}
 {{- define "orrery.peersServiceName" -}}
 {{- printf "%s-silos" (include "orrery.fullname" .) }}
 {{- end }}
 {{- define "orrery.gatewayServiceName" -}}
 {{- include "orrery.fullname" . }}
 {{- end }}
+{{/* The Orleans gateway clients dial (ORRERY_GATEWAY): the client Service on OrleansSilo:GatewayPort. */}}
 {{- define "orrery.gatewayAddress" -}}
-{{- printf "%s.%s.svc:%d" (include "orrery.gatewayServiceName" .) .Release.Namespace (int .Values.silo.transportPort) }}
-{{- end }}
-
-{{- define "orrery.orleansGatewayAddress" -}}
 {{- printf "%s.%s.svc:%d" (include "orrery.gatewayServiceName" .) .Release.Namespace (int .Values.silo.orleansGatewayPort) }}
 {{- end }}
 
