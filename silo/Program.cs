@@ -38,9 +38,12 @@ catch (Orrery.Compute.ComputeException e)
 
 builder.Services.AddSingleton(devices);
 
+// /metrics: one prometheus-net registry with the process collectors, Orleans's meter and every Orrery.* meter. It listens
+// from now on; measurements made before a listener exists are not seen.
+using var metrics = PrometheusMeterBridge.WithProcessMetrics();
+
 // While workloads move onto Orleans, a silo process can run an Orleans silo beside Orrery's runtime
 // (OrleansSilo:Enabled): the same cluster id, name and addresses, its own ports, Redis or development clustering.
-var orleansMetrics = settings.Orleans.Enabled ? Prometheus.Metrics.NewCustomRegistry() : null;
 if (settings.Orleans.Enabled)
 {
     var bind = settings.Silo.BindAddress;
@@ -78,6 +81,7 @@ if (settings.Orleans.Enabled)
         {
             Orrery.Cluster.Security.OrreryTlsExtensions.UseClusterTls(silo, identity.Member, identity.Authority);
         }
+        silo.AddOrreryMetrics();
         silo.AddOrreryPlacement(gpus, Environment.ProcessorCount, [.. devices.Gpus.Select(g => g.Ordinal)]);
         silo.AddTensorChannel(o =>
         {
@@ -92,7 +96,6 @@ if (settings.Orleans.Enabled)
 
 builder.Services.AddSingleton<SiloService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloService>());
-builder.Services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Silo.ShutdownGracePeriod + TimeSpan.FromSeconds(15));
 builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Parse(settings.Silo.BindAddress), settings.Silo.HttpPort));
 
@@ -114,24 +117,16 @@ app.Lifetime.ApplicationStopping.Register(() =>
         TaskScheduler.Default);
 });
 
-// The exporter listens from now on; measurements made before a listener exists are not seen.
-app.Services.GetRequiredService<PrometheusExporter>();
-// Orleans's own meter, through prometheus-net (Orrery's meters, the tensor channel's included, stay with the exporter above).
-using var orleansBridge = orleansMetrics is null ? null : new PrometheusMeterBridge(orleansMetrics, meter => meter.Name == "Microsoft.Orleans");
 app.MapGet("/healthz", (SiloService service) =>
     service.Silo is { Stopped.IsCompleted: false } ? Results.Text("ok\n") : Results.Text("stopped\n", statusCode: 503));
 app.MapGet("/readyz", (SiloService service) =>
     service.Silo is not { IsActive: true } ? Results.Text("not active in membership\n", statusCode: 503)
     : settings.Orleans.Enabled && !OrleansSiloStatus.IsActive(app.Services) ? Results.Text("not active in Orleans membership\n", statusCode: 503)
     : Results.Text("ready\n"));
-app.MapGet("/metrics", async (HttpContext context, PrometheusExporter exporter) =>
+app.MapGet("/metrics", async (HttpContext context) =>
 {
-    context.Response.ContentType = PrometheusExporter.ContentType;
-    await exporter.WriteToAsync(context.Response.Body, context.RequestAborted);
-    if (orleansMetrics is not null)
-    {
-        await orleansMetrics.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
-    }
+    context.Response.ContentType = PrometheusMeterBridge.ContentType;
+    await metrics.WriteAsync(context.Response.Body, context.RequestAborted);
 });
 
 try
