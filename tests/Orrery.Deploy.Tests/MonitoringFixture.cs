@@ -1,8 +1,16 @@
-using Orrery.Cluster.Client;
-using Orrery.Cluster.Configuration;
-using Orrery.Cluster.Errors;
-using Orrery.Contracts.Diagnostics;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Orrery.Cluster.Silos;
+using Orrery.Contracts.Cluster;
+using Orrery.Contracts.MetricGraphs;
 using Orrery.Contracts.Pca;
+using Orrery.MetricGraphs.Experiment;
+using Orrery.MetricGraphs.Formats;
+using Orrery.MetricGraphs.Generators;
+using Orrery.MetricGraphs.Grains;
+using Orrery.MetricGraphs.Graphs;
+using Orrery.MetricGraphs.Sampling;
 
 namespace Orrery.Deploy.Tests;
 
@@ -10,8 +18,9 @@ namespace Orrery.Deploy.Tests;
 /// Two real silo processes on a real Redis, scraped every second by a real Prometheus that also
 /// evaluates the chart's alert rules. Targets carry the labels the ServiceMonitor gives them in a
 /// cluster (job = the chart's headless Service, namespace), so the chart's queries run unchanged.
+/// The load goes through an Orleans client: sampling jobs, a PCA run, tensors by reference.
 /// </summary>
-public sealed class MonitoringFixture : IAsyncLifetime
+public sealed partial class MonitoringFixture : IAsyncLifetime
 {
     /// <summary>The job label of silo targets: the ServiceMonitor's Service, &lt;fullname&gt;-silos.</summary>
     public const string Job = $"{Tests.Chart.Release}-silos";
@@ -24,8 +33,8 @@ public sealed class MonitoringFixture : IAsyncLifetime
 
     internal PrometheusServer Prometheus { get; private set; } = null!;
 
-    /// <summary>The Orleans client that started the warm-up PCA run.</summary>
-    internal Orrery.Cluster.Silos.OrleansClientConnection? PcaClient { get; private set; }
+    /// <summary>The Orleans client the load goes through; kept for the fixture's life (the unfinished PCA run's coordinator stays).</summary>
+    internal OrleansClientConnection Orleans { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -37,6 +46,7 @@ public sealed class MonitoringFixture : IAsyncLifetime
             [.. Cluster.Silos.Select(s => $"127.0.0.1:{s.HttpPort}")],
             new Dictionary<string, string> { ["namespace"] = Tests.Chart.Namespace },
             MonitoringQueries.RuleFile(Rendered));
+        Orleans = await ConnectOrleansAsync();
         await WarmUpAsync();
     }
 
@@ -47,9 +57,9 @@ public sealed class MonitoringFixture : IAsyncLifetime
             await Prometheus.DisposeAsync();
         }
 
-        if (PcaClient is not null)
+        if (Orleans is not null)
         {
-            await PcaClient.DisposeAsync();
+            await Orleans.DisposeAsync();
         }
 
         if (Cluster is not null)
@@ -64,28 +74,39 @@ public sealed class MonitoringFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Every kind of traffic the dashboard and alerts show, so each series they query exists:
-    /// client calls to both silos, silo-to-silo calls (a load run from each silo to the other), a
-    /// tensor round trip, an unfinished PCA run, and one connection that fails the handshake (a wrong
-    /// secret). The workload counters exist from silo start (at 0) without any work.
+    /// A sampling job with one ensemble on each silo: its slices are grain calls between the silos, and its checkpoints
+    /// travel as tensors by reference (each coordinator fetches the other silo's over the tensor channel).
+    /// </summary>
+    internal static SamplingJob SamplingJob(int steps = 400) => new()
+    {
+        GraphJson = MetricGraphJson.Write(MetricGraphGenerators.Star([1.0, 1.5, 0.5], [0.5, 0.3, 0.2], 1.0, VertexKind.Junction)),
+        Settings = SamplingWire.ToSettings(new SamplingOptions { Seed = 5, TimeStep = 1e-3f, Steps = steps, BinsPerEdge = 8, WindowSteps = 100, ExitTimeBins = 8 }),
+        Initial = new InitialPlacement { Kind = InitialKind.AtVertex, Vertex = 0 },
+        Particles = 20_000,
+        SliceSteps = 40,
+        CheckpointEvery = 1,
+        Ensembles = 2,
+    };
+
+    /// <summary>
+    /// Every kind of traffic the dashboard and alerts show, so each series they query exists: grain calls from the
+    /// client and between the silos (a sampling job), tensors fetched by reference (its checkpoints, and a PCA run whose
+    /// blocks all go by reference), an unfinished PCA run, and one connection to a tensor port that fails the handshake.
+    /// The workload counters exist from silo start (at 0) without any work.
     /// </summary>
     private async Task WarmUpAsync()
     {
-        var client = Cluster.Client;
-        await Task.WhenAll(Enumerable.Range(0, 64).Select(i =>
-            client.GetGrain<IEchoGrain>($"warm-{i}").EchoAsync(new EchoRequest { Text = "warm" }, CancellationToken.None)));
-        var (a, b) = (Cluster.Silos[0].Name, Cluster.Silos[1].Name);
-        await Task.WhenAll(
-            client.GetGrain<ILoadGrain>("warm-load", a).RunAsync(new LoadRequest { TargetSilo = b, Kind = "echo", Calls = 200, Concurrency = 4, Keys = 8 }, CancellationToken.None),
-            client.GetGrain<ILoadGrain>("warm-load", b).RunAsync(new LoadRequest { TargetSilo = a, Kind = "echo", Calls = 200, Concurrency = 4, Keys = 8 }, CancellationToken.None));
-        await client.GetGrain<ITensorGrain>("warm-tensor").RoundTripAsync(new TensorRequest { Payload = new byte[1 << 16] }, CancellationToken.None);
+        var run = await SamplingJobDriver.RunAsync(Orleans.Client, SamplingJob(), "warm-sampling");
+        if (run.Reply.Ensembles.Select(e => e.Silo).Distinct().Count() != 2)
+        {
+            throw new InvalidOperationException($"the warm-up sampling job should run an ensemble on each silo: {string.Join(", ", run.Reply.Ensembles.Select(e => e.Silo))}");
+        }
 
-        // A PCA run left unfinished (a few of its 100,000 rounds): orrery_pca_error has a series only
-        // while a run with a truth is in flight. Its coordinator (an Orleans grain, started through an Orleans
-        // client kept for the fixture's life) stays for Orleans's collection age (15 min), longer than these
-        // tests; OrreryPcaStalled would need 12 minutes without a round.
-        PcaClient = await Cluster.ConnectOrleansAsync();
-        var pca = PcaClient.Client.GetGrain<IPcaCoordinatorGrain>("warm-pca");
+        // A PCA run left unfinished (a few of its 100,000 rounds): orrery_pca_error has a series only while a run with
+        // a truth is in flight. Its coordinator stays for Orleans's collection age (15 min), longer than these tests;
+        // OrreryPcaStalled would need 12 minutes without a round. Blocks above 16 bytes go by reference, so the shards'
+        // products and the workers' vectors cross the tensor channel.
+        var pca = Orleans.Client.GetGrain<IPcaCoordinatorGrain>("warm-pca");
         await pca.StartAsync(
             new PcaStartRequest
             {
@@ -93,6 +114,8 @@ public sealed class MonitoringFixture : IAsyncLifetime
                 Components = 2,
                 MaxRounds = 100_000,
                 Seed = 1,
+                Shards = 2,
+                InlineLimitBytes = 16,
             },
             CancellationToken.None);
         var advanced = await pca.AdvanceAsync(0.2, CancellationToken.None);
@@ -101,17 +124,61 @@ public sealed class MonitoringFixture : IAsyncLifetime
             throw new InvalidOperationException($"the warm-up PCA run should be in flight with rounds done: finished={advanced.Finished} ({advanced.StopReason}), rounds={advanced.Rounds.Count}");
         }
 
-        try
+        // Garbage at a tensor port: the channel refuses it in the handshake and counts it.
+        using var intruder = new TcpClient();
+        await intruder.ConnectAsync("127.0.0.1", TensorPort(Cluster.Silos[0]));
+        await intruder.GetStream().WriteAsync(new byte[64].Select((_, i) => (byte)(i * 37)).ToArray());
+        var clock = Stopwatch.StartNew();
+        while (!(await Cluster.Silos[0].HttpGetAsync("/metrics")).Contains("orrery_tensor_handshake_failures_total 1", StringComparison.Ordinal))
         {
-            await using var intruder = await ClusterClient.ConnectAsync(new ClusterClientOptions
+            if (clock.Elapsed > TimeSpan.FromSeconds(15))
             {
-                Gateways = [Cluster.Silos[0].Endpoint],
-                Cluster = new ClusterOptions { ClusterId = Cluster.ClusterId, Secret = "not-the-secret" },
-            });
-            throw new InvalidOperationException("a client with a wrong secret was let in");
-        }
-        catch (ClusterUnauthorizedException)
-        {
+                throw new InvalidOperationException("the tensor channel did not count the garbage connection as a failed handshake within 15 s");
+            }
+
+            await Task.Delay(100);
         }
     }
+
+    /// <summary>An Orleans client once each silo's Orleans side sees both silos active.</summary>
+    private async Task<OrleansClientConnection> ConnectOrleansAsync()
+    {
+        var orleans = await Cluster.ConnectOrleansAsync();
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                var views = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => orleans.Client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync()));
+                if (views.All(v => v.Length == Cluster.Silos.Count))
+                {
+                    return orleans;
+                }
+            }
+            catch (global::Orleans.Runtime.OrleansException) when (clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                // A gateway that became Active a moment ago may refuse the first calls.
+            }
+
+            if (clock.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                await orleans.DisposeAsync();
+                throw new TimeoutException("the silos' Orleans membership did not show both silos active within 30 s");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The port of a silo's tensor channel (Tensors:Port 0 in the tests), from its start log line.</summary>
+    private static int TensorPort(SiloProcess silo)
+    {
+        var match = TensorChannelServing().Match(silo.Output);
+        return match.Success
+            ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException($"silo {silo.Name} logged no 'Tensor channel serving at' line:\n{silo.Output}");
+    }
+
+    [GeneratedRegex(@"Tensor channel serving at [^\s]+:(\d+) ")]
+    private static partial Regex TensorChannelServing();
 }
