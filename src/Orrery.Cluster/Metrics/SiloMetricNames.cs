@@ -17,10 +17,10 @@ public static class SiloMetricNames
     public const string ClusterSilos = "orrery_cluster_silos";
 
     /// <summary>
-    /// Grain calls served by this silo, by grain type, method and outcome (<c>ok</c>, <c>error</c>), from the call's
-    /// arrival at the grain to its result, in seconds. A histogram: its <c>_count</c> is the call rate. Orleans's own request
-    /// latency (<c>orleans_app_requests_latency_*</c>) counts whole milliseconds on the caller's side, so it cannot resolve the
-    /// sub-millisecond calls most grain calls are.
+    /// Grain calls served by this silo, by grain type, method and outcome (<c>ok</c>, <c>error</c>: the method threw), from
+    /// the call's arrival at the grain to its result, in seconds, buckets from 50 µs. A histogram: its <c>_count</c> is the
+    /// call rate. Orleans's own request latency (<c>orleans_app_requests_latency_seconds</c>) is measured at the caller for
+    /// all calls together, and Orleans counts no calls by grain type or outcome.
     /// </summary>
     public const string CallDuration = "orrery_silo_call_duration_seconds";
 }
