@@ -39,6 +39,10 @@ catch (Orrery.Compute.ComputeException e)
 
 builder.Services.AddSingleton(devices);
 
+// /metrics: one prometheus-net registry with the process collectors, Orleans's meter and every Orrery.* meter. It listens
+// from now on; measurements made before a listener exists are not seen.
+using var metrics = PrometheusMeterBridge.WithProcessMetrics();
+
 // The Orleans silo: the cluster id, name and addresses of the settings, its own silo and gateway ports, Redis or
 // development clustering, every workload's services.
 var bind = settings.Silo.BindAddress;
@@ -76,6 +80,7 @@ builder.UseOrleans(silo =>
         Orrery.Cluster.Security.OrreryTlsExtensions.UseClusterTls(silo, identity.Member, identity.Authority);
     }
 
+    silo.AddOrreryMetrics();
     silo.AddOrreryPlacement(devices.Gpus.Count, Environment.ProcessorCount, [.. devices.Gpus.Select(g => g.Ordinal)]);
     silo.AddTensorChannel(o =>
     {
@@ -91,7 +96,6 @@ builder.UseOrleans(silo =>
     }
 });
 
-builder.Services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Silo.ShutdownGracePeriod + TimeSpan.FromSeconds(15));
 builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Parse(settings.Silo.BindAddress), settings.Silo.HttpPort));
 
@@ -112,12 +116,6 @@ app.Lifetime.ApplicationStopping.Register(() =>
         },
         TaskScheduler.Default);
 });
-
-// The exporter listens from now on; measurements made before a listener exists are not seen.
-app.Services.GetRequiredService<PrometheusExporter>();
-// Orleans's own meter, through prometheus-net (Orrery's meters, the tensor channel's included, stay with the exporter above).
-var orleansMetrics = Prometheus.Metrics.NewCustomRegistry();
-using var orleansBridge = new PrometheusMeterBridge(orleansMetrics, meter => meter.Name == "Microsoft.Orleans");
 
 // Every workload's and the compute layer's instruments exist from the start, the counters at 0, so /metrics has each
 // name the dashboard and alerts query before the first job (GPU gauges: GPU silos only).
@@ -140,11 +138,10 @@ app.MapGet("/healthz", () =>
     app.Lifetime.ApplicationStopping.IsCancellationRequested ? Results.Text("stopping\n", statusCode: 503) : Results.Text("ok\n"));
 app.MapGet("/readyz", () =>
     OrleansSiloStatus.IsActive(app.Services) ? Results.Text("ready\n") : Results.Text("not active in Orleans membership\n", statusCode: 503));
-app.MapGet("/metrics", async (HttpContext context, PrometheusExporter exporter) =>
+app.MapGet("/metrics", async (HttpContext context) =>
 {
-    context.Response.ContentType = PrometheusExporter.ContentType;
-    await exporter.WriteToAsync(context.Response.Body, context.RequestAborted);
-    await orleansMetrics.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
+    context.Response.ContentType = PrometheusMeterBridge.ContentType;
+    await metrics.WriteAsync(context.Response.Body, context.RequestAborted);
 });
 
 try

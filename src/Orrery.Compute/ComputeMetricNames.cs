@@ -2,8 +2,8 @@ namespace Orrery.Compute;
 
 /// <summary>
 /// Instrument names of the compute layer (meter <see cref="Meter"/>), as they appear on <c>/metrics</c>.
-/// Dashboards and alerts query these names. A silo without a GPU exports no series for them (the exporter
-/// leaves out a family with no series), so the deployment tests' metric-name check takes
+/// Dashboards and alerts query these names. A silo without a GPU exports no series for them (the silo's
+/// <c>PrometheusMeterBridge</c> creates a metric at its first measurement), so the deployment tests' metric-name check takes
 /// <see cref="GpuOnly"/> as names that may be absent on CPU silos.
 /// </summary>
 public static class ComputeMetricNames

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Orrery.Compute;
-using Orrery.Contracts.Diagnostics;
+using Orrery.MetricGraphs.Experiment;
 
 namespace Orrery.Deploy.Tests;
 
@@ -28,28 +28,23 @@ public sealed class MonitoringTests(MonitoringFixture fixture) : IClassFixture<M
         });
         Assert.Equal(2, await prometheus.ScalarAsync($"sum(up{{{Selector}}})"));
 
-        // The job: each silo drives paced calls at grains on the other (open loop, 250 calls/s),
-        // in 2-second rounds (within the 5 s call deadline) until Prometheus has seen the progress,
-        // 10 rounds at most.
-        var client = fixture.Cluster.Client;
-        var silos = await client.GetGrain<Orrery.Contracts.Cluster.IClusterInventoryGrain>(0).GetActiveSilosAsync();
-        var (a, b) = (silos[0], silos[1]);
-        var progress = $"sum(orrery_grain_calls_total{{{Selector}, grain_type=\"diag.echo\"}})";
+        // The job: sampling jobs through the Orleans client, an ensemble on each silo, one after another until
+        // Prometheus has seen the progress (10 jobs at most, a few seconds each).
+        var client = fixture.Orleans.Client;
+        var progress = $"sum(orrery_sampling_particle_steps_total{{{Selector}}})";
+        var served = $"count(sum by (instance) (rate(orrery_silo_call_duration_seconds_count{{{Selector}, grain_type=\"particleensemble\"}}[5s])) > 0)";
         var before = await prometheus.ScalarAsync(progress) ?? 0;
         using var seen = new CancellationTokenSource();
         var job = Task.Run(async () =>
         {
-            var calls = 0;
+            long steps = 0;
             for (var round = 0; round < 10 && !seen.IsCancellationRequested; round++)
             {
-                var replies = await Task.WhenAll(
-                    MonitoringFixture.LoadAsync(client, a, b, "job", new LoadRequest { Target = b.Address, Calls = 500, Concurrency = 4, Rate = 250, Keys = 32 }),
-                    MonitoringFixture.LoadAsync(client, b, a, "job", new LoadRequest { Target = a.Address, Calls = 500, Concurrency = 4, Rate = 250, Keys = 32 }));
-                Assert.All(replies, r => Assert.True(r.Errors == 0, r.FirstError));
-                calls += replies.Sum(r => r.Calls);
+                var run = await SamplingJobDriver.RunAsync(client, MonitoringFixture.SamplingJob(steps: 2000), $"job-{round}");
+                steps += run.Result.ParticleSteps;
             }
 
-            return calls;
+            return steps;
         });
 
         try
@@ -57,8 +52,7 @@ public sealed class MonitoringTests(MonitoringFixture fixture) : IClassFixture<M
             double? first = null;
             await EventuallyAsync("the job's progress counter to move", async () => (first = await prometheus.ScalarAsync(progress)) > before);
             await EventuallyAsync($"the job's progress counter to rise above {first}", async () => await prometheus.ScalarAsync(progress) > first);
-            await EventuallyAsync("both silos serving the job's calls", async () =>
-                await prometheus.ScalarAsync($"count(sum by (instance) (rate(orrery_grain_calls_total{{{Selector}, grain_type=\"diag.echo\"}}[5s])) > 0)") == 2);
+            await EventuallyAsync("both silos serving the job's ensemble calls", async () => await prometheus.ScalarAsync(served) == 2);
         }
         finally
         {
@@ -66,7 +60,7 @@ public sealed class MonitoringTests(MonitoringFixture fixture) : IClassFixture<M
         }
 
         var total = await job;
-        await EventuallyAsync($"the counter to count all {total} calls of the job", async () => await prometheus.ScalarAsync(progress) >= before + total);
+        await EventuallyAsync($"the counter to count all {total} particle-steps of the jobs", async () => await prometheus.ScalarAsync(progress) >= before + total);
     }
 
     [Fact]
@@ -90,8 +84,8 @@ public sealed class MonitoringTests(MonitoringFixture fixture) : IClassFixture<M
         Assert.Equal(2, await fixture.Prometheus.ScalarAsync($"count(up{{{Selector}}})"));
         exposed.Add("up");
 
-        // The GPU memory gauges have series only on silos with a GPU (the exporter leaves out a family with
-        // no series, so a CPU silo does not even print their HELP): these names, and only these, may be
+        // The GPU memory gauges have series only on silos with a GPU (the bridge creates a metric at its first
+        // measurement, so a CPU silo does not even print their HELP): these names, and only these, may be
         // absent. Their instruments are checked by Orrery.Compute.Tests (ComputeMetricsTests).
         var gpuOnly = ComputeMetricNames.GpuOnly.ToHashSet(StringComparer.Ordinal);
         var missing = used.Where(u => !exposed.Contains(u.Name) && !gpuOnly.Contains(u.Name)).Select(u => $"{u.Name} (in {u.Where})").Distinct().ToList();
@@ -101,8 +95,17 @@ public sealed class MonitoringTests(MonitoringFixture fixture) : IClassFixture<M
         var names = used.Select(u => u.Name).ToHashSet();
         Assert.True(names.Count >= 15, $"only {names.Count} names found: {string.Join(", ", names)}");
         Assert.Superset(
-            new HashSet<string> { "up", "orrery_grain_calls_total", "orrery_grain_call_duration_seconds_bucket", "orrery_membership_silos", "orrery_membership_changes_total", "orrery_transport_bytes_sent_total", "orrery_transport_handshake_failures_total" },
+            new HashSet<string>
+            {
+                "up", "orrery_cluster_silos", "orrery_silo_call_duration_seconds_bucket", "orrery_silo_call_duration_seconds_count",
+                "orleans_grains", "orleans_messaging_processing_dispatcher_received_total", "orleans_messaging_sent_messages_size_bytes_sum",
+                "orleans_app_requests_latency_seconds_bucket", "orrery_tensor_bytes_sent_total", "orrery_tensor_transfer_duration_seconds_bucket",
+                "orrery_tensor_transfers_total", "orrery_tensor_handshake_failures_total", "process_cpu_seconds_total", "process_working_set_bytes",
+            },
             names);
+
+        // Nothing of the old runtime: its names went with it.
+        Assert.DoesNotContain(names, n => n.StartsWith("orrery_grain_", StringComparison.Ordinal) || n.StartsWith("orrery_membership_", StringComparison.Ordinal) || n.StartsWith("orrery_transport_", StringComparison.Ordinal));
 
         // The workload and GPU panels and alerts read each workload and compute family.
         Assert.Superset(

@@ -14,6 +14,11 @@ public sealed partial class PrometheusMeterBridge
 
         public abstract void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags);
 
+        /// <summary>Called after each reading of the observable instruments (a scrape).</summary>
+        public virtual void ObservationDone()
+        {
+        }
+
         /// <summary>The label values in the order of the export's keys: a missing key gives "", an extra one is dropped.</summary>
         protected string[] Values(ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
@@ -78,6 +83,38 @@ public sealed partial class PrometheusMeterBridge
                 // An up-down counter reports changes.
                 child.Inc(value * Scale);
             }
+        }
+    }
+
+    /// <summary>
+    /// An observable gauge or up-down counter: its callback reports every series it has at each scrape, so a series it no
+    /// longer reports (a finished PCA run's error) is removed rather than left at its last value. Recorded only from
+    /// <see cref="ObserveInstruments"/>, under its lock.
+    /// </summary>
+    private sealed class ObservedGaugeExport(Gauge gauge, string[] keys, double scale) : Export(keys, scale)
+    {
+        private Dictionary<string, string[]> _reported = new(StringComparer.Ordinal);
+        private Dictionary<string, string[]> _previous = new(StringComparer.Ordinal);
+
+        public override void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var values = Values(tags);
+            gauge.WithLabels(values).Set(value * Scale);
+            _reported[string.Join('\u001f', values)] = values;
+        }
+
+        public override void ObservationDone()
+        {
+            foreach (var (key, values) in _previous)
+            {
+                if (values.Length > 0 && !_reported.ContainsKey(key))
+                {
+                    gauge.RemoveLabelled(values);
+                }
+            }
+
+            (_previous, _reported) = (_reported, _previous);
+            _reported.Clear();
         }
     }
 

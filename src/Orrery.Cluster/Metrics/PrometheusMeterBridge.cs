@@ -5,21 +5,27 @@ using Prometheus;
 namespace Orrery.Cluster.Metrics;
 
 /// <summary>
-/// Feeds System.Diagnostics.Metrics instruments (Orleans's <c>Microsoft.Orleans</c> meter, Orrery's meters) into
-/// prometheus-net metric types in one <see cref="CollectorRegistry"/>, so prometheus-net serves them. prometheus-net
-/// 8.2.1's own meter adapter exported only Orleans's observable gauges in a trial (22 of 89 instruments, no counter,
-/// no histogram); this bridge listens to every measurement itself.
+/// Feeds System.Diagnostics.Metrics instruments (Orleans's <c>Microsoft.Orleans</c> meter, Orrery's <c>Orrery.*</c> meters)
+/// into prometheus-net metric types in one <see cref="CollectorRegistry"/>, which serves a silo's whole <c>/metrics</c>.
+/// prometheus-net 8.2.1's own meter adapter exported only Orleans's observable gauges in a trial (22 of 89 instruments, no
+/// counter, no histogram); this bridge listens to every measurement itself.
 /// <list type="bullet">
-/// <item>Counters and observable counters become counters named <c>{name}_total</c>; up-down counters and gauges become gauges.</item>
-/// <item>Histograms in milliseconds are exported in seconds (<c>{name}_seconds</c>), with buckets from 50 µs to 30 s
-/// so sub-millisecond calls are resolved; an instrument's own bucket advice wins where it gives one.</item>
+/// <item>Counters and observable counters become counters named <c>{name}_total</c>; up-down counters and gauges become gauges.
+/// An observable gauge's series that its callback no longer reports (a finished run's error) is removed at the next scrape.</item>
+/// <item>Units become base units in the name: <c>ms</c> and <c>s</c> give <c>{name}_seconds</c> in seconds, <c>By</c>,
+/// <c>bytes</c> and <c>MB</c> give <c>{name}_bytes</c> in bytes.</item>
+/// <item>Histograms of durations get buckets from 50 µs to 30 s (<see cref="SecondsBuckets"/>), so sub-millisecond calls are
+/// resolved; an instrument's own bucket advice wins where it gives one.</item>
 /// <item>Names follow Prometheus rules (<c>orleans-messaging-sent-messages</c> becomes <c>orleans_messaging_sent_messages_total</c>).
-/// An instrument's labels are the tag keys of its first measurement; later measurements fill absent keys with "" and
-/// drop keys it did not have.</item>
+/// An instrument's labels are the tag keys of its first measurement; later measurements fill absent keys with "" and drop
+/// keys it did not have. Two instruments of one name (two silos in one process) feed the same series.</item>
 /// </list>
 /// </summary>
 public sealed partial class PrometheusMeterBridge : IDisposable
 {
+    /// <summary>The HTTP content type of <see cref="WriteAsync"/>'s output: the Prometheus text format 0.0.4.</summary>
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
     /// <summary>Histogram buckets in seconds for durations that carry no advice: 50 µs to 30 s, about 2.5x apart.</summary>
     public static readonly double[] SecondsBuckets =
         [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -29,6 +35,7 @@ public sealed partial class PrometheusMeterBridge : IDisposable
     private readonly Func<Meter, bool> _include;
     private readonly ConcurrentDictionary<Instrument, Export> _exports = new();
     private readonly ConcurrentDictionary<string, byte> _names = new(StringComparer.Ordinal);
+    private readonly Lock _observationLock = new();
 
     /// <summary>Bridges every meter <paramref name="include"/> accepts (default: <c>Microsoft.Orleans</c> and <c>Orrery.*</c>) into <paramref name="registry"/>.</summary>
     public PrometheusMeterBridge(CollectorRegistry registry, Func<Meter, bool>? include = null)
@@ -46,7 +53,7 @@ public sealed partial class PrometheusMeterBridge : IDisposable
         _listener.SetMeasurementEventCallback<float>((i, v, t, s) => Record(i, v, t));
         _listener.SetMeasurementEventCallback<decimal>((i, v, t, s) => Record(i, (double)v, t));
         _listener.Start();
-        registry.AddBeforeCollectCallback(_listener.RecordObservableInstruments);
+        registry.AddBeforeCollectCallback(ObserveInstruments);
     }
 
     /// <summary>The registry the bridged metrics live in.</summary>
@@ -54,6 +61,24 @@ public sealed partial class PrometheusMeterBridge : IDisposable
 
     /// <summary>The Prometheus names exported so far.</summary>
     public IReadOnlyCollection<string> ExportedNames => [.. _names.Keys];
+
+    /// <summary>
+    /// A silo's metrics: a new registry with prometheus-net's process and GC collectors (<c>process_cpu_seconds_total</c>,
+    /// <c>process_working_set_bytes</c>, <c>process_open_handles</c>, <c>dotnet_collection_count_total</c>,
+    /// <c>dotnet_total_memory_bytes</c>, ...) and this bridge's meters. prometheus-net's default registry is not used: its
+    /// EventCounter and meter adapters export <c>System.Runtime</c> gauges named <c>..._count</c> and a gauge named
+    /// <c>..._total</c>, which <c>promtool check metrics</c> rejects.
+    /// </summary>
+    public static PrometheusMeterBridge WithProcessMetrics(Func<Meter, bool>? include = null)
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        DotNetStats.Register(registry);
+        return new PrometheusMeterBridge(registry, include);
+    }
+
+    /// <summary>Collects the registry (reading the observable instruments) and writes it in the format of <see cref="ContentType"/>.</summary>
+    public Task WriteAsync(Stream output, CancellationToken cancellationToken = default) =>
+        Registry.CollectAndExportAsTextAsync(output, cancellationToken);
 
     /// <inheritdoc />
     public void Dispose() => _listener.Dispose();
@@ -63,6 +88,19 @@ public sealed partial class PrometheusMeterBridge : IDisposable
         if (_include(instrument.Meter))
         {
             listener.EnableMeasurementEvents(instrument);
+        }
+    }
+
+    /// <summary>Reads every observable instrument once, then drops the observed series that were not reported (scrapes are serialised here).</summary>
+    private void ObserveInstruments()
+    {
+        lock (_observationLock)
+        {
+            _listener.RecordObservableInstruments();
+            foreach (var export in _exports.Values)
+            {
+                export.ObservationDone();
+            }
         }
     }
 
@@ -85,23 +123,23 @@ public sealed partial class PrometheusMeterBridge : IDisposable
     private Export Create(Instrument instrument, string[] keys)
     {
         var (name, scale) = ExportName(instrument);
-        var labels = keys.Select(k => SnakeCase(PrometheusNames.LabelName(k.Replace('.', '_'), reserveLe: true))).ToArray();
+        var labels = keys.Select(LabelName).ToArray();
         var help = string.IsNullOrWhiteSpace(instrument.Description) ? $"{instrument.Meter.Name} {instrument.Name}" : instrument.Description!;
         try
         {
             Export export = ExportKind(instrument) switch
             {
-                Kind.Counter => new CounterExport(_factory.CreateCounter(name, help, new CounterConfiguration { LabelNames = labels }), keys, scale, IsObservable(instrument)),
+                Kind.Counter => new CounterExport(_factory.CreateCounter(name, help, new CounterConfiguration { LabelNames = labels }), keys, scale, instrument.IsObservable),
                 Kind.Histogram => new HistogramExport(_factory.CreateHistogram(name, help, new HistogramConfiguration { LabelNames = labels, Buckets = Buckets(instrument, scale) }), keys, scale),
-                _ => new GaugeExport(_factory.CreateGauge(name, help, new GaugeConfiguration { LabelNames = labels }), keys, scale, IsObservable(instrument) || IsGauge(instrument)),
+                _ when instrument.IsObservable => new ObservedGaugeExport(_factory.CreateGauge(name, help, new GaugeConfiguration { LabelNames = labels }), keys, scale),
+                _ => new GaugeExport(_factory.CreateGauge(name, help, new GaugeConfiguration { LabelNames = labels }), keys, scale, absolute: IsGauge(instrument)),
             };
             _names[name] = 0;
             return export;
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
-            // Another instrument took the name with other labels or another type (two meters of one name in a
-            // process, as in-process test clusters have): the first keeps it.
+            // Another instrument took the name with other labels or another type: the first keeps it.
             return Export.Ignored;
         }
     }
@@ -122,39 +160,10 @@ public sealed partial class PrometheusMeterBridge : IDisposable
             : Kind.Gauge;
     }
 
-    private static bool IsObservable(Instrument instrument) => instrument.IsObservable;
-
     private static bool IsGauge(Instrument instrument)
     {
         var type = instrument.GetType();
         return type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Gauge<>);
-    }
-
-    private static (string Name, double Scale) ExportName(Instrument instrument)
-    {
-        var name = SnakeCase(PrometheusNames.MetricName(instrument.Name.Replace('-', '_').Replace('.', '_')));
-        var scale = 1.0;
-        var unit = instrument.Unit;
-        if (unit is "ms" && !name.EndsWith("_seconds", StringComparison.Ordinal))
-        {
-            name += "_seconds";
-            scale = 0.001;
-        }
-        else if (unit is "s" && !name.EndsWith("_seconds", StringComparison.Ordinal))
-        {
-            name += "_seconds";
-        }
-        else if (unit is "By" or "bytes" && !name.EndsWith("_bytes", StringComparison.Ordinal) && !name.Contains("_bytes_", StringComparison.Ordinal))
-        {
-            name += "_bytes";
-        }
-
-        if (ExportKind(instrument) == Kind.Counter && !name.EndsWith("_total", StringComparison.Ordinal))
-        {
-            name += "_total";
-        }
-
-        return (name, scale);
     }
 
     private static double[] Buckets(Instrument instrument, double scale)
@@ -162,6 +171,7 @@ public sealed partial class PrometheusMeterBridge : IDisposable
         var advice = instrument switch
         {
             Histogram<double> h => h.Advice?.HistogramBucketBoundaries?.ToArray(),
+            Histogram<float> h => h.Advice?.HistogramBucketBoundaries?.Select(b => (double)b).ToArray(),
             Histogram<long> h => h.Advice?.HistogramBucketBoundaries?.Select(b => (double)b).ToArray(),
             Histogram<int> h => h.Advice?.HistogramBucketBoundaries?.Select(b => (double)b).ToArray(),
             _ => null,
@@ -171,31 +181,7 @@ public sealed partial class PrometheusMeterBridge : IDisposable
             return [.. advice.Select(b => b * scale)];
         }
 
+        // Sizes and counts without advice: 1 to 4^15 (1 GiB for bytes), 4x apart.
         return instrument.Unit is "ms" or "s" ? SecondsBuckets : Histogram.ExponentialBuckets(1, 4, 16);
-    }
-
-    /// <summary>Prometheus's convention (promtool lints it): <c>messageDirection</c> becomes <c>message_direction</c>.</summary>
-    private static string SnakeCase(string name)
-    {
-        var builder = new System.Text.StringBuilder(name.Length + 4);
-        for (var i = 0; i < name.Length; i++)
-        {
-            var c = name[i];
-            if (char.IsAsciiLetterUpper(c))
-            {
-                if (i > 0 && name[i - 1] != '_' && !char.IsAsciiLetterUpper(name[i - 1]))
-                {
-                    builder.Append('_');
-                }
-
-                builder.Append(char.ToLowerInvariant(c));
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-
-        return builder.ToString();
     }
 }

@@ -6,6 +6,7 @@ using Orleans;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orrery.Cluster.Metrics;
 using Orrery.Cluster.Placement;
 using Orrery.Cluster.Tensors;
 
@@ -25,6 +26,20 @@ public static class OrrerySiloBuilderExtensions
         builder.UseSiloMetadata(SiloCapabilityMetadata.Describe(gpus, cpuCores, gpuOrdinals));
         builder.AddPlacementDirector<GpuPlacementStrategy, ComputePlacementDirector>();
         builder.AddPlacementDirector<CoreWeightedPlacementStrategy, ComputePlacementDirector>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the silo's own instruments (<see cref="SiloMetrics"/>: silos by membership status, the duration of the grain
+    /// calls it serves, timed by <see cref="GrainCallMetricsFilter"/>), beside Orleans's <c>Microsoft.Orleans</c> meter.
+    /// A <see cref="PrometheusMeterBridge"/> in the process exports both.
+    /// </summary>
+    public static ISiloBuilder AddOrreryMetrics(this ISiloBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<SiloMetrics>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMetrics>());
+        builder.Services.AddSingleton<IIncomingGrainCallFilter, GrainCallMetricsFilter>();
         return builder;
     }
 

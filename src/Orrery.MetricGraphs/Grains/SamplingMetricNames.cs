@@ -1,9 +1,9 @@
 namespace Orrery.MetricGraphs.Grains;
 
 /// <summary>
-/// Instrument names of the sampling workload (meter <see cref="Meter"/>). As for the runtime's
-/// names, the exporter appends <c>_total</c> to counters, so particle-steps appear on <c>/metrics</c>
-/// as <c>orrery_sampling_particle_steps_total</c>.
+/// Instrument names of the sampling workload (meter <see cref="Meter"/>). The silo's <c>PrometheusMeterBridge</c>
+/// appends <c>_total</c> to counters, so particle-steps appear on <c>/metrics</c> as
+/// <c>orrery_sampling_particle_steps_total</c>.
 /// </summary>
 public static class SamplingMetricNames
 {

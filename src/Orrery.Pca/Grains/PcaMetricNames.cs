@@ -1,7 +1,7 @@
 namespace Orrery.Pca.Grains;
 
 /// <summary>
-/// Instrument names of the PCA workload (meter <see cref="Meter"/>). The exporter appends <c>_total</c>
+/// Instrument names of the PCA workload (meter <see cref="Meter"/>). The silo's <c>PrometheusMeterBridge</c> appends <c>_total</c>
 /// to counters, so rounds appear on <c>/metrics</c> as <c>orrery_pca_rounds_total</c>. All are counted on
 /// the silo of the run's coordinator.
 /// </summary>

@@ -9,8 +9,11 @@ namespace Orrery.Cluster.Tests.OrleansHosting;
 /// <summary>An in-process Orleans cluster (Orleans's TestingHost) whose silos run Orrery's placement and tensor channel.</summary>
 internal static class OrleansTestCluster
 {
-    /// <summary>Starts one silo per entry of <paramref name="gpus"/> (its GPU count); silo i offers <paramref name="cores"/>[i] cores (default 2).</summary>
-    public static async Task<InProcessTestCluster> StartAsync(int[] gpus, int[]? cores = null)
+    /// <summary>
+    /// Starts one silo per entry of <paramref name="gpus"/> (its GPU count); silo i offers <paramref name="cores"/>[i] cores
+    /// (default 2); <paramref name="configure"/> adds to every silo.
+    /// </summary>
+    public static async Task<InProcessTestCluster> StartAsync(int[] gpus, int[]? cores = null, Action<Orleans.Hosting.ISiloBuilder>? configure = null)
     {
         var builder = new InProcessTestClusterBuilder((short)gpus.Length);
         builder.Options.ConfigureFileLogging = false;
@@ -26,6 +29,7 @@ internal static class OrleansTestCluster
                 o.ConnectTimeout = TimeSpan.FromSeconds(2);
                 o.TransferTimeout = TimeSpan.FromSeconds(20);
             });
+            configure?.Invoke(silo);
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();

@@ -10,17 +10,19 @@ namespace Orrery.MetricGraphs.Tests.Grains;
 public sealed class SamplingMetricsTests
 {
     [Fact]
-    public void ASiloStartsWithEverySamplingSeriesAtZeroForTheDeviceKindsItHas()
+    public async Task ASiloStartsWithEverySamplingSeriesAtZeroForTheDeviceKindsItHas()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var factory = services.GetRequiredService<IMeterFactory>();
-        using var exporter = new PrometheusExporter(factory, new PrometheusExporterOptions { IncludeProcessMetrics = false });
+        using var bridge = new PrometheusMeterBridge(Prometheus.Metrics.NewCustomRegistry(), meter => meter.Scope == factory);
         using var devices = ComputeDevices.Discover("cpu");
 
         SamplingMetrics.CreateForSilo(factory, devices);
         SamplingMetrics.CreateForSilo(factory, devices); // a second call changes nothing: one set per factory
 
-        var samples = exporter.Collect().Split('\n').Where(l => l.Length > 0 && l[0] != '#').Order(StringComparer.Ordinal).ToList();
+        using var exposition = new MemoryStream();
+        await bridge.WriteAsync(exposition);
+        var samples = System.Text.Encoding.UTF8.GetString(exposition.ToArray()).Split('\n').Where(l => l.Length > 0 && l[0] != '#').Order(StringComparer.Ordinal).ToList();
         Assert.Equal(
             [
                 "orrery_sampling_ensemble_replacements_total 0",
