@@ -47,9 +47,7 @@ public sealed class TensorPortBadInputTests : IAsyncLifetime
 
         var tensor = _owner.Put(new float[] { 1, 2, 3 });
         await using var good = await ConnectAsync();
-        await good.SendAsync(
-            new FrameHeader { Kind = FrameKind.TensorFetch, CorrelationId = 2, TimeoutMs = 5000 },
-            new TensorFetchRequest { Id = tensor.Id, Generation = tensor.Generation }.ToByteArray(), 0, default);
+        await SendFetchAsync(good, 2, tensor.Id, tensor.Generation);
         var (header, _) = await good.ReceiveAsync(Wait);
         Assert.Equal(CallStatus.Ok, header.Status);
         await AssertServingAsync();
@@ -59,9 +57,7 @@ public sealed class TensorPortBadInputTests : IAsyncLifetime
     public async Task AFetchOfATensorNeverPutIsNotFound_NamingIt()
     {
         await using var raw = await ConnectAsync();
-        await raw.SendAsync(
-            new FrameHeader { Kind = FrameKind.TensorFetch, CorrelationId = 3, TimeoutMs = 5000 },
-            new TensorFetchRequest { Id = 0xDEAD, Generation = 1 }.ToByteArray(), 0, default);
+        await SendFetchAsync(raw, 3, 0xDEAD, 1);
         var (header, _) = await raw.ReceiveAsync(Wait);
         Assert.Equal(CallStatus.NotFound, header.Status);
         Assert.Contains("dead", header.Error, StringComparison.OrdinalIgnoreCase);
@@ -116,14 +112,17 @@ public sealed class TensorPortBadInputTests : IAsyncLifetime
         await using var raw = await ConnectAsync();
         await raw.SendAsync(new FrameHeader { Kind = FrameKind.Response, CorrelationId = 9 }, default, 0, default);
         var tensor = _owner.Put(new float[] { 8 });
-        await raw.SendAsync(
-            new FrameHeader { Kind = FrameKind.TensorFetch, CorrelationId = 10, TimeoutMs = 5000 },
-            new TensorFetchRequest { Id = tensor.Id, Generation = tensor.Generation }.ToByteArray(), 0, default);
+        await SendFetchAsync(raw, 10, tensor.Id, tensor.Generation);
         var (header, _) = await raw.ReceiveAsync(Wait);
         Assert.Equal(10UL, header.CorrelationId);
         Assert.Equal(CallStatus.Ok, header.Status);
         await AssertServingAsync();
     }
+
+    private static Task SendFetchAsync(RawFrameClient raw, ulong correlation, ulong id, long generation) =>
+        raw.SendAsync(
+            new FrameHeader { Kind = FrameKind.TensorFetch, CorrelationId = correlation, TimeoutMs = 5000 },
+            new TensorFetchRequest { Id = id, Generation = generation }.ToByteArray(), 0, default);
 
     private Task<RawFrameClient> ConnectAsync() => RawFrameClient.ConnectAsync(Port, "orrery", Secret);
 
