@@ -33,11 +33,11 @@ internal static class PingCommand
                     SiloWhere where;
                     using (PlacementHint.On(silo.Address))
                     {
-                        where = await grain.WhereAsync().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+                        where = await grain.WhereAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
                     }
 
                     var watch = Stopwatch.StartNew();
-                    await grain.WhereAsync().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+                    await grain.WhereAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
                     var roundTrip = watch.Elapsed;
                     if (!where.Address.Equals(silo.Address))
                     {

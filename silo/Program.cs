@@ -65,6 +65,10 @@ try
 {
     ListenPorts.EnsureFree(bind, settings.Orleans.SiloPort, "OrleansSilo:SiloPort");
     ListenPorts.EnsureFree(bind, settings.Orleans.GatewayPort, "OrleansSilo:GatewayPort");
+    if (settings.Silo.DashboardPort != 0)
+    {
+        ListenPorts.EnsureFree(bind, settings.Silo.DashboardPort, "Silo:DashboardPort");
+    }
 }
 catch (InvalidOperationException e)
 {
@@ -94,10 +98,23 @@ builder.UseOrleans(silo =>
     {
         workload.ConfigureSilo(silo);
     }
+
+    if (settings.Silo.DashboardPort != 0)
+    {
+        // Method profiling only while someone looks (the dashboard's default): no cost to calls otherwise.
+        Orleans.Dashboard.ServiceCollectionExtensions.AddDashboard(silo, o => o.HideTrace = true);
+    }
 });
 
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Silo.ShutdownGracePeriod + TimeSpan.FromSeconds(15));
-builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Parse(settings.Silo.BindAddress), settings.Silo.HttpPort));
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.Listen(System.Net.IPAddress.Parse(settings.Silo.BindAddress), settings.Silo.HttpPort);
+    if (settings.Silo.DashboardPort != 0)
+    {
+        k.Listen(System.Net.IPAddress.Parse(settings.Silo.BindAddress), settings.Silo.DashboardPort);
+    }
+});
 
 var app = builder.Build();
 
@@ -143,6 +160,12 @@ app.MapGet("/metrics", async (HttpContext context) =>
     context.Response.ContentType = PrometheusMeterBridge.ContentType;
     await metrics.WriteAsync(context.Response.Body, context.RequestAborted);
 });
+
+if (settings.Silo.DashboardPort != 0)
+{
+    // On its own port only, so a Service (or a firewall) can expose it apart from the probes and /metrics.
+    Orleans.Dashboard.ServiceCollectionExtensions.MapOrleansDashboard(app).RequireHost($"*:{settings.Silo.DashboardPort}");
+}
 
 try
 {

@@ -20,6 +20,7 @@ internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, Me
         ["--gateway-port"] = "OrleansSilo:GatewayPort",
         ["--tensor-port"] = "Tensors:Port",
         ["--http-port"] = "Silo:HttpPort",
+        ["--dashboard-port"] = "Silo:DashboardPort",
         ["--device"] = "Silo:Device",
         ["--membership"] = "Membership:Table",
         ["--redis"] = "Membership:Redis:ConnectionString",

@@ -15,7 +15,10 @@ internal sealed class BenchOptions
     public bool NoWrite { get; set; }
 
     /// <summary>Calls in flight for the closed-loop small-call runs. Default: 1, 16, 64, 256.</summary>
-    public int[] Concurrency { get; set; } = [1, 16, 64, 256];
+    public int[] Concurrency { get; set; } = [64, 256, 1024];
+
+    /// <summary>The routes to measure, in order (--routes client,silo).</summary>
+    public CallRoute[] Routes { get; set; } = [CallRoute.ClientToSilos, CallRoute.SiloToSilo];
 
     /// <summary>Seconds a closed-loop run is sized to last. Default: 3.</summary>
     public double CallSeconds { get; set; } = 3;
@@ -65,6 +68,7 @@ internal sealed class BenchOptions
                 case "--silo": options.SiloPath = Path.GetFullPath(value); break;
                 case "--out": options.OutputPath = Path.GetFullPath(value); break;
                 case "--concurrency": options.Concurrency = Integers(name, value); break;
+                case "--routes": options.Routes = RouteList(name, value); break;
                 case "--call-seconds": options.CallSeconds = Number(name, value); break;
                 case "--reps": options.Repetitions = (int)Number(name, value); break;
                 case "--open-seconds": options.OpenLoopSeconds = Number(name, value); break;
@@ -91,8 +95,16 @@ internal sealed class BenchOptions
 
     /// <summary>The options as given to <see cref="Parse"/> would reproduce them, for the results file.</summary>
     public string Describe() =>
-        $"concurrency {string.Join(",", Concurrency)}; {CallSeconds:0.#} s per closed-loop run, median of {Repetitions}; " +
+        $"routes {string.Join(",", Routes)}; concurrency {string.Join(",", Concurrency)}; {CallSeconds:0.#} s per closed-loop run, median of {Repetitions}; " +
         $"open loop {OpenLoopSeconds:0.#} s at {(OpenLoopRate > 0 ? $"{OpenLoopRate:0} calls/s" : "half of each side's peak")}, at most {OpenLoopWorkers} in flight";
+
+    private static CallRoute[] RouteList(string name, string value) =>
+        [.. value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(route => route switch
+        {
+            "client" => CallRoute.ClientToSilos,
+            "silo" => CallRoute.SiloToSilo,
+            _ => throw new ArgumentException($"{name} takes client and/or silo, comma-separated, not '{route}'"),
+        })];
 
     private static double Number(string name, string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number > 0

@@ -30,7 +30,7 @@ internal static class RuntimeBenchmark
         var (stop, command, machine, date, logs) = (run.Stop, run.Command, run.Machine, run.Date, run.Logs);
         Console.WriteLine($"# {options.Describe()}");
 
-        SmallCallResults? calls = null;
+        var calls = new List<SmallCallResults>();
         var total = Stopwatch.StartNew();
         var quiet = new QuietGate(options.QuietOtherCores, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(options.QuietBudgetSeconds), stop.Token);
         try
@@ -46,10 +46,14 @@ internal static class RuntimeBenchmark
             }
 
             using var driver = new H2EchoDriver(port);
-            Console.WriteLine("## 1. small calls");
-            calls = await new SmallCallScenario(options, cluster, driver, server, quiet, stop.Token).RunAsync();
-            Console.WriteLine();
-            Console.WriteLine(ResultsReport.SmallCallTables(calls));
+            foreach (var route in options.Routes)
+            {
+                Console.WriteLine($"## small calls, {route}");
+                var results = await new SmallCallScenario(options, route, cluster, driver, server, quiet, stop.Token).RunAsync();
+                calls.Add(results);
+                Console.WriteLine();
+                Console.WriteLine(ResultsReport.SmallCallTables(results));
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -77,17 +81,17 @@ internal static class RuntimeBenchmark
 
     private static string Report(
         BenchOptions options, MachineInfo machine, DateTimeOffset date, string command, string root, TimeSpan elapsed, TimeSpan quietWait,
-        SmallCallResults? calls)
+        List<SmallCallResults> calls)
     {
         var text = new StringBuilder();
-        text.AppendLine("# Runtime benchmark: grain calls and tensor transfers between two silo processes");
+        text.AppendLine("# Runtime benchmark: small Orleans grain calls between processes, and tensor transfers between two silo processes");
         text.AppendLine();
         text.AppendLine("Written by `bench/Orrery.Bench.Runtime` (run through `bench/run-runtime.sh`). One run starts a real");
-        text.AppendLine("`redis-server` and two real `orrery-silo` processes (Release, Redis membership) on loopback, and measures");
-        text.AppendLine("each scenario next to its peer on the same machine in the same run: small calls against a Kestrel HTTP/2");
-        text.AppendLine("(h2c) echo endpoint in a separate process driven by `HttpClient` through the same load loop");
-        text.AppendLine("(`Orrery.Diagnostics.LoadDriver`) the load grain uses; tensors against two processes moving the same");
-        text.AppendLine("bytes over plain TCP sockets into a reused buffer.");
+        text.AppendLine("`redis-server` and two real `orrery-silo` processes (Release, Orleans 10.4.2, Redis clustering) on loopback,");
+        text.AppendLine("and measures small calls next to a Kestrel HTTP/2 (h2c) echo endpoint in a separate process, driven by");
+        text.AppendLine("`HttpClient` in the benchmark process through the same load loop (`Orrery.Diagnostics.LoadDriver`) that the");
+        text.AppendLine("load grain and the benchmark's Orleans client use. Orrery's previous runtime (deleted by the move onto");
+        text.AppendLine("Orleans) is measured against the same peer by `bench/run-runtime-previous.sh`; its figures are in the notes.");
         text.AppendLine();
         text.AppendLine($"- date: {date.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}");
         text.AppendLine($"- command: `{command}`");
@@ -97,15 +101,13 @@ internal static class RuntimeBenchmark
         text.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"- the run took {elapsed.TotalMinutes:0.0} min, {quietWait.TotalSeconds:0} s of it waiting for other programs to leave the CPU before runs (the machine is shared; \"others\" in the CPU columns is what they still used during each run)"));
         text.AppendLine();
-        if (calls is not null)
+        var section = 1;
+        foreach (var results in calls)
         {
-            text.AppendLine("## 1. Small grain calls, silo A → silo B, against an HTTP/2 echo");
+            text.AppendLine(ResultsReport.RouteHeading(section++, results.Route));
             text.AppendLine();
-            text.AppendLine("The load grain on silo A calls `IEchoGrain.PeekAsync` on 64 echo grains pinned to silo B;");
-            text.AppendLine("`HttpClient` in the benchmark process posts the same 3-byte body to `POST /echo` on Kestrel.");
-            text.AppendLine();
-            text.AppendLine(ResultsReport.SmallCallTables(calls));
-            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Every one of the {calls.ServedBySiloB:N0} echo calls the load grain made was answered by silo B: every call crossed processes."));
+            text.AppendLine(ResultsReport.SmallCallTables(results));
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"All {results.CallsMade:N0} echo calls of this route were answered in another process than the caller's."));
             text.AppendLine();
         }
 

@@ -25,6 +25,7 @@ internal sealed class SiloCluster : IAsyncDisposable
     private readonly List<int> _httpPorts = [];
     private OrleansClientConnection? _connection;
     private Dictionary<string, ClusterSiloInfo> _byName = [];
+    private IEchoGrain[]? _clientEchoes;
 
     private SiloCluster(RedisServer redis) => _redis = redis;
 
@@ -95,6 +96,37 @@ internal sealed class SiloCluster : IAsyncDisposable
                 KeyPrefix = $"bench-{to}",
             });
         }
+    }
+
+    /// <summary>
+    /// <paramref name="keys"/> echo grains for the client route, placed alternately on silo A and silo B (checked by
+    /// the silo each answers from), so the client's calls go through both gateways and every call crosses processes.
+    /// </summary>
+    public async Task<IEchoGrain[]> ClientEchoGrainsAsync(int keys)
+    {
+        if (_clientEchoes?.Length == keys)
+        {
+            return _clientEchoes;
+        }
+
+        var echoes = new IEchoGrain[keys];
+        for (var k = 0; k < keys; k++)
+        {
+            var silo = k % 2 == 0 ? NameA : NameB;
+            echoes[k] = Client.GetGrain<IEchoGrain>($"bench-client-{keys}-{k}");
+            EchoReply reply;
+            using (PlacementHint.On(_byName[silo].Address))
+            {
+                reply = await echoes[k].PeekAsync(new EchoRequest { Text = "warm" });
+            }
+
+            if (reply.Silo != silo)
+            {
+                throw new InvalidOperationException($"echo grain {k} meant for {silo} was placed on {reply.Silo}: calls would not cross processes as planned");
+            }
+        }
+
+        return _clientEchoes = echoes;
     }
 
     public async ValueTask DisposeAsync()

@@ -3,11 +3,13 @@ using Orrery.Diagnostics;
 namespace Orrery.Bench.Runtime;
 
 /// <summary>
-/// Small grain calls from silo A to echo grains pinned on silo B (the load grain on A drives them),
-/// next to HTTP/2 echo calls from this process to a Kestrel process: closed loop at each
-/// concurrency, then open loop at half of each side's own peak.
+/// Small Orleans grain calls along one <see cref="CallRoute"/> (silo A to echo grains pinned on silo B, driven by the
+/// load grain on A; or this process's Orleans client to echo grains pinned half on each silo), next to HTTP/2 echo
+/// calls from this process to a Kestrel process: closed loop at each concurrency, then open loop at half of each
+/// side's own peak.
 /// </summary>
-internal sealed class SmallCallScenario(BenchOptions options, SiloCluster cluster, H2EchoDriver http2, ChildProcess http2Server, QuietGate quiet, CancellationToken stop)
+internal sealed class SmallCallScenario(
+    BenchOptions options, CallRoute route, SiloCluster cluster, H2EchoDriver http2, ChildProcess http2Server, QuietGate quiet, CancellationToken stop)
 {
     // Echo grains the calls spread over; PeekAsync interleaves, so the count does not serialise anything.
     private const int EchoKeys = 64;
@@ -18,7 +20,7 @@ internal sealed class SmallCallScenario(BenchOptions options, SiloCluster cluste
 
     public async Task<SmallCallResults> RunAsync()
     {
-        Console.WriteLine("## warm-up");
+        Console.WriteLine($"## warm-up ({route})");
         await OrreryAsync(20_000, 64, 0);
         await Http2Async(20_000, 64, 0);
 
@@ -55,16 +57,33 @@ internal sealed class SmallCallScenario(BenchOptions options, SiloCluster cluste
         await quiet.WaitAsync();
         var http2Open = Report($"http2  open loop at {http2Rate:0}/s", await Http2Async(OpenLoopCalls(http2Rate), options.OpenLoopWorkers, http2Rate));
 
-        // Every call crossed to silo B's process: each run's echo grains were all answered there (OrreryAsync checks).
-        Console.WriteLine($"  the load grain on silo A made {_orreryCalls:N0} echo calls, every one answered by silo B");
-        return new SmallCallResults(points, orreryPeak, http2Peak, orreryRate, http2Rate, orreryOpen, http2Open, _orreryCalls);
+        // Every call crossed processes: silo A's echo calls were all answered by silo B (SiloToSiloAsync checks); the
+        // client's echo grains were placed on the two silos, half on each, and checked there (ClientEchoGrainsAsync).
+        Console.WriteLine($"  {_orreryCalls:N0} echo calls made along {route}, every one answered in another process");
+        return new SmallCallResults(route, points, orreryPeak, http2Peak, orreryRate, http2Rate, orreryOpen, http2Open, _orreryCalls);
     }
 
     private int Size(double callsPerSecond) => (int)Math.Clamp(callsPerSecond * options.CallSeconds, MinCalls, MaxCalls);
 
     private int OpenLoopCalls(double rate) => (int)Math.Clamp(rate * options.OpenLoopSeconds, MinCalls, MaxCalls);
 
-    private async Task<CallFigures> OrreryAsync(int calls, int concurrency, double rate)
+    private Task<CallFigures> OrreryAsync(int calls, int concurrency, double rate) =>
+        route == CallRoute.SiloToSilo ? SiloToSiloAsync(calls, concurrency, rate) : ClientToSilosAsync(calls, concurrency, rate);
+
+    private async Task<CallFigures> ClientToSilosAsync(int calls, int concurrency, double rate)
+    {
+        var echoes = await cluster.ClientEchoGrainsAsync(EchoKeys);
+        var ping = new Orrery.Contracts.Diagnostics.EchoRequest { Text = "hi!" };
+        var cpu = CpuUse.Start(CpuUse.SelfCpu, () => cluster.SiloA.CpuTime + cluster.SiloB.CpuTime);
+        var measured = await LoadDriver.RunAsync(calls, concurrency, rate, (i, token) => echoes[i % echoes.Length].PeekAsync(ping, token), stop);
+        var (cores, others) = cpu.Stop();
+        _orreryCalls += measured.Calls;
+        return new CallFigures(
+            measured.CallsPerSecond, measured.PercentileUs(0.5), measured.PercentileUs(0.99), measured.LatenciesUs[^1],
+            measured.Calls, measured.Errors, measured.FirstError, cores[0], cores[1], others);
+    }
+
+    private async Task<CallFigures> SiloToSiloAsync(int calls, int concurrency, double rate)
     {
         var cpu = CpuUse.Start(() => cluster.SiloA.CpuTime, () => cluster.SiloB.CpuTime);
         var reply = await cluster.RunLoadAsync(SiloCluster.NameA, SiloCluster.NameB, calls, concurrency, rate, EchoKeys);

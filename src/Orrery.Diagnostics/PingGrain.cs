@@ -10,5 +10,5 @@ namespace Orrery.Diagnostics;
 public sealed class PingGrain(ILocalSiloDetails silo) : Grain, IPingGrain
 {
     /// <inheritdoc />
-    public Task<SiloWhere> WhereAsync() => Task.FromResult(new SiloWhere { Name = silo.Name, Address = silo.SiloAddress });
+    public Task<SiloWhere> WhereAsync(CancellationToken cancellationToken = default) => Task.FromResult(new SiloWhere { Name = silo.Name, Address = silo.SiloAddress });
 }

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans;
 using Orleans.Runtime;
 using Orrery.Cluster.Placement;
+using Orrery.Cluster.Silos;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Diagnostics;
 using Orrery.Diagnostics;
@@ -114,7 +116,7 @@ public sealed class MultiSiloTests(RedisFixture fixture) : IClassFixture<RedisFi
     /// succeeds, the client retrying on another gateway) is not met yet.
     /// </summary>
     [Fact]
-    public async Task AGatewayKilledUnderLoad_CallsGoOnThroughTheOtherGateways_AndEachWorkerLosesAtMostOneCall()
+    public async Task AGatewayKilledUnderLoad_EveryCallToGrainsOnLiveSilosSucceeds_ThoseInFlightThroughItAreResent()
     {
         await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
         var silos = await cluster.Client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync();
@@ -161,12 +163,15 @@ public sealed class MultiSiloTests(RedisFixture fixture) : IClassFixture<RedisFi
         await Task.Delay(TimeSpan.FromSeconds(2));
         Interlocked.Exchange(ref killedAt, System.Diagnostics.Stopwatch.GetTimestamp());
         doomed.Kill();
-        // Longer than the 25 s a worker waits on a lost call, so every worker sends again after the kill.
-        await Task.Delay(TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(12));
         stop.Cancel();
         await Task.WhenAll(load);
         Assert.True(afterKill > 1000, $"only {afterKill} calls completed after the gateway died");
-        Assert.True(failures.Count <= Workers, $"{failures.Count} calls to grains on live silos failed, more than one per worker; first: {failures.FirstOrDefault().Error}");
+        // Without the resend, the calls in flight through the dying gateway were lost to the caller's deadline (one per
+        // worker that had a call there): Orleans 10.4.2's client neither fails nor resends them.
+        Assert.True(failures.IsEmpty, $"{failures.Count} calls to grains on live silos failed; first: {failures.FirstOrDefault().Error}");
+        var resend = cluster.Client.ServiceProvider.GetRequiredService<GatewayLossResend>();
+        Assert.True(resend.Resent > 0, "no call was resent: the gateway's loss was not noticed, or no call was in flight through any gateway");
     }
 
     private static async Task<SiloAddress> AddressOfAsync(ProcessCluster cluster, string name) =>

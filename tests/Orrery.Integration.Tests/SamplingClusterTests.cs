@@ -33,7 +33,7 @@ public sealed class SamplingClusterTests(RedisFixture fixture) : IClassFixture<R
 
     // Slices of 40 steps: about 50 ms for an ensemble of 20,000 particles, far inside the test silos' 5 s
     // call timeout on a loaded 2-core machine, and 50 slices per ensemble for the kill to land in.
-    private static SamplingJob Job() => new()
+    internal static SamplingJob Job() => new()
     {
         GraphJson = GraphJson,
         Settings = SamplingWire.ToSettings(Options),

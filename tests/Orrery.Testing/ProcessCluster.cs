@@ -29,14 +29,19 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>The client of <see cref="Connection"/>.</summary>
     public IClusterClient Client => Connection.Client;
 
-    public static async Task<ProcessCluster> StartAsync(RedisServer redis, int silos = 3, params string[] extraArgs)
+    public static Task<ProcessCluster> StartAsync(RedisServer redis, int silos = 3, params string[] extraArgs) =>
+        StartAsync(redis, silos, _ => extraArgs);
+
+    /// <summary>Starts <paramref name="silos"/> silos, silo i with the extra arguments <paramref name="argumentsFor"/>(i).</summary>
+    public static async Task<ProcessCluster> StartAsync(RedisServer redis, int silos, Func<int, string[]> argumentsFor)
     {
+        ArgumentNullException.ThrowIfNull(argumentsFor);
         var cluster = new ProcessCluster(redis);
         try
         {
             for (var i = 0; i < silos; i++)
             {
-                cluster.StartSilo($"silo-{i}", FreePort.Next(), FreePort.Next(), extraArgs);
+                cluster.StartSilo($"silo-{i}", FreePort.Next(), FreePort.Next(), argumentsFor(i));
             }
 
             await Task.WhenAll(cluster._silos.Select(s => s.WaitReadyAsync(TimeSpan.FromSeconds(60))));

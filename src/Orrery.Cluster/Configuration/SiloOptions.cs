@@ -20,6 +20,13 @@ public sealed class SiloOptions
     /// <summary>Port of <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>. Default: 8080; 0 picks a free port.</summary>
     public int HttpPort { get; set; } = 8080;
 
+    /// <summary>
+    /// Port of the Orleans Dashboard (silos, grain types, call rates; served at <c>/</c> on this port only, no
+    /// authentication: keep it on an operators' network). Enable it on every silo of a cluster or on none: the dashboard
+    /// asks each silo for its figures. Default: 0, no dashboard.
+    /// </summary>
+    public int DashboardPort { get; set; }
+
     /// <summary>Time in-flight calls get to finish when the silo shuts down. Default: 20 seconds.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(20);
 
@@ -36,6 +43,11 @@ public sealed class SiloOptions
         }
 
         OptionChecks.Port(errors, "Silo:HttpPort", HttpPort, allowZero: true);
+        OptionChecks.Port(errors, "Silo:DashboardPort", DashboardPort, allowZero: true);
+        if (DashboardPort != 0 && DashboardPort == HttpPort)
+        {
+            errors.Add($"Silo:DashboardPort is {DashboardPort}, the same as Silo:HttpPort; the dashboard needs a port of its own");
+        }
         OptionChecks.Positive(errors, "Silo:ShutdownGracePeriod", ShutdownGracePeriod);
         if (Device is not ("auto" or "cpu") && !(Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device.AsSpan(5), out var index) && index >= 0))
         {

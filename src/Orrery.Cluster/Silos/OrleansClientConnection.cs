@@ -61,6 +61,7 @@ public sealed class OrleansClientConnection : IAsyncDisposable
                 o.ServiceId = serviceId;
             });
             client.AddMessageSizeGuard();
+            client.AddGatewayLossResend();
             if (identity is { } member)
             {
                 client.UseClusterTls(member.Member, member.Authority);

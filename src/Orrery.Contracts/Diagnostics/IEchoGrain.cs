@@ -1,5 +1,6 @@
 using Orleans;
 using Orleans.Concurrency;
+using Orrery.Contracts.Cluster;
 
 namespace Orrery.Contracts.Diagnostics;
 
@@ -9,10 +10,12 @@ public interface IEchoGrain : IGrainWithStringKey
 {
     /// <summary>Echoes the text, naming the silo that ran the call (one call at a time per activation).</summary>
     [Alias("echo")]
+    [ResendOnGatewayLoss]
     Task<EchoReply> EchoAsync(EchoRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Like <see cref="EchoAsync"/>, but may run while another call of this activation is in progress.</summary>
     [AlwaysInterleave]
     [Alias("peek")]
+    [ResendOnGatewayLoss]
     Task<EchoReply> PeekAsync(EchoRequest request, CancellationToken cancellationToken = default);
 }

@@ -1,4 +1,5 @@
 using Orleans;
+using Orrery.Contracts.Cluster;
 
 namespace Orrery.Contracts.Diagnostics;
 
@@ -8,5 +9,6 @@ public interface IPingGrain : IGrainWithIntegerKey
 {
     /// <summary>The silo this activation runs on.</summary>
     [Alias("where")]
-    Task<SiloWhere> WhereAsync();
+    [ResendOnGatewayLoss]
+    Task<SiloWhere> WhereAsync(CancellationToken cancellationToken = default);
 }
