@@ -23,7 +23,7 @@ case "$mode" in
   --pack)
     set -e
     rm -rf .gpu/pack .gpu/carry
-    for project in bench/GpuCheck/GpuCheck.csproj bench/Orrery.Bench.MetricGraphs/Orrery.Bench.MetricGraphs.csproj \
+    for project in tests/Orrery.GpuCheck/Orrery.GpuCheck.csproj bench/Orrery.Bench.MetricGraphs/Orrery.Bench.MetricGraphs.csproj \
                    bench/Orrery.Bench.Pca/Orrery.Bench.Pca.csproj; do
       DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
         dotnet publish "$project" -c Release -r linux-x64 --self-contained -o .gpu/pack -p:DebugType=none -nologo -v quiet

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU check anyone with an NVIDIA GPU runs: publishes bench/GpuCheck self-contained into
+# The GPU check anyone with an NVIDIA GPU runs: publishes tests/Orrery.GpuCheck self-contained into
 # .gpu/gpucheck (git-ignored) and runs it, comparing the CUDA backend with the CPU backend on the same
 # inputs and printing a pass/fail table with the largest error of each check, then the metric-graph
 # sampler on the GPU (kernels/metric_graph.cu) against the CPU sampler on the same particles: per-particle
@@ -24,5 +24,5 @@ case "$flag" in
   --no-publish|--publish-only) shift ;;
 esac
 
-gpu_publish gpu-check.sh bench/GpuCheck/GpuCheck.csproj "$out" orrery-gpucheck "$flag" || exit 0
+gpu_publish gpu-check.sh tests/Orrery.GpuCheck/Orrery.GpuCheck.csproj "$out" orrery-gpucheck "$flag" || exit 0
 exec "$out/orrery-gpucheck" --require-gpu "$@"

@@ -4,8 +4,8 @@
 # one run, for (1) Fashion-MNIST K = 30, time to E < 1e-4 (matrix-free with 1, 2, 4 shards and covariance
 # mode) and (2) the matrix-free case, a raw low-rank + noise matrix, K = 16, time to E < 1e-3. Every set of
 # vectors is scored against the same float64 reference as the CPU peers (bench/run-pca.sh). Writes a table
-# (device, date, command, times, ratios) to bench/results/pca/gpu-<UTC date>.md and prints it; the raw
-# outputs go beside it under bench/results/pca/gpu/.
+# (device, date, command, times, ratios) to bench/results/pca-gpu-<UTC date>.md and prints it; the raw
+# outputs go to bench/out/pca-gpu/ (ignored).
 #
 #   bench/run-pca-gpu.sh                    # publish (needs dotnet) and run
 #   bench/run-pca-gpu.sh --publish-only     # on a build machine: publish into .gpu/bench-pca
@@ -35,7 +35,7 @@ LARGE_ROWS=${LARGE_ROWS:-50000}
 LARGE_DIM=${LARGE_DIM:-2000}
 REPEAT=${REPEAT:-3}
 PYTHON=${PYTHON:-python3}
-RESULTS=${RESULTS:-bench/results/pca}
+RESULTS=${RESULTS:-bench/results}
 
 gpu_publish run-pca-gpu.sh bench/Orrery.Bench.Pca/Orrery.Bench.Pca.csproj "$out" Orrery.Bench.Pca "$flag" || exit 0
 
@@ -46,11 +46,11 @@ if [ -n "${FASHION_FROM:-}" ] && [ ! -f "$fashion/train-images-idx3-ubyte.gz" ];
   mkdir -p "$fashion" && cp "$FASHION_FROM"/*-idx*-ubyte.gz "$fashion"/
 fi
 
-raw="$RESULTS/gpu"
+raw="${RAW:-bench/out/pca-gpu}"
 mkdir -p "$raw"
 gpu_describe
 torch_version=$("$PYTHON" -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda)')
-table="$RESULTS/gpu-$(date -u +%Y-%m-%d).md"
+table="$RESULTS/pca-gpu-$(date -u +%Y-%m-%d).md"
 command_line="PARTS=\"$PARTS\" SPLIT=$SPLIT LARGE_ROWS=$LARGE_ROWS LARGE_DIM=$LARGE_DIM REPEAT=$REPEAT bench/run-pca-gpu.sh"
 
 # The peer's median seconds of a method (a line "NAME ... SECONDS s   E = ..."), and its E.

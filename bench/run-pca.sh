@@ -16,7 +16,7 @@
 # Needs dataset-fashion-mnist, python3-numpy and python3-sklearn (apt-get install them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-bench/results/pca}
+OUT=${OUT:-bench/out/pca}
 STARTS=${STARTS:-10}
 FASHION_STARTS=${FASHION_STARTS:-10}
 PARTS=${PARTS:-convergence shards}

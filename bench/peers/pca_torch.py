@@ -12,7 +12,7 @@ peers, E = sqrt(mean_k min_s ||u_k - s v_k||^2), against the same float64 refere
 (pca_sklearn.py for Fashion-MNIST, pca_large.py for a raw file); Orrery's vectors (--orrery a.npy) too.
 Prints lines in pca_sklearn.py's format ("name  seconds s   E = ...") and a JSON list last.
 
-    pca_torch.py --split train --components 30 --target 1e-4 --orrery bench/results/pca/gpu/*.npy
+    pca_torch.py --split train --components 30 --target 1e-4 --orrery bench/out/pca-gpu/*.npy
     pca_torch.py --file /tmp/orrery-pca-large-50000x2000.f32 --components 16 --target 1e-3
     pca_torch.py --check [...]   # no torch: load the data, build the reference, score the reference
                                  # itself (E = 0) and any --orrery vectors; checks this script's CPU side

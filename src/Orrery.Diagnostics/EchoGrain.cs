@@ -11,6 +11,7 @@ public sealed class EchoGrain(ILocalSiloDetails silo) : Grain, IEchoGrain
 {
     private readonly long _activatedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     private long _calls;
+    private int _delaying;
 
     /// <inheritdoc />
     public async Task<EchoReply> EchoAsync(EchoRequest request, CancellationToken cancellationToken)
@@ -18,7 +19,15 @@ public sealed class EchoGrain(ILocalSiloDetails silo) : Grain, IEchoGrain
         ArgumentNullException.ThrowIfNull(request);
         if (request.DelayMs > 0)
         {
-            await Task.Delay(request.DelayMs, cancellationToken);
+            Interlocked.Increment(ref _delaying);
+            try
+            {
+                await Task.Delay(request.DelayMs, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _delaying);
+            }
         }
 
         return Reply(request);
@@ -37,5 +46,6 @@ public sealed class EchoGrain(ILocalSiloDetails silo) : Grain, IEchoGrain
         Silo = silo.Name,
         Calls = Interlocked.Increment(ref _calls),
         ActivatedAtMs = _activatedAtMs,
+        Delaying = Volatile.Read(ref _delaying),
     };
 }

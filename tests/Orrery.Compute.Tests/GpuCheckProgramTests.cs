@@ -4,23 +4,20 @@ using Orrery.Compute.Cuda;
 namespace Orrery.Compute.Tests;
 
 /// <summary>
-/// Runs bench/GpuCheck as CI does, on a machine without a GPU: it must say so plainly, check the CPU
+/// Runs tests/Orrery.GpuCheck as CI does, on a machine without a GPU: it must say so plainly, check the CPU
 /// backend, and exit 0, or 3 when a GPU was required.
 /// </summary>
 public sealed class GpuCheckProgramTests
 {
-    // tests/Orrery.Compute.Tests/bin/<Configuration>/net10.0 -> bench/GpuCheck/bin/<Configuration>/net10.0
+    // tests/Orrery.Compute.Tests/bin/<Configuration>/net10.0 -> tests/Orrery.GpuCheck/bin/<Configuration>/net10.0
     private static readonly string TestBin = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
     private static readonly string Configuration = Path.GetFileName(Path.GetDirectoryName(TestBin)!);
-    private static readonly string GpuCheck = Path.GetFullPath(Path.Combine(TestBin, "..", "..", "..", "..", "..", "bench", "GpuCheck", "bin", Configuration, "net10.0", "orrery-gpucheck.dll"));
+    private static readonly string GpuCheck = Path.GetFullPath(Path.Combine(TestBin, "..", "..", "..", "..", "Orrery.GpuCheck", "bin", Configuration, "net10.0", "orrery-gpucheck.dll"));
 
-    [Fact]
+    [SkippableFact]
     public async Task WithoutAGpuItSaysSoChecksTheCpuAndExitsZero()
     {
-        if (CudaProbe.Run().IsUsable)
-        {
-            return; // a GPU machine runs the real thing through bench/gpu-check.sh
-        }
+        Skip.If(CudaProbe.Run().IsUsable, "this machine has a usable GPU: bench/gpu-check.sh runs the real checks there");
 
         var (exitCode, output) = await RunAsync();
         Assert.True(exitCode == 0, output);
@@ -31,13 +28,10 @@ public sealed class GpuCheckProgramTests
         Assert.DoesNotContain("FAIL", output);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task RequiringAGpuThatIsNotThereExitsThree()
     {
-        if (CudaProbe.Run().IsUsable)
-        {
-            return;
-        }
+        Skip.If(CudaProbe.Run().IsUsable, "this machine has a usable GPU, so a required GPU is there");
 
         var (exitCode, output) = await RunAsync("--require-gpu");
         Assert.True(exitCode == 3, output);

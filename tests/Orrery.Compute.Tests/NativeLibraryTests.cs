@@ -50,7 +50,7 @@ public sealed class NativeLibraryTests
         {
             if (library.IsAvailable)
             {
-                continue; // a machine with the CUDA toolkit; bench/GpuCheck covers that side
+                continue; // a machine with the CUDA toolkit; tests/Orrery.GpuCheck covers that side
             }
 
             Assert.Contains($"{library.Candidates[0]}, {library.Candidates[1]} not found", library.Note);

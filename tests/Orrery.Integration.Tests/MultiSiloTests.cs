@@ -44,8 +44,8 @@ public sealed class MultiSiloTests(RedisFixture fixture) : IClassFixture<RedisFi
         }
 
         // A call in flight when SIGTERM arrives finishes: Orleans's graceful shutdown waits for the activation.
-        var inFlight = grain.EchoAsync(new EchoRequest { Text = "slow", DelayMs = 1000 });
-        await Task.Delay(200);
+        var inFlight = grain.EchoAsync(new EchoRequest { Text = "slow", DelayMs = 3000 });
+        await Eventually.TrueAsync(async () => (await grain.PeekAsync(new EchoRequest())).Delaying == 1, Deadline, "the slow call never reached the grain");
         Assert.Equal(0, await leaving.TerminateAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal("slow", (await inFlight).Text);
 

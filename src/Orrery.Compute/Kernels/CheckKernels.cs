@@ -5,7 +5,7 @@ namespace Orrery.Compute.Kernels;
 
 /// <summary>
 /// The kernels of <c>kernels/check.cu</c>, by name, and their CPU twins. Each twin computes exactly what
-/// the CUDA kernel computes from the same arguments; bench/GpuCheck launches both and compares.
+/// the CUDA kernel computes from the same arguments; tests/Orrery.GpuCheck launches both and compares.
 /// </summary>
 public static class CheckKernels
 {

@@ -35,6 +35,9 @@ public sealed record EchoReply
 
     /// <summary>Unix milliseconds at which this activation was created.</summary>
     [Id(3)] public long ActivatedAtMs { get; init; }
+
+    /// <summary>Echo calls of this activation waiting out their delay when the reply was made (tests use it to know a call is in flight).</summary>
+    [Id(4)] public int Delaying { get; init; }
 }
 
 /// <summary>A chain of grain keys: <c>Keys[0]</c> answers by calling <c>Keys[1]</c>, and so on.</summary>

@@ -5,6 +5,7 @@ using Orrery.Cluster.Silos;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Diagnostics;
 using Orrery.Diagnostics;
+using Orrery.Testing;
 
 namespace Orrery.Cluster.Tests.OrleansHosting;
 
@@ -42,10 +43,14 @@ public sealed class DiagnosticsGrainTests : IAsyncLifetime
         var grain = Client.GetGrain<IEchoGrain>($"peek-{Guid.NewGuid():N}");
         var first = await grain.EchoAsync(new EchoRequest { Text = "a" });
         Assert.Equal(1, first.Calls);
-        var slow = grain.EchoAsync(new EchoRequest { Text = "slow", DelayMs = 2000 });
-        await Task.Delay(200);
-        var peek = await grain.PeekAsync(new EchoRequest { Text = "peek" }).WaitAsync(TimeSpan.FromSeconds(1.5));
-        Assert.False(slow.IsCompleted, "the peek waited for the slow echo: [AlwaysInterleave] is not in effect");
+        var slow = grain.EchoAsync(new EchoRequest { Text = "slow", DelayMs = 5000 });
+        // A peek that answers while the slow echo waits out its delay ran interleaved with it.
+        var peek = await Eventually.ValueAsync(
+            () => grain.PeekAsync(new EchoRequest { Text = "peek" }).WaitAsync(TimeSpan.FromSeconds(5)),
+            p => p.Delaying == 1,
+            TimeSpan.FromSeconds(4),
+            "no peek answered while the slow echo held the activation: [AlwaysInterleave] is not in effect");
+        Assert.False(slow.IsCompleted, "the slow echo finished before a peek saw it in progress");
         Assert.Equal("peek", peek.Text);
         Assert.Equal(first.ActivatedAtMs, peek.ActivatedAtMs);
         Assert.Equal(first.Silo, (await slow).Silo);

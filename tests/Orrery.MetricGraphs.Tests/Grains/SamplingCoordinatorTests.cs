@@ -37,6 +37,23 @@ public sealed class SamplingCoordinatorTests
         public void Report(Orrery.Experiments.ExperimentProgress value) => report(value);
     }
 
+    /// <summary>Polls the job's progress until <paramref name="until"/> holds; fails the test after two minutes.</summary>
+    private static async Task<SamplingProgressReply> ProgressWhenAsync(ISamplingCoordinatorGrain coordinator, Func<SamplingProgressReply, bool> until)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var progress = await coordinator.GetProgressAsync();
+            if (until(progress))
+            {
+                return progress;
+            }
+
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"the job's progress stayed at {progress.Fraction:P0} ({progress.State}) for two minutes");
+            await Task.Delay(20);
+        }
+    }
+
     private static Task<OrleansEmbeddedCluster> StartClusterAsync(int silos) => OrleansEmbeddedCluster.StartAsync(new int[silos]);
 
     private static SamplingResult InProcess(long particles) =>
@@ -79,22 +96,12 @@ public sealed class SamplingCoordinatorTests
 
         // Not the coordinator's silo, nor silo 0, which holds the embedded cluster's membership (development clustering).
         var victim = cluster.SiloNames.Skip(1).First(s => s != started.Silo);
-        SamplingProgressReply progress;
-        do
-        {
-            await Task.Delay(20);
-            progress = await coordinator.GetProgressAsync();
-        }
-        while (progress.State == SamplingState.Running && progress.Fraction < 0.2);
+        var progress = await ProgressWhenAsync(coordinator, p => p.State != SamplingState.Running || p.Fraction >= 0.2);
 
         Assert.True(progress.State == SamplingState.Running && progress.Fraction < 0.9, $"the stop must land mid-job; progress was {progress.Fraction:P0} ({progress.State})");
         await cluster.StopSiloAsync(cluster.SiloNames.ToList().IndexOf(victim));
 
-        while (progress.State == SamplingState.Running)
-        {
-            await Task.Delay(50);
-            progress = await coordinator.GetProgressAsync();
-        }
+        progress = await ProgressWhenAsync(coordinator, p => p.State != SamplingState.Running);
 
         Assert.True(progress.State == SamplingState.Done, $"{progress.State}: {progress.Error}");
         var reply = await coordinator.GetResultAsync();

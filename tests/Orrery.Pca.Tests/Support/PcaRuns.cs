@@ -41,8 +41,10 @@ public static class PcaRuns
         using var backend = new LocalBackend(Cpu, PcaOptions.Normalise(request));
         var driver = new PcaDriver(request, backend);
         await driver.StartAsync(CancellationToken.None);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!driver.Finished)
         {
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(5), $"the local PCA run did not finish within five minutes ({driver.Round} rounds)");
             await driver.AdvanceAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
         }
 

@@ -2,7 +2,7 @@ using Orrery.Compute;
 using Orrery.Compute.Cpu;
 using Orrery.Compute.Kernels;
 
-namespace Orrery.Bench.GpuCheck;
+namespace Orrery.GpuCheck;
 
 /// <summary>The CPU backend's own checks, which run on every machine: they prove the twins and the CPU GEMM (OpenBLAS, or Orrery's managed kernel without it) are the oracle the GPU is held to.</summary>
 internal static class CpuChecks

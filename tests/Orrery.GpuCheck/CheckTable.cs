@@ -1,4 +1,4 @@
-namespace Orrery.Bench.GpuCheck;
+namespace Orrery.GpuCheck;
 
 /// <summary>The pass/fail table: one row per check, with the largest error and the tolerance it was held to.</summary>
 internal sealed class CheckTable

@@ -3,8 +3,9 @@ using Orrery.Compute;
 using Orrery.MetricGraphs.Generators;
 using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Sampling;
+using Orrery.MetricGraphs.Tests.Support;
 
-namespace Orrery.Bench.GpuCheck;
+namespace Orrery.GpuCheck;
 
 /// <summary>
 /// The metric-graph sampler on the GPU (<see cref="CudaMetricGraphSampler"/>, kernels/metric_graph.cu) against
@@ -45,18 +46,7 @@ internal sealed class MetricGraphChecks(IComputeDevice gpu, CheckTable table, Te
             InitialCondition.UniformByLength(vessel), 1 << 18);
 
         // A cycle with every drift kind, an absorbing and a reflecting end; MaxSplits 3 so that steps are truncated. Ids cross 2^32.
-        var mixed = new MetricGraphBuilder("mixed")
-            .AddVertex("A")
-            .AddVertex("B", VertexKind.Junction, new Dictionary<string, double> { ["AB"] = 0.5, ["BC"] = 0.3, ["BE"] = 0.2 })
-            .AddVertex("C", VertexKind.Source)
-            .AddVertex("D", VertexKind.Absorbing)
-            .AddVertex("E")
-            .AddEdge("AB", "A", "B", 1.0, 1.0, EdgeDrift.Constant(0.8))
-            .AddEdge("BC", "B", "C", 0.7, 1.0, EdgeDrift.Linear(slope: -3, offset: 1))
-            .AddEdge("CA", "C", "A", 1.2, 1.0, EdgeDrift.PiecewiseLinearPotential([new(0, 0), new(0.4, 1.5), new(1.2, 0.2)]), weight: 2)
-            .AddEdge("CD", "C", "D", 0.9, 1.0)
-            .AddEdge("BE", "B", "E", 0.5, 0.5)
-            .Build();
+        var mixed = TestGraphs.Mixed();
         yield return new Scenario("mixed", mixed, new SamplingOptions { Seed = 0x0123_4567_89AB_CDEF, TimeStep = 5e-3f, Steps = 2001, MaxSplits = 3, BinsPerEdge = 16, ExitTimeBins = 64 },
             InitialCondition.UniformByLength(mixed), 1 << 16, (1L << 32) - 1000);
     }

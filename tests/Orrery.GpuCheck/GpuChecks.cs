@@ -3,7 +3,7 @@ using Orrery.Compute.Cpu;
 using Orrery.Compute.Cuda;
 using Orrery.Compute.Kernels;
 
-namespace Orrery.Bench.GpuCheck;
+namespace Orrery.GpuCheck;
 
 /// <summary>
 /// One GPU against the CPU backend on the same inputs: kernel compilation and the cache, the check

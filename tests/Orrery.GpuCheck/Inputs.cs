@@ -1,7 +1,7 @@
 using Orrery.Compute;
 using Orrery.Compute.Random;
 
-namespace Orrery.Bench.GpuCheck;
+namespace Orrery.GpuCheck;
 
 /// <summary>Deterministic inputs and host-side references, the same on every machine.</summary>
 internal static class Inputs

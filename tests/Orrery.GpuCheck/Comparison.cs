@@ -1,4 +1,4 @@
-namespace Orrery.Bench.GpuCheck;
+namespace Orrery.GpuCheck;
 
 /// <summary>
 /// llm.c's <c>validate_result</c>: every element must satisfy |actual - expected| &lt;= atol + rtol·|expected|,

@@ -1,5 +1,5 @@
-using Orrery.Bench.GpuCheck;
 using Orrery.Compute;
+using Orrery.GpuCheck;
 
 // orrery-gpucheck: compares the CUDA backend with the CPU backend on the same inputs and prints a
 // pass/fail table with the largest error of each check (llm.c's validate_result), then the metric-graph
