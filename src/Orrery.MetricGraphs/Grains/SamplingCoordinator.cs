@@ -24,8 +24,9 @@ namespace Orrery.MetricGraphs.Grains;
 /// (seed, particle, step), so the result is bitwise that of an undisturbed run on any number of silos and ensembles.
 /// <para>
 /// The job's state lives in this activation only: if the coordinator's own silo dies, the job is lost and a poll
-/// fails or finds a fresh activation in state <see cref="SamplingState.Unknown"/>; the caller
-/// (<see cref="Experiment.SamplingJobDriver"/>) then starts the job again under a new key, which gives the same bits.
+/// fails or finds a fresh activation in state <see cref="SamplingState.Unknown"/> (which then deactivates itself); the
+/// caller (<see cref="Experiment.SamplingJobDriver"/>) starts the job again under a new key, which gives the same bits,
+/// only once that silo has left the cluster's membership.
 /// </para>
 /// </summary>
 public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGrain
@@ -109,7 +110,14 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
     /// <inheritdoc />
     public Task<SamplingProgressReply> GetProgressAsync()
     {
-        var reply = new SamplingProgressReply { State = _state, Error = _error, Replacements = _replacements, ParticleSteps = _particleStepsComputed };
+        var reply = new SamplingProgressReply { State = _state, Error = _error, Replacements = _replacements, ParticleSteps = _particleStepsComputed, Silo = _siloName };
+        if (_state == SamplingState.Unknown)
+        {
+            // A jobless activation asked for progress: a fresh one (its job's silo was lost, or the directory routed
+            // here during a membership change). It must not linger and shadow the job's own activation.
+            DeactivateOnIdle();
+        }
+
         if (_plan is not null)
         {
             var total = (double)_plan.Options.Steps * _plan.Job.Particles;
