@@ -462,15 +462,15 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
         return now > since ? Math.Max(0, _particleStepsComputed - stepsThen) / (now - since) : 0;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sampling job {Job}: {Particles} particles in {Ensembles} ensembles on {Devices}")]
+    [LoggerMessage(EventId = OrreryLogEvents.SamplingJobStarted, Level = LogLevel.Information, Message = "Sampling job {Job}: {Particles} particles in {Ensembles} ensembles on {Devices}")]
     private partial void LogStarted(string job, long particles, int ensembles, string devices);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sampling job {Job} finished in {Seconds:F2} s ({Replacements} ensemble moves)")]
+    [LoggerMessage(EventId = OrreryLogEvents.SamplingJobFinished, Level = LogLevel.Information, Message = "Sampling job {Job} finished in {Seconds:F2} s ({Replacements} ensemble moves)")]
     private partial void LogFinished(string job, double seconds, int replacements);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sampling job {Job} failed: {Error}")]
+    [LoggerMessage(EventId = OrreryLogEvents.SamplingJobFailed, Level = LogLevel.Warning, Message = "Sampling job {Job} failed: {Error}")]
     private partial void LogFailed(string job, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ensemble {Index} of sampling job {Job} moved from silo {From} to {To}/{Device}, continuing from step {Step}: {Error}")]
+    [LoggerMessage(EventId = OrreryLogEvents.SamplingEnsembleMoved, Level = LogLevel.Warning, Message = "Ensemble {Index} of sampling job {Job} moved from silo {From} to {To}/{Device}, continuing from step {Step}: {Error}")]
     private partial void LogMoved(int index, string job, string from, string to, string device, long step, string error);
 }
