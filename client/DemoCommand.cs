@@ -56,7 +56,7 @@ internal static class DemoCommand
 
             AnsiConsole.MarkupLine(ok ? "[green]demo passed[/]" : "[red]demo failed[/]");
             return ok ? 0 : 1;
-        }));
+        }, cancellationToken));
         return command;
     }
 }

@@ -56,7 +56,7 @@ internal static class PingCommand
             }
 
             return failures == 0 ? 0 : 1;
-        }));
+        }, cancellationToken));
         return command;
     }
 }

@@ -7,4 +7,5 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(SilosCommand.Create());
 root.Subcommands.Add(PingCommand.Create());
 root.Subcommands.Add(CertsCommand.Create());
-return await root.Parse(args).InvokeAsync();
+// On SIGINT/SIGTERM the command's token is cancelled and it gets InterruptGrace to stop its work and clean up.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = CommandErrors.InterruptGrace });

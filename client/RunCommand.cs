@@ -43,6 +43,8 @@ internal static class RunCommand
                 throw new ArgumentException($"--embedded-silos is {silos}; it must be between 1 and 16");
             }
 
+            // The output place is checked before any work starts; its staging folder appears with the first file.
+            using var staged = new ExperimentOutput(outDir);
             var useCluster = connection.NamesCluster(parse);
             OrleansEmbeddedCluster? embedded = null;
             OrleansClientConnection? connected = null;
@@ -66,7 +68,6 @@ internal static class RunCommand
                 }
 
                 var orleans = connected?.Client ?? embedded!.Client;
-                using var staged = new ExperimentOutput(outDir);
                 var outcome = await RunWithProgressAsync(runner, root, (progress, say) => new ExperimentContext
                 {
                     Cluster = orleans,
@@ -82,7 +83,16 @@ internal static class RunCommand
                 }
 
                 AnsiConsole.MarkupLineInterpolated($"Wrote {staged.Files.Count} files to {staged.Directory}");
-                AnsiConsole.MarkupLine(outcome.Passed ? "[green]experiment finished; its checks passed[/]" : "[red]experiment finished; a check failed[/]");
+                if (outcome.Checks.Count == 0)
+                {
+                    AnsiConsole.MarkupLine("experiment finished; no check ran (the spec asks for none that applies)");
+                }
+                else
+                {
+                    var which = Markup.Escape(string.Join("; ", outcome.Checks));
+                    AnsiConsole.MarkupLine(outcome.Passed ? $"[green]experiment finished; its checks passed[/] ({which})" : $"[red]experiment finished; a check failed[/] ({which})");
+                }
+
                 return outcome.Passed ? 0 : 1;
             }
             finally
@@ -97,7 +107,7 @@ internal static class RunCommand
                     await connected.DisposeAsync();
                 }
             }
-        }));
+        }, cancellationToken));
         return command;
     }
 

@@ -69,6 +69,13 @@ try
     {
         ListenPorts.EnsureFree(bind, settings.Silo.DashboardPort, "Silo:DashboardPort");
     }
+
+    // The tensor channel binds its own port without SO_REUSEPORT (it would let a second silo share the port and
+    // take half its connections); a fixed port in use stops the silo here with the setting's name.
+    if (builder.Configuration.GetValue<int?>("Tensors:Port") is int tensorPort and not 0)
+    {
+        ListenPorts.EnsureFree(builder.Configuration["Tensors:BindAddress"] ?? bind, tensorPort, "Tensors:Port");
+    }
 }
 catch (InvalidOperationException e)
 {
@@ -144,6 +151,10 @@ foreach (var workload in Orrery.Workloads.Workloads.All)
 }
 
 var startLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Orrery.Silo");
+app.Lifetime.ApplicationStarted.Register(() =>
+    SiloLog.Started(startLog, name, settings.Orleans.SiloPort, settings.Orleans.GatewayPort, settings.Silo.HttpPort, settings.Cluster.ClusterId));
+app.Lifetime.ApplicationStopping.Register(() => SiloLog.Stopping(startLog, name, Environment.ExitCode));
+app.Lifetime.ApplicationStopped.Register(() => SiloLog.Stopped(startLog, name));
 startLog.LogInformation("Devices: {Note}", devices.Note);
 if (devices.Cpu.GemmFallbackNotice is { } gemmNotice)
 {

@@ -30,4 +30,8 @@ public sealed record ExperimentProgress(double Fraction, string Detail);
 /// <summary>What a finished experiment reports back.</summary>
 /// <param name="Passed">False when a check built into the experiment (for example a closed form) failed.</param>
 /// <param name="Summary">Lines summarising the result for the console.</param>
-public sealed record ExperimentOutcome(bool Passed, IReadOnlyList<string> Summary);
+/// <param name="Checks">
+/// The checks that ran, one short name each (for example <c>closed form star-exit, 5 quantities</c>); empty when none
+/// applied, so that the console says "no check ran" rather than "checks passed".
+/// </param>
+public sealed record ExperimentOutcome(bool Passed, IReadOnlyList<string> Summary, IReadOnlyList<string> Checks);

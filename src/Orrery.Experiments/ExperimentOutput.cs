@@ -3,27 +3,31 @@ namespace Orrery.Experiments;
 /// <summary>
 /// An output folder written through a staging folder beside it: files appear under the final name
 /// only when <see cref="Commit"/> runs, so a failed or cancelled run leaves no half-written results.
-/// An existing output folder is replaced only at commit.
+/// An existing output folder is replaced only at commit. The constructor checks the place before any work starts
+/// (an existing file, <c>/dev/null</c> or a folder that cannot be written is refused with
+/// <see cref="ArgumentException"/>); the staging folder is created only when the first file is written.
 /// </summary>
 public sealed class ExperimentOutput : IDisposable
 {
     private readonly List<string> _files = [];
+    private readonly string _parent;
     private bool _committed;
+    private bool _staged;
 
-    /// <summary>Starts a staged output for the folder <paramref name="directory"/>.</summary>
+    /// <summary>Starts a staged output for the folder <paramref name="directory"/>; throws <see cref="ArgumentException"/> when it cannot be written.</summary>
     public ExperimentOutput(string directory)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         Directory = Path.GetFullPath(directory);
-        var parent = Path.GetDirectoryName(Directory) ?? throw new ArgumentException($"output folder {directory} has no parent");
-        System.IO.Directory.CreateDirectory(parent);
-        StagingDirectory = Path.Combine(parent, $".{Path.GetFileName(Directory)}.staging-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        System.IO.Directory.CreateDirectory(StagingDirectory);
+        _parent = Path.GetDirectoryName(Directory) ?? throw new ArgumentException($"output folder {directory} has no parent: name a folder inside one");
+        CheckWritable(directory, Directory, _parent);
+        StagingDirectory = Path.Combine(_parent, $".{Path.GetFileName(Directory)}.staging-{Environment.ProcessId}-{Guid.NewGuid():N}");
     }
 
     /// <summary>The final output folder.</summary>
     public string Directory { get; }
 
-    /// <summary>Where files are written until commit.</summary>
+    /// <summary>Where files are written until commit (created with the first file).</summary>
     public string StagingDirectory { get; }
 
     /// <summary>Relative names of the files written so far.</summary>
@@ -37,6 +41,7 @@ public sealed class ExperimentOutput : IDisposable
             throw new ArgumentException($"output name {name} must be relative and stay inside the output folder");
         }
 
+        EnsureStaged();
         var path = Path.Combine(StagingDirectory, name);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         if (!_files.Contains(name))
@@ -53,6 +58,7 @@ public sealed class ExperimentOutput : IDisposable
     /// <summary>Moves the staged files under the final name (replacing an earlier output there).</summary>
     public void Commit()
     {
+        EnsureStaged();
         if (System.IO.Directory.Exists(Directory))
         {
             System.IO.Directory.Delete(Directory, recursive: true);
@@ -68,6 +74,49 @@ public sealed class ExperimentOutput : IDisposable
         if (!_committed && System.IO.Directory.Exists(StagingDirectory))
         {
             System.IO.Directory.Delete(StagingDirectory, recursive: true);
+        }
+    }
+
+    private void EnsureStaged()
+    {
+        if (!_staged)
+        {
+            System.IO.Directory.CreateDirectory(StagingDirectory);
+            _staged = true;
+        }
+    }
+
+    /// <summary>
+    /// Refuses an output place that is a file (or device) or lies in a folder this process cannot write: the nearest
+    /// existing folder above it gets a probe folder created and removed, so nothing is left behind.
+    /// </summary>
+    private static void CheckWritable(string given, string full, string parent)
+    {
+        if (File.Exists(full))
+        {
+            throw new ArgumentException($"output folder {given} is an existing file, not a folder; name a folder (it is created, or replaced when the run succeeds)");
+        }
+
+        var existing = parent;
+        while (!System.IO.Directory.Exists(existing))
+        {
+            if (File.Exists(existing))
+            {
+                throw new ArgumentException($"output folder {given} lies under {existing}, which is a file, not a folder");
+            }
+
+            existing = Path.GetDirectoryName(existing) ?? throw new ArgumentException($"output folder {given}: no part of its path exists");
+        }
+
+        var probe = Path.Combine(existing, $".orrery-write-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            System.IO.Directory.CreateDirectory(probe);
+            System.IO.Directory.Delete(probe);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new ArgumentException($"output folder {given} cannot be written: {existing} does not let this user create folders ({e.Message})", e);
         }
     }
 }

@@ -26,13 +26,22 @@ public static class ExperimentSpec
     public static SpecNode Parse(string text, string file)
     {
         var stream = new YamlStream();
+        var parser = new Parser(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
-            throw new ExperimentSpecException($"{file}:{e.Start.Line}:{e.Start.Column}: not valid YAML or JSON: {e.InnerException?.Message ?? e.Message}");
+            throw new ExperimentSpecException($"{file}:{e.Start.Line}:{e.Start.Column}: not valid YAML or JSON: {OneLine(e.InnerException?.Message ?? e.Message)}");
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet 16.3 throws this, without a location, for some unclosed flow collections ("[1, 2" followed
+            // by more lines): name the last event the parser read instead.
+            var at = parser.Current?.Start;
+            throw new ExperimentSpecException(
+                $"{file}:{at?.Line ?? 1}:{at?.Column ?? 1}: not valid YAML or JSON: a flow sequence or mapping ('[' or '{{') is not closed before this point");
         }
 
         if (stream.Documents.Count != 1)
@@ -48,6 +57,8 @@ public static class ExperimentSpec
 
         return root;
     }
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>The spec's <c>kind</c> field (which experiment it describes).</summary>
     public static string KindOf(SpecNode root) => root.Require("kind").AsString();

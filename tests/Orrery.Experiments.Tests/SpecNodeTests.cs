@@ -114,6 +114,66 @@ public sealed class SpecNodeTests
         }
     }
 
+    // Caught before: an existing file or /dev/null as --out passed here and failed with an IOException trace only at
+    // commit, after the whole run; a folder the user cannot write failed with a trace at the staging folder.
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void OutputPlacesThatCannotHoldAFolderAreRefusedBeforeAnyWork()
+    {
+        var parent = Directory.CreateTempSubdirectory("orrery-out-refused-").FullName;
+        try
+        {
+            var file = Path.Combine(parent, "taken");
+            File.WriteAllText(file, "x");
+            var e = Assert.Throws<ArgumentException>(() => new ExperimentOutput(file));
+            Assert.Contains("output folder " + file + " is an existing file", e.Message);
+            e = Assert.Throws<ArgumentException>(() => new ExperimentOutput("/dev/null"));
+            Assert.Contains("output folder /dev/null is an existing file", e.Message);
+            e = Assert.Throws<ArgumentException>(() => new ExperimentOutput(Path.Combine(file, "below")));
+            Assert.Contains("which is a file", e.Message);
+
+            var locked = Path.Combine(parent, "locked");
+            Directory.CreateDirectory(locked);
+            File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            try
+            {
+                // root may write anywhere on an ordinary file system; /proc refuses new folders to root too.
+                var unwritable = Environment.UserName == "root" ? "/proc/orrery-out/run" : Path.Combine(locked, "a", "run");
+                e = Assert.Throws<ArgumentException>(() => new ExperimentOutput(unwritable));
+                Assert.Contains($"output folder {unwritable} cannot be written", e.Message);
+            }
+            finally
+            {
+                File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            // Nothing was created by the refusals, and an accepted place has no staging folder until a file is written.
+            using (new ExperimentOutput(Path.Combine(parent, "later")))
+            {
+                Assert.Equal(["locked", "taken"], Directory.GetFileSystemEntries(parent).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+                Assert.Empty(Directory.GetFileSystemEntries(locked));
+            }
+        }
+        finally
+        {
+            Directory.Delete(parent, recursive: true);
+        }
+    }
+
+    // Caught before: an unclosed flow sequence escaped as a YamlDotNet exception with a trace.
+    [Theory]
+    [InlineData("kind: sampling\ngraph: {generator: star, lengths: [1, 2\nparticles: 10\n")]
+    [InlineData("kind: sampling\nlengths: [1, 2\n")]
+    [InlineData("kind: sampling\nobservables: [density, exits\n")]
+    [InlineData("kind: sampling\ngraph: {generator: star\n")]
+    [InlineData("[1, 2")]
+    public void UnclosedFlowCollectionsAreOneLocatedError(string text)
+    {
+        var e = Assert.Throws<ExperimentSpecException>(() => ExperimentSpec.Parse(text, "bad.yaml"));
+        Assert.Matches(@"^bad\.yaml:\d+:\d+: ", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+
     [Fact]
     public void PlotsAreWellFormedSvgWithEverySeries()
     {

@@ -38,4 +38,22 @@ public static class LostSilo
             await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// True when a member of the cluster answers that silo <paramref name="name"/> is not active (declared dead or
+    /// left); false when it is still listed or no member answered within 10 s (not known to be gone).
+    /// </summary>
+    public static async Task<bool> IsGoneAsync(IGrainFactory grains, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        try
+        {
+            var active = await grains.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            return active.All(s => s.Name != name);
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            return false;
+        }
+    }
 }

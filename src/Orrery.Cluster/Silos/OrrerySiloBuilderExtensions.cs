@@ -108,6 +108,7 @@ public static class OrrerySiloBuilderExtensions
                 services.GetService<IMeterFactory>());
         });
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TensorChannelLifecycle>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MembershipChangeLog>();
         return builder;
     }
 

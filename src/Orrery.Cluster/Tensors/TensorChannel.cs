@@ -22,6 +22,14 @@ namespace Orrery.Cluster.Tensors;
 /// </summary>
 public sealed partial class TensorChannel : IAsyncDisposable
 {
+    /// <summary>
+    /// The largest tensor the channel stores or moves, in bytes: <see cref="Array.MaxLength"/>, the largest byte array
+    /// .NET allocates (a fetch receives into one array, and frame payload lengths are handled as <see cref="int"/>).
+    /// Puts, pushes and fetches over it are refused at once with an <see cref="ArgumentException"/> naming it; exactly
+    /// this many bytes are allowed.
+    /// </summary>
+    public const long MaxTensorBytes = 0x7FFFFFC7;
+
     // Tensor requests are a few dozen bytes; anything larger in the message part of a frame is garbage.
     private const int MaxMessageBytes = 64 * 1024;
 
@@ -69,7 +77,7 @@ public sealed partial class TensorChannel : IAsyncDisposable
         _meter.CreateObservableGauge(TensorMetricNames.StoreCapacity, () => Store.CapacityBytes, "By", "The tensor store's cap (Tensors:MaxStoreBytes).");
 
         var transportIdentity = new TransportIdentity(
-            options.ClusterId, Encoding.UTF8.GetBytes(options.Secret), "silo", identity.Name, identity.Generation, MaxMessageBytes, Array.MaxLength);
+            options.ClusterId, Encoding.UTF8.GetBytes(options.Secret), "silo", identity.Name, identity.Generation, MaxMessageBytes, MaxTensorBytes);
         _handler = new FrameHandler(this);
         _connections = new ConnectionManager(transportIdentity, _handler, _transportMetrics, _logger, options.ConnectionsPerPeer, options.ConnectTimeout);
         Socket socket;
@@ -120,6 +128,7 @@ public sealed partial class TensorChannel : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var elementType = TensorRef.ElementTypeOf<T>();
         var byteLength = (long)data.Length * TensorRef.ElementSize(elementType);
+        CheckSize(data.LongLength, elementType, $"a put of {data.LongLength} x {elementType}");
         ulong id;
         try
         {
@@ -140,6 +149,17 @@ public sealed partial class TensorChannel : IAsyncDisposable
             ElementType = elementType,
             Owner = _identity.Silo,
         };
+    }
+
+    /// <summary>Refuses a tensor over <see cref="MaxTensorBytes"/> before anything is stored, sent or allocated.</summary>
+    private static void CheckSize(long elements, TensorElementType elementType, string what)
+    {
+        var size = TensorRef.ElementSize(elementType);
+        if (elements < 0 || elements > MaxTensorBytes / size)
+        {
+            var bytes = elements < 0 ? "a negative length" : $"{(UInt128)(ulong)elements * (ulong)size:N0} bytes";
+            throw new ArgumentException($"{what} is {bytes}; a tensor holds at most TensorChannel.MaxTensorBytes = {MaxTensorBytes:N0} bytes (split it into several)");
+        }
     }
 
     /// <summary>True when <paramref name="tensor"/> is held by this process's store.</summary>
@@ -187,6 +207,7 @@ public sealed partial class TensorChannel : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(tensor);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var elementType = TensorRef.ElementTypeOf<T>();
+        CheckSize(tensor.Length, tensor.ElementType, $"a fetch of {tensor}");
         if (elementType != tensor.ElementType)
         {
             throw new ArgumentException($"{tensor} holds {tensor.ElementType} elements; it cannot be fetched as {typeof(T).Name}", nameof(tensor));
@@ -265,8 +286,9 @@ public sealed partial class TensorChannel : IAsyncDisposable
             return Put((T[])data.Clone(), lifetime);
         }
 
-        var start = Stopwatch.GetTimestamp();
         var description = $"push of {data.Length} x {elementType} to {endpoint}";
+        CheckSize(data.LongLength, elementType, "a " + description);
+        var start = Stopwatch.GetTimestamp();
         var connection = await ConnectAsync(endpoint, 0, description, cancellationToken).ConfigureAwait(false);
         var frame = await CallAsync(
             connection,

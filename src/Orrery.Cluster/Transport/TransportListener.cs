@@ -113,9 +113,9 @@ internal sealed partial class TransportListener : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused transport connection from {Remote}: {Reason}")]
+    [LoggerMessage(EventId = Silos.OrreryLogEvents.ConnectionRefused, Level = LogLevel.Warning, Message = "Refused transport connection from {Remote}: {Reason}")]
     private partial void LogHandshakeFailed(string remote, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Accepting a transport connection failed: {Error}")]
+    [LoggerMessage(EventId = Silos.OrreryLogEvents.AcceptFailed, Level = LogLevel.Warning, Message = "Accepting a transport connection failed: {Error}")]
     private partial void LogAcceptFailed(SocketError error);
 }

@@ -224,6 +224,9 @@ public sealed class SamplingProgressReply
 
     /// <summary>Why the job failed (<see cref="SamplingState.Failed"/>).</summary>
     [Id(5)] public string Error { get; set; } = "";
+
+    /// <summary>The silo of the coordinator activation that answered ("" when no activation answered).</summary>
+    [Id(6)] public string Silo { get; set; } = "";
 }
 
 /// <summary>One ensemble's share of a finished job.</summary>

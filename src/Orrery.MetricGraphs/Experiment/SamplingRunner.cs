@@ -58,6 +58,12 @@ public sealed class SamplingRunner : IExperimentRunner
             summary.Add($"{(line.Passed ? "pass" : "FAIL")}  {line.What}: {line.Estimate:0.######} vs closed form {line.Exact:0.######} (tolerance {line.Tolerance:0.######})");
         }
 
-        return new ExperimentOutcome(checks.All(c => c.Passed), summary);
+        foreach (var shape in sampling.Warnings)
+        {
+            summary.Add("warning: " + shape);
+        }
+
+        IReadOnlyList<string> ran = sampling.Check is { } check ? [$"closed form {check.ClosedForm}, {checks.Count} quantities"] : [];
+        return new ExperimentOutcome(checks.All(c => c.Passed), summary, ran);
     }
 }

@@ -69,6 +69,11 @@ public sealed partial class SamplingSpec
                         }
 
                         lengths = lengthsNode.Items.Select(i => i.AsDouble(1e-12)).ToArray();
+                        if (lengths.Length < 2)
+                        {
+                            // As 'arms' requires: one arm is a segment, not a star, and no star check applies to it.
+                            throw lengthsNode.Fail($"a star needs at least 2 arms; 'lengths' gives {lengths.Length}");
+                        }
                     }
                     else
                     {
@@ -133,20 +138,23 @@ public sealed partial class SamplingSpec
     private static VertexKind Ends(SpecNode? node) =>
         node?.AsChoice("reflecting", "absorbing") == "absorbing" ? VertexKind.Absorbing : VertexKind.Junction;
 
+    /// <summary>The overrides of the <c>graph</c> section applied to the loaded or generated graph.</summary>
     private static MetricGraph ApplyOverrides(SpecNode node, MetricGraph graph)
     {
-        var sigmaNode = node.Optional("generator") is null ? node.Optional("sigma") : null;
-        var driftNode = node.Optional("drift");
-        var edgesNode = node.Optional("edges");
+        var kinds = ReadVertexKinds(node, graph);
+        var sigmas = graph.Edges.Select(e => e.Sigma).ToArray();
+        var drifts = graph.Edges.Select(e => e.Drift).ToArray();
+        var edgesChanged = ReadEdgeOverrides(node, graph, sigmas, drifts);
+        return !edgesChanged && kinds.Count == 0 ? graph : Rebuild(node, graph, kinds, sigmas, drifts);
+    }
+
+    /// <summary>The vertex lists <c>absorbing</c>, <c>reflecting</c> and <c>sources</c>: vertex index to its new kind.</summary>
+    private static Dictionary<int, VertexKind> ReadVertexKinds(SpecNode node, MetricGraph graph)
+    {
         var kinds = new Dictionary<int, VertexKind>();
         foreach (var (field, kind) in new[] { ("absorbing", VertexKind.Absorbing), ("reflecting", VertexKind.Junction), ("sources", VertexKind.Source) })
         {
-            if (node.Optional(field) is not { } list)
-            {
-                continue;
-            }
-
-            foreach (var item in list.Items)
+            foreach (var item in node.Optional(field)?.Items ?? [])
             {
                 if (!graph.TryGetVertexIndex(item.AsString(), out var v))
                 {
@@ -162,13 +170,18 @@ public sealed partial class SamplingSpec
             }
         }
 
-        if (sigmaNode is null && driftNode is null && edgesNode is null && kinds.Count == 0)
-        {
-            return graph;
-        }
+        return kinds;
+    }
 
-        var sigmas = graph.Edges.Select(e => e.Sigma).ToArray();
-        var drifts = graph.Edges.Select(e => e.Drift).ToArray();
+    /// <summary>
+    /// <c>sigma</c> (for a graph file; a generator takes it as a parameter), <c>drift</c> for every edge, then the
+    /// per-edge <c>edges</c> entries, written into <paramref name="sigmas"/> and <paramref name="drifts"/>; true when any was given.
+    /// </summary>
+    private static bool ReadEdgeOverrides(SpecNode node, MetricGraph graph, double[] sigmas, EdgeDrift[] drifts)
+    {
+        var sigmaNode = node.Optional("generator") is null ? node.Optional("sigma") : null;
+        var driftNode = node.Optional("drift");
+        var edgesNode = node.Optional("edges");
         if (sigmaNode is not null)
         {
             Array.Fill(sigmas, sigmaNode.AsDouble(1e-12));
@@ -183,29 +196,32 @@ public sealed partial class SamplingSpec
             }
         }
 
-        if (edgesNode is not null)
+        foreach (var id in edgesNode?.Keys ?? [])
         {
-            foreach (var id in edgesNode.Keys)
+            var edgeNode = edgesNode!.Require(id);
+            if (!graph.TryGetEdgeIndex(id, out var e))
             {
-                var edgeNode = edgesNode.Require(id);
-                if (!graph.TryGetEdgeIndex(id, out var e))
-                {
-                    throw edgeNode.Fail($"the graph has no edge \"{id}\"{Known(graph.Edges.Select(x => x.Id))}");
-                }
+                throw edgeNode.Fail($"the graph has no edge \"{id}\"{Known(graph.Edges.Select(x => x.Id))}");
+            }
 
-                edgeNode.AllowOnly("sigma", "drift");
-                if (edgeNode.Optional("sigma") is { } s)
-                {
-                    sigmas[e] = s.AsDouble(1e-12);
-                }
+            edgeNode.AllowOnly("sigma", "drift");
+            if (edgeNode.Optional("sigma") is { } s)
+            {
+                sigmas[e] = s.AsDouble(1e-12);
+            }
 
-                if (edgeNode.Optional("drift") is { } d)
-                {
-                    drifts[e] = ReadDrift(d)(graph.Edges[e].Length);
-                }
+            if (edgeNode.Optional("drift") is { } d)
+            {
+                drifts[e] = ReadDrift(d)(graph.Edges[e].Length);
             }
         }
 
+        return sigmaNode is not null || driftNode is not null || edgesNode is not null;
+    }
+
+    /// <summary>The graph again with the new vertex kinds, sigmas and drifts (jump weights kept where they apply).</summary>
+    private static MetricGraph Rebuild(SpecNode node, MetricGraph graph, Dictionary<int, VertexKind> kinds, double[] sigmas, EdgeDrift[] drifts)
+    {
         var builder = new MetricGraphBuilder(graph.FileName);
         for (var v = 0; v < graph.VertexCount; v++)
         {

@@ -100,63 +100,63 @@ public sealed partial class SamplingSpec
         root.AllowOnly([.. Fields]);
         var name = root.Optional("name")?.AsString() ?? Path.GetFileNameWithoutExtension(root.File);
         var graphNode = root.Require("graph");
-        var authored = ReadGraph(graphNode);
+        var (graph, graphJson) = ReadGraphAsSampled(graphNode, name);
+        var particles = root.Require("particles").AsLong(1, 1L << 40);
+        var options = ReadOptions(root, graph);
+        var initial = ReadInitial(root.Optional("initial"), root, graph);
+        var device = root.Optional("device")?.AsChoice("any", "cpu", "gpu") switch
+        {
+            "cpu" => DevicePreference.Cpu,
+            "gpu" => DevicePreference.Gpu,
+            _ => DevicePreference.Any,
+        };
 
-        // The ensembles parse the graph from JSON: use that very graph here too, so the closed forms,
-        // the outputs and the merged counts all describe what was sampled.
-        var graphJson = MetricGraphJson.Write(authored, name);
-        MetricGraph graph;
+        // Default slice: about 20 slices per run for progress and checkpoints, and at most ~2e8
+        // particle-steps per call so that a slice stays far inside the call timeout.
+        var steps = options.Steps;
+        var sliceSteps = root.Optional("slice_steps")?.AsLong(1, steps)
+            ?? Math.Clamp(Math.Min((steps + 19) / 20, 200_000_000 / particles), 1, steps);
+        var checkpointEvery = root.Optional("checkpoint_every")?.AsInt(1, 1_000_000) ?? 1;
+        var ensembles = root.Optional("ensembles")?.AsInt(1, 4096) ?? 0;
+        var gpuShare = root.Optional("gpu_share")?.AsDouble(1e-6, 1e6) ?? SamplingJobPlan.DefaultGpuShare;
+        var check = root.Optional("check") is { } checkNode ? SamplingCheck.Read(checkNode, graph, options, initial) : null;
+        var source = graphNode.Optional("file") is { } file ? file.AsPath() : "generator: " + graphNode.Require("generator").AsString();
+        return new SamplingSpec(name, source, graph, graphJson, options, initial, particles, device, sliceSteps, checkpointEvery, ensembles, gpuShare, check)
+        {
+            Warnings = ShapeWarnings(graph),
+        };
+    }
+
+    /// <summary>
+    /// Warnings about the graph's shape that do not stop the run: a graph of several connected components (particles
+    /// never cross between them, so each keeps the mass it starts with, and no closed form of the checks applies).
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; private init; } = [];
+
+    /// <summary>
+    /// The graph as the ensembles will see it: the ensembles parse it from JSON, so the closed forms, the outputs and
+    /// the merged counts all use that very graph.
+    /// </summary>
+    private static (MetricGraph Graph, string Json) ReadGraphAsSampled(SpecNode graphNode, string name)
+    {
+        var graphJson = MetricGraphJson.Write(ReadGraph(graphNode), name);
         try
         {
-            graph = MetricGraphJson.Parse(graphJson, name + ".json");
+            return (MetricGraphJson.Parse(graphJson, name + ".json"), graphJson);
         }
         catch (MetricGraphFormatException e)
         {
             throw graphNode.Fail($"the graph does not survive its own JSON format: {e.Message}");
         }
+    }
 
-        var particles = root.Require("particles").AsLong(1, 1L << 40);
-        var dtNode = root.Require("dt");
-        var dt = (float)dtNode.AsDouble(1e-12, 1e6);
-        var stepsNode = root.Optional("steps");
-        var endNode = root.Optional("end_time");
-        long steps;
-        if ((stepsNode is null) == (endNode is null))
-        {
-            throw root.Fail("give either 'steps' or 'end_time' (the time horizon; steps = end_time / dt, rounded up)");
-        }
-        else if (stepsNode is not null)
-        {
-            steps = stepsNode.AsLong(1, 1L << 33);
-        }
-        else
-        {
-            var end = endNode!.AsDouble(1e-12);
-            steps = (long)Math.Ceiling(end / dt - 1e-9);
-            if (steps < 1 || steps > 1L << 33)
-            {
-                throw endNode.Fail($"end_time {end} with dt {dt} gives {steps} steps; it must be between 1 and 2^33");
-            }
-        }
-
+    /// <summary>The sampler settings: time step and horizon, seed, splits and the observables.</summary>
+    private static SamplingOptions ReadOptions(SpecNode root, MetricGraph graph)
+    {
+        var dt = (float)root.Require("dt").AsDouble(1e-12, 1e6);
+        var steps = ReadSteps(root, dt);
         var observables = root.Optional("observables");
         observables?.AllowOnly("bins_per_edge", "windows", "window_steps", "sample_every", "exit_time_bins", "exit_time_max");
-        long windowSteps = 0;
-        if (observables?.Optional("windows") is { } windowsNode)
-        {
-            if (observables.Optional("window_steps") is not null)
-            {
-                throw windowsNode.Fail("give either 'windows' or 'window_steps', not both");
-            }
-
-            var windows = windowsNode.AsLong(1, steps);
-            windowSteps = (steps + windows - 1) / windows;
-        }
-        else if (observables?.Optional("window_steps") is { } windowStepsNode)
-        {
-            windowSteps = windowStepsNode.AsLong(1, steps);
-        }
-
         long exitTimeSteps = 0;
         if (observables?.Optional("exit_time_max") is { } exitMaxNode)
         {
@@ -171,7 +171,7 @@ public sealed partial class SamplingSpec
             MaxSplits = root.Optional("max_splits")?.AsInt(1, SamplingOptions.MaxSplitsLimit) ?? 100,
             BinsPerEdge = observables?.Optional("bins_per_edge")?.AsInt(1, 1 << 20) ?? 32,
             SampleEvery = observables?.Optional("sample_every")?.AsLong(1, steps) ?? 1,
-            WindowSteps = windowSteps,
+            WindowSteps = ReadWindowSteps(observables, steps),
             ExitTimeBins = observables?.Optional("exit_time_bins")?.AsInt(1, 1 << 24) ?? 100,
             ExitTimeSteps = exitTimeSteps,
         };
@@ -184,31 +184,84 @@ public sealed partial class SamplingSpec
             throw (observables ?? root).Fail(e.Message);
         }
 
-        // The merged counts travel in one message: keep the occupation histogram well inside it.
-        var cells = (long)options.WindowCount * graph.EdgeCount * options.BinsPerEdge;
-        if (cells > 1_000_000)
+        CheckResultFits(root, observables, options, graph);
+        return options;
+    }
+
+    /// <summary><c>steps</c>, or <c>end_time</c> / dt rounded up; exactly one of them.</summary>
+    private static long ReadSteps(SpecNode root, float dt)
+    {
+        var stepsNode = root.Optional("steps");
+        var endNode = root.Optional("end_time");
+        if ((stepsNode is null) == (endNode is null))
         {
-            throw (observables ?? root).Fail($"{options.WindowCount} windows x {graph.EdgeCount} edges x {options.BinsPerEdge} bins is {cells} histogram cells; keep it at most 1,000,000 (fewer windows or bins)");
+            throw root.Fail("give either 'steps' or 'end_time' (the time horizon; steps = end_time / dt, rounded up)");
         }
 
-        var initial = ReadInitial(root.Optional("initial"), root, graph);
-        var device = root.Optional("device")?.AsChoice("any", "cpu", "gpu") switch
+        if (stepsNode is not null)
         {
-            "cpu" => DevicePreference.Cpu,
-            "gpu" => DevicePreference.Gpu,
-            _ => DevicePreference.Any,
-        };
+            return stepsNode.AsLong(1, 1L << 33);
+        }
 
-        // Default slice: about 20 slices per run for progress and checkpoints, and at most ~2e8
-        // particle-steps per call so that a slice stays far inside the call timeout.
-        var sliceSteps = root.Optional("slice_steps")?.AsLong(1, steps)
-            ?? Math.Clamp(Math.Min((steps + 19) / 20, 200_000_000 / particles), 1, steps);
-        var checkpointEvery = root.Optional("checkpoint_every")?.AsInt(1, 1_000_000) ?? 1;
-        var ensembles = root.Optional("ensembles")?.AsInt(1, 4096) ?? 0;
-        var gpuShare = root.Optional("gpu_share")?.AsDouble(1e-6, 1e6) ?? SamplingJobPlan.DefaultGpuShare;
-        var check = root.Optional("check") is { } checkNode ? SamplingCheck.Read(checkNode, graph, options, initial) : null;
-        var source = graphNode.Optional("file") is { } file ? file.AsPath() : "generator: " + graphNode.Require("generator").AsString();
-        return new SamplingSpec(name, source, graph, graphJson, options, initial, particles, device, sliceSteps, checkpointEvery, ensembles, gpuShare, check);
+        var end = endNode!.AsDouble(1e-12);
+        var steps = (long)Math.Ceiling(end / dt - 1e-9);
+        return steps is >= 1 and <= 1L << 33 ? steps : throw endNode.Fail($"end_time {end} with dt {dt} gives {steps} steps; it must be between 1 and 2^33");
+    }
+
+    /// <summary><c>windows</c> (a count) or <c>window_steps</c>; 0 for one window over the whole run.</summary>
+    private static long ReadWindowSteps(SpecNode? observables, long steps)
+    {
+        if (observables?.Optional("windows") is { } windowsNode)
+        {
+            if (observables.Optional("window_steps") is not null)
+            {
+                throw windowsNode.Fail("give either 'windows' or 'window_steps', not both");
+            }
+
+            var windows = windowsNode.AsLong(1, steps);
+            return (steps + windows - 1) / windows;
+        }
+
+        return observables?.Optional("window_steps")?.AsLong(1, steps) ?? 0;
+    }
+
+    /// <summary>
+    /// Refuses, before any work, observables whose merged counts could not travel back: every ensemble slice and the
+    /// final result carry them in one Orleans message (<see cref="SamplingJobPlan.MaxResultBytes"/>), and the
+    /// occupation histogram has its own cap (<see cref="SamplingJobPlan.MaxOccupationCells"/>). The error names the
+    /// limit and the field that drives the size.
+    /// </summary>
+    private static void CheckResultFits(SpecNode root, SpecNode? observables, SamplingOptions options, MetricGraph graph)
+    {
+        var at = observables ?? root;
+        var cells = (long)options.WindowCount * graph.EdgeCount * options.BinsPerEdge;
+        if (cells > SamplingJobPlan.MaxOccupationCells)
+        {
+            var field = observables?.Optional("bins_per_edge") ?? observables?.Optional("windows") ?? observables?.Optional("window_steps") ?? at;
+            throw field.Fail($"{options.WindowCount} windows x {graph.EdgeCount} edges x {options.BinsPerEdge} bins is {cells:N0} histogram cells; " +
+                $"the limit is {SamplingJobPlan.MaxOccupationCells:N0} (SamplingJobPlan.MaxOccupationCells): fewer windows or bins_per_edge");
+        }
+
+        var bytes = SamplingJobPlan.ResultBytes(options, graph.VertexCount, graph.EdgeCount);
+        if (bytes > SamplingJobPlan.MaxResultBytes)
+        {
+            var field = observables?.Optional("exit_time_bins") ?? observables?.Optional("bins_per_edge") ?? at;
+            throw field.Fail($"the result's counts take {bytes:N0} bytes ({options.ExitTimeBins:N0} exit-time bins, {cells:N0} occupation cells, {graph.VertexCount:N0} vertices); " +
+                $"they travel back in one message of at most {SamplingJobPlan.MaxResultBytes:N0} bytes (SamplingJobPlan.MaxResultBytes): fewer exit_time_bins, windows or bins_per_edge");
+        }
+    }
+
+    /// <summary>The shape warnings of <see cref="Warnings"/>.</summary>
+    private static List<string> ShapeWarnings(MetricGraph graph)
+    {
+        var components = MetricGraphShape.Components(graph);
+        if (components.Count <= 1)
+        {
+            return [];
+        }
+
+        var sizes = string.Join(", ", components.Take(5).Select(c => c.Count)) + (components.Count > 5 ? ", ..." : "");
+        return [$"the graph is disconnected: {components.Count} components (of {sizes} vertices); particles never cross between them, so each keeps the mass it starts with"];
     }
 
     /// <summary>

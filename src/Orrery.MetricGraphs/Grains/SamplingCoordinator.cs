@@ -24,8 +24,9 @@ namespace Orrery.MetricGraphs.Grains;
 /// (seed, particle, step), so the result is bitwise that of an undisturbed run on any number of silos and ensembles.
 /// <para>
 /// The job's state lives in this activation only: if the coordinator's own silo dies, the job is lost and a poll
-/// fails or finds a fresh activation in state <see cref="SamplingState.Unknown"/>; the caller
-/// (<see cref="Experiment.SamplingJobDriver"/>) then starts the job again under a new key, which gives the same bits.
+/// fails or finds a fresh activation in state <see cref="SamplingState.Unknown"/> (which then deactivates itself); the
+/// caller (<see cref="Experiment.SamplingJobDriver"/>) starts the job again under a new key, which gives the same bits,
+/// only once that silo has left the cluster's membership.
 /// </para>
 /// </summary>
 public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGrain
@@ -109,7 +110,14 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
     /// <inheritdoc />
     public Task<SamplingProgressReply> GetProgressAsync()
     {
-        var reply = new SamplingProgressReply { State = _state, Error = _error, Replacements = _replacements, ParticleSteps = _particleStepsComputed };
+        var reply = new SamplingProgressReply { State = _state, Error = _error, Replacements = _replacements, ParticleSteps = _particleStepsComputed, Silo = _siloName };
+        if (_state == SamplingState.Unknown)
+        {
+            // A jobless activation asked for progress: a fresh one (its job's silo was lost, or the directory routed
+            // here during a membership change). It must not linger and shadow the job's own activation.
+            DeactivateOnIdle();
+        }
+
         if (_plan is not null)
         {
             var total = (double)_plan.Options.Steps * _plan.Job.Particles;
@@ -454,15 +462,15 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
         return now > since ? Math.Max(0, _particleStepsComputed - stepsThen) / (now - since) : 0;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sampling job {Job}: {Particles} particles in {Ensembles} ensembles on {Devices}")]
+    [LoggerMessage(EventId = OrreryLogEvents.SamplingJobStarted, Level = LogLevel.Information, Message = "Sampling job {Job}: {Particles} particles in {Ensembles} ensembles on {Devices}")]
     private partial void LogStarted(string job, long particles, int ensembles, string devices);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sampling job {Job} finished in {Seconds:F2} s ({Replacements} ensemble moves)")]
+    [LoggerMessage(EventId = OrreryLogEvents.SamplingJobFinished, Level = LogLevel.Information, Message = "Sampling job {Job} finished in {Seconds:F2} s ({Replacements} ensemble moves)")]
     private partial void LogFinished(string job, double seconds, int replacements);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sampling job {Job} failed: {Error}")]
+    [LoggerMessage(EventId = OrreryLogEvents.SamplingJobFailed, Level = LogLevel.Warning, Message = "Sampling job {Job} failed: {Error}")]
     private partial void LogFailed(string job, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ensemble {Index} of sampling job {Job} moved from silo {From} to {To}/{Device}, continuing from step {Step}: {Error}")]
+    [LoggerMessage(EventId = OrreryLogEvents.SamplingEnsembleMoved, Level = LogLevel.Warning, Message = "Ensemble {Index} of sampling job {Job} moved from silo {From} to {To}/{Device}, continuing from step {Step}: {Error}")]
     private partial void LogMoved(int index, string job, string from, string to, string device, long step, string error);
 }

@@ -16,6 +16,27 @@ internal sealed class SamplingJobPlan
     /// <summary>Particles a GPU ensemble gets per particle of a CPU ensemble when the job says 0.</summary>
     public const double DefaultGpuShare = 10;
 
+    /// <summary>
+    /// The most bytes a job's counts may take on the wire (<see cref="ResultBytes"/>): every slice reply and the final
+    /// result carry them in one Orleans message, whose body Orleans 10.4.2 limits to 100 MiB by default
+    /// (MaxMessageBodySize); 64 MiB leaves room for the rest of the message.
+    /// </summary>
+    public const long MaxResultBytes = 64L << 20;
+
+    /// <summary>The most occupation-histogram cells (windows x edges x bins per edge) a job may ask for.</summary>
+    public const long MaxOccupationCells = 1_000_000;
+
+    /// <summary>
+    /// An upper bound of the serialized size of a job's counts: 10 bytes (the longest variable-length integer) for each
+    /// occupation cell, vertex exit count and exit-time bin (plus the overflow bin), and 1 KiB for the scalars.
+    /// </summary>
+    public static long ResultBytes(SamplingOptions options, int vertices, int edges)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var counts = (long)options.WindowCount * edges * options.BinsPerEdge + vertices + options.ExitTimeBins + 1;
+        return 10 * counts + 1024;
+    }
+
     private SamplingJobPlan(SamplingJob job, MetricGraph graph, SamplingOptions options)
     {
         Job = job;
@@ -64,6 +85,10 @@ internal sealed class SamplingJobPlan
         Require(job.Ensembles >= 0, "ensembles", job.Ensembles, "0 (one per device) or more");
         Require(job.GpuShare >= 0 && double.IsFinite(job.GpuShare), "gpu_share", job.GpuShare, "0 (the default) or a positive number");
         Require(job.MaxReplacements >= 0, "max_replacements", job.MaxReplacements, "0 (the default) or more");
+        var cells = (long)options.WindowCount * graph.EdgeCount * options.BinsPerEdge;
+        Require(cells <= MaxOccupationCells, "occupation cells (windows x edges x bins_per_edge)", cells, $"at most {MaxOccupationCells:N0} (SamplingJobPlan.MaxOccupationCells)");
+        var bytes = ResultBytes(options, graph.VertexCount, graph.EdgeCount);
+        Require(bytes <= MaxResultBytes, "result size in bytes (exit_time_bins, occupation cells, vertices)", bytes, $"at most {MaxResultBytes:N0} (SamplingJobPlan.MaxResultBytes), one Orleans message");
         return new SamplingJobPlan(job, graph, options);
     }
 

@@ -135,7 +135,8 @@ public sealed class PcaExperimentRunner : IExperimentRunner
         var target = first.Request.TargetError;
         var judged = results.Where(r => r.Request.Solver == "parallel").ToList() is { Count: > 0 } parallel ? parallel : results;
         var passed = target == 0 || judged.Any(r => r.Result.Result.History.Count > 0 && r.Result.Result.History[^1].Error <= target);
-        return new ExperimentOutcome(passed, summary);
+        IReadOnlyList<string> ran = target == 0 ? [] : [$"target error {target:0.###e0} reached by {(judged == results ? "a solver" : "parallel deflation")}"];
+        return new ExperimentOutcome(passed, summary, ran);
     }
 
     // The source as it was written before the move (protobuf's JSON form): camelCase names, defaults left out.

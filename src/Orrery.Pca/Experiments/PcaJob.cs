@@ -9,14 +9,17 @@ namespace Orrery.Pca.Experiments;
 
 /// <summary>
 /// Drives an <see cref="IPcaCoordinatorGrain"/> from a client: start, advance in slices, fetch the result. The coordinator
-/// keeps the run in its activation only; when its silo dies (a call is rejected, finds a fresh activation without the
-/// run, or times out more than <see cref="MaxTimedOutSlices"/> times in a row), the run is started again from the same
-/// request under a new key. Synchronous runs are deterministic, so a restarted run gives the same bits.
+/// keeps the run in its activation only. A run has exactly one live coordinator whatever membership does: it is started
+/// again from the same request under a new key only when an activation answers that holds no run
+/// (<see cref="PcaRunLostException"/>) AND the coordinator's silo has left the cluster's membership. A rejected or
+/// timed-out call, or a runless answer while that silo is still a member, is retried on the same coordinator for up to
+/// <see cref="OrphanPatience"/> (or the caller's patience), after which the run fails rather than run twice. Synchronous runs are deterministic, so
+/// a restarted run gives the same bits.
 /// </summary>
 public static class PcaJob
 {
-    /// <summary>Advance calls that time out in a row before the coordinator is given up (a slice that met a dying silo may outlive its deadline).</summary>
-    public const int MaxTimedOutSlices = 5;
+    /// <summary>How long the coordinator may stay unreachable or runless while its silo is still a member before the run fails.</summary>
+    public static readonly TimeSpan OrphanPatience = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// Runs <paramref name="request"/> on coordinators <c>NAME/a1</c>, <c>NAME/a2</c>, ... (the first placed on
@@ -28,8 +31,9 @@ public static class PcaJob
     public static async Task<PcaJobResult> RunAsync(
         IGrainFactory grains, string name, PcaStartRequest request, Action<PcaAdvanceReply>? onSlice = null,
         SiloAddress? coordinatorSilo = null, double sliceSeconds = 1, int maxRestarts = 2, Action<string>? say = null,
-        Action<string, PcaStartReply>? started = null, CancellationToken cancellationToken = default)
+        Action<string, PcaStartReply>? started = null, CancellationToken cancellationToken = default, TimeSpan? orphanPatience = null)
     {
+        var patience = orphanPatience ?? OrphanPatience;
         ArgumentNullException.ThrowIfNull(grains);
         var clock = Stopwatch.StartNew();
         string? lostSilo = null;
@@ -53,18 +57,39 @@ public static class PcaJob
 
                 lostSilo = start.CoordinatorSilo;
                 started?.Invoke(key, start);
-                var timedOut = 0;
+                var lastHeard = Stopwatch.StartNew();
+                var told = false;
                 while (true)
                 {
                     PcaAdvanceReply slice;
                     try
                     {
                         slice = await coordinator.AdvanceAsync(sliceSeconds, cancellationToken);
-                        timedOut = 0;
+                        lastHeard.Restart();
                     }
-                    catch (TimeoutException) when (++timedOut <= MaxTimedOutSlices)
+                    catch (Exception e) when (e is OrleansMessageRejectionException or TimeoutException or PcaRunLostException && !cancellationToken.IsCancellationRequested)
                     {
-                        // The coordinator is non-reentrant: the next advance waits for the one that overran.
+                        // (A timeout may be a slice that overran: the coordinator is non-reentrant, so the next advance
+                        // waits for it.) Restart only when an activation without the run answered and the silo is gone.
+                        if (e is PcaRunLostException && await LostSilo.IsGoneAsync(grains, start.CoordinatorSilo, cancellationToken))
+                        {
+                            throw;
+                        }
+
+                        if (lastHeard.Elapsed > patience)
+                        {
+                            throw new PcaRunFailedException(
+                                $"PCA run {key}: the coordinator on silo {start.CoordinatorSilo} has not answered for {patience.TotalSeconds:F0} s while that silo is still a member " +
+                                $"({e.GetType().Name}: {e.Message}); not starting a second copy of the run");
+                        }
+
+                        if (!told)
+                        {
+                            say?.Invoke($"the coordinator of PCA run {key} on silo {start.CoordinatorSilo} did not answer ({e.GetType().Name}: {e.Message}); its silo is still a member, so the run is not started again");
+                            told = true;
+                        }
+
+                        await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
                         continue;
                     }
 
@@ -92,8 +117,7 @@ public static class PcaJob
 
                 return new PcaJobResult(start, result, vectors, clock.Elapsed.TotalSeconds, key, attempt - 1);
             }
-            catch (Exception e) when (e is OrleansMessageRejectionException or TimeoutException or PcaRunLostException
-                                      && attempt <= maxRestarts && !cancellationToken.IsCancellationRequested)
+            catch (PcaRunLostException e) when (attempt <= maxRestarts && !cancellationToken.IsCancellationRequested)
             {
                 say?.Invoke($"the coordinator of PCA run {key} was lost ({e.GetType().Name}: {e.Message}); starting the run again ({attempt} of {maxRestarts} restarts)");
             }

@@ -1,15 +1,16 @@
 using Microsoft.Extensions.Logging;
+using Orrery.Cluster.Silos;
 
 namespace Orrery.Pca.Grains;
 
 public sealed partial class PcaCoordinatorGrain
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "PCA run {Job}: {Count} round(s) re-run after a failure (now at round {Round}): {Failure}; shards on [{Shards}], workers on [{Workers}]")]
+    [LoggerMessage(EventId = OrreryLogEvents.PcaRunRecovered, Level = LogLevel.Warning, Message = "PCA run {Job}: {Count} round(s) re-run after a failure (now at round {Round}): {Failure}; shards on [{Shards}], workers on [{Workers}]")]
     private partial void LogRecovered(string job, int count, int round, string failure, string shards, string workers);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "PCA run {Job} finished: {Reason}, E = {Error}")]
+    [LoggerMessage(EventId = OrreryLogEvents.PcaRunFinished, Level = LogLevel.Information, Message = "PCA run {Job} finished: {Reason}, E = {Error}")]
     private partial void LogFinished(string job, string reason, double error);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "PCA run {Job} failed: {Failure}")]
+    [LoggerMessage(EventId = OrreryLogEvents.PcaRunFailed, Level = LogLevel.Warning, Message = "PCA run {Job} failed: {Failure}")]
     private partial void LogFailed(string job, string failure);
 }

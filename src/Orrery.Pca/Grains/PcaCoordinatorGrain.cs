@@ -212,7 +212,15 @@ public sealed partial class PcaCoordinatorGrain : Grain, IPcaCoordinatorGrain
             throw new PcaRunFailedException($"PCA run '{Job}' failed: {_failure}");
         }
 
-        return _driver ?? throw new PcaRunLostException($"coordinator '{Job}' on silo '{_siloName}' holds no PCA run (never started, or its silo was lost)");
+        if (_driver is null)
+        {
+            // A runless activation: fresh after its silo was lost, or routed here during a membership change. It must
+            // not linger and shadow the run's own activation.
+            DeactivateOnIdle();
+            throw new PcaRunLostException($"coordinator '{Job}' on silo '{_siloName}' holds no PCA run (never started, or its silo was lost)");
+        }
+
+        return _driver;
     }
 
     private void ReportProgress(int rounds, double error)

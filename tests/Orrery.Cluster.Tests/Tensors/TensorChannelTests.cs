@@ -336,6 +336,42 @@ public sealed class TensorChannelTests : IAsyncLifetime
         Assert.DoesNotContain(Secret, new TensorChannelOptions { Secret = Secret }.ToString());
     }
 
+    // Caught before: the limit was checked with one bound and the receive cast with another, so a payload of exactly
+    // the default maximum passed the check and then overflowed a checked cast; now one constant, MaxTensorBytes, is
+    // checked everywhere first. The arrays are allocated uninitialized and never touched: 2 GiB of address space each,
+    // next to no resident memory.
+    [Fact]
+    public async Task ATensorOfExactlyMaxTensorBytesIsStoredAndOneByteMoreIsRefusedNamingTheLimit()
+    {
+        var a = Start("a", o => o.MaxStoreBytes = 3 * TensorChannel.MaxTensorBytes);
+        var b = Start("b");
+        Assert.Equal(TensorChannel.MaxTensorBytes, Array.MaxLength);
+
+        var largest = GC.AllocateUninitializedArray<byte>((int)TensorChannel.MaxTensorBytes);
+        var tensor = a.Put(largest, TensorLifetime.ReadOnce);
+        Assert.Equal(TensorChannel.MaxTensorBytes, tensor.ByteLength);
+        Assert.Same(largest, await a.FetchAsync<byte>(tensor));
+
+        // A float tensor one element past the limit is refused before it is stored or sent.
+        var over = GC.AllocateUninitializedArray<float>((int)(TensorChannel.MaxTensorBytes / 4) + 1);
+        var refused = Assert.Throws<ArgumentException>(() => a.Put(over));
+        Assert.Contains("TensorChannel.MaxTensorBytes = 2,147,483,591 bytes", refused.Message);
+        Assert.Equal(0, a.Store.Count);
+        refused = await Assert.ThrowsAsync<ArgumentException>(() => a.PushAsync(b.Endpoint, over));
+        Assert.Contains("MaxTensorBytes", refused.Message);
+        Assert.Equal(0, b.Store.Count);
+
+        // A ref that claims more than the limit (forged, or from a peer that allows more) is refused before any
+        // connection or allocation, never an OverflowException from a cast.
+        var kept = a.Put(new byte[16]);
+        foreach (var length in new[] { TensorChannel.MaxTensorBytes + 1, (long)int.MaxValue + 1, long.MaxValue / 2 })
+        {
+            var forged = kept with { Length = length };
+            refused = await Assert.ThrowsAsync<ArgumentException>(() => b.FetchAsync<byte>(forged));
+            Assert.Contains("MaxTensorBytes", refused.Message);
+        }
+    }
+
     private TensorChannel Start(string name, Action<TensorChannelOptions>? configure = null)
     {
         var options = new TensorChannelOptions

@@ -1,6 +1,7 @@
 using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
 using Orrery.MetricGraphs.Experiment;
+using Orrery.MetricGraphs.Grains;
 using Orrery.MetricGraphs.Graphs;
 
 namespace Orrery.MetricGraphs.Tests.Experiment;
@@ -87,6 +88,76 @@ public sealed class SamplingSpecTests : IDisposable
             """);
         Assert.Equal(3, spec.Graph.EdgeCount);
         Assert.EndsWith("star3.csv", spec.GraphSource);
+    }
+
+    // Caught before: a star of one arm given through 'lengths' was accepted while 'arms: 1' was refused.
+    [Fact]
+    public void OneArmStarIsRefusedThroughLengthsAsThroughArms()
+    {
+        Fails("""
+            kind: sampling
+            graph: {generator: star, lengths: [1.5]}
+            particles: 10
+            dt: 0.01
+            steps: 10
+            initial: uniform
+            """, "spec.yaml:2:35: graph.lengths: a star needs at least 2 arms; 'lengths' gives 1");
+        Fails("""
+            kind: sampling
+            graph: {generator: star, arms: 1}
+            particles: 10
+            dt: 0.01
+            steps: 10
+            initial: uniform
+            """, "spec.yaml:2:32: graph.arms: 1 is out of range");
+    }
+
+    // Caught before: a graph of two pieces ran without a word, and the client said "its checks passed".
+    [Fact]
+    public void DisconnectedGraphIsWarnedAboutAndAConnectedOneIsNot()
+    {
+        File.WriteAllText(Path.Combine(_folder, "two.csv"), """
+            id,tail,head,length,sigma,weight,drift,drift_offset,drift_slope,potential
+            a,p,q,1.0,1.0,1,,,,
+            b,q,r,1.0,1.0,1,,,,
+            c,x,y,2.0,1.0,1,,,,
+            """);
+        var spec = Read("""
+            kind: sampling
+            graph: {file: two.csv}
+            particles: 10
+            dt: 0.01
+            steps: 10
+            initial: uniform
+            """);
+        var warning = Assert.Single(spec.Warnings);
+        Assert.Contains("the graph is disconnected: 2 components (of 3, 2 vertices)", warning);
+        Assert.Null(spec.Check);
+        Assert.Empty(Read(Good).Warnings);
+        Assert.Equal([[0, 1, 2], [3, 4]], MetricGraphShape.Components(spec.Graph).Select(c => c.ToArray()).ToArray());
+    }
+
+    // Caught before: 16 million exit-time bins passed validation; the counts could not travel back in one Orleans
+    // message, the job ran three times and ended with "cluster unreachable".
+    [Fact]
+    public void ResultsThatCannotTravelBackAreRefusedNamingTheLimitAndTheField()
+    {
+        Fails(Good.Replace("exit_time_bins: 10", "exit_time_bins: 16000000", StringComparison.Ordinal),
+            "observables.exit_time_bins: the result's counts take", "SamplingJobPlan.MaxResultBytes");
+        Fails(Good.Replace("bins_per_edge: 8", "bins_per_edge: 100000", StringComparison.Ordinal),
+            "observables.bins_per_edge: 5 windows x 3 edges x 100000 bins is 1,500,000 histogram cells", "SamplingJobPlan.MaxOccupationCells");
+
+        // Just inside the limit: accepted (the bound is 10 bytes a count plus 1 KiB).
+        var bins = (SamplingJobPlan.MaxResultBytes - 1024) / 10 - (5 * 3 * 8) - 4 - 1;
+        var spec = Read(Good.Replace("exit_time_bins: 10", $"exit_time_bins: {bins}", StringComparison.Ordinal));
+        Assert.Equal(SamplingJobPlan.MaxResultBytes, SamplingJobPlan.ResultBytes(spec.Options, spec.Graph.VertexCount, spec.Graph.EdgeCount));
+        Fails(Good.Replace("exit_time_bins: 10", $"exit_time_bins: {bins + 1}", StringComparison.Ordinal), "SamplingJobPlan.MaxResultBytes");
+
+        // The coordinator refuses the same job from any caller, before it places an ensemble.
+        var job = spec.ToJob();
+        job.Settings!.ExitTimeBins = (int)bins + 1;
+        var refused = Assert.Throws<ArgumentException>(() => SamplingJobPlan.Validate(job));
+        Assert.Contains("SamplingJob.result size in bytes", refused.Message);
     }
 
     [Fact]

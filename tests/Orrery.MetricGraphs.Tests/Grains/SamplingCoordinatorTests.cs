@@ -1,3 +1,4 @@
+using Orleans;
 using Orrery.Cluster.Placement;
 using Orrery.Cluster.Silos;
 using Orrery.Contracts.Cluster;
@@ -156,6 +157,46 @@ public sealed class SamplingCoordinatorTests
         Assert.NotEqual(name, finished.Reply.Silo);
         Assert.Contains(said, line => line.Contains("was lost", StringComparison.Ordinal));
         Assert.True(finished.Result.IsIdenticalTo(expected), "the restarted job differs from the undisturbed run");
+    }
+
+    // Caught before: a poll answered by a fresh coordinator activation that knew no job made the driver start the
+    // job again while the original coordinator's silo lived (on a real cluster a silo joining or Redis restarting
+    // did that, and the copies ran side by side). Now it starts the job once and, with the original gone for good on
+    // a live silo, gives the run up after its patience instead of running a second copy.
+    [Fact]
+    public async Task AJoblessAnswerWhileTheCoordinatorsSiloLivesNeverStartsASecondCopy()
+    {
+        await using var cluster = await StartClusterAsync(2);
+        var starts = 0;
+        var key = "";
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var said = new List<string>();
+        var run = SamplingJobDriver.RunAsync(cluster.Client, Job(60000, ensembles: 2, sliceSteps: 2), "jobless",
+            say: line =>
+            {
+                lock (said)
+                {
+                    said.Add(line);
+                }
+            },
+            started: (k, _) =>
+            {
+                Interlocked.Increment(ref starts);
+                key = k;
+                started.TrySetResult();
+            },
+            orphanPatience: TimeSpan.FromSeconds(3));
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The coordinator's activation goes (its job with it) while its silo stays: the next polls meet fresh ones.
+        await cluster.Client.GetGrain<ISamplingCoordinatorGrain>(key).Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        var failed = await Assert.ThrowsAsync<SamplingJobFailedException>(() => run.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(1, starts);
+        Assert.Contains("not starting a second copy of the job", failed.Message);
+        lock (said)
+        {
+            Assert.Contains(said, line => line.Contains("its silo is still a member, so the job is not started again", StringComparison.Ordinal));
+        }
     }
 
     [Fact]
