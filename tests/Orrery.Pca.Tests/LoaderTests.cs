@@ -78,13 +78,13 @@ public sealed class LoaderTests : IDisposable
 
         var badField = Write("bad.csv", "1,2,3\n4,x5,6\n");
         var error = Assert.Throws<DataFormatException>(() => CsvMatrixFile.Read(badField));
-        Assert.Contains($"{badField}: line 2, field 2: 'x5' is not a finite number", error.Message);
+        Assert.Contains($"{badField}: line 2, column 2: 'x5' is not a finite number", error.Message);
 
         var ragged = Write("ragged.csv", "1,2,3\n4,5\n");
         Assert.Contains("line 2: 2 fields; the rows before have 3", Assert.Throws<DataFormatException>(() => CsvMatrixFile.Read(ragged)).Message);
 
         var nan = Write("nan.csv", "1,2\nNaN,3\n");
-        Assert.Contains("line 2, field 1", Assert.Throws<DataFormatException>(() => CsvMatrixFile.Read(nan)).Message);
+        Assert.Contains("line 2, column 1", Assert.Throws<DataFormatException>(() => CsvMatrixFile.Read(nan)).Message);
     }
 
     [Fact]

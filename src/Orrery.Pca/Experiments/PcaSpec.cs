@@ -74,13 +74,11 @@ public sealed record PcaSpec(string Name, IReadOnlyList<PcaStartRequest> Runs)
             {
                 throw dataNode.Fail(e.Message);
             }
-            catch (ArgumentException e) when (e.Message.StartsWith("oversample", StringComparison.Ordinal) && root.Optional("oversample") is { } node)
+            catch (PcaOptionException e)
             {
-                throw node.Fail($"{e.Message} (solver {solver})");
-            }
-            catch (ArgumentException e) when (e.Message.StartsWith("asynchronous", StringComparison.Ordinal) && root.Optional("asynchronous") is { } node)
-            {
-                throw node.Fail($"{e.Message} (solver {solver})");
+                // The field the check names, where the spec sets it (a default that does not fit: the spec's root).
+                var at = e.Field == "data" ? dataNode : root.Optional(e.Field) ?? root;
+                throw at.Fail($"{e.Message} (solver {solver})");
             }
             catch (ArgumentException e)
             {
