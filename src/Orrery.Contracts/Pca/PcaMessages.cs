@@ -238,6 +238,9 @@ public sealed class PcaStartRequest
     /// </summary>
     [Id(17)] public int InlineLimitBytes { get; set; }
 
+    /// <summary>Oja: the step decays as eta_t = eta / (1 + t / this), t the steps taken (0: 4 passes over the leaves).</summary>
+    [Id(18)] public int EtaDecaySteps { get; set; }
+
     /// <summary>A deep copy.</summary>
     public PcaStartRequest Clone()
     {

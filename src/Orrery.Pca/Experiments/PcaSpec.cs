@@ -15,7 +15,7 @@ public sealed record PcaSpec(string Name, IReadOnlyList<PcaStartRequest> Runs)
     [
         "kind", "name", "data", "mode", "shards", "leaves", "components", "steps_per_round", "rounds", "target_error",
         "truth", "seed", "eta", "asynchronous", "top1", "solvers", "angle_threshold_degrees", "steps_per_vector",
-        "oversample",
+        "oversample", "eta_decay_steps",
     ];
 
     private static readonly string[] SolverChoices = ["parallel", "sequential", "eigengame", "subspace"];
@@ -46,6 +46,7 @@ public sealed record PcaSpec(string Name, IReadOnlyList<PcaStartRequest> Runs)
             Top1 = root.Optional("top1")?.AsChoice("power", "oja") ?? "power",
             AngleThresholdDegrees = root.Optional("angle_threshold_degrees")?.AsDouble(1e-9, 90) ?? PcaMetrics.DefaultStreakAngleDegrees,
             StepsPerVector = root.Optional("steps_per_vector")?.AsInt(1, int.MaxValue) ?? 0,
+            EtaDecaySteps = root.Optional("eta_decay_steps")?.AsInt(1, int.MaxValue) ?? 0,
         };
         if (root.Optional("oversample") is { } oversample)
         {

@@ -50,7 +50,7 @@ public sealed partial class PcaDriver
                     var count = step == 1 ? index : 0;
                     var payload = new float[d * (1 + count)];
                     product.CopyTo(payload, 0);
-                    var request = new WorkerStepRequest { Round = (int)(_asyncSteps[index] / Options.StepsPerRound) + 1, Step = step, Predecessors = count, Eta = ScaledEta(), Publish = step == Options.StepsPerRound };
+                    var request = new WorkerStepRequest { Round = (int)(_asyncSteps[index] / Options.StepsPerRound) + 1, Step = step, Predecessors = count, Eta = ScaledEta(_asyncSteps[index] + step - 1), Publish = step == Options.StepsPerRound };
                     if (count > 0)
                     {
                         for (var j = 0; j < count; j++)

@@ -13,6 +13,12 @@ public static class PcaOptions
     public const int DefaultOversample = 10;
 
     /// <summary>
+    /// The Oja step's decay time scale, in passes over the leaves, when the request sets none: 4. The step stays near
+    /// eta for the first few passes (where the vector is far off and large steps pay) and shrinks like 1/t after.
+    /// </summary>
+    public const int DefaultEtaDecayPasses = 4;
+
+    /// <summary>
     /// Fills the defaults (matrix-free mode, 1 shard, 16 leaves, parallel deflation with power steps, T = 1,
     /// 1000 rounds, target E 0 (budget only), eta 1, truth "auto", streak angle 22.5 degrees, oversample 10
     /// for the subspace solver) and checks the values; a bad one throws <see cref="PcaOptionException"/> naming
@@ -179,6 +185,11 @@ public static class PcaOptions
         if (o.Eta < 0)
         {
             throw new PcaOptionException("eta", $"eta is {o.Eta}; it must not be negative");
+        }
+
+        if (o.EtaDecaySteps < 0)
+        {
+            throw new PcaOptionException("eta_decay_steps", $"eta_decay_steps is {o.EtaDecaySteps}; it must be 0 (the default, {DefaultEtaDecayPasses} passes over the leaves) or more");
         }
 
         if (o.Oversample < 0)
