@@ -40,10 +40,15 @@ internal sealed class ConnectionOptions
         Description = "Cluster id. Default: $ORRERY_Cluster__ClusterId or 'orrery'",
     };
 
-    public Option<double> TimeoutSeconds { get; } = new("--timeout")
+    /// <summary>Seconds to wait for a cluster's gateways when --timeout is not given.</summary>
+    public const double DefaultConnectSeconds = 10;
+
+    /// <summary>Seconds to wait for an embedded cluster to start when --timeout is not given (several silos on a busy machine).</summary>
+    public const double DefaultEmbeddedStartSeconds = 60;
+
+    public Option<double?> TimeoutSeconds { get; } = new("--timeout")
     {
-        Description = "Seconds to wait for the connection",
-        DefaultValueFactory = _ => 10,
+        Description = $"Seconds to wait for the cluster: for its gateways to answer, or for the embedded cluster to start. Default: {DefaultConnectSeconds} to connect, {DefaultEmbeddedStartSeconds} to start an embedded cluster",
     };
 
     public void AddTo(Command command)
@@ -75,11 +80,7 @@ internal sealed class ConnectionOptions
             : redis is { Length: > 0 } ? []
             : fallbackGateway is null ? throw new ArgumentException("no cluster named: pass --gateway host:port (a silo's OrleansSilo:GatewayPort) or --redis, or set ORRERY_GATEWAY")
             : [fallbackGateway];
-        var timeout = parse.GetValue(TimeoutSeconds);
-        if (!(timeout > 0))
-        {
-            throw new ArgumentException($"--timeout is {timeout}; it must be a positive number of seconds");
-        }
+        var timeout = Timeout(parse, DefaultConnectSeconds).TotalSeconds;
 
         var clusterId = parse.GetValue(ClusterId) ?? Environment.GetEnvironmentVariable("ORRERY_Cluster__ClusterId") ?? "orrery";
         var serviceId = Environment.GetEnvironmentVariable("ORRERY_OrleansSilo__ServiceId") ?? "orrery";
@@ -88,6 +89,38 @@ internal sealed class ConnectionOptions
             parse.GetValue(TlsKey) ?? Environment.GetEnvironmentVariable("ORRERY_OrleansSilo__TlsKey"),
             parse.GetValue(TlsAuthority) ?? Environment.GetEnvironmentVariable("ORRERY_OrleansSilo__TlsAuthority"));
         return OrleansClientConnection.ConnectAsync(gateways, redis, clusterId, serviceId, TimeSpan.FromSeconds(timeout), cancellationToken: cancellationToken, tls: tls);
+    }
+
+    /// <summary>
+    /// --timeout, or <paramref name="defaultSeconds"/> when it is not given: the one deadline the user sets, and it
+    /// holds for an embedded cluster's start as it does for connecting to gateways.
+    /// </summary>
+    public TimeSpan Timeout(ParseResult parse, double defaultSeconds)
+    {
+        var seconds = parse.GetValue(TimeoutSeconds) ?? defaultSeconds;
+        if (!(seconds > 0) || !double.IsFinite(seconds))
+        {
+            throw new ArgumentException($"--timeout is {seconds}; it must be a positive number of seconds");
+        }
+
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    /// <summary>Starts the embedded cluster of <paramref name="silos"/> silos within --timeout (default <see cref="DefaultEmbeddedStartSeconds"/>).</summary>
+    public async Task<OrleansEmbeddedCluster> StartEmbeddedAsync(ParseResult parse, int silos, bool verbose, CancellationToken cancellationToken)
+    {
+        var timeout = Timeout(parse, DefaultEmbeddedStartSeconds);
+        var starting = EmbeddedOrleans.StartAsync(silos, verbose, cancellationToken);
+        try
+        {
+            return await starting.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException) when (!starting.IsCompleted)
+        {
+            // The silos that did start are stopped when they finish starting; the command ends here.
+            _ = starting.ContinueWith(t => t.Result.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw new TimeoutException($"the embedded cluster of {silos} silo(s) did not start within {timeout.TotalSeconds:0.#} s (--timeout)");
+        }
     }
 
     private static string[] FromEnvironment(string name) =>

@@ -64,7 +64,7 @@ internal static class RunCommand
                         GemmNotice.ShowOnce();
                     }
 
-                    embedded = await EmbeddedOrleans.StartAsync(silos, parse.GetValue(verbose), cancellationToken);
+                    embedded = await connection.StartEmbeddedAsync(parse, silos, parse.GetValue(verbose), cancellationToken);
                 }
 
                 var orleans = connected?.Client ?? embedded!.Client;

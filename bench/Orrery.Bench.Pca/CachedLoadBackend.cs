@@ -12,8 +12,8 @@ internal sealed class CachedLoadBackend(LocalBackend inner) : IPcaBackend
 
     public long BytesCommunicated => inner.BytesCommunicated;
 
-    public async Task<(long Rows, int Dimension)> LoadAsync(CancellationToken cancellationToken) =>
-        _shape ??= await inner.LoadAsync(cancellationToken);
+    public async Task<(long Rows, int Dimension)?> LoadAsync(TimeSpan wait, CancellationToken cancellationToken) =>
+        _shape ??= await inner.LoadAsync(wait, cancellationToken);
 
     public Task<IReadOnlyList<float[]>> MultiplyAsync(float[] block, int count, int leaf, CancellationToken cancellationToken) =>
         inner.MultiplyAsync(block, count, leaf, cancellationToken);

@@ -118,7 +118,14 @@ public sealed partial class MonitoringFixture : IAsyncLifetime
                 InlineLimitBytes = 16,
             },
             CancellationToken.None);
+        // The first slices load the shards (the start only takes the run): advance until rounds are done, 30 s at most.
+        var advancing = Stopwatch.StartNew();
         var advanced = await pca.AdvanceAsync(0.2, CancellationToken.None);
+        while (!advanced.Finished && advanced.Rounds.Count == 0 && advancing.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            advanced = await pca.AdvanceAsync(0.2, CancellationToken.None);
+        }
+
         if (advanced.Finished || advanced.Rounds.Count == 0)
         {
             throw new InvalidOperationException($"the warm-up PCA run should be in flight with rounds done: finished={advanced.Finished} ({advanced.StopReason}), rounds={advanced.Rounds.Count}");

@@ -78,13 +78,13 @@ public sealed class LoaderTests : IDisposable
 
         var badField = Write("bad.csv", "1,2,3\n4,x5,6\n");
         var error = Assert.Throws<DataFormatException>(() => CsvMatrixFile.Read(badField));
-        Assert.Contains($"{badField}: line 2, field 2: 'x5' is not a finite number", error.Message);
+        Assert.Contains($"{badField}: line 2, column 2: 'x5' is not a finite number", error.Message);
 
         var ragged = Write("ragged.csv", "1,2,3\n4,5\n");
         Assert.Contains("line 2: 2 fields; the rows before have 3", Assert.Throws<DataFormatException>(() => CsvMatrixFile.Read(ragged)).Message);
 
         var nan = Write("nan.csv", "1,2\nNaN,3\n");
-        Assert.Contains("line 2, field 1", Assert.Throws<DataFormatException>(() => CsvMatrixFile.Read(nan)).Message);
+        Assert.Contains("line 2, column 1", Assert.Throws<DataFormatException>(() => CsvMatrixFile.Read(nan)).Message);
     }
 
     [Fact]
@@ -136,6 +136,44 @@ public sealed class LoaderTests : IDisposable
         Assert.Equal((10_000, 784), (matrix.Rows, matrix.Columns));
         var mean = Enumerable.Range(0, 784).Select(c => Enumerable.Range(0, matrix.Rows).Average(r => (double)matrix.Values[r * 784 + c])).Max(Math.Abs);
         Assert.True(mean < 1e-5, $"largest column mean after centring {mean:e2}");
+    }
+
+    /// <summary>
+    /// 1e39 is a finite double and infinity as a float32: refused naming the file, line and column (it used to pass the
+    /// check, done before the conversion, and run on infinities). The same for IDX doubles, and for a value that leaves
+    /// float32's range only when scaled.
+    /// </summary>
+    [Fact]
+    public void ValuesBeyondFloat32AreRefusedWhereTheyAre()
+    {
+        var csv = Write("huge.csv", "1,2,3\n4,5,1e39\n");
+        var error = Assert.Throws<DataFormatException>(() => CsvMatrixFile.Read(csv));
+        Assert.Contains($"{csv}: line 2, column 3: '1e39' is beyond float32's range", error.Message);
+
+        var doubles = new byte[16];
+        BinaryPrimitives.WriteDoubleBigEndian(doubles, 1);
+        BinaryPrimitives.WriteDoubleBigEndian(doubles.AsSpan(8), -1e300);
+        var idx = WriteIdx("huge.idx", Idx(0x0E, [1, 2], doubles));
+        var idxError = Assert.Throws<DataFormatException>(() => IdxFile.Read(idx)).Message;
+        Assert.True(idxError.Contains("offset 20: value 1 (row 0, column 1) is -1e+300, beyond float32's range", StringComparison.Ordinal), idxError);
+
+        var scaled = Write("scaled.csv", "1,2\n3,1e30\n");
+        var source = new PcaSource { Kind = "csv", Path = scaled, Scale = 1e-12 };
+        Assert.Contains($"{scaled}: row 2, column 2: beyond float32's range after dividing by scale", Assert.Throws<DataFormatException>(() => PcaData.LoadFile(source)).Message);
+    }
+
+    /// <summary>
+    /// The header rule: a first line with no number is a header, one with only numbers is data, and one that mixes
+    /// them is refused naming the file and line (it used to be dropped as a "header", losing a row without a word).
+    /// </summary>
+    [Fact]
+    public void FirstCsvLineIsAHeaderOnlyWhenNoFieldIsANumber()
+    {
+        Assert.Equal(1, CsvMatrixFile.Read(Write("header.csv", "x,y\n1,2\n")).Rows);
+        Assert.Equal(2, CsvMatrixFile.Read(Write("numbers.csv", "1,2\n3,4\n")).Rows);
+        var mixed = Write("mixed.csv", "1,2o\n3,4\n");
+        var error = Assert.Throws<DataFormatException>(() => CsvMatrixFile.Read(mixed));
+        Assert.Contains($"{mixed}: line 1: the first line is neither a header (no field a number) nor a row of numbers: column 1 is the number '1', column 2 is '2o'", error.Message);
     }
 
     [Fact]

@@ -51,6 +51,9 @@ public sealed class RunnerTests : IDisposable
     [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [subspace]\noversample: 46\n", "oversample: oversample is 46; components + oversample (51) must not exceed the dimension 50 (solver subspace)")]
     [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [parallel, subspace]\nasynchronous: true\n", "asynchronous: asynchronous is true; asynchronous rounds are for parallel deflation, and the subspace solver's Rayleigh-Ritz step needs the whole block")]
     [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\nsolvers: [subspace]\ntop1: oja\n", "top1 is oja; the subspace solver")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 4, rows: 8}\ncomponents: 2\nleaves: 16\n", "spec.yaml:4:9: leaves: leaves is 16; the data has 8 rows")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 4, rows: 8}\ncomponents: 2\n", "leaves is 16; the data has 8 rows")]
+    [InlineData("kind: pca\ndata: {source: generated, spectrum: power, dimension: 50}\ncomponents: 5\ntop1: oja\neta_decay_steps: 0\n", "spec.yaml:5:18: eta_decay_steps: 0 is out of range")]
     public void BadSpecsAreRefusedNamingTheField(string text, string expected)
     {
         var error = Assert.Throws<ExperimentSpecException>(() => PcaSpec.Parse(ExperimentSpec.Parse(text, Path.Combine(_folder, "spec.yaml"))));

@@ -14,25 +14,31 @@ public static class LostSilo
     /// Waits until the cluster no longer lists silo <paramref name="name"/> as active (membership has declared it dead or
     /// it left), so that a restarted coordinator and its workers are not placed on it; at most <paramref name="patience"/>
     /// (default <see cref="DefaultPatience"/>), after which the caller goes ahead (the silo may have come back).
-    /// Calls that fail on the way (the gateway may be the lost silo) are retried.
+    /// Calls that fail on the way (the gateway may be the lost silo) are retried. Answers true when the silo is gone,
+    /// false when it was still active at the end of <paramref name="patience"/> (a zero patience asks once).
     /// </summary>
-    public static async Task WaitUntilGoneAsync(IGrainFactory grains, string name, TimeSpan? patience = null, CancellationToken cancellationToken = default)
+    public static async Task<bool> WaitUntilGoneAsync(IGrainFactory grains, string name, TimeSpan? patience = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grains);
         var deadline = DateTime.UtcNow + (patience ?? DefaultPatience);
-        while (DateTime.UtcNow < deadline)
+        while (true)
         {
             try
             {
                 var active = await grains.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
                 if (active.All(s => s.Name != name))
                 {
-                    return;
+                    return true;
                 }
             }
             catch (Exception e) when (e is OrleansException or TimeoutException)
             {
                 // The gateway itself may be the lost silo: the client moves to another.
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);

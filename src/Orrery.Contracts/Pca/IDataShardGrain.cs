@@ -10,9 +10,14 @@ namespace Orrery.Contracts.Pca;
 [Alias("orrery.pca.shard")]
 public interface IDataShardGrain : IGrainWithStringKey
 {
-    /// <summary>Loads the shard's rows from their source (nothing when already loaded with the same description).</summary>
+    /// <summary>
+    /// Starts loading the shard's rows from their source in the background (nothing when already loaded, or loading,
+    /// with the same description) and waits for them at most <paramref name="waitSeconds"/>: the reply says whether
+    /// they are <see cref="ShardLoadReply.Ready"/>. A large file never holds one call past its deadline; the
+    /// coordinator asks again until every shard is ready.
+    /// </summary>
     [Alias("load")]
-    Task<ShardLoadReply> LoadAsync(ShardLoadRequest request, CancellationToken cancellationToken);
+    Task<ShardLoadReply> LoadAsync(ShardLoadRequest request, double waitSeconds, CancellationToken cancellationToken);
 
     /// <summary>Multiplies the request's vectors by the shard's part of Y^T Y (loading it first when it was lost).</summary>
     [Alias("multiply")]

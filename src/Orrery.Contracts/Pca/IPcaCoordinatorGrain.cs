@@ -12,15 +12,18 @@ namespace Orrery.Contracts.Pca;
 public interface IPcaCoordinatorGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Loads the shards, computes the truth, initialises the workers; answers when all are ready. A run the coordinator
-    /// cannot take, or a second start of the same activation, throws <see cref="PcaRequestException"/>.
+    /// Takes the run: checks it and places its shards and workers, and answers at once (the coordinator's silo and the
+    /// placements). Loading the shards, computing the truth and starting the workers are the first steps of the
+    /// <see cref="AdvanceAsync"/> calls that follow, each bounded by its slice, so that no call waits on a long phase
+    /// past its deadline. A run the coordinator cannot take, or a second start of the same activation, throws
+    /// <see cref="PcaRequestException"/>.
     /// </summary>
     [Alias("start")]
     Task<PcaStartReply> StartAsync(PcaStartRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Runs rounds for about <paramref name="seconds"/> and answers the rounds completed meanwhile. A run that failed
-    /// for good throws <see cref="PcaRunFailedException"/>.
+    /// Works on the run for about <paramref name="seconds"/> (set-up first, then rounds) and answers the rounds completed
+    /// meanwhile. A run that failed for good throws <see cref="PcaRunFailedException"/>.
     /// </summary>
     [Alias("advance")]
     Task<PcaAdvanceReply> AdvanceAsync(double seconds, CancellationToken cancellationToken);

@@ -87,3 +87,26 @@ public sealed class PcaRunFailedException : Exception
     {
     }
 }
+
+/// <summary>
+/// A solver met a vector or product that is not finite (an overflow in float32, usually data with values near its range):
+/// the run cannot go on and is not retried. The message names the round, the worker (or block vector) and the step.
+/// </summary>
+[GenerateSerializer]
+[Alias("orrery.pca.diverged")]
+public sealed class PcaDivergedException : Exception
+{
+    public PcaDivergedException()
+    {
+    }
+
+    public PcaDivergedException(string message)
+        : base(message)
+    {
+    }
+
+    public PcaDivergedException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}

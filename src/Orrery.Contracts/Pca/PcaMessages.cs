@@ -78,6 +78,9 @@ public sealed class ShardLoadReply
     [Id(4)] public double Seconds { get; set; }
     [Id(5)] public bool AlreadyLoaded { get; set; }
     [Id(6)] public string Device { get; set; } = "";
+
+    /// <summary>False while the rows are still being loaded (ask again); the other fields are set only when true.</summary>
+    [Id(7)] public bool Ready { get; set; }
 }
 
 /// <summary>
@@ -235,6 +238,9 @@ public sealed class PcaStartRequest
     /// </summary>
     [Id(17)] public int InlineLimitBytes { get; set; }
 
+    /// <summary>Oja: the step decays as eta_t = eta / (1 + t / this), t the steps taken (0: 4 passes over the leaves).</summary>
+    [Id(18)] public int EtaDecaySteps { get; set; }
+
     /// <summary>A deep copy.</summary>
     public PcaStartRequest Clone()
     {
@@ -259,6 +265,13 @@ public sealed class PcaStartReply
 
     /// <summary>The coordinator's silo.</summary>
     [Id(8)] public string CoordinatorSilo { get; set; } = "";
+
+    /// <summary>
+    /// False in the answer to <see cref="IPcaCoordinatorGrain.StartAsync"/>, which only takes the run: the shards load
+    /// and the truth is computed in the advance calls that follow, and the advance that finishes them carries this reply
+    /// again with every field set and <see cref="Ready"/> true (<see cref="PcaAdvanceReply.Setup"/>).
+    /// </summary>
+    [Id(9)] public bool Ready { get; set; }
 }
 
 /// <summary>One completed round's metrics.</summary>
@@ -294,6 +307,12 @@ public sealed class PcaAdvanceReply
     [Id(5)] public List<string> ShardSilos { get; set; } = [];
     [Id(6)] public List<string> WorkerSilos { get; set; } = [];
     [Id(7)] public string LastFailure { get; set; } = "";
+
+    /// <summary>What the run is doing: "loading shards (1 of 4 ready)", "computing the exact truth", "running", ...</summary>
+    [Id(8)] public string Phase { get; set; } = "";
+
+    /// <summary>The start reply with every field set, in the one advance that finished the set-up; null in the others.</summary>
+    [Id(9)] public PcaStartReply? Setup { get; set; }
 }
 
 /// <summary>A finished run: everything but the vectors, which are read in pages (<see cref="IPcaCoordinatorGrain.GetVectorsAsync"/>).</summary>

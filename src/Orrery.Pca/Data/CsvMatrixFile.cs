@@ -3,8 +3,11 @@ using System.Globalization;
 namespace Orrery.Pca.Data;
 
 /// <summary>
-/// CSV matrices: one row per line, comma-separated numbers, every line the same number of fields.
-/// A first line that is not all numbers is taken as a header and skipped; blank lines are skipped.
+/// CSV matrices: one row per line, comma-separated numbers, every line the same number of fields; blank lines are
+/// skipped. The first line is a header, and skipped, only when none of its fields is a number; a first line that
+/// mixes numbers and words is refused (a data row with a typo must not vanish as a "header"). Every value must be
+/// finite in float32, the precision the shards compute in: 1e39 is a finite double but infinite as a float, and is
+/// refused with its line and column.
 /// </summary>
 public static class CsvMatrixFile
 {
@@ -15,6 +18,7 @@ public static class CsvMatrixFile
         var columns = -1;
         var rows = 0;
         var lineNumber = 0;
+        var first = true;
         try
         {
             foreach (var line in File.ReadLines(path))
@@ -26,9 +30,13 @@ public static class CsvMatrixFile
                 }
 
                 var fields = line.Split(',');
-                if (lineNumber == 1 && !fields.All(f => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+                if (first)
                 {
-                    continue;
+                    first = false;
+                    if (IsHeader(path, lineNumber, fields))
+                    {
+                        continue;
+                    }
                 }
 
                 if (columns < 0)
@@ -42,12 +50,7 @@ public static class CsvMatrixFile
 
                 for (var c = 0; c < fields.Length; c++)
                 {
-                    if (!double.TryParse(fields[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
-                    {
-                        throw new DataFormatException($"{path}: line {lineNumber}, field {c + 1}: '{fields[c].Trim()}' is not a finite number");
-                    }
-
-                    values.Add((float)value);
+                    values.Add(Value(path, lineNumber, c, fields[c]));
                 }
 
                 rows++;
@@ -68,5 +71,44 @@ public static class CsvMatrixFile
         }
 
         return new PcaMatrix(rows, columns, [.. values]);
+    }
+
+    /// <summary>True when no field of the first line is a number (a header); false when all are; otherwise refused.</summary>
+    private static bool IsHeader(string path, int lineNumber, string[] fields)
+    {
+        var numeric = fields.Select(f => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out _)).ToArray();
+        if (numeric.All(n => !n))
+        {
+            return true;
+        }
+
+        if (numeric.All(n => n))
+        {
+            return false;
+        }
+
+        var word = Array.IndexOf(numeric, false);
+        var number = Array.IndexOf(numeric, true);
+        throw new DataFormatException(
+            $"{path}: line {lineNumber}: the first line is neither a header (no field a number) nor a row of numbers: " +
+            $"column {number + 1} is the number '{fields[number].Trim()}', column {word + 1} is '{fields[word].Trim()}'");
+    }
+
+    /// <summary>Field <paramref name="column"/> (0-based) as a float32, or the error naming its line and column.</summary>
+    private static float Value(string path, int lineNumber, int column, string field)
+    {
+        if (!double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+        {
+            throw new DataFormatException($"{path}: line {lineNumber}, column {column + 1}: '{field.Trim()}' is not a finite number");
+        }
+
+        // The check after the conversion: a double beyond float32's range (about 3.4e38) becomes infinity here.
+        var single = (float)value;
+        if (!float.IsFinite(single))
+        {
+            throw new DataFormatException($"{path}: line {lineNumber}, column {column + 1}: '{field.Trim()}' is beyond float32's range (+-{float.MaxValue:g3}); the shards compute in float32");
+        }
+
+        return single;
     }
 }

@@ -110,9 +110,11 @@ public static class IdxFile
                 0x0D => BinaryPrimitives.ReadSingleBigEndian(at),
                 _ => BinaryPrimitives.ReadDoubleBigEndian(at),
             };
-            if (!double.IsFinite(value))
+            // Checked after the conversion: a finite double beyond float32's range becomes infinity.
+            if (!float.IsFinite((float)value))
             {
-                throw new DataFormatException($"{path}: offset {header + i * size}: value {i} (row {i / columns}, column {i % columns}) is {value}");
+                var why = double.IsFinite(value) ? $"{value:g4}, beyond float32's range (+-{float.MaxValue:g3}); the shards compute in float32" : $"{value}";
+                throw new DataFormatException($"{path}: offset {header + i * size}: value {i} (row {i / columns}, column {i % columns}) is {why}");
             }
 
             values[i] = (float)value;

@@ -81,6 +81,8 @@ public static class PcaData
             matrix.CenterColumns();
         }
 
+        CheckFinite(source, matrix);
+
         lock (Gate)
         {
             _lastFile = (key, matrix);
@@ -113,6 +115,25 @@ public static class PcaData
         var values = new float[(long)count * matrix.Columns];
         Array.Copy(matrix.Values, first * matrix.Columns, values, 0, values.LongLength);
         return new PcaMatrix(count, matrix.Columns, values);
+    }
+
+    /// <summary>
+    /// Every value must still be finite in float32 after scaling and centring (each value is, as read, but dividing
+    /// by a small scale or subtracting a mean can carry one past float32's range).
+    /// </summary>
+    private static void CheckFinite(PcaSource source, PcaMatrix matrix)
+    {
+        var values = matrix.Values;
+        for (long i = 0; i < values.LongLength; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                var name = source.Kind == "fashion-mnist" ? $"fashion-mnist {source.Split}" : source.Path;
+                throw new DataFormatException(
+                    $"{name}: row {i / matrix.Columns + 1}, column {i % matrix.Columns + 1}: beyond float32's range after " +
+                    $"{(source.Scale is not (0 or 1) ? $"dividing by scale {source.Scale:g4}" : "")}{(source.Scale is not (0 or 1) && source.Center ? " and " : "")}{(source.Center ? "centring" : "")}; scale the data down");
+            }
+        }
     }
 
     /// <summary>The IDX image files of a Fashion-MNIST split, or why they are not there.</summary>

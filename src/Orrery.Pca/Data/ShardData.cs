@@ -69,7 +69,7 @@ public sealed class ShardData : IDisposable
         var (rows, dimension) = PcaData.Shape(request.Source);
         if (rows < request.Leaves)
         {
-            throw new ArgumentException($"{rows} rows cannot be split into {request.Leaves} leaves");
+            throw new ArgumentException($"leaves is {request.Leaves}; the data has {rows} rows, and every leaf needs one at least (set leaves to a power of two no larger than {rows})");
         }
 
         var shard = new ShardData(device, request, dimension, rows);

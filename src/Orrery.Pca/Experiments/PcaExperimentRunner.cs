@@ -31,6 +31,8 @@ public sealed class PcaExperimentRunner : IExperimentRunner
             {
                 if (slice.Rounds.Count == 0)
                 {
+                    // The set-up: loading the shards, computing the truth.
+                    context.Progress.Report(new ExperimentProgress((double)index / parsed.Runs.Count, $"{solver}: {slice.Phase}"));
                     return;
                 }
 

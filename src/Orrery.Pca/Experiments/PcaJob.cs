@@ -8,32 +8,35 @@ using Orrery.Contracts.Pca;
 namespace Orrery.Pca.Experiments;
 
 /// <summary>
-/// Drives an <see cref="IPcaCoordinatorGrain"/> from a client: start, advance in slices, fetch the result. The coordinator
-/// keeps the run in its activation only. A run has exactly one live coordinator whatever membership does: it is started
-/// again from the same request under a new key only when an activation answers that holds no run
-/// (<see cref="PcaRunLostException"/>) AND the coordinator's silo has left the cluster's membership. A rejected or
-/// timed-out call, or a runless answer while that silo is still a member, is retried on the same coordinator for up to
-/// <see cref="OrphanPatience"/> (or the caller's patience), after which the run fails rather than run twice. Synchronous runs are deterministic, so
-/// a restarted run gives the same bits.
+/// Drives an <see cref="IPcaCoordinatorGrain"/> from a client: start, advance in slices (the set-up first, then the
+/// rounds), fetch the result. The coordinator keeps the run in its activation only, so the run is started again from
+/// the same request under a new key when, and only when, the coordinator's silo was lost: a call finds a fresh
+/// activation (<see cref="PcaRunLostException"/>), or a call fails with an error that can mean a lost silo
+/// (<see cref="SiloLoss.Means"/>) and the cluster no longer lists the coordinator's silo as active
+/// (<see cref="LostSilo"/>). A call that times out or is rejected while that silo is active is asked again: the
+/// coordinator is slow, not gone. Synchronous runs are deterministic, so a restarted run gives the same bits.
 /// </summary>
 public static class PcaJob
 {
-    /// <summary>How long the coordinator may stay unreachable or runless while its silo is still a member before the run fails.</summary>
-    public static readonly TimeSpan OrphanPatience = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long calls to a coordinator whose silo stays active may go on failing (timing out, being rejected) before the
+    /// run is given up with <see cref="PcaRunFailedException"/>: 2 minutes, several times Orleans's 30 s response timeout.
+    /// </summary>
+    public static readonly TimeSpan UnansweredPatience = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// Runs <paramref name="request"/> on coordinators <c>NAME/a1</c>, <c>NAME/a2</c>, ... (the first placed on
     /// <paramref name="coordinatorSilo"/> when given), in slices of <paramref name="sliceSeconds"/>, reporting every slice
     /// to <paramref name="onSlice"/> (a restarted run reports its rounds from round 1 again) and every start to
-    /// <paramref name="started"/>. A request the coordinator refuses throws <see cref="PcaRequestException"/>; a run that
-    /// fails for good throws <see cref="PcaRunFailedException"/>.
+    /// <paramref name="started"/> (the coordinator's silo and the placements; the data's shape and the truth come with
+    /// the result). A request the coordinator refuses throws <see cref="PcaRequestException"/>; a run that fails for good
+    /// throws <see cref="PcaRunFailedException"/>.
     /// </summary>
     public static async Task<PcaJobResult> RunAsync(
         IGrainFactory grains, string name, PcaStartRequest request, Action<PcaAdvanceReply>? onSlice = null,
         SiloAddress? coordinatorSilo = null, double sliceSeconds = 1, int maxRestarts = 2, Action<string>? say = null,
-        Action<string, PcaStartReply>? started = null, CancellationToken cancellationToken = default, TimeSpan? orphanPatience = null)
+        Action<string, PcaStartReply>? started = null, CancellationToken cancellationToken = default)
     {
-        var patience = orphanPatience ?? OrphanPatience;
         ArgumentNullException.ThrowIfNull(grains);
         var clock = Stopwatch.StartNew();
         string? lostSilo = null;
@@ -41,6 +44,7 @@ public static class PcaJob
         {
             var key = $"{name}/a{attempt}";
             var coordinator = grains.GetGrain<IPcaCoordinatorGrain>(key);
+            PcaStartReply? start = null;
             try
             {
                 if (lostSilo is not null)
@@ -49,50 +53,24 @@ public static class PcaJob
                     await LostSilo.WaitUntilGoneAsync(grains, lostSilo, cancellationToken: cancellationToken);
                 }
 
-                PcaStartReply start;
                 using (attempt == 1 && coordinatorSilo is not null ? PlacementHint.On(coordinatorSilo) : null)
                 {
+                    // Quick: the coordinator only takes the run. When this call fails the coordinator's silo is not
+                    // known yet; the failed start holds nothing, so the run starts again under the next key.
                     start = await coordinator.StartAsync(request, cancellationToken);
                 }
 
                 lostSilo = start.CoordinatorSilo;
                 started?.Invoke(key, start);
-                var lastHeard = Stopwatch.StartNew();
-                var told = false;
+                var patient = new PatientCalls(grains, key, start.CoordinatorSilo, say, cancellationToken);
                 while (true)
                 {
-                    PcaAdvanceReply slice;
-                    try
+                    if (await patient.CallAsync(() => coordinator.AdvanceAsync(sliceSeconds, cancellationToken)) is not { } slice)
                     {
-                        slice = await coordinator.AdvanceAsync(sliceSeconds, cancellationToken);
-                        lastHeard.Restart();
-                    }
-                    catch (Exception e) when (e is OrleansMessageRejectionException or TimeoutException or PcaRunLostException && !cancellationToken.IsCancellationRequested)
-                    {
-                        // (A timeout may be a slice that overran: the coordinator is non-reentrant, so the next advance
-                        // waits for it.) Restart only when an activation without the run answered and the silo is gone.
-                        if (e is PcaRunLostException && await LostSilo.IsGoneAsync(grains, start.CoordinatorSilo, cancellationToken))
-                        {
-                            throw;
-                        }
-
-                        if (lastHeard.Elapsed > patience)
-                        {
-                            throw new PcaRunFailedException(
-                                $"PCA run {key}: the coordinator on silo {start.CoordinatorSilo} has not answered for {patience.TotalSeconds:F0} s while that silo is still a member " +
-                                $"({e.GetType().Name}: {e.Message}); not starting a second copy of the run");
-                        }
-
-                        if (!told)
-                        {
-                            say?.Invoke($"the coordinator of PCA run {key} on silo {start.CoordinatorSilo} did not answer ({e.GetType().Name}: {e.Message}); its silo is still a member, so the run is not started again");
-                            told = true;
-                        }
-
-                        await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
                         continue;
                     }
 
+                    start = slice.Setup ?? start;
                     onSlice?.Invoke(slice);
                     if (slice.Finished)
                     {
@@ -100,7 +78,11 @@ public static class PcaJob
                     }
                 }
 
-                var result = await coordinator.GetResultAsync();
+                PcaResultReply? result;
+                while ((result = await patient.CallAsync(coordinator.GetResultAsync)) is null)
+                {
+                }
+
                 var vectors = new float[result.Components][];
                 // Pages of at most VectorBlock.DefaultInlineLimitBytes (one vector when a vector is larger): the client
                 // has no tensor channel, so the vectors come inside Orleans messages of bounded size.
@@ -108,7 +90,11 @@ public static class PcaJob
                 for (var first = 0; first < vectors.Length; first += perPage)
                 {
                     var count = Math.Min(perPage, vectors.Length - first);
-                    var page = await coordinator.GetVectorsAsync(first, count);
+                    float[]? page;
+                    while ((page = await patient.CallAsync(() => coordinator.GetVectorsAsync(first, count))) is null)
+                    {
+                    }
+
                     for (var k = 0; k < count; k++)
                     {
                         vectors[first + k] = page.AsSpan(k * result.Dimension, result.Dimension).ToArray();
@@ -117,9 +103,66 @@ public static class PcaJob
 
                 return new PcaJobResult(start, result, vectors, clock.Elapsed.TotalSeconds, key, attempt - 1);
             }
-            catch (PcaRunLostException e) when (attempt <= maxRestarts && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when ((e is PcaRunLostException || (start is null && SiloLoss.Means(e)))
+                                      && attempt <= maxRestarts && !cancellationToken.IsCancellationRequested)
             {
                 say?.Invoke($"the coordinator of PCA run {key} was lost ({e.GetType().Name}: {e.Message}); starting the run again ({attempt} of {maxRestarts} restarts)");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="failure"/>, from a call to a coordinator on silo <paramref name="coordinatorSilo"/>, means
+    /// that silo is lost: a fresh activation without the run, or an error that can mean a lost silo
+    /// (<see cref="SiloLoss.Means"/>: a rejection, a timeout) while the cluster no longer lists the silo as active
+    /// (asked once, or for up to <paramref name="patience"/>). Anything else (a refused request, a failed run, a
+    /// cancellation) is not, nor is a timeout or a rejection while the silo is active.
+    /// </summary>
+    public static async Task<bool> MeansCoordinatorLostAsync(IGrainFactory grains, string coordinatorSilo, Exception failure, TimeSpan patience = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return failure is PcaRunLostException
+            || (SiloLoss.Means(failure) && await LostSilo.WaitUntilGoneAsync(grains, coordinatorSilo, patience, cancellationToken));
+    }
+
+    /// <summary>Calls to one coordinator: a failure is a lost coordinator (thrown as <see cref="PcaRunLostException"/>), a call to ask again (null), or thrown as it is.</summary>
+    private sealed class PatientCalls(IGrainFactory grains, string key, string silo, Action<string>? say, CancellationToken cancellationToken)
+    {
+        private Stopwatch? _failing;
+
+        public async Task<T?> CallAsync<T>(Func<Task<T>> call)
+            where T : class
+        {
+            try
+            {
+                var answer = await call();
+                _failing = null;
+                return answer;
+            }
+            catch (Exception e) when (SiloLoss.Means(e) && !cancellationToken.IsCancellationRequested)
+            {
+                _failing ??= Stopwatch.StartNew();
+                var givingUp = _failing.Elapsed > UnansweredPatience;
+                if (await MeansCoordinatorLostAsync(grains, silo, e, givingUp ? LostSilo.DefaultPatience : TimeSpan.Zero, cancellationToken))
+                {
+                    throw new PcaRunLostException($"coordinator '{key}': its silo '{silo}' is no longer active ({e.GetType().Name}: {e.Message})", e);
+                }
+
+                if (givingUp)
+                {
+                    throw new PcaRunFailedException(
+                        $"coordinator '{key}' on silo '{silo}' has not answered for {_failing.Elapsed.TotalSeconds:F0} s ({e.GetType().Name}: {e.Message}) though its silo is active", e);
+                }
+
+                say?.Invoke($"a call to the coordinator of PCA run {key} failed ({e.GetType().Name}); its silo '{silo}' is active, so asking again");
+                if (e is not TimeoutException)
+                {
+                    // A rejection comes back at once; a timeout has waited already. (The coordinator is non-reentrant: the
+                    // next advance waits for the one that overran.)
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                }
+
+                return null;
             }
         }
     }

@@ -15,7 +15,7 @@ public sealed record PcaSpec(string Name, IReadOnlyList<PcaStartRequest> Runs)
     [
         "kind", "name", "data", "mode", "shards", "leaves", "components", "steps_per_round", "rounds", "target_error",
         "truth", "seed", "eta", "asynchronous", "top1", "solvers", "angle_threshold_degrees", "steps_per_vector",
-        "oversample",
+        "oversample", "eta_decay_steps",
     ];
 
     private static readonly string[] SolverChoices = ["parallel", "sequential", "eigengame", "subspace"];
@@ -46,6 +46,7 @@ public sealed record PcaSpec(string Name, IReadOnlyList<PcaStartRequest> Runs)
             Top1 = root.Optional("top1")?.AsChoice("power", "oja") ?? "power",
             AngleThresholdDegrees = root.Optional("angle_threshold_degrees")?.AsDouble(1e-9, 90) ?? PcaMetrics.DefaultStreakAngleDegrees,
             StepsPerVector = root.Optional("steps_per_vector")?.AsInt(1, int.MaxValue) ?? 0,
+            EtaDecaySteps = root.Optional("eta_decay_steps")?.AsInt(1, int.MaxValue) ?? 0,
         };
         if (root.Optional("oversample") is { } oversample)
         {
@@ -74,13 +75,11 @@ public sealed record PcaSpec(string Name, IReadOnlyList<PcaStartRequest> Runs)
             {
                 throw dataNode.Fail(e.Message);
             }
-            catch (ArgumentException e) when (e.Message.StartsWith("oversample", StringComparison.Ordinal) && root.Optional("oversample") is { } node)
+            catch (PcaOptionException e)
             {
-                throw node.Fail($"{e.Message} (solver {solver})");
-            }
-            catch (ArgumentException e) when (e.Message.StartsWith("asynchronous", StringComparison.Ordinal) && root.Optional("asynchronous") is { } node)
-            {
-                throw node.Fail($"{e.Message} (solver {solver})");
+                // The field the check names, where the spec sets it (a default that does not fit: the spec's root).
+                var at = e.Field == "data" ? dataNode : root.Optional(e.Field) ?? root;
+                throw at.Fail($"{e.Message} (solver {solver})");
             }
             catch (ArgumentException e)
             {

@@ -18,15 +18,40 @@ public sealed class DataShardGrain(IServiceProvider services, TensorChannel tens
 {
     private ShardData? _data;
 
+    // A load running in the background (off the activation's turn), and the description it loads.
+    private Task<ShardData>? _loading;
+    private ShardLoadRequest? _loadingFor;
+
     /// <inheritdoc />
-    public async Task<ShardLoadReply> LoadAsync(ShardLoadRequest request, CancellationToken cancellationToken)
+    public async Task<ShardLoadReply> LoadAsync(ShardLoadRequest request, double waitSeconds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var clock = Stopwatch.StartNew();
-        var already = await EnsureAsync(request);
+        var already = _data is not null && _data.Request.Equals(request);
+        if (!already)
+        {
+            var loading = StartLoading(request);
+            try
+            {
+                // Not the call's token: a load outlives the call that started it, and the next call picks it up.
+                await loading.WaitAsync(TimeSpan.FromSeconds(Math.Clamp(waitSeconds, 0, 60)), CancellationToken.None);
+            }
+            catch (TimeoutException) when (!loading.IsCompleted)
+            {
+                return new ShardLoadReply { Silo = silo.Name, Ready = false };
+            }
+            catch when (loading.IsCompleted)
+            {
+                // Its own failure: thrown, typed, below.
+            }
+
+            await TakeLoadedAsync(loading);
+        }
+
         return new ShardLoadReply
         {
             Silo = silo.Name,
+            Ready = true,
             Rows = _data!.Rows,
             Dimension = _data.Dimension,
             TotalRows = _data.TotalRows,
@@ -70,10 +95,12 @@ public sealed class DataShardGrain(IServiceProvider services, TensorChannel tens
     {
         _data?.Dispose();
         _data = null;
+        _loading?.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        _loading = null;
         return Task.CompletedTask;
     }
 
-    /// <summary>Loads the shard unless it holds exactly this description; true when it already did.</summary>
+    /// <summary>Loads the shard unless it holds exactly this description (waiting for a load in the background); true when it already did.</summary>
     private async Task<bool> EnsureAsync(ShardLoadRequest request)
     {
         if (_data is not null && _data.Request.Equals(request))
@@ -81,18 +108,49 @@ public sealed class DataShardGrain(IServiceProvider services, TensorChannel tens
             return true;
         }
 
+        var loading = StartLoading(request);
+        try
+        {
+            await loading;
+        }
+        catch when (loading.IsCompleted)
+        {
+            // Thrown, typed, by TakeLoadedAsync.
+        }
+
+        await TakeLoadedAsync(loading);
+        return false;
+    }
+
+    /// <summary>The background load of <paramref name="request"/>: the one running, or a new one (a load of another description is dropped, its data freed when it ends).</summary>
+    private Task<ShardData> StartLoading(ShardLoadRequest request)
+    {
+        if (_loading is not null && _loadingFor!.Equals(request))
+        {
+            return _loading;
+        }
+
+        _loading?.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         _data?.Dispose();
         _data = null;
         var device = PcaDevice.Resolve(services);
+        _loadingFor = request;
+        _loading = Task.Run(() => ShardData.Load(device, request));
+        return _loading;
+    }
+
+    /// <summary>Makes the finished <paramref name="loading"/> the shard's data, or throws its failure as a refused request naming the shard.</summary>
+    private async Task TakeLoadedAsync(Task<ShardData> loading)
+    {
+        _loading = null;
+        _loadingFor = null;
         try
         {
-            _data = await Task.Run(() => ShardData.Load(device, request));
+            _data = await loading;
         }
         catch (Exception e) when (e is ArgumentException or DataFormatException)
         {
             throw new PcaRequestException($"shard {this.GetPrimaryKeyString()}: {e.Message}");
         }
-
-        return false;
     }
 }

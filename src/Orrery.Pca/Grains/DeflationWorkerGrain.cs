@@ -49,7 +49,7 @@ public sealed class DeflationWorkerGrain(TensorChannel tensors, ILocalSiloDetail
         float[] next;
         try
         {
-            next = state.Step(request.Step, payload, request.Predecessors, request.Lambdas, request.Eta, request.Publish);
+            next = state.Step(request.Round, request.Step, payload, request.Predecessors, request.Lambdas, request.Eta, request.Publish);
         }
         catch (ArgumentException e)
         {

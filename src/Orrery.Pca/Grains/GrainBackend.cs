@@ -23,6 +23,12 @@ public sealed class GrainBackend : IPcaBackend
     /// <summary>Recoveries in a row after which a run gives up (the cluster is not coming back).</summary>
     public const int MaxConsecutiveRecoveries = 20;
 
+    /// <summary>
+    /// The longest a shard's load call waits for its rows before answering "not ready" (5 s): far inside Orleans's
+    /// 30 s response timeout, and long enough that a small load answers in the first call.
+    /// </summary>
+    public static readonly TimeSpan MaxLoadWait = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a recovery waits for a live silo that has not failed before it gives up.</summary>
     private static readonly TimeSpan NoSiloPatience = TimeSpan.FromSeconds(30);
 
@@ -38,6 +44,10 @@ public sealed class GrainBackend : IPcaBackend
     private long _bytes;
     private int _consecutiveFailures;
     private int _reloadedShards;
+
+    // Per shard: the placement number whose grain answered Ready to a load (0: never loaded), and the data's shape.
+    private readonly int[] _loadedPlacement;
+    private (long Rows, int Dimension)? _shape;
 
     /// <summary>
     /// A backend for the run <paramref name="options"/> describes; grain keys start with <paramref name="job"/>, and
@@ -61,6 +71,7 @@ public sealed class GrainBackend : IPcaBackend
         var workers = SolverNames.UsesWorkers(SolverNames.Solver(options.Solver.Length == 0 ? "parallel" : options.Solver)) ? options.Components : 0;
         _shards = [.. Enumerable.Range(0, options.Shards).Select(s => new Placement(silos[s % silos.Count]))];
         _workers = [.. Enumerable.Range(0, workers).Select(k => new Placement(silos[k % silos.Count]))];
+        _loadedPlacement = new int[_shards.Length];
         ShardLocations = [.. _shards.Select(p => p.Silo.Name)];
         WorkerLocations = [.. _workers.Select(p => p.Silo.Name)];
     }
@@ -88,18 +99,37 @@ public sealed class GrainBackend : IPcaBackend
     /// or a call cancelled by its callee (a silo shutting down; the driver never passes on a failure of its own cancellation).
     /// </summary>
     public static bool MeansLostPlacement(Exception e) =>
-        SiloLoss.Means(e) || e is PcaWorkerLostException or OperationCanceledException;
+        SiloLoss.Means(e) || e is PcaWorkerLostException;
 
-    public async Task<(long Rows, int Dimension)> LoadAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks every shard that is not known to be loaded where it is placed now to load (in the background on its silo)
+    /// and to answer within <paramref name="wait"/> (at most <see cref="MaxLoadWait"/>, so the call stays well inside its
+    /// deadline); null while any is still loading.
+    /// </summary>
+    public async Task<(long Rows, int Dimension)?> LoadAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
-        var replies = await Task.WhenAll(Enumerable.Range(0, ShardCount).Select(s =>
-            CallAsync(_shards, "shard", s, (IDataShardGrain shard) => shard.LoadAsync(ShardRequests.Load(_options, s), cancellationToken))));
-        for (var s = 0; s < replies.Length; s++)
+        var seconds = wait == Timeout.InfiniteTimeSpan ? MaxLoadWait.TotalSeconds : Math.Clamp(wait.TotalSeconds, 0.01, MaxLoadWait.TotalSeconds);
+        var pending = Enumerable.Range(0, ShardCount).Where(s => _loadedPlacement[s] != PlacementOf(_shards, s)).ToArray();
+        var replies = await Task.WhenAll(pending.Select(async s =>
         {
-            ShardLocations[s] = replies[s].Silo;
+            var placement = PlacementOf(_shards, s);
+            var reply = await CallAsync(_shards, "shard", s, (IDataShardGrain shard) => shard.LoadAsync(ShardRequests.Load(_options, s), seconds, cancellationToken));
+            return (Shard: s, Placement: placement, Reply: reply);
+        }));
+        foreach (var (shard, placement, reply) in replies.Where(r => r.Reply.Ready))
+        {
+            ShardLocations[shard] = reply.Silo;
+            if (_loadedPlacement[shard] != 0)
+            {
+                // Loaded before on a silo that was lost: this is a re-load from the source.
+                Interlocked.Increment(ref _reloadedShards);
+            }
+
+            _loadedPlacement[shard] = placement;
+            _shape ??= (reply.TotalRows, reply.Dimension);
         }
 
-        return (replies[0].TotalRows, replies[0].Dimension);
+        return replies.All(r => r.Reply.Ready) ? _shape : null;
     }
 
     public async Task<IReadOnlyList<float[]>> MultiplyAsync(float[] block, int count, int leaf, CancellationToken cancellationToken)
@@ -254,7 +284,7 @@ public sealed class GrainBackend : IPcaBackend
                 return await call(grain);
             }
         }
-        catch (Exception e) when (e is OrleansMessageRejectionException or TimeoutException or TensorOwnerUnavailableException)
+        catch (Exception e) when (SiloLoss.Means(e))
         {
             lock (_gate)
             {
@@ -262,6 +292,14 @@ public sealed class GrainBackend : IPcaBackend
             }
 
             throw;
+        }
+    }
+
+    private int PlacementOf(Placement[] placements, int index)
+    {
+        lock (_gate)
+        {
+            return placements[index].Number;
         }
     }
 

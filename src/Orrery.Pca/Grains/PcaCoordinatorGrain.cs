@@ -51,7 +51,7 @@ public sealed partial class PcaCoordinatorGrain : Grain, IPcaCoordinatorGrain
     private string Job => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
-    public async Task<PcaStartReply> StartAsync(PcaStartRequest request, CancellationToken cancellationToken)
+    public Task<PcaStartReply> StartAsync(PcaStartRequest request, CancellationToken cancellationToken)
     {
         if (_driver is not null)
         {
@@ -69,38 +69,18 @@ public sealed partial class PcaCoordinatorGrain : Grain, IPcaCoordinatorGrain
         }
 
         var backend = new GrainBackend(GrainFactory, _tensors, () => ClusterInventoryGrain.ActiveSilos(_membership, _metadata), Job, options);
-        var driver = new PcaDriver(options, backend);
-        try
-        {
-            // Not the caller's token: a run is only ever interrupted between rounds, so that it stays reproducible.
-            await driver.StartAsync(CancellationToken.None);
-        }
-        catch (ArgumentException e)
-        {
-            throw new PcaRequestException(e.Message);
-        }
-
-        (_driver, _backend) = (driver, backend);
+        (_driver, _backend) = (new PcaDriver(options, backend), backend);
         (_bytesReported, _recoveriesReported) = (0, 0);
         _metrics.RunStarted(Job);
         ReportProgress(0, double.NaN);
-        var reply = new PcaStartReply
+
+        // The set-up (shards loading, the truth) is the first work of AdvanceAsync, in slices: it may take minutes.
+        return Task.FromResult(new PcaStartReply
         {
-            Dimension = driver.Dimension,
-            Rows = driver.Rows,
-            HasTruth = driver.Truth is not null,
-            LoadSeconds = driver.SetupSeconds.Load,
-            TruthSeconds = driver.SetupSeconds.Truth,
             ShardSilos = [.. backend.ShardLocations],
             WorkerSilos = [.. backend.WorkerLocations],
             CoordinatorSilo = _siloName,
-        };
-        if (driver.Truth is { } truth)
-        {
-            reply.TrueEigenvalues.AddRange(truth.Eigenvalues);
-        }
-
-        return reply;
+        });
     }
 
     /// <inheritdoc />
@@ -110,6 +90,7 @@ public sealed partial class PcaCoordinatorGrain : Grain, IPcaCoordinatorGrain
         var backend = _backend!;
         var budget = TimeSpan.FromSeconds(Math.Clamp(seconds, 0.01, 60));
         var recoveriesBefore = driver.Recoveries;
+        var wasReady = driver.Ready;
         try
         {
             if (!driver.Finished)
@@ -124,11 +105,19 @@ public sealed partial class PcaCoordinatorGrain : Grain, IPcaCoordinatorGrain
         }
         catch (Exception e)
         {
-            // Not a lost silo the backend could recover from (or too many in a row): the run has failed for good.
+            // Not a lost silo the backend could recover from (or too many in a row): the run has failed for good. A bad
+            // value found only once the data is loaded (components beyond its dimension, too few rows for the leaves)
+            // is a refused request, as it would have been at the start.
             _failure = $"{e.GetType().Name}: {e.Message}";
             _metrics.RunEnded(Job);
             LogFailed(Job, _failure);
-            throw new PcaRunFailedException($"PCA run '{Job}' failed at round {driver.Round + 1}: {_failure}");
+            if (e is PcaOptionException or PcaRequestException)
+            {
+                throw new PcaRequestException(e.Message);
+            }
+
+            var where = driver.Ready ? $"at round {driver.Round + 1}" : $"while {driver.Phase}";
+            throw new PcaRunFailedException($"PCA run '{Job}' failed {where}: {_failure}");
         }
 
         if (driver.Recoveries > recoveriesBefore)
@@ -145,6 +134,8 @@ public sealed partial class PcaCoordinatorGrain : Grain, IPcaCoordinatorGrain
 
         return new PcaAdvanceReply
         {
+            Phase = driver.Phase,
+            Setup = !wasReady && driver.Ready ? SetupReply(driver, backend) : null,
             Rounds = [.. rounds],
             Finished = driver.Finished,
             StopReason = driver.StopReason,
@@ -202,6 +193,29 @@ public sealed partial class PcaCoordinatorGrain : Grain, IPcaCoordinatorGrain
     {
         _metrics.RunEnded(Job);
         return Task.CompletedTask;
+    }
+
+    /// <summary>The start reply with what the set-up found: the data's shape, the truth, the seconds it took.</summary>
+    private PcaStartReply SetupReply(PcaDriver driver, GrainBackend backend)
+    {
+        var reply = new PcaStartReply
+        {
+            Ready = true,
+            Dimension = driver.Dimension,
+            Rows = driver.Rows,
+            HasTruth = driver.Truth is not null,
+            LoadSeconds = driver.SetupSeconds.Load,
+            TruthSeconds = driver.SetupSeconds.Truth,
+            ShardSilos = [.. backend.ShardLocations],
+            WorkerSilos = [.. backend.WorkerLocations],
+            CoordinatorSilo = _siloName,
+        };
+        if (driver.Truth is { } truth)
+        {
+            reply.TrueEigenvalues.AddRange(truth.Eigenvalues);
+        }
+
+        return reply;
     }
 
     /// <summary>The run, or the typed error that says why there is none to use.</summary>

@@ -14,8 +14,12 @@ public interface IPcaBackend
     /// <summary>Payload bytes sent and received so far (vectors, products).</summary>
     long BytesCommunicated { get; }
 
-    /// <summary>Loads every shard; answers the whole matrix's rows and dimension.</summary>
-    Task<(long Rows, int Dimension)> LoadAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Loads every shard (again, after a recovery moved some: those already loaded answer at once), waiting at most
+    /// about <paramref name="wait"/>; answers the whole matrix's rows and dimension once all are loaded, null while
+    /// some are still loading (ask again).
+    /// </summary>
+    Task<(long Rows, int Dimension)?> LoadAsync(TimeSpan wait, CancellationToken cancellationToken);
 
     /// <summary>
     /// Sends the <paramref name="count"/> vectors of <paramref name="block"/> (count x d) to the shards and answers

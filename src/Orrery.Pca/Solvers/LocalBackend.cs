@@ -26,14 +26,15 @@ public sealed class LocalBackend : IPcaBackend, IDisposable
 
     public long BytesCommunicated => Interlocked.Read(ref _bytes);
 
-    public Task<(long Rows, int Dimension)> LoadAsync(CancellationToken cancellationToken)
+    /// <summary>Loads every shard not yet loaded, in this call whatever <paramref name="wait"/> says (no call deadline in process).</summary>
+    public Task<(long Rows, int Dimension)?> LoadAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         for (var s = 0; s < _shards.Length; s++)
         {
-            _shards[s] = ShardData.Load(_device, ShardRequests.Load(_options, s));
+            _shards[s] ??= ShardData.Load(_device, ShardRequests.Load(_options, s));
         }
 
-        return Task.FromResult((_shards[0]!.TotalRows, _shards[0]!.Dimension));
+        return Task.FromResult<(long Rows, int Dimension)?>((_shards[0]!.TotalRows, _shards[0]!.Dimension));
     }
 
     public Task<IReadOnlyList<float[]>> MultiplyAsync(float[] block, int count, int leaf, CancellationToken cancellationToken)
@@ -75,7 +76,7 @@ public sealed class LocalBackend : IPcaBackend, IDisposable
             worker = _workers[index];
         }
 
-        var next = worker.Step(request.Step, payload, request.Predecessors, request.Lambdas, request.Eta, request.Publish);
+        var next = worker.Step(request.Round, request.Step, payload, request.Predecessors, request.Lambdas, request.Eta, request.Publish);
         Interlocked.Add(ref _bytes, 4L * (payload.Length + next.Length));
         return Task.FromResult(next);
     }

@@ -76,44 +76,32 @@ public sealed partial class PcaDriver
     /// <summary>Seconds spent loading shards and computing the truth.</summary>
     public (double Load, double Truth) SetupSeconds { get; private set; }
 
-    /// <summary>Loads the shards, finds the truth, starts the workers from seeded random unit vectors.</summary>
+    /// <summary>
+    /// Runs the whole set-up at once (loads the shards, finds the truth, starts the workers from seeded random unit
+    /// vectors), for callers without a deadline (in-process runs). The coordinator grain instead lets
+    /// <see cref="AdvanceAsync"/> do it in bounded slices.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
-        (Rows, Dimension) = await _backend.LoadAsync(cancellationToken);
-        var load = clock.Elapsed.TotalSeconds;
-        if (Options.Components > Dimension)
+        while (!Ready)
         {
-            throw new ArgumentException($"components is {Options.Components}; the data has dimension {Dimension}");
+            await SetUpAsync(long.MaxValue, cancellationToken);
         }
-
-        clock.Restart();
-        Truth = await FindTruthAsync(cancellationToken);
-        SetupSeconds = (load, clock.Elapsed.TotalSeconds);
-        var k = Options.Components;
-        _published = new float[k][];
-        _rayleigh = Enumerable.Repeat(double.NaN, k).ToArray();
-        _frozenLambdas = new double[k];
-        for (var i = 0; i < k; i++)
-        {
-            _published[i] = SplitMix.UnitVector(Options.Seed * 7919 + (ulong)i + 1, Dimension);
-        }
-
-        _current = [.. _published.Select(v => (float[])v.Clone())];
-        if (Solver == PcaSolver.Subspace)
-        {
-            PcaOptions.CheckBlockFits(Options, Dimension);
-            _block = InitialBlock();
-        }
-
-        await ResetWorkersAsync(cancellationToken);
-        _clock.Start();
     }
 
     /// <summary>Runs rounds until about <paramref name="budget"/> has passed, the target is reached or the budget of rounds is spent.</summary>
     public async Task AdvanceAsync(TimeSpan budget, CancellationToken cancellationToken)
     {
         var until = Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
+        if (!Ready)
+        {
+            await SetUpAsync(until, cancellationToken);
+            if (!Ready)
+            {
+                return;
+            }
+        }
+
         if (Options.Asynchronous)
         {
             await RunAsynchronousAsync(until, cancellationToken);
@@ -128,7 +116,13 @@ public sealed partial class PcaDriver
             {
                 if (_resetPending)
                 {
-                    // After a failure: every worker back to its published vector (lost ones re-activate elsewhere).
+                    // After a failure: moved shards re-load (polled, like the first load), then every worker goes back
+                    // to its published vector (lost ones re-activate elsewhere).
+                    if (await _backend.LoadAsync(Remaining(until), cancellationToken) is null)
+                    {
+                        return;
+                    }
+
                     await ResetWorkersAsync(cancellationToken);
                     _resetPending = false;
                 }
@@ -172,7 +166,7 @@ public sealed partial class PcaDriver
     /// <summary>One pass over the data for the final eigenvalue estimates v_k^T Sigma v_k.</summary>
     public async Task FinishAsync(CancellationToken cancellationToken)
     {
-        var products = await ProductsAsync(_published, -1, cancellationToken);
+        var products = await ProductsAsync(_published, -1, cancellationToken, k => $"worker {k + 1} (final eigenvalue)");
         for (var k = 0; k < _published.Length; k++)
         {
             _rayleigh[k] = WorkerState.Dot(_published[k], products[k]);
@@ -213,7 +207,7 @@ public sealed partial class PcaDriver
         {
             var leaf = Top1 == Top1Solver.Oja ? (int)(_stepCounter % Options.Leaves) : -1;
             var block = active.Select(i => _current[i]).ToArray();
-            var products = await ProductsAsync(block, leaf, cancellationToken);
+            var products = await ProductsAsync(block, leaf, cancellationToken, a => $"worker {active[a] + 1}");
             for (var a = 0; a < active.Length; a++)
             {
                 _rayleigh[active[a]] = WorkerState.Dot(block[a], products[a]);
@@ -228,7 +222,7 @@ public sealed partial class PcaDriver
                 }
             }
 
-            var eta = ScaledEta();
+            var eta = ScaledEta(_stepCounter);
             var publish = step == Options.StepsPerRound;
             var steps = active.Select((index, a) =>
             {
@@ -275,8 +269,12 @@ public sealed partial class PcaDriver
         }
     }
 
-    /// <summary>Sigma V for the rows of <paramref name="block"/>: shard parts tree-summed in shard order, divided by the rows they cover.</summary>
-    private async Task<float[][]> ProductsAsync(IReadOnlyList<float[]> block, int leaf, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sigma V for the rows of <paramref name="block"/>: shard parts tree-summed in shard order, divided by the rows they
+    /// cover. A product that is not finite (float32 overflow) throws <see cref="PcaDivergedException"/> naming the round
+    /// and <paramref name="owner"/>(i), the worker or block vector of row i.
+    /// </summary>
+    private async Task<float[][]> ProductsAsync(IReadOnlyList<float[]> block, int leaf, CancellationToken cancellationToken, Func<int, string>? owner = null)
     {
         var d = Dimension;
         var count = block.Count;
@@ -296,58 +294,18 @@ public sealed partial class PcaDriver
             for (var c = 0; c < d; c++)
             {
                 product[c] = (float)(sum[i * d + c] / rows);
+                if (!float.IsFinite(product[c]))
+                {
+                    throw new PcaDivergedException(
+                        $"round {Round + 1}, {owner?.Invoke(i) ?? $"vector {i + 1}"}: Sigma x is {product[c]} in coordinate {c + 1} " +
+                        "(a float32 overflow: data values too large); scale the data");
+                }
             }
 
             result[i] = product;
         }
 
         return result;
-    }
-
-    private async Task<PcaTruth?> FindTruthAsync(CancellationToken cancellationToken)
-    {
-        if (Options.Truth == "none")
-        {
-            return null;
-        }
-
-        var k = Options.Components;
-        if (Options.Truth == "auto" && PcaData.HasKnownBasis(Options.Source))
-        {
-            var columns = RandomOrthogonal.Columns(Dimension, Options.Source.Seed);
-            return new PcaTruth([.. SyntheticData.Eigenvalues(Options.Source).Take(k)], [.. columns.Take(k).Select(c => (double[])c.Clone())]);
-        }
-
-        if (Dimension > 8192)
-        {
-            throw new ArgumentException($"an exact eigendecomposition at dimension {Dimension} is too large; set truth: none");
-        }
-
-        // Sigma, column block by column block, through the same shards: Sigma e_i for 64 unit vectors at a time.
-        var d = Dimension;
-        var sigma = new double[(long)d * d];
-        const int chunk = 64;
-        for (var first = 0; first < d; first += chunk)
-        {
-            var count = Math.Min(chunk, d - first);
-            var identity = new float[count][];
-            for (var i = 0; i < count; i++)
-            {
-                identity[i] = new float[d];
-                identity[i][first + i] = 1;
-            }
-
-            var products = await ProductsAsync(identity, -1, cancellationToken);
-            for (var i = 0; i < count; i++)
-            {
-                for (var c = 0; c < d; c++)
-                {
-                    sigma[(long)(first + i) * d + c] = products[i][c];
-                }
-            }
-        }
-
-        return PcaTruth.Exact(sigma, d, k);
     }
 
     private async Task ResetWorkersAsync(CancellationToken cancellationToken)
@@ -367,13 +325,25 @@ public sealed partial class PcaDriver
     }
 
     /// <summary>
-    /// The Oja / EigenGame step size made scale-free: eta / lambda_1, with lambda_1 the latest Rayleigh
-    /// quotient of worker 1, so the same eta works for data in pixels or in units.
+    /// The Oja decay's time scale tau in steps: the request's, or <see cref="PcaOptions.DefaultEtaDecayPasses"/> passes
+    /// over the leaves (each Oja step reads one leaf).
     /// </summary>
-    private double ScaledEta()
+    public long EtaDecaySteps => Options.EtaDecaySteps > 0 ? Options.EtaDecaySteps : (long)PcaOptions.DefaultEtaDecayPasses * Options.Leaves;
+
+    /// <summary>
+    /// The Oja / EigenGame step size made scale-free: eta / lambda_1, with lambda_1 the latest Rayleigh
+    /// quotient of worker 1, so the same eta works for data in pixels or in units. Oja's step also decays,
+    /// eta_t = eta / (lambda_1 (1 + t / tau)) at step <paramref name="step"/> = t (<see cref="EtaDecaySteps"/> = tau):
+    /// a mini-batch step with a constant size keeps the vector in a noise ball of radius about eta around the
+    /// eigenvector (E 0.26-0.37 on low-rank data where power steps reach 1e-6), while steps that sum to infinity
+    /// and shrink like 1/t (Robbins-Monro) let it converge; tau keeps the full step for the first passes, where the
+    /// vector is far from the answer and large steps pay.
+    /// </summary>
+    private double ScaledEta(long step)
     {
         var top = _rayleigh.Length > 0 && double.IsFinite(_rayleigh[0]) && _rayleigh[0] > 0 ? _rayleigh[0] : 1;
-        return Options.Eta / top;
+        var eta = Options.Eta / top;
+        return Top1 == Top1Solver.Oja ? eta / (1 + (double)step / EtaDecaySteps) : eta;
     }
 
     private void Record()

@@ -1,3 +1,5 @@
+using Orrery.Contracts.Pca;
+
 namespace Orrery.Pca.Solvers;
 
 /// <summary>
@@ -39,9 +41,10 @@ public sealed class WorkerState
     /// <summary>
     /// One Top1 step. <paramref name="payload"/> holds the product Sigma x for <see cref="Current"/> (d floats), then
     /// when <paramref name="predecessors"/> &gt; 0 at step 1 the predecessors' vectors and, for EigenGame, their products.
-    /// Returns the new current vector.
+    /// Returns the new current vector. A norm that is not finite and positive (an overflow: data too close to float32's
+    /// range) throws <see cref="PcaDivergedException"/> naming <paramref name="round"/>, the worker and the step.
     /// </summary>
-    public float[] Step(int step, ReadOnlySpan<float> payload, int predecessors, IReadOnlyList<double> lambdas, double eta, bool publish)
+    public float[] Step(int round, int step, ReadOnlySpan<float> payload, int predecessors, IReadOnlyList<double> lambdas, double eta, bool publish)
     {
         var d = Dimension;
         if (step == 1)
@@ -106,16 +109,21 @@ public sealed class WorkerState
         }
 
         norm = Math.Sqrt(norm);
-        if (norm > 0 && double.IsFinite(norm))
+        if (!(norm > 0) || !double.IsFinite(norm))
         {
-            var next = new float[d];
-            for (var i = 0; i < d; i++)
-            {
-                next[i] = (float)(y[i] / norm);
-            }
-
-            Current = next;
+            // Never keep going on the old vector: the run would end "converged" on garbage.
+            throw new PcaDivergedException(
+                $"round {round}, worker {Index + 1}, step {step}: the norm of the updated vector is {norm} " +
+                "(an overflow or a zero product: values near float32's range, or all-zero data); scale the data");
         }
+
+        var next = new float[d];
+        for (var i = 0; i < d; i++)
+        {
+            next[i] = (float)(y[i] / norm);
+        }
+
+        Current = next;
 
         if (publish)
         {
