@@ -167,6 +167,21 @@ if (settings.Silo.DashboardPort != 0)
     Orleans.Dashboard.ServiceCollectionExtensions.MapOrleansDashboard(app).RequireHost($"*:{settings.Silo.DashboardPort}");
 }
 
+// Redis membership: wait for Redis (a silo often starts before it in Kubernetes) with a log line per try, up to
+// Membership:Redis:StartupWait, instead of failing inside Orleans's start.
+if (redis is not null)
+{
+    try
+    {
+        await RedisStartupWait.WaitAsync(redis, settings.Membership.Redis.StartupWait, startLog);
+    }
+    catch (TimeoutException e)
+    {
+        Console.Error.WriteLine($"orrery-silo: {e.Message}");
+        return 1;
+    }
+}
+
 try
 {
     await app.RunAsync();
