@@ -86,6 +86,38 @@ public sealed class ChartOperationsTests
         Assert.DoesNotContain("kind: Secret\nmetadata:\n  name: orrery-tls", off.Stdout);
     }
 
+    [Fact]
+    public async Task KubernetesHostingGetsItsLabelsVariablesTokenAndARoleOverPods()
+    {
+        var chart = await Chart.RenderAsync("monitoring");
+        var deployment = chart.SiloGroups["cpu"];
+        var pod = PodTemplate(deployment);
+        var labels = Labels(pod);
+        Assert.Equal("orrery-research", labels["orleans/serviceId"]);
+        Assert.Equal("orrery", labels["orleans/clusterId"]);
+        Assert.True(pod["spec"]!["automountServiceAccountToken"]!.GetValue<bool>(), "the silos need their token to read pods");
+        var env = Containers(deployment).Single()["env"]!.AsArray().ToDictionary(e => e!["name"]!.ToString(), e => e!);
+        Assert.Equal("true", env["ORRERY_Silo__KubernetesHosting"]["value"]!.ToString());
+        Assert.Equal("orrery-research", env["ORLEANS_SERVICE_ID"]["value"]!.ToString());
+        Assert.Equal("orrery", env["ORLEANS_CLUSTER_ID"]["value"]!.ToString());
+        Assert.Equal("metadata.name", env["POD_NAME"]["valueFrom"]!["fieldRef"]!["fieldPath"]!.ToString());
+        Assert.Equal("metadata.namespace", env["POD_NAMESPACE"]["valueFrom"]!["fieldRef"]!["fieldPath"]!.ToString());
+        Assert.Equal("status.podIP", env["POD_IP"]["valueFrom"]!["fieldRef"]!["fieldPath"]!.ToString());
+
+        var role = chart.Single("Role", $"{Chart.Release}-silo-pods");
+        var rule = role["rules"]!.AsArray().Single()!;
+        Assert.Equal(["pods"], rule["resources"]!.AsArray().Select(r => r!.ToString()));
+        Assert.Equal(["delete", "get", "list", "patch", "watch"], rule["verbs"]!.AsArray().Select(v => v!.ToString()).Order(StringComparer.Ordinal));
+        var binding = chart.Single("RoleBinding", $"{Chart.Release}-silo-pods");
+        Assert.Equal(pod["spec"]!["serviceAccountName"]!.ToString(), binding["subjects"]!.AsArray().Single()!["name"]!.ToString());
+
+        var off = await Chart.TemplateAsync([], "--set", "silo.kubernetesHosting=false");
+        Assert.True(off.ExitCode == 0, off.Output);
+        Assert.DoesNotContain("kind: Role", off.Stdout);
+        Assert.DoesNotContain("POD_NAMESPACE", off.Stdout);
+        Assert.DoesNotContain("automountServiceAccountToken: true", off.Stdout);
+    }
+
     private static async Task<Dictionary<string, JsonNode>> PodTemplatesAsync(string scenario)
     {
         var chart = await Chart.RenderUncachedAsync(scenario);

@@ -184,3 +184,12 @@ number where the API has a quantity (nvidia.com/gpu: 2). Call with a resources d
 {{- end }}
 {{- toYaml $out }}
 {{- end }}
+
+{{/* The silos' Orleans service id: OrleansSilo:ServiceId from silo.config, else the silo's default, orrery. */}}
+{{- define "orrery.serviceId" -}}
+{{- $id := "orrery" }}
+{{- range $key, $value := .Values.silo.config }}
+{{- if eq (lower $key) "orleanssilo:serviceid" }}{{ $id = toString $value }}{{ end }}
+{{- end }}
+{{- $id }}
+{{- end }}
