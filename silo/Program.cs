@@ -61,6 +61,13 @@ catch (ArgumentException e)
     return 2;
 }
 
+if (settings.Silo.KubernetesHosting
+    && new[] { "POD_NAME", "POD_NAMESPACE", "POD_IP", "ORLEANS_SERVICE_ID", "ORLEANS_CLUSTER_ID" }.Where(v => string.IsNullOrEmpty(Environment.GetEnvironmentVariable(v))).ToList() is { Count: > 0 } unset)
+{
+    Console.Error.WriteLine($"orrery-silo: configuration error: Silo:KubernetesHosting is true but the environment variable(s) {string.Join(", ", unset)} are not set (the pod's downward API sets them; see helm/README.md)");
+    return 2;
+}
+
 try
 {
     ListenPorts.EnsureFree(bind, settings.Orleans.SiloPort, "OrleansSilo:SiloPort");
@@ -89,6 +96,12 @@ builder.UseOrleans(silo =>
     if (tls is { } identity)
     {
         Orrery.Cluster.Security.OrreryTlsExtensions.UseClusterTls(silo, identity.Member, identity.Authority);
+    }
+
+    if (settings.Silo.KubernetesHosting)
+    {
+        // After Orrery's clustering: pod name and IP as silo name and address, and silo-to-pod cleanup.
+        Orleans.Hosting.KubernetesHostingExtensions.UseKubernetesHosting(silo);
     }
 
     silo.AddOrreryMetrics();
@@ -176,6 +189,21 @@ if (settings.Silo.DashboardPort != 0)
 {
     // On its own port only, so a Service (or a firewall) can expose it apart from the probes and /metrics.
     Orleans.Dashboard.ServiceCollectionExtensions.MapOrleansDashboard(app).RequireHost($"*:{settings.Silo.DashboardPort}");
+}
+
+// Redis membership: wait for Redis (a silo often starts before it in Kubernetes) with a log line per try, up to
+// Membership:Redis:StartupWait, instead of failing inside Orleans's start.
+if (redis is not null)
+{
+    try
+    {
+        await RedisStartupWait.WaitAsync(redis, settings.Membership.Redis.StartupWait, startLog);
+    }
+    catch (TimeoutException e)
+    {
+        Console.Error.WriteLine($"orrery-silo: {e.Message}");
+        return 1;
+    }
 }
 
 try

@@ -21,6 +21,7 @@ internal sealed record SiloSettings(ClusterOptions Cluster, SiloOptions Silo, Me
         ["--tensor-port"] = "Tensors:Port",
         ["--http-port"] = "Silo:HttpPort",
         ["--dashboard-port"] = "Silo:DashboardPort",
+        ["--kubernetes-hosting"] = "Silo:KubernetesHosting",
         ["--device"] = "Silo:Device",
         ["--membership"] = "Membership:Table",
         ["--redis"] = "Membership:Redis:ConnectionString",

@@ -11,6 +11,12 @@ public interface IExperimentRunner
     string Kind { get; }
 
     /// <summary>
+    /// Reads and checks the whole spec (<c>kind</c> included) as <see cref="RunAsync"/> does before any work, without a
+    /// cluster: <c>orrery check</c>. Problems throw <see cref="ExperimentSpecException"/> naming the file, line and field.
+    /// </summary>
+    void Check(SpecNode spec);
+
+    /// <summary>
     /// Runs the experiment described by <paramref name="spec"/> (the root node, <c>kind</c> included).
     /// Spec problems throw <see cref="ExperimentSpecException"/> before any work starts.
     /// </summary>

@@ -37,6 +37,9 @@ internal static class Chart
     public static Task<RenderedChart> RenderAsync(string scenario) =>
         Rendered.GetOrAdd(scenario, s => new Lazy<Task<RenderedChart>>(() => RenderNowAsync(s))).Value;
 
+    /// <summary>Renders and validates a scenario anew (fresh generated secrets and certificates each time).</summary>
+    public static Task<RenderedChart> RenderUncachedAsync(string scenario) => RenderNowAsync(scenario);
+
     private static async Task<RenderedChart> RenderNowAsync(string scenario)
     {
         var template = await TemplateAsync(ValuesArgs(scenario));

@@ -135,6 +135,7 @@ public sealed partial class ChartSettingsTests
         {
             "status.podIP" => "10.0.0.1",
             "metadata.name" => "orrery-silo-cpu-5d8f7c9b6d-x2x4q",
+            "metadata.namespace" => "orrery",
             { } path => throw new Xunit.Sdk.XunitException($"env {env["name"]} comes from {path}, which this test has no stand-in for"),
             null when env["valueFrom"]?["secretKeyRef"] is not null && env["name"]!.ToString() == "ORRERY_Membership__Redis__ConnectionString" => "redis.orrery.svc:6379,password=from-kubernetes",
             null when env["valueFrom"]?["secretKeyRef"] is not null => "secret-from-kubernetes",

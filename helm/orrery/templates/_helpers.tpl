@@ -127,3 +127,69 @@ app.kubernetes.io/component: silo
 {{- $s := int . }}
 {{- printf "%02d:%02d:%02d" (div $s 3600) (mod (div $s 60) 60) (mod $s 60) }}
 {{- end }}
+
+{{/* The Secrets holding the certificates of mutual TLS: the silos' and the clients' (ca.crt, tls.crt, tls.key). */}}
+{{- define "orrery.tlsSiloSecretName" -}}
+{{- default (printf "%s-tls-silo" (include "orrery.fullname" .)) .Values.tls.existingSecret }}
+{{- end }}
+{{- define "orrery.tlsClientSecretName" -}}
+{{- if .Values.tls.existingSecret }}
+{{- default .Values.tls.existingSecret .Values.tls.existingClientSecret }}
+{{- else }}
+{{- default (printf "%s-tls-client" (include "orrery.fullname" .)) .Values.tls.existingClientSecret }}
+{{- end }}
+{{- end }}
+{{- define "orrery.tlsAuthoritySecretName" -}}
+{{- printf "%s-tls-ca" (include "orrery.fullname" .) }}
+{{- end }}
+{{- define "orrery.generatesTls" -}}
+{{- if and .Values.tls.enabled (not .Values.tls.existingSecret) }}true{{ end }}
+{{- end }}
+
+{{/* Where a container finds the certificate files of mutual TLS, and the settings that name them. */}}
+{{- define "orrery.tlsMountPath" -}}/etc/orrery/tls{{- end }}
+{{- define "orrery.tlsEnv" -}}
+- name: ORRERY_OrleansSilo__TlsCertificate
+  value: {{ include "orrery.tlsMountPath" . }}/tls.crt
+- name: ORRERY_OrleansSilo__TlsKey
+  value: {{ include "orrery.tlsMountPath" . }}/tls.key
+- name: ORRERY_OrleansSilo__TlsAuthority
+  value: {{ include "orrery.tlsMountPath" . }}/ca.crt
+{{- end }}
+
+{{/*
+checksum/secret of the pod templates: a hash of what decides the Secrets' contents (which Secrets, which
+keys, generated or not), never of the generated values themselves. A hash of the rendered Secret would
+change between the install (nothing to look up: fresh random values in that rendering) and the first
+upgrade (the stored values looked up), and restart every pod on an upgrade with unchanged values.
+Generated values never change after the install; replacing an existing Secret's content needs a
+`kubectl rollout restart` (helm/README.md).
+*/}}
+{{- define "orrery.secretChecksum" -}}
+{{- list .Values.cluster.secret .Values.redis.enabled .Values.redis.auth .Values.redis.external .Values.tls.enabled .Values.tls.existingSecret .Values.tls.existingClientSecret | toJson | sha256sum }}
+{{- end }}
+
+{{/*
+Resource requirements with every quantity a string ("2", "500m", "4Gi"): server-side apply refuses a
+number where the API has a quantity (nvidia.com/gpu: 2). Call with a resources dict.
+*/}}
+{{- define "orrery.resources" -}}
+{{- $out := dict }}
+{{- range $section, $quantities := . }}
+{{- $strings := dict }}
+{{- range $name, $quantity := $quantities }}
+{{- $_ := set $strings $name (toString $quantity) }}
+{{- end }}
+{{- $_ := set $out $section $strings }}
+{{- end }}
+{{- toYaml $out }}
+{{- end }}
+
+{{/* The silos' Orleans service id: OrleansSilo:ServiceId from silo.config, else the silo's default, orrery. */}}
+{{- define "orrery.serviceId" -}}
+{{- $id := "orrery" }}
+{{- range $key, $value := .Values.silo.config }}
+{{- if eq (lower $key) "orleanssilo:serviceid" }}{{ $id = toString $value }}{{ end }}
+{{- end }}
+{{- $id }}
+{{- end }}

@@ -44,6 +44,11 @@ public sealed class MembershipOptions
                     errors.Add($"Membership:Redis:ConnectionString could not be parsed ({e.Message}); it must name a Redis endpoint such as 127.0.0.1:6379");
                 }
             }
+
+            if (Redis.StartupWait < TimeSpan.Zero)
+            {
+                errors.Add($"Membership:Redis:StartupWait is {Redis.StartupWait}; it must be zero (no waiting) or more, such as 00:01:30");
+            }
         }
 
         OptionChecks.ThrowIfAny(errors);
@@ -58,4 +63,12 @@ public sealed class RedisOptions
     /// as <c>password=...</c> or <c>ssl=true</c>. Default: <c>localhost:6379</c>.
     /// </summary>
     public string ConnectionString { get; set; } = "localhost:6379";
+
+    /// <summary>
+    /// How long a starting silo waits for Redis to answer before it gives up (exit code 1), trying again every few
+    /// seconds with a log line that names the endpoint and the error: in Kubernetes a silo often starts before Redis
+    /// is reachable. Zero: no waiting, the first failure stops the start. Default: 00:01:30 (within the chart's
+    /// startup probe window of 120 s).
+    /// </summary>
+    public TimeSpan StartupWait { get; set; } = TimeSpan.FromSeconds(90);
 }

@@ -27,6 +27,16 @@ public sealed class SiloOptions
     /// </summary>
     public int DashboardPort { get; set; }
 
+    /// <summary>
+    /// Orleans's Kubernetes hosting (Microsoft.Orleans.Hosting.Kubernetes): the silo is named after its pod and
+    /// advertises the pod IP, and silos watch the pods of their cluster, marking a silo whose pod is gone Dead and
+    /// deleting the pod of a silo declared Dead. Needs the environment variables POD_NAME, POD_NAMESPACE, POD_IP,
+    /// ORLEANS_SERVICE_ID and ORLEANS_CLUSTER_ID, the pod labels orleans/serviceId and orleans/clusterId, and a service
+    /// account allowed to get, list, watch, delete and patch pods (the Helm chart sets all of these). Membership stays
+    /// in Redis. Default: false.
+    /// </summary>
+    public bool KubernetesHosting { get; set; }
+
     /// <summary>Time in-flight calls get to finish when the silo shuts down. Default: 20 seconds.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(20);
 

@@ -16,6 +16,9 @@ public sealed class SamplingRunner : IExperimentRunner
     public string Kind => "sampling";
 
     /// <inheritdoc />
+    public void Check(SpecNode spec) => _ = SamplingSpec.Read(spec);
+
+    /// <inheritdoc />
     public async Task<ExperimentOutcome> RunAsync(ExperimentContext context, SpecNode spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -15,6 +15,9 @@ public sealed class PcaExperimentRunner : IExperimentRunner
     public string Kind => "pca";
 
     /// <inheritdoc />
+    public void Check(SpecNode spec) => _ = PcaSpec.Parse(spec);
+
+    /// <inheritdoc />
     public async Task<ExperimentOutcome> RunAsync(ExperimentContext context, SpecNode spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
