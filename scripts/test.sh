@@ -23,6 +23,10 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 # The real data set the PCA tests load (Fashion-MNIST, 30 MB).
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
+# METIS for the GCN workload's k-way partitioning (Orrery.Gcn loads libmetis.so.5).
+{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true; } | grep -E 'libmetis\.so\.5 ' >/dev/null || need+=(libmetis5)
+# PyTorch (CPU) and NumPy in Debian's python3: the GCN reference test trains the same model with torch.
+/usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || need+=(python3-torch python3-numpy)
 # OpenBLAS for the CPU compute backend's sgemm (Orrery.Compute loads libopenblas.so.0 or libcblas.so.3).
 { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true; } | grep -E 'lib(openblas\.so\.0|cblas\.so\.3) ' >/dev/null || need+=(libopenblas0)
 if [ ${#need[@]} -gt 0 ]; then

@@ -15,6 +15,7 @@ public static class Workloads
         new Orrery.Diagnostics.DiagnosticsWorkload(),
         new Orrery.MetricGraphs.SamplingWorkload(),
         new Orrery.Pca.PcaWorkload(),
+        new Orrery.Gcn.GcnWorkload(),
     ];
 
     /// <summary>The experiment runners of the workloads that have one.</summary>

@@ -1,0 +1,66 @@
+namespace Orrery.Gcn.Model;
+
+/// <summary>The shape and regularisation of a GCN: every part of a training run builds the same model from it.</summary>
+/// <param name="InputFeatures">Width of the node features.</param>
+/// <param name="Hidden">Width of every hidden layer.</param>
+/// <param name="Classes">Width of the output.</param>
+/// <param name="Layers">Number of layers, graph and linear together (at least 1).</param>
+/// <param name="LinearTail">How many of the last layers are plain linear layers without aggregation.</param>
+/// <param name="Kind">The aggregation of the graph layers.</param>
+/// <param name="Dropout">Probability of dropping each input element of each layer while training, in [0, 1).</param>
+/// <param name="MultiLabel">Sigmoid BCE over independent labels when true, softmax cross-entropy otherwise.</param>
+/// <param name="Seed">Seeds the initial weights and the dropout masks (Philox, keyed by global node id).</param>
+public sealed record GcnModelConfig(
+    int InputFeatures,
+    int Hidden,
+    int Classes,
+    int Layers,
+    int LinearTail = 0,
+    GcnLayerKind Kind = GcnLayerKind.Sage,
+    float Dropout = 0f,
+    bool MultiLabel = false,
+    ulong Seed = 1)
+{
+    /// <summary>Checks the values; the message names the field.</summary>
+    public void Validate()
+    {
+        if (InputFeatures < 1)
+        {
+            throw new ArgumentException($"model.inputFeatures is {InputFeatures}; it must be at least 1");
+        }
+
+        if (Hidden < 1)
+        {
+            throw new ArgumentException($"model.hidden is {Hidden}; it must be at least 1");
+        }
+
+        if (Classes < 1)
+        {
+            throw new ArgumentException($"model.classes is {Classes}; it must be at least 1");
+        }
+
+        if (Layers < 1)
+        {
+            throw new ArgumentException($"model.layers is {Layers}; it must be at least 1");
+        }
+
+        if (LinearTail < 0 || LinearTail >= Layers)
+        {
+            throw new ArgumentException($"model.linearLayers is {LinearTail}; it must be in [0, layers - 1] = [0, {Layers - 1}] so at least one layer aggregates");
+        }
+
+        if (!(Dropout >= 0f && Dropout < 1f))
+        {
+            throw new ArgumentException($"model.dropout is {Dropout}; it must be in [0, 1)");
+        }
+    }
+
+    /// <summary>Input width of layer <paramref name="layer"/>.</summary>
+    public int InputWidth(int layer) => layer == 0 ? InputFeatures : Hidden;
+
+    /// <summary>Output width of layer <paramref name="layer"/>.</summary>
+    public int OutputWidth(int layer) => layer == Layers - 1 ? Classes : Hidden;
+
+    /// <summary>True when layer <paramref name="layer"/> aggregates over the graph (and so needs halo rows).</summary>
+    public bool Aggregates(int layer) => layer < Layers - LinearTail;
+}

@@ -1,0 +1,227 @@
+using Orrery.Gcn.Graphs;
+using Orrery.Gcn.Model;
+
+namespace Orrery.Gcn.Partitioning;
+
+/// <summary>
+/// What one part of a partitioned graph holds: its inner nodes (sorted by global id), its halo (the other parts'
+/// nodes that are in-neighbours of inner nodes, grouped by owner, sorted by global id within an owner), the
+/// normalised adjacency rows of its inner nodes over local indices (inner 0..n-1, then halo n..n+h-1), and which of
+/// its inner rows each peer needs. A part's rows for peer q are listed in the same order as q's halo rows owned by it,
+/// so a block moves between them without an index list.
+/// </summary>
+public sealed class PartitionPlan
+{
+    private PartitionPlan()
+    {
+    }
+
+    /// <summary>This part's number.</summary>
+    public int Part { get; private init; }
+
+    /// <summary>Number of parts.</summary>
+    public int PartCount { get; private init; }
+
+    /// <summary>Global ids of the inner nodes, ascending.</summary>
+    public int[] Inner { get; private init; } = [];
+
+    /// <summary>Global ids of the halo nodes, grouped by owner part, ascending within one owner.</summary>
+    public int[] Halo { get; private init; } = [];
+
+    /// <summary>Per peer part: first index into <see cref="Halo"/> and count of the halo rows it owns.</summary>
+    public (int Start, int Count)[] HaloByPeer { get; private init; } = [];
+
+    /// <summary>Per peer part: local indices of the inner rows the peer needs (its halo rows owned here), in its order.</summary>
+    public int[][] SendToPeer { get; private init; } = [];
+
+    /// <summary>Per peer part: first row of its gradients in the concatenation of <see cref="SendToPeer"/>.</summary>
+    public int[] SendOffset { get; private init; } = [];
+
+    /// <summary>Rows sent to all peers together.</summary>
+    public int SendCount { get; private init; }
+
+    /// <summary>CSR row starts over inner nodes (length n + 1).</summary>
+    public int[] RowStart { get; private init; } = [];
+
+    /// <summary>Local column index of each entry: inner below n, halo from n on. Each row includes its node's self-loop.</summary>
+    public int[] Columns { get; private init; } = [];
+
+    /// <summary>Normalisation of each entry: 1/deg(v) for SAGE, 1/sqrt(deg(v) deg(u)) for GCN, degrees global with the self-loop.</summary>
+    public float[] Coefficients { get; private init; } = [];
+
+    /// <summary>Inner features, (n, features).</summary>
+    public float[] Features { get; private init; } = [];
+
+    /// <summary>Inner targets, (n, classes).</summary>
+    public float[] Targets { get; private init; } = [];
+
+    /// <summary>Inner split (0 train, 1 validation, 2 test).</summary>
+    public byte[] Split { get; private init; } = [];
+
+    /// <summary>Training nodes of the whole graph: the loss's divisor.</summary>
+    public int GlobalTrainCount { get; private init; }
+
+    /// <summary>Number of inner nodes.</summary>
+    public int InnerCount => Inner.Length;
+
+    /// <summary>Number of halo nodes.</summary>
+    public int HaloCount => Halo.Length;
+
+    /// <summary>Adjacency entries of the inner rows, self-loops included.</summary>
+    public int EdgeCount => Columns.Length;
+
+    /// <summary>Splits <paramref name="graph"/> by <paramref name="assignment"/> (part of each node) into one plan per part.</summary>
+    public static PartitionPlan[] Build(GcnGraph graph, int[] assignment, int parts, GcnLayerKind kind)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parts);
+        if (assignment.Length != graph.NodeCount)
+        {
+            throw new ArgumentException($"the assignment names {assignment.Length} nodes; the graph has {graph.NodeCount}", nameof(assignment));
+        }
+
+        var inner = new List<int>[parts];
+        for (var p = 0; p < parts; p++)
+        {
+            inner[p] = [];
+        }
+
+        for (var v = 0; v < graph.NodeCount; v++)
+        {
+            var p = assignment[v];
+            if ((uint)p >= (uint)parts)
+            {
+                throw new ArgumentException($"node {v} is assigned to part {p}; parts are 0..{parts - 1}", nameof(assignment));
+            }
+
+            inner[p].Add(v);
+        }
+
+        // Local index of each node within its owner part (inner lists are ascending by construction).
+        var localIndex = new int[graph.NodeCount];
+        for (var p = 0; p < parts; p++)
+        {
+            for (var i = 0; i < inner[p].Count; i++)
+            {
+                localIndex[inner[p][i]] = i;
+            }
+        }
+
+        // Halo of each part, by owner: the owner's send list for that part is the same sorted set.
+        var haloSets = new SortedSet<int>[parts, parts];
+        for (var p = 0; p < parts; p++)
+        {
+            for (var q = 0; q < parts; q++)
+            {
+                haloSets[p, q] = [];
+            }
+
+            foreach (var v in inner[p])
+            {
+                foreach (var u in graph.InNeighboursOf(v))
+                {
+                    var owner = assignment[u];
+                    if (owner != p)
+                    {
+                        haloSets[p, owner].Add(u);
+                    }
+                }
+            }
+        }
+
+        var plans = new PartitionPlan[parts];
+        for (var p = 0; p < parts; p++)
+        {
+            var n = inner[p].Count;
+            var halo = new List<int>();
+            var haloByPeer = new (int, int)[parts];
+            var haloLocal = new Dictionary<int, int>();
+            for (var q = 0; q < parts; q++)
+            {
+                haloByPeer[q] = (halo.Count, haloSets[p, q].Count);
+                foreach (var u in haloSets[p, q])
+                {
+                    haloLocal[u] = n + halo.Count;
+                    halo.Add(u);
+                }
+            }
+
+            var send = new int[parts][];
+            var sendOffset = new int[parts];
+            var sendCount = 0;
+            for (var q = 0; q < parts; q++)
+            {
+                send[q] = [.. haloSets[q, p].Select(u => localIndex[u])];
+                sendOffset[q] = sendCount;
+                sendCount += send[q].Length;
+            }
+
+            var rowStart = new int[n + 1];
+            var columns = new List<int>();
+            var coefficients = new List<float>();
+            for (var i = 0; i < n; i++)
+            {
+                var v = inner[p][i];
+                var degree = graph.DegreeWithSelfLoop(v);
+                rowStart[i] = columns.Count;
+                var selfDone = false;
+                foreach (var u in graph.InNeighboursOf(v))
+                {
+                    if (!selfDone && u > v)
+                    {
+                        AddEntry(v, i);
+                        selfDone = true;
+                    }
+
+                    AddEntry(u, assignment[u] == p ? localIndex[u] : haloLocal[u]);
+                }
+
+                if (!selfDone)
+                {
+                    AddEntry(v, i);
+                }
+
+                void AddEntry(int u, int local)
+                {
+                    columns.Add(local);
+                    coefficients.Add(kind == GcnLayerKind.Sage
+                        ? 1f / degree
+                        : (float)(1.0 / Math.Sqrt((double)degree * graph.DegreeWithSelfLoop(u))));
+                }
+            }
+
+            rowStart[n] = columns.Count;
+            int f = graph.FeatureCount, c = graph.ClassCount;
+            var features = new float[n * f];
+            var targets = new float[n * c];
+            var split = new byte[n];
+            for (var i = 0; i < n; i++)
+            {
+                var v = inner[p][i];
+                graph.Features.AsSpan(v * f, f).CopyTo(features.AsSpan(i * f));
+                graph.Targets.AsSpan(v * c, c).CopyTo(targets.AsSpan(i * c));
+                split[i] = graph.Split[v];
+            }
+
+            plans[p] = new PartitionPlan
+            {
+                Part = p,
+                PartCount = parts,
+                Inner = [.. inner[p]],
+                Halo = [.. halo],
+                HaloByPeer = haloByPeer,
+                SendToPeer = send,
+                SendOffset = sendOffset,
+                SendCount = sendCount,
+                RowStart = rowStart,
+                Columns = [.. columns],
+                Coefficients = [.. coefficients],
+                Features = features,
+                Targets = targets,
+                Split = split,
+                GlobalTrainCount = graph.TrainCount,
+            };
+        }
+
+        return plans;
+    }
+}

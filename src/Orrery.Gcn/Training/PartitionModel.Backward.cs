@@ -1,0 +1,268 @@
+using Orrery.Gcn.Model;
+
+namespace Orrery.Gcn.Training;
+
+public sealed partial class PartitionModel
+{
+    /// <summary>
+    /// Loss over this part's training nodes, divided by the global training count (softmax cross-entropy; sigmoid
+    /// BCE averaged over classes too when multi-label, as <c>BCEWithLogitsLoss</c> does), its gradient into dL/dz of
+    /// the last layer, and the correct counts of every split.
+    /// </summary>
+    public SplitScores ComputeLoss()
+    {
+        var z = Logits;
+        var dz = _outputGradient[_config.Layers - 1];
+        dz.Clear();
+        var classes = z.Columns;
+        var correct = new long[3];
+        var total = new long[3];
+        double loss = 0;
+        var divisor = (double)Math.Max(1, _plan.GlobalTrainCount) * (_config.MultiLabel ? classes : 1);
+        var scale = (float)(1.0 / divisor);
+        for (var i = 0; i < z.Rows; i++)
+        {
+            var split = _plan.Split[i];
+            if (split > 2)
+            {
+                continue;
+            }
+
+            var logits = z.Row(i);
+            var target = _plan.Targets.AsSpan(i * classes, classes);
+            if (_config.MultiLabel)
+            {
+                for (var j = 0; j < classes; j++)
+                {
+                    correct[split] += (logits[j] > 0f) == (target[j] > 0.5f) ? 1 : 0;
+                }
+
+                total[split] += classes;
+                if (split == 0)
+                {
+                    var gradient = dz.Row(i);
+                    for (var j = 0; j < classes; j++)
+                    {
+                        double x = logits[j], t = target[j];
+                        loss += Math.Max(x, 0) - x * t + Math.Log(1 + Math.Exp(-Math.Abs(x)));
+                        gradient[j] = (float)(1 / (1 + Math.Exp(-x)) - t) * scale;
+                    }
+                }
+
+                continue;
+            }
+
+            int predicted = 0, label = 0;
+            for (var j = 1; j < classes; j++)
+            {
+                predicted = logits[j] > logits[predicted] ? j : predicted;
+                label = target[j] > target[label] ? j : label;
+            }
+
+            correct[split] += predicted == label ? 1 : 0;
+            total[split]++;
+            if (split == 0)
+            {
+                var max = logits[predicted];
+                double sum = 0;
+                for (var j = 0; j < classes; j++)
+                {
+                    sum += Math.Exp(logits[j] - max);
+                }
+
+                var logSum = max + Math.Log(sum);
+                var gradient = dz.Row(i);
+                for (var j = 0; j < classes; j++)
+                {
+                    loss -= target[j] * (logits[j] - logSum);
+                    gradient[j] = (float)(Math.Exp(logits[j] - logSum) - target[j]) * scale;
+                }
+            }
+        }
+
+        return new SplitScores(loss / divisor, correct, total);
+    }
+
+    /// <summary>
+    /// Layer l backward from dL/dz_l: adds the layer's weight gradients, computes dL/dx_l for inner rows (without
+    /// the peers' contributions yet) and dL/d(halo rows), which go back to their owners.
+    /// </summary>
+    public void BackwardLayer(int layer)
+    {
+        var p = Parameters;
+        var g = Gradients;
+        var x = _input[layer];
+        var dz = _outputGradient[layer];
+        var dx = _inputGradient[layer];
+        int n = _plan.InnerCount, input = x.Columns, output = dz.Columns;
+        ColumnSums(dz, g.Bias(layer));
+        if (!_config.Aggregates(layer))
+        {
+            Gemm(x, dz, g.Weight(layer), transposeA: true, transposeB: false, input, output, n);
+            Gemm(dz, p.Weight(layer), dx, false, true, n, input, output, beta: 0f);
+            return;
+        }
+
+        var agg = _aggregate[layer]!;
+        var dagg = _aggregateGradient[layer]!;
+        if (_config.Kind == GcnLayerKind.Sage)
+        {
+            ColumnSums(dz, g.NeighbourBias(layer));
+            Gemm(x, dz, g.Weight(layer), true, false, input, output, n);
+            Gemm(agg, dz, g.NeighbourWeight(layer), true, false, input, output, n);
+            Gemm(dz, p.Weight(layer), dx, false, true, n, input, output, beta: 0f);
+            Gemm(dz, p.NeighbourWeight(layer), dagg, false, true, n, input, output, beta: 0f);
+        }
+        else
+        {
+            Gemm(agg, dz, g.Weight(layer), true, false, input, output, n);
+            Gemm(dz, p.Weight(layer), dagg, false, true, n, input, output, beta: 0f);
+            dx.Clear();
+        }
+
+        ScatterAggregateGradient(dagg, dx, _haloGradient[layer]!);
+    }
+
+    /// <summary>The gradients of <paramref name="peer"/>'s halo rows of x_l, in its send order: (count, in_l).</summary>
+    public float[] HaloGradients(int layer, int peer)
+    {
+        var halo = _haloGradient[layer] ?? throw new InvalidOperationException($"layer {layer} does not aggregate; it exchanges nothing");
+        var width = _config.InputWidth(layer);
+        var (start, count) = _plan.HaloByPeer[peer];
+        return halo.AsSpan(start * width, count * width).ToArray();
+    }
+
+    /// <summary>Stores <paramref name="peer"/>'s gradients of the rows this part sent it into the pending slot.</summary>
+    public void ReceiveBoundaryGradients(int layer, int peer, ReadOnlySpan<float> block)
+    {
+        var slot = _boundaryGradients[layer] ?? throw new InvalidOperationException($"layer {layer} does not aggregate; it exchanges nothing");
+        var count = _plan.SendToPeer[peer].Length;
+        if (block.Length != count * slot.Columns)
+        {
+            throw new ArgumentException($"part {_plan.Part} layer {layer}: {block.Length} gradient values from part {peer}; {count} rows of width {slot.Columns} need {count * slot.Columns}");
+        }
+
+        block.CopyTo(slot.Pending.AsSpan(_plan.SendOffset[peer] * slot.Columns));
+    }
+
+    /// <summary>Makes received boundary gradients current (see <see cref="HaloSlot.Commit"/>).</summary>
+    public void CommitBoundaryGradients(int layer, bool smooth = false, float gamma = 0.95f) => _boundaryGradients[layer]?.Commit(smooth, gamma);
+
+    /// <summary>The current boundary gradients of layer <paramref name="layer"/> (for tests of staleness).</summary>
+    internal float[] CurrentBoundaryGradients(int layer) => _boundaryGradients[layer]?.Current ?? [];
+
+    /// <summary>
+    /// Completes layer l's backward: adds the current boundary gradients from the peers to dL/dx_l, then (l > 0)
+    /// goes back through the dropout, ReLU and LayerNorm to dL/dz_{l-1}, adding LayerNorm's gradients.
+    /// </summary>
+    public void FinishBackwardLayer(int layer)
+    {
+        var dx = _inputGradient[layer];
+        var width = dx.Columns;
+        if (_boundaryGradients[layer] is { } slot)
+        {
+            var received = slot.Current;
+            for (var q = 0; q < _plan.PartCount; q++)
+            {
+                var rows = _plan.SendToPeer[q];
+                var offset = _plan.SendOffset[q];
+                for (var i = 0; i < rows.Length; i++)
+                {
+                    var target = dx.Row(rows[i]);
+                    var source = received.AsSpan((offset + i) * width, width);
+                    for (var j = 0; j < width; j++)
+                    {
+                        target[j] += source[j];
+                    }
+                }
+            }
+        }
+
+        if (layer == 0)
+        {
+            return;
+        }
+
+        var below = layer - 1;
+        if (_config.Dropout > 0f && _training)
+        {
+            var scale = _dropScale[layer];
+            var span = dx.Span;
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] *= scale[i];
+            }
+        }
+
+        // y = relu(γ x̂ + β), x̂ = (z − μ) · rstd.  dγ += Σ dy' x̂, dβ += Σ dy', dx̂ = dy' γ,
+        // dz = rstd (dx̂ − mean(dx̂) − x̂ mean(dx̂ x̂)), with dy' = dy where y > 0.
+        var y = _activated[below];
+        var xhat = _normalised[below];
+        var dz = _outputGradient[below];
+        var gamma = Parameters.NormScale(below).Span;
+        var dGamma = Gradients.NormScale(below).Span;
+        var dBeta = Gradients.NormShift(below).Span;
+        var inverseStd = _inverseStd[below];
+        var outWidth = y.Columns;
+        var buffer = new float[outWidth];
+        for (var i = 0; i < y.Rows; i++)
+        {
+            var dy = dx.Row(i);
+            var yRow = y.Row(i);
+            var xRow = xhat.Row(i);
+            double meanD = 0, meanDx = 0;
+            for (var j = 0; j < outWidth; j++)
+            {
+                var d = yRow[j] > 0f ? dy[j] : 0f;
+                dGamma[j] += d * xRow[j];
+                dBeta[j] += d;
+                buffer[j] = d * gamma[j];
+                meanD += buffer[j];
+                meanDx += buffer[j] * xRow[j];
+            }
+
+            var m1 = (float)(meanD / outWidth);
+            var m2 = (float)(meanDx / outWidth);
+            var dzRow = dz.Row(i);
+            for (var j = 0; j < outWidth; j++)
+            {
+                dzRow[j] = inverseStd[i] * (buffer[j] - m1 - xRow[j] * m2);
+            }
+        }
+    }
+
+    private static void ColumnSums(Tensor2 source, Tensor2 destination)
+    {
+        var sums = destination.Span;
+        for (var i = 0; i < source.Rows; i++)
+        {
+            var row = source.Row(i);
+            for (var j = 0; j < row.Length; j++)
+            {
+                sums[j] += row[j];
+            }
+        }
+    }
+
+    /// <summary>dx_ext[col_e] += coef_e · dagg[v]: the transpose of <see cref="Aggregate"/>, inner rows into dx, halo rows into dhalo.</summary>
+    private void ScatterAggregateGradient(Tensor2 dagg, Tensor2 dx, float[] dhalo)
+    {
+        Array.Clear(dhalo);
+        var n = _plan.InnerCount;
+        var width = dagg.Columns;
+        for (var v = 0; v < n; v++)
+        {
+            var source = dagg.Row(v);
+            for (var e = _plan.RowStart[v]; e < _plan.RowStart[v + 1]; e++)
+            {
+                var c = _plan.Columns[e];
+                var target = c < n ? dx.Row(c) : dhalo.AsSpan((c - n) * width, width);
+                var coefficient = _plan.Coefficients[e];
+                for (var j = 0; j < width; j++)
+                {
+                    target[j] += coefficient * source[j];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,353 @@
+using Orrery.Compute;
+using Orrery.Compute.Random;
+using Orrery.Gcn.Model;
+using Orrery.Gcn.Partitioning;
+
+namespace Orrery.Gcn.Training;
+
+/// <summary>
+/// The model's forward and backward on one part: inner rows only, with the halo rows supplied through
+/// <see cref="HaloSlot"/>s that the driver (in-process trainer or partition grain) fills. It holds a reference to the
+/// parameters (identical on every part) and accumulates this part's share of their gradients.
+/// Shapes: n inner nodes, h halo nodes, in_l/out_l the widths of layer l.
+/// </summary>
+public sealed partial class PartitionModel : IDisposable
+{
+    private const float NormEpsilon = 1e-5f;
+
+    private readonly IComputeDevice _device;
+    private readonly GcnModelConfig _config;
+    private readonly PartitionPlan _plan;
+    private readonly Tensor2[] _input;       // x_l: (n, in_l), layer l's input after dropout
+    private readonly float[][] _dropScale;   // (n, in_l): 0 or 1/(1-p) per element, empty without dropout
+    private readonly Tensor2?[] _aggregate;  // (n, in_l): normalised neighbourhood sum of layer l
+    private readonly Tensor2[] _output;      // z_l: (n, out_l) before LayerNorm
+    private readonly Tensor2[] _normalised;  // x̂_l: (n, out_l) LayerNorm's standardised z_l (not scaled)
+    private readonly float[][] _inverseStd;  // (n) per row of z_l
+    private readonly Tensor2[] _activated;   // relu(γ x̂ + β): (n, out_l)
+    private readonly Tensor2[] _outputGradient;  // dL/dz_l: (n, out_l)
+    private readonly Tensor2[] _inputGradient;   // dL/dx_l: (n, in_l)
+    private readonly Tensor2?[] _aggregateGradient; // dL/d agg_l: (n, in_l)
+    private readonly float[]?[] _haloGradient;      // dL/d halo_l: (h, in_l), sent back to the owners
+    private readonly HaloSlot?[] _haloFeatures;     // received halo rows of x_l: (h, in_l)
+    private readonly HaloSlot?[] _evaluationHalo;   // same for the dropout-free evaluation pass
+    private readonly HaloSlot?[] _boundaryGradients; // received gradients of this part's sent rows: (SendCount, in_l)
+
+    /// <summary>A model for <paramref name="plan"/>'s part, reading <paramref name="parameters"/>.</summary>
+    public PartitionModel(IComputeDevice device, PartitionPlan plan, GcnParameters parameters)
+    {
+        _device = device;
+        _plan = plan;
+        _config = parameters.Config;
+        Parameters = parameters;
+        Gradients = new GcnParameters(device, _config);
+        var layers = _config.Layers;
+        int n = plan.InnerCount, h = plan.HaloCount;
+        _input = new Tensor2[layers];
+        _dropScale = new float[layers][];
+        _aggregate = new Tensor2?[layers];
+        _output = new Tensor2[layers];
+        _normalised = new Tensor2[layers];
+        _inverseStd = new float[layers][];
+        _activated = new Tensor2[layers];
+        _outputGradient = new Tensor2[layers];
+        _inputGradient = new Tensor2[layers];
+        _aggregateGradient = new Tensor2?[layers];
+        _haloGradient = new float[]?[layers];
+        _haloFeatures = new HaloSlot?[layers];
+        _evaluationHalo = new HaloSlot?[layers];
+        _boundaryGradients = new HaloSlot?[layers];
+        for (var l = 0; l < layers; l++)
+        {
+            int input = _config.InputWidth(l), output = _config.OutputWidth(l);
+            _input[l] = new Tensor2(device, n, input);
+            _dropScale[l] = _config.Dropout > 0f ? new float[n * input] : [];
+            _output[l] = new Tensor2(device, n, output);
+            _normalised[l] = new Tensor2(device, n, output);
+            _inverseStd[l] = new float[n];
+            _activated[l] = new Tensor2(device, n, output);
+            _outputGradient[l] = new Tensor2(device, n, output);
+            _inputGradient[l] = new Tensor2(device, n, input);
+            if (_config.Aggregates(l))
+            {
+                _aggregate[l] = new Tensor2(device, n, input);
+                _aggregateGradient[l] = new Tensor2(device, n, input);
+                _haloGradient[l] = new float[h * input];
+                _haloFeatures[l] = new HaloSlot(h, input);
+                _evaluationHalo[l] = new HaloSlot(h, input);
+                _boundaryGradients[l] = new HaloSlot(plan.SendCount, input);
+            }
+        }
+    }
+
+    /// <summary>The part this model computes.</summary>
+    public PartitionPlan Plan => _plan;
+
+    /// <summary>The weights it reads.</summary>
+    public GcnParameters Parameters { get; }
+
+    /// <summary>This part's share of the gradients of the last <see cref="BackwardLayer"/> calls.</summary>
+    public GcnParameters Gradients { get; }
+
+    /// <summary>Starts an iteration: x_0 = dropout(features) while training, the features as they are otherwise.</summary>
+    public void BeginForward(int iteration, bool training)
+    {
+        Gradients.Clear();
+        Load(_input[0], _plan.Features);
+        if (training)
+        {
+            ApplyDropout(0, iteration);
+        }
+
+        _training = training;
+        _iteration = iteration;
+    }
+
+    private bool _training;
+    private int _iteration;
+
+    /// <summary>The rows of x_l that <paramref name="peer"/> needs, in its halo order: (count, in_l).</summary>
+    public float[] BoundaryFeatures(int layer, int peer)
+    {
+        var rows = _plan.SendToPeer[peer];
+        var width = _input[layer].Columns;
+        var block = new float[rows.Length * width];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            _input[layer].Row(rows[i]).CopyTo(block.AsSpan(i * width, width));
+        }
+
+        return block;
+    }
+
+    /// <summary>Stores the rows of x_l owned by <paramref name="peer"/> into the pending halo (training or evaluation pass).</summary>
+    public void ReceiveHaloFeatures(int layer, int peer, ReadOnlySpan<float> block, bool evaluation = false)
+    {
+        var slot = (evaluation ? _evaluationHalo[layer] : _haloFeatures[layer])
+            ?? throw new InvalidOperationException($"layer {layer} does not aggregate; it exchanges nothing");
+        var (start, count) = _plan.HaloByPeer[peer];
+        if (block.Length != count * slot.Columns)
+        {
+            throw new ArgumentException($"part {_plan.Part} layer {layer}: {block.Length} values from part {peer}; its {count} halo rows of width {slot.Columns} need {count * slot.Columns}");
+        }
+
+        block.CopyTo(slot.Pending.AsSpan(start * slot.Columns));
+    }
+
+    /// <summary>Makes received halo features current (see <see cref="HaloSlot.Commit"/>).</summary>
+    public void CommitHaloFeatures(int layer, bool evaluation = false, bool smooth = false, float gamma = 0.95f) =>
+        (evaluation ? _evaluationHalo[layer] : _haloFeatures[layer])?.Commit(smooth, gamma);
+
+    /// <summary>The halo rows of the current halo features of layer <paramref name="layer"/> (for tests of staleness).</summary>
+    internal float[] CurrentHaloFeatures(int layer) => _haloFeatures[layer]?.Current ?? [];
+
+    /// <summary>
+    /// Layer l forward: z_l = aggregation of x_l (inner rows and current halo rows), then for every layer but the
+    /// last LayerNorm, ReLU and the next layer's dropout into x_{l+1}.
+    /// </summary>
+    public void ForwardLayer(int layer)
+    {
+        var p = Parameters;
+        var x = _input[layer];
+        var z = _output[layer];
+        int n = _plan.InnerCount, input = x.Columns, output = z.Columns;
+        Broadcast(z, p.Bias(layer));
+        if (!_config.Aggregates(layer))
+        {
+            Gemm(x, p.Weight(layer), z, transposeA: false, transposeB: false, n, output, input);
+        }
+        else
+        {
+            var agg = _aggregate[layer]!;
+            var halo = (_training ? _haloFeatures[layer] : _evaluationHalo[layer])!.Current;
+            Aggregate(x, halo, agg);
+            if (_config.Kind == GcnLayerKind.Sage)
+            {
+                AddBroadcast(z, p.NeighbourBias(layer));
+                Gemm(x, p.Weight(layer), z, false, false, n, output, input);
+                Gemm(agg, p.NeighbourWeight(layer), z, false, false, n, output, input);
+            }
+            else
+            {
+                Gemm(agg, p.Weight(layer), z, false, false, n, output, input);
+            }
+        }
+
+        if (layer == _config.Layers - 1)
+        {
+            return;
+        }
+
+        NormaliseAndActivate(layer);
+        Load(_input[layer + 1], _activated[layer].Span);
+        if (_training)
+        {
+            ApplyDropout(layer + 1, _iteration);
+        }
+    }
+
+    /// <summary>The logits: z of the last layer, (n, classes).</summary>
+    public Tensor2 Logits => _output[_config.Layers - 1];
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Gradients.Dispose();
+        foreach (var t in _input.Concat(_output).Concat(_normalised).Concat(_activated).Concat(_outputGradient).Concat(_inputGradient))
+        {
+            t.Dispose();
+        }
+
+        foreach (var t in _aggregate.Concat(_aggregateGradient))
+        {
+            t?.Dispose();
+        }
+    }
+
+    private static void Load(Tensor2 destination, ReadOnlySpan<float> source) => source.CopyTo(destination.Span);
+
+    private static void Broadcast(Tensor2 destination, Tensor2 row)
+    {
+        for (var i = 0; i < destination.Rows; i++)
+        {
+            row.Span.CopyTo(destination.Row(i));
+        }
+    }
+
+    private static void AddBroadcast(Tensor2 destination, Tensor2 row)
+    {
+        var bias = row.Span;
+        for (var i = 0; i < destination.Rows; i++)
+        {
+            var r = destination.Row(i);
+            for (var j = 0; j < r.Length; j++)
+            {
+                r[j] += bias[j];
+            }
+        }
+    }
+
+    /// <summary>C (m, n) += op(A) op(B), op(A) (m, k); skipped when any size is 0.</summary>
+    private void Gemm(Tensor2 a, Tensor2 b, Tensor2 c, bool transposeA, bool transposeB, int m, int n, int k, float beta = 1f)
+    {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0)
+        {
+            if (beta == 0f)
+            {
+                c.Clear();
+            }
+
+            return;
+        }
+
+        _device.Sgemm(
+            transposeA ? MatrixTranspose.Transpose : MatrixTranspose.None,
+            transposeB ? MatrixTranspose.Transpose : MatrixTranspose.None,
+            m, n, k, 1f, a.Buffer, a.Columns, b.Buffer, b.Columns, beta, c.Buffer, c.Columns);
+    }
+
+    /// <summary>
+    /// agg[v] = Σ_e coef_e · x_ext[col_e] over v's adjacency row, x_ext = [inner x; halo]. Rows are independent, so
+    /// they run in parallel; within a row the sum runs in global-id order, the same order on every partitioning.
+    /// </summary>
+    private void Aggregate(Tensor2 x, float[] halo, Tensor2 agg)
+    {
+        var n = _plan.InnerCount;
+        var width = x.Columns;
+        var rowStart = _plan.RowStart;
+        var columns = _plan.Columns;
+        var coefficients = _plan.Coefficients;
+        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, v =>
+        {
+            var target = agg.Row(v);
+            target.Clear();
+            for (var e = rowStart[v]; e < rowStart[v + 1]; e++)
+            {
+                var c = columns[e];
+                ReadOnlySpan<float> source = c < n ? x.Row(c) : halo.AsSpan((c - n) * width, width);
+                var coefficient = coefficients[e];
+                for (var j = 0; j < width; j++)
+                {
+                    target[j] += coefficient * source[j];
+                }
+            }
+        });
+    }
+
+    private void ApplyDropout(int layer, int iteration)
+    {
+        var rate = _config.Dropout;
+        if (rate == 0f)
+        {
+            return;
+        }
+
+        var x = _input[layer];
+        var scale = _dropScale[layer];
+        var width = x.Columns;
+        var keep = 1f / (1f - rate);
+        var blocksPerRow = (ulong)((width + 3) / 4);
+        // One Philox stream per (iteration, layer); the counter is (global node, column / 4), so the mask of a node
+        // does not depend on which part owns it.
+        var stream = 0x64726F70_00000000UL | ((ulong)(uint)iteration << 8) | (uint)layer;
+        for (var i = 0; i < x.Rows; i++)
+        {
+            var global = (ulong)_plan.Inner[i];
+            var row = x.Row(i);
+            for (var j = 0; j < width; j += 4)
+            {
+                var block = Philox4x32.Generate(_config.Seed, stream, global * blocksPerRow + (ulong)(j / 4));
+                ReadOnlySpan<uint> words = [block.X0, block.X1, block.X2, block.X3];
+                for (var w = 0; w < 4 && j + w < width; w++)
+                {
+                    var s = NormalTransform.Uniform(words[w]) < rate ? 0f : keep;
+                    scale[i * width + j + w] = s;
+                    row[j + w] *= s;
+                }
+            }
+        }
+    }
+
+    private void NormaliseAndActivate(int layer)
+    {
+        var z = _output[layer];
+        var xhat = _normalised[layer];
+        var y = _activated[layer];
+        var inverseStd = _inverseStd[layer];
+        var gamma = Parameters.NormScale(layer).Span;
+        var beta = Parameters.NormShift(layer).Span;
+        var width = z.Columns;
+        for (var i = 0; i < z.Rows; i++)
+        {
+            var row = z.Row(i);
+            double sum = 0;
+            for (var j = 0; j < width; j++)
+            {
+                sum += row[j];
+            }
+
+            var mean = (float)(sum / width);
+            double squares = 0;
+            for (var j = 0; j < width; j++)
+            {
+                var d = row[j] - mean;
+                squares += d * d;
+            }
+
+            var rstd = (float)(1.0 / Math.Sqrt(squares / width + NormEpsilon));
+            inverseStd[i] = rstd;
+            var normalised = xhat.Row(i);
+            var activated = y.Row(i);
+            for (var j = 0; j < width; j++)
+            {
+                normalised[j] = (row[j] - mean) * rstd;
+                activated[j] = MathF.Max(0f, gamma[j] * normalised[j] + beta[j]);
+            }
+        }
+    }
+}
