@@ -36,7 +36,7 @@ public sealed class GeneratorSolverTests(ITestOutputHelper output)
     /// <summary>
     /// Per-edge sigma at a junction: the scheme realises sum_e b_e sigma_e f'_e = 0 (each spoke of a Walsh Brownian
     /// motion scaled by sigma_e), so P(exit via k) from the centre is (b_k sigma_k / L_k) / sum_e (b_e sigma_e / L_e),
-    /// not the (b_k / L_k) / sum (b_e / L_e) of the unscaled law (0.333 / 0.333 / 0.333 here against 0.167 / 0.333 / 0.5).
+    /// not the (b_k / L_k) / sum (b_e / L_e) of the unscaled law (0.167 / 0.333 / 0.5 here against 1/3 each).
     /// </summary>
     [Fact]
     public void PerEdgeSigmaFollowsTheScaledKirchhoffLaw()
@@ -86,10 +86,12 @@ public sealed class GeneratorSolverTests(ITestOutputHelper output)
         var solver = new GeneratorSolver(graph);
         var mean = solver.MeanExitTime().AtVertex(start);
         output.WriteLine($"{boundary}: E[exit time] {result.MeanExitTime:F5} +- {result.MeanExitTimeStandardError:F5}, generator {mean:F5}");
-        // Allowance: bridge, O(dt) at the absorbing pendants plus the junctions' O(sqrt(dt)) passage term (explained in
-        // metric-graphs.md, "Vertex passage"), modelled as 0.1 sqrt(dt) relative; step, the Broadie-Glasserman-Kou shift
-        // 0.58 sigma sqrt(dt) of each absorbing end, which moves E by about 2 x 0.58 sqrt(dt) relative here.
-        var relative = boundary == BoundaryScheme.Bridge ? 0.1 * Math.Sqrt(dt) + dt : 2 * 0.58 * Math.Sqrt(dt);
+        // Allowance, relative to E: bridge, O(dt) at the absorbing pendants plus the junctions' O(sqrt(dt)) passage term
+        // (a touched junction keeps the edge label; with drift at B and C that dominates here: see the module README,
+        // "Accuracy"), measured at dt = 1e-3 with 2e4 particles as +3.0% +- 0.6% = (0.95 +- 0.2) sqrt(dt): allowance
+        // 1.2 sqrt(dt). Step: the same junction term plus the absorbing ends' Broadie-Glasserman-Kou shift, measured
+        // +5.0% +- 0.6% = (1.57 +- 0.2) sqrt(dt): allowance 1.8 sqrt(dt). Both also get 5 standard errors.
+        var relative = boundary == BoundaryScheme.Bridge ? 1.2 * Math.Sqrt(dt) : 1.8 * Math.Sqrt(dt);
         ClosedForms.AssertClose("E[exit time]", result.MeanExitTime, mean, result.MeanExitTimeStandardError, relative * mean);
         foreach (var leaf in new[] { "D", "F" })
         {
