@@ -48,6 +48,7 @@ extern "C" __global__ void __launch_bounds__(MG_THREADS) metric_graph_advance(
     const float* __restrict__ potential_segment_drifts,
     const int* __restrict__ vertex_kinds, const int* __restrict__ incidence_offsets, const int* __restrict__ incidence_edges,
     const int* __restrict__ incidence_ends, const float* __restrict__ incidence_cumulative, const float* __restrict__ bin_scales,
+    const int* __restrict__ bridge_ends,
     int* __restrict__ edges, float* __restrict__ positions, int* __restrict__ exit_vertices, long long* __restrict__ exit_ticks,
     unsigned long long* __restrict__ occupation, unsigned long long* __restrict__ exit_counts,
     unsigned long long* __restrict__ exit_time_histogram, unsigned long long* __restrict__ totals,
@@ -87,6 +88,7 @@ extern "C" __global__ void __launch_bounds__(MG_THREADS) metric_graph_advance(
     g.incidence_ends = incidence_ends;
     g.incidence_cumulative = incidence_cumulative;
     g.bin_scales = bin_scales;
+    g.bridge_ends = bridge_ends;
 
     mg_run r;
     r.seed = seed;

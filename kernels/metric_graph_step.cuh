@@ -4,7 +4,8 @@
 //
 // Computes, per particle (see mg_advance_particle): for steps j = start_step .. end_step - 1 the step of
 //   SplittingScheme.Step (the piecewise drift lookup, the crossing fraction s of the cancellation-free
-//   root, tau *= 1 - s^2, the jump-weight choice at a junction, absorption, truncation at max_splits),
+//   root, tau *= 1 - s^2, the jump-weight choice at a junction, absorption, the Brownian-bridge test of
+//   absorbing ends after a move that stays inside, truncation at max_splits),
 //   and the observables the CPU's SamplingAccumulator counts: occupation samples after steps with
 //   (j + 1) % sample_every == 0, exits (vertex, exit tick, exit-time bin, 128-bit tick sums),
 //   particle-steps, splits, truncated steps. Every observable is an integer, so atomics in any order
@@ -32,6 +33,12 @@
 #define MG_VERTEX_ABSORBING 1
 #define MG_END_TAIL 0
 #define MG_ALIVE (-1)
+
+// SamplerLayout.TailBridge, .HeadBridge; SplittingScheme.BridgeCutoff; ParticleRandom.BridgeStream.
+#define MG_BRIDGE_TAIL 1
+#define MG_BRIDGE_HEAD 2
+#define MG_BRIDGE_CUTOFF 23.0f
+#define MG_BRIDGE_STREAM 0x80000000u
 
 // How a step ended (StepOutcome).
 #define MG_COMPLETED 0
@@ -85,6 +92,7 @@ struct mg_graph {
     const int* incidence_ends;             // (2m,) EdgeEnd of the edge at the vertex
     const float* incidence_cumulative;     // (2m,) cumulative jump weights, the last of each vertex 1
     const float* bin_scales;               // (m,) bins / L_e
+    const int* bridge_ends;                // (m,) MG_BRIDGE_TAIL | MG_BRIDGE_HEAD: absorbing ends bridge-tested (0 with boundary: step)
 };
 
 // The launch's constants.
@@ -178,6 +186,24 @@ ORR_HD uint4 mg_step_block(unsigned long long seed, unsigned long long particle,
     return philox_draw(seed, particle, ((unsigned long long)(unsigned int)split << 32) | ((unsigned long long)step >> 1));
 }
 
+// ParticleRandom.BridgeBlock and .BridgeWord: the bridge-test word for the tail or head of the edge.
+ORR_HD unsigned int mg_bridge_word(unsigned long long seed, unsigned long long particle, long long step, int split, bool head)
+{
+    const uint4 block = philox_draw(seed, particle,
+                                    ((unsigned long long)(MG_BRIDGE_STREAM | (unsigned int)split) << 32) | ((unsigned long long)step >> 1));
+    return (step & 1) == 0 ? (head ? block.y : block.x) : (head ? block.w : block.z);
+}
+
+// SplittingScheme.Touched: did the bridge from distance d0 to d1 of an absorbing end touch it?
+// P = exp(-2 d0 d1 / variance); drawn only below the cutoff (no uniform's -ln reaches 23).
+ORR_HD bool mg_bridge_touched(const mg_run& r, unsigned long long particle, long long step, int split, bool head,
+                              float d0, float d1, float variance)
+{
+    const float argument = orr_fdiv(orr_fmul(2.0f, orr_fmul(d0, d1)), variance);
+    return argument < MG_BRIDGE_CUTOFF
+        && -mg_log(mg_uniform(mg_bridge_word(r.seed, particle, step, split, head))) > argument;
+}
+
 // SplittingScheme.CrossingFraction.
 ORR_HD float mg_crossing_fraction(float distance, float drift, float noise)
 {
@@ -233,9 +259,26 @@ ORR_HD int mg_step(const mg_graph& g, const mg_run& r, unsigned long long partic
         const float a = g.drift_kinds[e] == MG_DRIFT_PIECEWISE ? mg_piecewise_drift(g, e, x)
                                                                : orr_fma(g.drift_slopes[e], x, g.drift_offsets[e]);
         const float drift_part = orr_fmul(tau, a);
-        const float noise_part = orr_fmul(orr_fmul(g.sigmas[e], sqrt_tau), w);
+        const float noise_scale = orr_fmul(g.sigmas[e], sqrt_tau);
+        const float noise_part = orr_fmul(noise_scale, w);
         const float next = orr_fadd(orr_fadd(x, drift_part), noise_part);
         if (next > 0.0f && next < length) {
+            const int bridge = g.bridge_ends[e];
+            if (bridge != 0) {
+                // The move stayed inside: did the path touch an absorbing end? (Exits at the step's end.)
+                const float variance = orr_fmul(noise_scale, noise_scale);
+                const bool at_tail = (bridge & MG_BRIDGE_TAIL) != 0
+                    && mg_bridge_touched(r, particle, step, splits, false, x, next, variance);
+                if (at_tail || ((bridge & MG_BRIDGE_HEAD) != 0
+                                && mg_bridge_touched(r, particle, step, splits, true, orr_fsub(length, x), orr_fsub(length, next), variance))) {
+                    edge = e;
+                    position = at_tail ? 0.0f : length;
+                    exit_vertex = at_tail ? g.edge_tails[e] : g.edge_heads[e];
+                    time_left = 0.0f;
+                    return MG_EXITED;
+                }
+            }
+
             edge = e;
             position = next;
             exit_vertex = -1;

@@ -52,6 +52,7 @@ public static class SamplingOutputs
         json.WriteNumber("steps", options.Steps);
         json.WriteNumber("end_time", options.Steps * Decimal(options.TimeStep));
         json.WriteNumber("max_splits", options.MaxSplits);
+        json.WriteString("boundary", options.Boundary == BoundaryScheme.Step ? "step" : "bridge");
         json.WriteNumber("seed", options.Seed);
         json.WriteString("initial", spec.Initial.Kind switch
         {

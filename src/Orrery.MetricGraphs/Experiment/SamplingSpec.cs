@@ -18,7 +18,7 @@ public sealed partial class SamplingSpec
     /// <summary>The top-level fields a sampling spec may have.</summary>
     public static IReadOnlyList<string> Fields { get; } =
     [
-        "kind", "name", "graph", "particles", "dt", "steps", "end_time", "max_splits", "seed", "initial", "observables",
+        "kind", "name", "graph", "particles", "dt", "steps", "end_time", "max_splits", "boundary", "seed", "initial", "observables",
         "device", "slice_steps", "checkpoint_every", "ensembles", "gpu_share", "check",
     ];
 
@@ -169,6 +169,7 @@ public sealed partial class SamplingSpec
             TimeStep = dt,
             Steps = steps,
             MaxSplits = root.Optional("max_splits")?.AsInt(1, SamplingOptions.MaxSplitsLimit) ?? 100,
+            Boundary = root.Optional("boundary")?.AsChoice("bridge", "step") == "step" ? BoundaryScheme.Step : BoundaryScheme.Bridge,
             BinsPerEdge = observables?.Optional("bins_per_edge")?.AsInt(1, 1 << 20) ?? 32,
             SampleEvery = observables?.Optional("sample_every")?.AsLong(1, steps) ?? 1,
             WindowSteps = ReadWindowSteps(observables, steps),

@@ -28,6 +28,7 @@ public static class SamplingWire
         ExitTimeBins = options.ExitTimeBins,
         ExitTimeSteps = options.ExitTimeSteps,
         TruncationWarningFraction = options.TruncationWarningFraction,
+        Boundary = options.Boundary,
     };
 
     /// <summary>The sampler options of <paramref name="settings"/>, validated (<see cref="ArgumentException"/> names the bad one).</summary>
@@ -46,6 +47,7 @@ public static class SamplingWire
             ExitTimeBins = settings.ExitTimeBins,
             ExitTimeSteps = settings.ExitTimeSteps,
             TruncationWarningFraction = settings.TruncationWarningFraction,
+            Boundary = settings.Boundary,
         };
         options.Validate();
         return options;

@@ -128,6 +128,7 @@ public sealed class CudaMetricGraphSampler : IParticleSampler
         using var incidenceEnds = Upload(device, Array.ConvertAll(g.IncidenceEnds, end => (int)end));
         using var incidenceCumulative = Upload(device, g.IncidenceCumulativeWeights);
         using var binScales = Upload(device, g.BinScales);
+        using var bridgeEnds = Upload(device, g.BridgeEnds);
 
         // State: 20 B per particle, read and written once per launch.
         using var edges = Upload(device, state.EdgeArray);
@@ -155,7 +156,7 @@ public sealed class CudaMetricGraphSampler : IParticleSampler
             var arguments = new KernelArguments()
                 .Add(lengths).Add(sigmas).Add(driftKinds).Add(driftOffsets).Add(driftSlopes)
                 .Add(edgeTails).Add(edgeHeads).Add(potentialOffsets).Add(potentialPositions).Add(potentialDrifts)
-                .Add(vertexKinds).Add(incidenceOffsets).Add(incidenceEdges).Add(incidenceEnds).Add(incidenceCumulative).Add(binScales)
+                .Add(vertexKinds).Add(incidenceOffsets).Add(incidenceEdges).Add(incidenceEnds).Add(incidenceCumulative).Add(binScales).Add(bridgeEnds)
                 .Add(edges).Add(positions).Add(exitVertices).Add(exitTicks)
                 .Add(occupation).Add(exitCounts).Add(exitTimeHistogram).Add(totals)
                 .Add(options.Seed).Add(g.TimeStep).Add(g.SqrtTimeStep).Add(g.MaxSplits).Add(g.BinsPerEdge).Add(g.EdgeCount)

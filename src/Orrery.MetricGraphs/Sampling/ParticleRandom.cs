@@ -23,6 +23,10 @@ namespace Orrery.MetricGraphs.Sampling;
 /// <item>the uniform that chooses the next edge at the vertex reached in iteration k of step j:
 /// <see cref="PortableBoxMuller.Uniform(uint)"/> of X2 if j is even, of X3 if j is odd.</item>
 /// </list>
+/// <para><b>Bridge tests</b> (<see cref="Orrery.Contracts.MetricGraphs.BoundaryScheme.Bridge"/>) have their own stream, so
+/// that drawing them or not leaves every other number in place: counter (c0, c1, (uint)(j &gt;&gt; 1), 0x80000000 | k),
+/// one block per step pair and iteration; the uniform tested against the tail of the edge is X0 (j even) or X2
+/// (j odd), the one for the head X1 (j even) or X3 (j odd). It is drawn only where a touch is possible at all.</para>
 /// <para><b>Initial placement</b> uses the counter (c0, c1, 0xFFFFFFFF, 0xFFFFFFFF), which no step
 /// uses because k &lt; 2^32 - 1: X0 picks the source vertex or the edge, X1 the position along the edge,
 /// X2 the edge at a start vertex (see <see cref="InitialCondition"/>).</para>
@@ -41,6 +45,19 @@ public static class ParticleRandom
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static PhiloxBlock StepBlock(ulong seed, long particle, long step, int split) =>
         Philox4x32.Generate(seed, (ulong)particle, Draw(step, split));
+
+    /// <summary>The first c3 of the bridge-test stream: iteration k uses 0x80000000 | k.</summary>
+    public const uint BridgeStream = 0x8000_0000;
+
+    /// <summary>The bridge-test block of iteration <paramref name="split"/> of step <paramref name="step"/> of particle <paramref name="particle"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static PhiloxBlock BridgeBlock(ulong seed, long particle, long step, int split) =>
+        Philox4x32.Generate(seed, (ulong)particle, ((ulong)(BridgeStream | (uint)split) << 32) | ((ulong)step >> 1));
+
+    /// <summary>The word whose uniform tests a touch of the tail (<paramref name="head"/> false) or head of the edge in step <paramref name="step"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint BridgeWord(PhiloxBlock block, long step, bool head) =>
+        (step & 1) == 0 ? (head ? block.X1 : block.X0) : (head ? block.X3 : block.X2);
 
     /// <summary>The block of the initial placement of particle <paramref name="particle"/>.</summary>
     public static PhiloxBlock InitialBlock(ulong seed, long particle) => Philox4x32.Generate(seed, (ulong)particle, InitialDraw);

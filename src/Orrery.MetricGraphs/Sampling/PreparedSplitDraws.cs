@@ -19,4 +19,8 @@ internal readonly struct PreparedSplitDraws(ulong seed, long particle, long step
         normal = ParticleRandom.Normal(block, step);
         choiceWord = ParticleRandom.EdgeChoiceWord(block, step);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint BridgeWord(int split, bool head) =>
+        ParticleRandom.BridgeWord(ParticleRandom.BridgeBlock(seed, particle, step, split), step, head);
 }

@@ -1,3 +1,4 @@
+using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Graphs;
 
 namespace Orrery.MetricGraphs.Sampling;
@@ -8,6 +9,12 @@ namespace Orrery.MetricGraphs.Sampling;
 /// </summary>
 internal sealed class SamplerLayout
 {
+    /// <summary>Bit of <see cref="BridgeEnds"/>: the edge's tail (x = 0) is absorbing and bridge-tested.</summary>
+    public const int TailBridge = 1;
+
+    /// <summary>Bit of <see cref="BridgeEnds"/>: the edge's head (x = L_e) is absorbing and bridge-tested.</summary>
+    public const int HeadBridge = 2;
+
     public SamplerLayout(MetricGraph graph, SamplingOptions options)
     {
         Lengths = graph.Lengths.ToArray();
@@ -34,10 +41,16 @@ internal sealed class SamplerLayout
         BinsPerEdge = options.BinsPerEdge;
         BinScales = new float[EdgeCount];
         FirstNoiseScales = new float[EdgeCount];
+        BridgeEnds = new int[EdgeCount];
         for (var e = 0; e < EdgeCount; e++)
         {
             BinScales[e] = BinsPerEdge / Lengths[e];
             FirstNoiseScales[e] = Sigmas[e] * SqrtTimeStep;
+            if (options.Boundary == BoundaryScheme.Bridge)
+            {
+                BridgeEnds[e] = (VertexKinds[EdgeTails[e]] == VertexKind.Absorbing ? TailBridge : 0)
+                    | (VertexKinds[EdgeHeads[e]] == VertexKind.Absorbing ? HeadBridge : 0);
+            }
         }
     }
 
@@ -87,6 +100,15 @@ internal sealed class SamplerLayout
 
     /// <summary>Per edge: sigma_e * sqrt(dt), the noise scale of a step's first iteration (the same product the scheme forms).</summary>
     public float[] FirstNoiseScales { get; }
+
+    /// <summary>
+    /// Per edge: which absorbing ends a move that stays inside the edge is bridge-tested against
+    /// (<see cref="TailBridge"/> | <see cref="HeadBridge"/>); all 0 with <see cref="BoundaryScheme.Step"/>.
+    /// </summary>
+    public int[] BridgeEnds { get; }
+
+    /// <summary>Whether any edge has a bridge-tested end (else the vector pass skips the test).</summary>
+    public bool HasBridgeEnds => Array.Exists(BridgeEnds, ends => ends != 0);
 
     /// <summary>Per edge: BinsPerEdge / L_e; a position's bin is min((int)(x * scale), BinsPerEdge - 1).</summary>
     public float[] BinScales { get; }

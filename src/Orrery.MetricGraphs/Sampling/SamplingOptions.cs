@@ -1,4 +1,5 @@
 using System.Globalization;
+using Orrery.Contracts.MetricGraphs;
 
 namespace Orrery.MetricGraphs.Sampling;
 
@@ -29,6 +30,14 @@ public sealed record SamplingOptions
     /// truncated (its leftover time is dropped and reported, never silently). Default 100, at most 10^6.
     /// </summary>
     public int MaxSplits { get; init; } = 100;
+
+    /// <summary>
+    /// How absorbing ends are detected: <see cref="BoundaryScheme.Bridge"/> also tests, after every move that
+    /// stays inside an edge with an absorbing end, whether the path touched that end (first order in dt);
+    /// <see cref="BoundaryScheme.Step"/> checks only where a move ends (the seed's scheme, O(sqrt dt)).
+    /// Default <see cref="BoundaryScheme.Bridge"/>.
+    /// </summary>
+    public BoundaryScheme Boundary { get; init; } = BoundaryScheme.Bridge;
 
     /// <summary>Occupation histogram bins per edge (bin width L_e / BinsPerEdge). Default 32.</summary>
     public int BinsPerEdge { get; init; } = 32;
@@ -82,6 +91,11 @@ public sealed record SamplingOptions
         if (MaxDegreeOfParallelism == 0 || MaxDegreeOfParallelism < -1)
         {
             Fail(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism.ToString(CultureInfo.InvariantCulture), "-1 (all cores) or at least 1");
+        }
+
+        if (!Enum.IsDefined(Boundary))
+        {
+            Fail(nameof(Boundary), Boundary.ToString(), "Bridge or Step");
         }
 
         if (!(TruncationWarningFraction >= 0) || !double.IsFinite(TruncationWarningFraction))

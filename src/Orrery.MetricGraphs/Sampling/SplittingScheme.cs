@@ -12,7 +12,10 @@ namespace Orrery.MetricGraphs.Sampling;
 /// a = kind == piecewise ? drift of the segment holding x          (knot k with x_k &lt;= x &lt; x_{k+1})
 ///                       : fma(slope_e, x, offset_e)                (none, constant, linear)
 /// A = tau * a;  B = (sigma_e * sqrt_tau) * w;  x' = (x + A) + B     (sqrt_tau = sqrt(dt) when k = 0)
-/// if 0 &lt; x' &lt; L: x = x'; done
+/// if 0 &lt; x' &lt; L:                                                   (bridge test, BoundaryScheme.Bridge only)
+///   for each absorbing end of e, tail first (d0, d1 = distances of x and x' from it; var = (sigma_e sqrt_tau)^2):
+///     arg = (2 (d0 d1)) / var; if arg &lt; 23 and -ln(uniform(bridge word)) &gt; arg: exit there at the step's end; done
+///   x = x'; done
 /// crossed end: the head if x' &gt;= L, else the tail; in outward coordinates (sign +1 at the head, -1 at the tail)
 ///   d = head ? L - x : x;  a' = ±A;  b' = ±B                         (d &gt;= 0, a' + b' &gt;= d)
 ///   s solves a' s^2 + b' s = d in (0, 1]:  disc = max(fma(b', b', (4 a') d), 0), r = sqrt(disc)
@@ -60,10 +63,27 @@ internal static class SplittingScheme
                 ? PiecewiseDrift(g, e, x)
                 : MathF.FusedMultiplyAdd(g.DriftSlopes[e], x, g.DriftOffsets[e]);
             var driftPart = tau * a;
-            var noisePart = (g.Sigmas[e] * sqrtTau) * w;
+            var noiseScale = g.Sigmas[e] * sqrtTau;
+            var noisePart = noiseScale * w;
             var next = (x + driftPart) + noisePart;
             if (next > 0f && next < length)
             {
+                var bridge = g.BridgeEnds[e];
+                if (bridge != 0)
+                {
+                    // The move stayed inside: did the path touch an absorbing end on the way? (Exits at the step's end.)
+                    var variance = noiseScale * noiseScale;
+                    var atTail = (bridge & SamplerLayout.TailBridge) != 0 && Touched(x, next, variance, ref draws, splits, head: false);
+                    if (atTail || ((bridge & SamplerLayout.HeadBridge) != 0 && Touched(length - x, length - next, variance, ref draws, splits, head: true)))
+                    {
+                        edge = e;
+                        position = atTail ? 0f : length;
+                        exitVertex = atTail ? g.EdgeTails[e] : g.EdgeHeads[e];
+                        timeLeft = 0;
+                        return StepOutcome.Exited;
+                    }
+                }
+
                 edge = e;
                 position = next;
                 exitVertex = -1;
@@ -100,6 +120,28 @@ internal static class SplittingScheme
             draws.Draw(splits, out w, out choiceWord);
             sqrtTau = MathF.Sqrt(tau);
         }
+    }
+
+    /// <summary>
+    /// Touch tests with an argument at or above this are never drawn: the smallest uniform is 2^-33, whose
+    /// -ln is 22.87, so such a test could not succeed (skipping the draw changes no outcome).
+    /// </summary>
+    public const float BridgeCutoff = 23f;
+
+    /// <summary>
+    /// Whether a Brownian path that moved from distance <paramref name="startDistance"/> d0 to
+    /// <paramref name="endDistance"/> d1 of an end (both &gt; 0 inside the edge) with noise variance
+    /// <paramref name="variance"/> = (sigma sqrt(tau))^2 touched that end: with probability exp(-2 d0 d1 / variance),
+    /// the Brownian bridge's, which a constant drift does not change. The test is -ln u &gt; 2 d0 d1 / variance with
+    /// u the bridge stream's uniform (<see cref="ParticleRandom.BridgeBlock"/>), drawn only when the argument is
+    /// below <see cref="BridgeCutoff"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Touched<TDraws>(float startDistance, float endDistance, float variance, ref TDraws draws, int split, bool head)
+        where TDraws : struct, ISplitDraws
+    {
+        var argument = (2f * (startDistance * endDistance)) / variance;
+        return argument < BridgeCutoff && -PortableBoxMuller.Log(PortableBoxMuller.Uniform(draws.BridgeWord(split, head))) > argument;
     }
 
     /// <summary>

@@ -68,19 +68,19 @@ internal sealed unsafe class HostEmulatedGpu : IComputeDevice
             // Graph tables.
             Address<float>(a, 0), Address<float>(a, 1), Address<int>(a, 2), Address<float>(a, 3), Address<float>(a, 4),
             Address<int>(a, 5), Address<int>(a, 6), Address<int>(a, 7), Address<float>(a, 8), Address<float>(a, 9),
-            Address<int>(a, 10), Address<int>(a, 11), Address<int>(a, 12), Address<int>(a, 13), Address<float>(a, 14), Address<float>(a, 15),
+            Address<int>(a, 10), Address<int>(a, 11), Address<int>(a, 12), Address<int>(a, 13), Address<float>(a, 14), Address<float>(a, 15), Address<int>(a, 16),
 
             // State, then counts.
-            Address<int>(a, 16), Address<float>(a, 17), Address<int>(a, 18), Address<long>(a, 19),
-            Address<long>(a, 20), Address<long>(a, 21), Address<long>(a, 22), Address<long>(a, 23),
+            Address<int>(a, 17), Address<float>(a, 18), Address<int>(a, 19), Address<long>(a, 20),
+            Address<long>(a, 21), Address<long>(a, 22), Address<long>(a, 23), Address<long>(a, 24),
 
             // seed, dt, sqrt_dt, max_splits, bins_per_edge, edge_count, first_particle, count, start_step, end_step,
             // sample_every, window_steps, exit_histogram_ticks, exit_time_bins, block_histogram.
-            a.UInt64(24), BitConverter.SingleToUInt32Bits(a.Single(25)), BitConverter.SingleToUInt32Bits(a.Single(26)),
-            (uint)a.Int32(27), (uint)a.Int32(28), (uint)a.Int32(29),
-            (ulong)a.Int64(30), (uint)a.Int32(31), (ulong)a.Int64(32), (ulong)a.Int64(33),
-            (ulong)a.Int64(34), (ulong)a.Int64(35), (ulong)a.Int64(36), (uint)a.Int32(37),
-            (uint)a.Int32(38),
+            a.UInt64(25), BitConverter.SingleToUInt32Bits(a.Single(26)), BitConverter.SingleToUInt32Bits(a.Single(27)),
+            (uint)a.Int32(28), (uint)a.Int32(29), (uint)a.Int32(30),
+            (ulong)a.Int64(31), (uint)a.Int32(32), (ulong)a.Int64(33), (ulong)a.Int64(34),
+            (ulong)a.Int64(35), (ulong)a.Int64(36), (ulong)a.Int64(37), (uint)a.Int32(38),
+            (uint)a.Int32(39),
         ];
         if (a.Count != slots.Length)
         {

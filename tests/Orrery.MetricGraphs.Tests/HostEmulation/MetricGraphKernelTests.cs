@@ -1,4 +1,5 @@
 using Orrery.Compute.Random;
+using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Generators;
 using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Sampling;
@@ -15,7 +16,7 @@ namespace Orrery.MetricGraphs.Tests.HostEmulation;
 /// </summary>
 public sealed unsafe class MetricGraphKernelTests
 {
-    public static TheoryData<string> Cases => ["star-drift", "cycle-mixed", "cycle-potential", "vessel-flow"];
+    public static TheoryData<string> Cases => ["star-drift", "star-drift-step", "cycle-mixed", "cycle-mixed-step", "cycle-potential", "vessel-flow"];
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -42,7 +43,14 @@ public sealed unsafe class MetricGraphKernelTests
             Assert.True(expected.Exited > 0, "the case should absorb particles");
         }
 
-        if (name == "cycle-mixed")
+        if (options.Boundary == BoundaryScheme.Bridge && graph.Vertices.Any(vertex => vertex.Kind == VertexKind.Absorbing))
+        {
+            // Bridge exits are recorded at a step's end (a whole number of steps in ticks); crossings almost never are.
+            Assert.True(expectedState.ExitTicks.ToArray().Count(ticks => ticks > 0 && ticks % (1L << SamplingOptions.ExitTicksPerStepLog2) == 0) > 0,
+                "the case should absorb particles by the bridge test");
+        }
+
+        if (name.StartsWith("cycle-mixed", StringComparison.Ordinal))
         {
             Assert.True(expected.TruncatedSteps > 0, "the case should truncate steps");
         }
@@ -206,6 +214,13 @@ public sealed unsafe class MetricGraphKernelTests
             ExitTimeSteps = 1000,
         };
         const long firstParticle = (1L << 32) - 300;
+        if (name.EndsWith("-step", StringComparison.Ordinal))
+        {
+            // The seed's scheme: no bridge tests (the table of bridge-tested ends is all zero).
+            var step = Case(name[..^"-step".Length]);
+            return step with { Options = step.Options with { Boundary = BoundaryScheme.Step } };
+        }
+
         switch (name)
         {
             case "star-drift":

@@ -69,8 +69,8 @@ void* orr_host_dynamic_shared() { return dynamic_shared.data(); }
 extern "C" int orr_host_launch_metric_graph_advance(unsigned int grid, unsigned int block, unsigned int shared_bytes,
                                                     const unsigned long long* slots, int slot_count, char* error, int error_size)
 {
-    if (slot_count != 39) {
-        std::snprintf(error, (size_t)error_size, "metric_graph_advance takes 39 arguments; the launch passed %d", slot_count);
+    if (slot_count != 40) {
+        std::snprintf(error, (size_t)error_size, "metric_graph_advance takes 40 arguments; the launch passed %d", slot_count);
         return 1;
     }
     auto p = [&](int i) { return (void*)slots[i]; };
@@ -82,12 +82,13 @@ extern "C" int orr_host_launch_metric_graph_advance(unsigned int grid, unsigned 
             (const float*)p(0), (const float*)p(1), (const int*)p(2), (const float*)p(3), (const float*)p(4),
             (const int*)p(5), (const int*)p(6), (const int*)p(7), (const float*)p(8), (const float*)p(9),
             (const int*)p(10), (const int*)p(11), (const int*)p(12), (const int*)p(13), (const float*)p(14), (const float*)p(15),
-            (int*)p(16), (float*)p(17), (int*)p(18), (long long*)p(19),
-            (unsigned long long*)p(20), (unsigned long long*)p(21), (unsigned long long*)p(22), (unsigned long long*)p(23),
-            slots[24], f32(25), f32(26), i32(27), i32(28), i32(29),
-            i64(30), i32(31), i64(32), i64(33),
-            i64(34), i64(35), i64(36), i32(37),
-            i32(38));
+            (const int*)p(16),
+            (int*)p(17), (float*)p(18), (int*)p(19), (long long*)p(20),
+            (unsigned long long*)p(21), (unsigned long long*)p(22), (unsigned long long*)p(23), (unsigned long long*)p(24),
+            slots[25], f32(26), f32(27), i32(28), i32(29), i32(30),
+            i64(31), i32(32), i64(33), i64(34),
+            i64(35), i64(36), i64(37), i32(38),
+            i32(39));
     }, error, error_size);
 }
 

@@ -1,4 +1,5 @@
 using MathNet.Numerics;
+using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Generators;
 using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Sampling;
@@ -217,6 +218,30 @@ internal static class ClosedFormChecks
         AssertClose("E[exit time]", result.MeanExitTime, exact, result.MeanExitTimeStandardError, 1.25 * (model - exact));
     }
 
+    /// <summary>
+    /// Closed form 4 with equal lengths under <see cref="BoundaryScheme.Bridge"/>: E[exit time] from the centre = L^2 / (2D),
+    /// with an O(dt) allowance. Returns the estimate and its tolerance (for the comparison with the step scheme).
+    /// </summary>
+    public static (double Error, double Tolerance) MeanExitTimeWithEqualLengthsByTheBridge(int particles, float dt, BoundaryScheme boundary = BoundaryScheme.Bridge)
+    {
+        const double length = 1;
+        var graph = MetricGraphGenerators.Star([length, length, length, length], [0.1, 0.2, 0.3, 0.4], Sigma, VertexKind.Absorbing);
+        var result = Run(graph, Exits(dt, horizon: 16, boundary), particles, InitialCondition.AtVertex(graph.VertexIndex("c")));
+        Assert.Equal(particles, result.Exited);
+        // Bias O(dt), constant 1: the distance from the centre is a reflected Brownian motion (labels do not matter with
+        // equal lengths, and the centre reflects it exactly), and with no drift the bridge test makes each step's
+        // absorption at L exact in law. What is left is the exit time: a touch is recorded at the end of its step
+        // (late by less than dt), a crossing at the interpolated s^2 tau (within its step). Allowance dt.
+        var exact = length * length / (2 * D);
+        var tolerance = 5 * result.MeanExitTimeStandardError + dt;
+        if (boundary == BoundaryScheme.Bridge)
+        {
+            AssertClose("E[exit time]", result.MeanExitTime, exact, result.MeanExitTimeStandardError, dt);
+        }
+
+        return (result.MeanExitTime - exact, tolerance);
+    }
+
     /// <summary>Closed form 5, the Walsh heat kernel: from (k, x0) on long edges, mass on e at t = delta_ek erf(z) + b_e erfc(z), z = x0 / (sigma sqrt(2t)).</summary>
     public static void WalshHeatKernel(int particles, float dt)
     {
@@ -288,6 +313,7 @@ internal static class ClosedFormChecks
         };
     }
 
-    private static SamplingOptions Exits(float dt, double horizon) =>
-        new() { Seed = 77, TimeStep = dt, Steps = (long)Math.Round(horizon / dt), ExitTimeBins = 64 };
+    /// <summary>Exit runs; the sqrt(dt) models above describe the seed's scheme, so they run with <see cref="BoundaryScheme.Step"/> unless told.</summary>
+    private static SamplingOptions Exits(float dt, double horizon, BoundaryScheme boundary = BoundaryScheme.Step) =>
+        new() { Seed = 77, TimeStep = dt, Steps = (long)Math.Round(horizon / dt), ExitTimeBins = 64, Boundary = boundary };
 }

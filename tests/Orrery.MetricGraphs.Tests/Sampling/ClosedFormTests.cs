@@ -1,3 +1,5 @@
+using Orrery.Contracts.MetricGraphs;
+
 namespace Orrery.MetricGraphs.Tests.Sampling;
 
 /// <summary>
@@ -29,6 +31,16 @@ public sealed class ClosedFormTests
 
     [Fact]
     public void MeanExitTimeWithEqualLengthsIsLSquaredOverTwoD() => ClosedFormChecks.MeanExitTimeWithEqualLengths(10_000, 1e-3f);
+
+    [Fact]
+    public void TheBridgeTestRemovesTheSqrtDtBiasOfAbsorbingEnds()
+    {
+        // At dt = 4e-3 the step scheme is +0.074 off (Broadie-Glasserman-Kou: (L + 0.58 sigma sqrt(dt))^2 / (2D) - 1),
+        // outside the bridge's tolerance (5 standard errors, about 0.04 with 10^4 particles, plus dt); the bridge is inside.
+        ClosedFormChecks.MeanExitTimeWithEqualLengthsByTheBridge(10_000, 4e-3f);
+        var (stepError, tolerance) = ClosedFormChecks.MeanExitTimeWithEqualLengthsByTheBridge(10_000, 4e-3f, BoundaryScheme.Step);
+        Assert.True(stepError > tolerance, $"the step scheme's error {stepError} should exceed the bridge's tolerance {tolerance}");
+    }
 
     [Fact]
     public void WalshHeatKernelOnLongEdges() => ClosedFormChecks.WalshHeatKernel(40_000, 1e-3f);

@@ -1,3 +1,4 @@
+using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Sampling;
 
@@ -38,10 +39,29 @@ internal static class ReferenceSampler
 
                 var a = Drift(graph, edge, x);
                 var A = tau * a;
-                var B = (graph.Sigmas[edge] * MathF.Sqrt(tau)) * w;
+                var scale = graph.Sigmas[edge] * MathF.Sqrt(tau);
+                var B = scale * w;
                 var next = (x + A) + B;
                 if (next > 0f && next < L)
                 {
+                    if (options.Boundary == BoundaryScheme.Bridge)
+                    {
+                        // Brownian-bridge touch of an absorbing end, tail first: P = exp(-2 d0 d1 / (sigma^2 tau)).
+                        var bridge = ParticleRandom.BridgeBlock(options.Seed, id, j, splits);
+                        foreach (var toHead in new[] { false, true })
+                        {
+                            var end = toHead ? graph.EdgeHeads[edge] : graph.EdgeTails[edge];
+                            var d0 = toHead ? L - x : x;
+                            var d1 = toHead ? L - next : next;
+                            var argument = (2f * (d0 * d1)) / (scale * scale);
+                            var touch = PortableBoxMuller.Uniform(ParticleRandom.BridgeWord(bridge, j, toHead));
+                            if (graph.VertexKinds[end] == VertexKind.Absorbing && -PortableBoxMuller.Log(touch) > argument)
+                            {
+                                return new Particle(edge, toHead ? L : 0f, end, (j + 1) << 20, steps, splitsTotal + splits, truncated, samples);
+                            }
+                        }
+                    }
+
                     x = next;
                     break;
                 }

@@ -1,3 +1,4 @@
+using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Sampling;
 using Orrery.MetricGraphs.Tests.Support;
@@ -21,16 +22,18 @@ public sealed class SamplerAgreementTests
     };
 
     [Theory]
-    [InlineData(1000L)]
-    [InlineData((1L << 32) - 77)] // particle ids whose low word wraps inside a vector
-    public void TheSamplerFollowsTheReferenceTranscriptionBitForBit(long firstParticle)
+    [InlineData(1000L, BoundaryScheme.Bridge)]
+    [InlineData((1L << 32) - 77, BoundaryScheme.Bridge)] // particle ids whose low word wraps inside a vector
+    [InlineData(1000L, BoundaryScheme.Step)]
+    public void TheSamplerFollowsTheReferenceTranscriptionBitForBit(long firstParticle, BoundaryScheme boundary)
     {
         var graph = TestGraphs.Mixed();
         const int count = 203;
-        var sampler = new MetricGraphSampler(graph, Options);
+        var options = Options with { Boundary = boundary };
+        var sampler = new MetricGraphSampler(graph, options);
         var state = sampler.CreateEnsemble(firstParticle, count, InitialCondition.UniformByLength(graph));
         var start = (state.Edges.ToArray(), state.Positions.ToArray());
-        var result = sampler.Advance(state, Options.Steps);
+        var result = sampler.Advance(state, options.Steps);
 
         var occupation = new long[result.Occupation.Length];
         var exitCounts = new long[graph.VertexCount];
@@ -38,7 +41,7 @@ public sealed class SamplerAgreementTests
         UInt128 tickSum = 0;
         for (var i = 0; i < count; i++)
         {
-            var expected = ReferenceSampler.Run(graph, Options, firstParticle + i, start.Item1[i], start.Item2[i]);
+            var expected = ReferenceSampler.Run(graph, options, firstParticle + i, start.Item1[i], start.Item2[i]);
             Assert.Equal(expected.Edge, state.Edges[i]);
             Assert.Equal(expected.Position, state.Positions[i]);
             Assert.Equal(expected.ExitVertex, state.ExitVertices[i]);
@@ -55,8 +58,8 @@ public sealed class SamplerAgreementTests
 
             foreach (var (step, edge, x) in expected.Samples)
             {
-                var bin = Math.Min((int)(x * (Options.BinsPerEdge / graph.Lengths[edge])), Options.BinsPerEdge - 1);
-                occupation[((int)(step / Options.WindowSteps) * graph.EdgeCount + edge) * Options.BinsPerEdge + bin]++;
+                var bin = Math.Min((int)(x * (options.BinsPerEdge / graph.Lengths[edge])), options.BinsPerEdge - 1);
+                occupation[((int)(step / options.WindowSteps) * graph.EdgeCount + edge) * options.BinsPerEdge + bin]++;
             }
         }
 
