@@ -20,6 +20,9 @@ public sealed class GcnExperimentRunner : IExperimentRunner
     public string Kind => "gcn";
 
     /// <inheritdoc />
+    public void Check(SpecNode spec) => _ = GcnSpec.Parse(spec);
+
+    /// <inheritdoc />
     public Task<ExperimentOutcome> RunAsync(ExperimentContext context, SpecNode spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -80,6 +83,7 @@ public sealed class GcnExperimentRunner : IExperimentRunner
         [
             $"gcn {parsed.Name}: {parsed.Epochs} epochs, {parsed.Exchange.Mode.ToString().ToLowerInvariant()} exchange on {parsed.Parts} parts",
             string.Create(CultureInfo.InvariantCulture, $"final loss {last.Loss:F4}, test accuracy {last.TestAccuracy:P2}, validation {last.ValidationAccuracy:P2}, {metrics.Average(m => m.Seconds) * 1000:F0} ms per epoch"),
-        ]));
+        ],
+        []));
     }
 }
