@@ -211,7 +211,10 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
     /// undisturbed run. p = 0 makes the run last long enough to be killed mid-way (E &lt; 1e-5 at round 232 instead
     /// of 29); the recovery path is the same for any p.
     /// </summary>
+    // Timing-dependent: it needs the run to outlast the call deadline / the kill to land mid-run, which a quiet
+    // machine does not guarantee (failed in the 2026-12-05 full run). Long until it forces its own condition.
     [Fact]
+    [Trait("Category", "Long")]
     public async Task KilledSiloDoesNotChangeTheBitsOfSubspaceIteration()
     {
         var source = PcaRuns.Generated("power");

@@ -78,7 +78,7 @@ public sealed class SubspaceTests
         {
             var request = PcaRuns.Request(new Contracts.Pca.PcaSource { Kind = "csv", Path = path, Center = true, Scale = 1 }, "subspace", components: 3);
             request.Oversample = 4;
-            var error = await Assert.ThrowsAsync<ArgumentException>(() => PcaRuns.RunLocalAsync(request));
+            var error = await Assert.ThrowsAsync<Orrery.Pca.Solvers.PcaOptionException>(() => PcaRuns.RunLocalAsync(request));
             Assert.Equal("oversample is 4; components + oversample (7) must not exceed the dimension 6", error.Message);
 
             request.Oversample = 3;

@@ -18,9 +18,10 @@ public static class ClusterCertificates
     /// </summary>
     public static (X509Certificate2 Authority, X509Certificate2 Member) CreateThrowaway(string clusterId)
     {
-        // Valid from a week back, so tests can issue members that have already expired.
+        // Valid from a week back to a week ahead, so tests can issue members that have already expired or are not yet
+        // valid (a member may not outlive its authority, and certificate times are whole seconds).
         var now = DateTimeOffset.UtcNow;
-        var authority = CreateAuthority($"orrery {clusterId} throwaway authority", now.AddDays(-7), now.AddDays(2));
+        var authority = CreateAuthority($"orrery {clusterId} throwaway authority", now.AddDays(-7), now.AddDays(7));
         return (authority, IssueMember(authority, $"orrery {clusterId} member", DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1)));
     }
 
