@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.Loader;
 using Microsoft.Extensions.Logging;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Experiment;
@@ -187,9 +188,12 @@ public sealed class JobLifecycleProcessTests(RedisFixture fixture) : IClassFixtu
     [Fact]
     public void EveryLogMessageHasItsOwnStableEventId()
     {
+        // The silo's own assemblies load into a context of their own: in the default one, every Orleans client this
+        // process makes later would scan them and look for the silo's packages (Dashboard, Kubernetes hosting) here.
+        var silo = new SiloAssemblyContext(Path.GetDirectoryName(Executables.Silo)!);
         var assemblies = new[] { typeof(Orrery.Cluster.Silos.OrreryLogEvents).Assembly, typeof(SamplingJobDriver).Assembly, typeof(Orrery.Diagnostics.EchoGrain).Assembly }
-            .Append(Assembly.LoadFrom(Path.Combine(Path.GetDirectoryName(Executables.Silo)!, "Orrery.Pca.dll")))
-            .Append(Assembly.LoadFrom(Executables.Silo));
+            .Append(silo.LoadFromAssemblyPath(Path.Combine(Path.GetDirectoryName(Executables.Silo)!, "Orrery.Pca.dll")))
+            .Append(silo.LoadFromAssemblyPath(Executables.Silo));
         var messages = assemblies
             .SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly))
@@ -235,5 +239,27 @@ public sealed class JobLifecycleProcessTests(RedisFixture fixture) : IClassFixtu
     private sealed class Progress(Action<Orrery.Experiments.ExperimentProgress> report) : IProgress<Orrery.Experiments.ExperimentProgress>
     {
         public void Report(Orrery.Experiments.ExperimentProgress value) => report(value);
+    }
+
+    /// <summary>
+    /// A collectible context for the silo executable's assemblies: what this process already has (the logging
+    /// abstractions, Orleans) comes from the default context, so attribute types compare equal; the rest comes from the
+    /// silo's folder.
+    /// </summary>
+    private sealed class SiloAssemblyContext(string folder) : AssemblyLoadContext("silo assemblies", isCollectible: true)
+    {
+        protected override Assembly? Load(AssemblyName assemblyName)
+        {
+            try
+            {
+                return Default.LoadFromAssemblyName(assemblyName);
+            }
+            catch (FileNotFoundException)
+            {
+            }
+
+            var path = Path.Combine(folder, assemblyName.Name + ".dll");
+            return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+        }
     }
 }

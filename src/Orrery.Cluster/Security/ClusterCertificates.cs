@@ -22,7 +22,7 @@ public static class ClusterCertificates
         // valid (a member may not outlive its authority, and certificate times are whole seconds).
         var now = DateTimeOffset.UtcNow;
         var authority = CreateAuthority($"orrery {clusterId} throwaway authority", now.AddDays(-7), now.AddDays(7));
-        return (authority, IssueMember(authority, $"orrery {clusterId} member", DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1)));
+        return (authority, IssueMember(authority, $"orrery {clusterId} member", now.AddMinutes(-5), now.AddDays(1)));
     }
 
     /// <summary>A self-signed certificate authority (ECDSA P-256) valid from <paramref name="notBefore"/> to <paramref name="notAfter"/>.</summary>
