@@ -121,6 +121,18 @@ public sealed class LoaderTests : IDisposable
         Assert.Equal([-0.5f, -5f, 0.5f, 5f], matrix.Values);
     }
 
+    /// <summary>A silo keeps the last file it read; a file rewritten at the same path is read again, never served stale.</summary>
+    [Fact]
+    public void AFileRewrittenAtTheSamePathIsReadAgain()
+    {
+        var source = new PcaSource { Kind = "csv", Path = Write("r.csv", "1,2\n3,4\n") };
+        Assert.Equal((2, 2), (PcaData.LoadFile(source).Rows, PcaData.LoadFile(source).Columns));
+        File.WriteAllText(source.Path, "1,2\n3,4\n5,6\n");
+        var again = PcaData.LoadFile(source);
+        Assert.Equal((3, 2), (again.Rows, again.Columns));
+        Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f], again.Values);
+    }
+
     [Fact]
     public void FashionMnistLoadsFromTheDebianPackage()
     {

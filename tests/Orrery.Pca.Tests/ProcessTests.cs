@@ -206,15 +206,14 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
     }
 
     /// <summary>
-    /// Subspace iteration: silo-1 holds shards (no workers exist) and is killed with SIGKILL after round 20; the failed
-    /// round re-runs from the saved block Q once the shards are re-loaded, so the vectors are bitwise those of an
-    /// undisturbed run. p = 0 makes the run last long enough to be killed mid-way (E &lt; 1e-5 at round 232 instead
+    /// Subspace iteration: silo-1 holds shards (no workers exist) and is killed with SIGKILL after round 20, between two
+    /// slices, with 20 or more rounds left. Its shards are re-loaded on a survivor by one of two paths, both seen here:
+    /// the round's call fails and the round re-runs from the saved block Q after the re-load (a recovery), or Orleans
+    /// holds the call until membership declares the silo dead and forwards it to a fresh activation, which re-loads
+    /// before it answers. Either way the vectors are bitwise those of an undisturbed run. p = 0 makes the run last long enough to be killed mid-way (E &lt; 1e-5 at round 232 instead
     /// of 29); the recovery path is the same for any p.
     /// </summary>
-    // Timing-dependent: it needs the run to outlast the call deadline / the kill to land mid-run, which a quiet
-    // machine does not guarantee (failed in the 2026-12-05 full run). Long until it forces its own condition.
     [Fact]
-    [Trait("Category", "Long")]
     public async Task KilledSiloDoesNotChangeTheBitsOfSubspaceIteration()
     {
         var source = PcaRuns.Generated("power");
@@ -229,7 +228,9 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
         var killedAt = -1;
         void OnSlice(PcaAdvanceReply slice)
         {
-            if (killedAt < 0 && slice.Rounds.Count > 0 && slice.Rounds[^1].Round >= 20)
+            // Gated on what the run has reported, not on time: the kill lands between two slices of an unfinished run
+            // with rounds left to run on the dead silo's shards (no round runs between slices).
+            if (killedAt < 0 && !slice.Finished && slice.Rounds.Count > 0 && slice.Rounds[^1].Round >= 20 && slice.Rounds[^1].Round < undisturbed.Round - 20)
             {
                 Assert.Contains(victim.Name, slice.ShardSilos);
                 killedAt = slice.Rounds[^1].Round;
@@ -243,7 +244,6 @@ public sealed class ProcessTests(RedisFixture fixture) : IClassFixture<RedisFixt
         Assert.True(killedAt > 0 && killedAt < undisturbed.Round, $"the silo was killed at round {killedAt}; the run takes {undisturbed.Round}");
         Assert.Equal(0, result.Restarts);
         Assert.Contains("target", result.Result.StopReason);
-        Assert.True(result.Result.Recoveries >= 1, "no round was recovered");
         Assert.True(result.Result.ReloadedShards >= 1, "no shard was re-loaded");
         Assert.Equal(undisturbed.Round, result.Result.History.Count);
         for (var k = 0; k < 10; k++)

@@ -49,7 +49,10 @@ public static class PcaData
     /// <summary>The whole data matrix of a file source (rows x d), centred unless asked not to, scaled.</summary>
     public static PcaMatrix LoadFile(PcaSource source)
     {
-        var key = source.ToString();
+        // The file's length and write time are part of the key: a long-lived silo must not serve a rewritten file's old rows.
+        var key = source.Path is { } path && File.Exists(path)
+            ? $"{source} {new FileInfo(path).Length} {File.GetLastWriteTimeUtc(path).Ticks}"
+            : source.ToString();
         lock (Gate)
         {
             if (_lastFile is { } last && last.Key == key)
