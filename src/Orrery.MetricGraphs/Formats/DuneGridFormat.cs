@@ -31,149 +31,196 @@ public static class DuneGridFormat
     public static MetricGraph Parse(string text, string? fileName = null, DgfOptions? options = null)
     {
         options ??= new DgfOptions();
-        var lines = text.Split('\n');
-        var n = 0;
-        var headerSeen = false;
-        var coordinates = new List<double[]>();
-        var vertexLines = new List<int>();
-        var firstIndex = 0;
-        var segments = new List<(int A, int B, double Radius, int Line)>();
-        var simplexParameters = 0;
-        while (n < lines.Length)
+        var file = new DgfBlocks(fileName);
+        file.Read(text.Split('\n'), options);
+        var degree = file.Degrees();
+        CheckNamedVertices(file, options, degree);
+        return Build(file, options, degree);
+    }
+
+    /// <summary>The vertex and segment lines of one file, as read, with the line each came from.</summary>
+    private sealed class DgfBlocks(string? fileName)
+    {
+        public string? FileName { get; } = fileName;
+
+        public List<double[]> Coordinates { get; } = [];
+
+        public List<int> VertexLines { get; } = [];
+
+        public List<(int A, int B, double Radius, int Line)> Segments { get; } = [];
+
+        public int FirstIndex { get; private set; }
+
+        private int _simplexParameters;
+
+        /// <summary>The DGF keyword line, then its blocks; a file without segments is refused.</summary>
+        public void Read(string[] lines, DgfOptions options)
         {
-            var (content, lineNumber) = (StripComment(lines[n]), n + 1);
-            n++;
-            if (content.Length == 0)
+            var n = 0;
+            var headerSeen = false;
+            while (n < lines.Length)
             {
-                continue;
+                var (content, lineNumber) = (StripComment(lines[n]), n + 1);
+                n++;
+                if (content.Length == 0)
+                {
+                    continue;
+                }
+
+                if (!headerSeen)
+                {
+                    if (!content.Equals("DGF", StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw new MetricGraphFormatException(new SourceLocation(FileName, lineNumber), $"expected the keyword DGF on the first line, found \"{content}\"");
+                    }
+
+                    headerSeen = true;
+                    continue;
+                }
+
+                var keyword = content.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0].ToUpperInvariant();
+                switch (keyword)
+                {
+                    case "VERTEX":
+                        ReadVertices(BlockLines(lines, ref n), lines);
+                        break;
+                    case "SIMPLEX":
+                        ReadSegments(BlockLines(lines, ref n), lines, options);
+                        break;
+                    case "INTERVAL":
+                    case "CUBE":
+                        throw new MetricGraphFormatException(new SourceLocation(FileName, lineNumber),
+                            $"{(keyword == "INTERVAL" ? "an" : "a")} {keyword} block describes a structured or volume grid; a network needs VERTEX and SIMPLEX blocks");
+                    default:
+                        BlockLines(lines, ref n);
+                        break;
+                }
             }
 
             if (!headerSeen)
             {
-                if (!content.Equals("DGF", StringComparison.OrdinalIgnoreCase))
+                throw new MetricGraphFormatException(new SourceLocation(FileName, 0), "the file is empty; expected DGF, a VERTEX block and a SIMPLEX block");
+            }
+
+            if (Segments.Count == 0)
+            {
+                throw new MetricGraphFormatException(new SourceLocation(FileName, 0), "the graph is empty: no SIMPLEX block with segments");
+            }
+        }
+
+        /// <summary>How many segments meet at each vertex; a segment naming an undefined vertex is refused at its line.</summary>
+        public int[] Degrees()
+        {
+            var degree = new int[Coordinates.Count];
+            foreach (var (a, b, _, line) in Segments)
+            {
+                foreach (var index in (ReadOnlySpan<int>)[a, b])
                 {
-                    throw new MetricGraphFormatException(new SourceLocation(fileName, lineNumber), $"expected the keyword DGF on the first line, found \"{content}\"");
+                    var local = index - FirstIndex;
+                    if (local < 0 || local >= Coordinates.Count)
+                    {
+                        throw new MetricGraphFormatException(new SourceLocation(FileName, line),
+                            $"segment refers to vertex {index}, but the VERTEX block defines {Coordinates.Count} vertices ({FirstIndex}..{FirstIndex + Coordinates.Count - 1})");
+                    }
+
+                    degree[local]++;
+                }
+            }
+
+            return degree;
+        }
+
+        private void ReadVertices(List<(string[] Fields, int Line)> block, string[] lines)
+        {
+            var vertexParameters = 0;
+            foreach (var (fields, line) in block)
+            {
+                if (TryBlockSetting(fields, "firstindex", FileName, line, out var value))
+                {
+                    FirstIndex = value;
+                }
+                else if (TryBlockSetting(fields, "parameters", FileName, line, out value))
+                {
+                    vertexParameters = value;
+                }
+                else
+                {
+                    var numbers = Numbers(fields, FileName, line, lines[line - 1]);
+                    var dimension = numbers.Length - vertexParameters;
+                    if (dimension is < 1 or > 3 || (Coordinates.Count > 0 && dimension != Coordinates[0].Length))
+                    {
+                        throw new MetricGraphFormatException(new SourceLocation(FileName, line),
+                            $"vertex line has {numbers.Length} numbers; expected {(Coordinates.Count > 0 ? Coordinates[0].Length.ToString(CultureInfo.InvariantCulture) : "1 to 3")} coordinates and {vertexParameters} parameters");
+                    }
+
+                    Coordinates.Add(numbers[..dimension]);
+                    VertexLines.Add(line);
+                }
+            }
+        }
+
+        private void ReadSegments(List<(string[] Fields, int Line)> block, string[] lines, DgfOptions options)
+        {
+            foreach (var (fields, line) in block)
+            {
+                if (TryBlockSetting(fields, "parameters", FileName, line, out var value))
+                {
+                    _simplexParameters = value;
+                    continue;
                 }
 
-                headerSeen = true;
-                continue;
-            }
-
-            var keyword = content.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0].ToUpperInvariant();
-            switch (keyword)
-            {
-                case "VERTEX":
-                    var vertexParameters = 0;
-                    foreach (var (fields, line) in BlockLines(lines, ref n))
-                    {
-                        if (TryBlockSetting(fields, "firstindex", fileName, line, out var value))
-                        {
-                            firstIndex = value;
-                        }
-                        else if (TryBlockSetting(fields, "parameters", fileName, line, out value))
-                        {
-                            vertexParameters = value;
-                        }
-                        else
-                        {
-                            var numbers = Numbers(fields, fileName, line, lines[line - 1]);
-                            var dimension = numbers.Length - vertexParameters;
-                            if (dimension is < 1 or > 3 || (coordinates.Count > 0 && dimension != coordinates[0].Length))
-                            {
-                                throw new MetricGraphFormatException(new SourceLocation(fileName, line),
-                                    $"vertex line has {numbers.Length} numbers; expected {(coordinates.Count > 0 ? coordinates[0].Length.ToString(CultureInfo.InvariantCulture) : "1 to 3")} coordinates and {vertexParameters} parameters");
-                            }
-
-                            coordinates.Add(numbers[..dimension]);
-                            vertexLines.Add(line);
-                        }
-                    }
-
-                    break;
-                case "SIMPLEX":
-                    foreach (var (fields, line) in BlockLines(lines, ref n))
-                    {
-                        if (TryBlockSetting(fields, "parameters", fileName, line, out var value))
-                        {
-                            simplexParameters = value;
-                            continue;
-                        }
-
-                        var numbers = Numbers(fields, fileName, line, lines[line - 1]);
-                        if (numbers.Length != 2 + simplexParameters)
-                        {
-                            throw new MetricGraphFormatException(new SourceLocation(fileName, line),
-                                $"segment line has {numbers.Length} numbers; expected 2 vertex indices and {simplexParameters} parameters (a network's SIMPLEX lines join two vertices)");
-                        }
-
-                        var radius = 1.0;
-                        if (simplexParameters > 0)
-                        {
-                            if (options.RadiusParameter < 0 || options.RadiusParameter >= simplexParameters)
-                            {
-                                throw new MetricGraphFormatException(new SourceLocation(fileName, line),
-                                    $"DgfOptions.RadiusParameter is {options.RadiusParameter}, but segments have {simplexParameters} parameters (0..{simplexParameters - 1})");
-                            }
-
-                            radius = numbers[2 + options.RadiusParameter];
-                            if (!(radius > 0))
-                            {
-                                throw new MetricGraphFormatException(new SourceLocation(fileName, line),
-                                    $"segment radius (parameter {options.RadiusParameter}) is {JsonFormat(radius)}; it must be greater than 0");
-                            }
-                        }
-
-                        segments.Add((VertexIndex(numbers[0], fileName, line, 1), VertexIndex(numbers[1], fileName, line, 2), radius, line));
-                    }
-
-                    break;
-                case "INTERVAL":
-                case "CUBE":
-                    throw new MetricGraphFormatException(new SourceLocation(fileName, lineNumber),
-                        $"{(keyword == "INTERVAL" ? "an" : "a")} {keyword} block describes a structured or volume grid; a network needs VERTEX and SIMPLEX blocks");
-                default:
-                    foreach (var unused in BlockLines(lines, ref n))
-                    {
-                    }
-
-                    break;
-            }
-        }
-
-        if (!headerSeen)
-        {
-            throw new MetricGraphFormatException(new SourceLocation(fileName, 0), "the file is empty; expected DGF, a VERTEX block and a SIMPLEX block");
-        }
-
-        if (segments.Count == 0)
-        {
-            throw new MetricGraphFormatException(new SourceLocation(fileName, 0), "the graph is empty: no SIMPLEX block with segments");
-        }
-
-        var degree = new int[coordinates.Count];
-        foreach (var (a, b, _, line) in segments)
-        {
-            foreach (var index in (ReadOnlySpan<int>)[a, b])
-            {
-                var local = index - firstIndex;
-                if (local < 0 || local >= coordinates.Count)
+                var numbers = Numbers(fields, FileName, line, lines[line - 1]);
+                if (numbers.Length != 2 + _simplexParameters)
                 {
-                    throw new MetricGraphFormatException(new SourceLocation(fileName, line),
-                        $"segment refers to vertex {index}, but the VERTEX block defines {coordinates.Count} vertices ({firstIndex}..{firstIndex + coordinates.Count - 1})");
+                    throw new MetricGraphFormatException(new SourceLocation(FileName, line),
+                        $"segment line has {numbers.Length} numbers; expected 2 vertex indices and {_simplexParameters} parameters (a network's SIMPLEX lines join two vertices)");
                 }
 
-                degree[local]++;
+                Segments.Add((VertexIndex(numbers[0], FileName, line, 1), VertexIndex(numbers[1], FileName, line, 2), Radius(numbers, options, line), line));
             }
         }
 
+        /// <summary>The segment's radius parameter (1 when segments carry no parameters); it must be positive.</summary>
+        private double Radius(double[] numbers, DgfOptions options, int line)
+        {
+            if (_simplexParameters == 0)
+            {
+                return 1.0;
+            }
+
+            if (options.RadiusParameter < 0 || options.RadiusParameter >= _simplexParameters)
+            {
+                throw new MetricGraphFormatException(new SourceLocation(FileName, line),
+                    $"DgfOptions.RadiusParameter is {options.RadiusParameter}, but segments have {_simplexParameters} parameters (0..{_simplexParameters - 1})");
+            }
+
+            var radius = numbers[2 + options.RadiusParameter];
+            if (!(radius > 0))
+            {
+                throw new MetricGraphFormatException(new SourceLocation(FileName, line),
+                    $"segment radius (parameter {options.RadiusParameter}) is {JsonFormat(radius)}; it must be greater than 0");
+            }
+
+            return radius;
+        }
+    }
+
+    /// <summary>Absorbing and source vertices named in the options must be vertices some segment uses.</summary>
+    private static void CheckNamedVertices(DgfBlocks file, DgfOptions options, int[] degree)
+    {
         foreach (var (list, what) in new[] { (options.AbsorbingVertices, "AbsorbingVertices"), (options.SourceVertices, "SourceVertices") })
         {
-            foreach (var index in list.Where(i => i - firstIndex < 0 || i - firstIndex >= coordinates.Count || degree[i - firstIndex] == 0))
+            foreach (var index in list.Where(i => i - file.FirstIndex < 0 || i - file.FirstIndex >= file.Coordinates.Count || degree[i - file.FirstIndex] == 0))
             {
-                throw new MetricGraphFormatException(new SourceLocation(fileName, 0), $"DgfOptions.{what} names vertex {index}, which no segment of the file uses (unknown vertex)");
+                throw new MetricGraphFormatException(new SourceLocation(file.FileName, 0), $"DgfOptions.{what} names vertex {index}, which no segment of the file uses (unknown vertex)");
             }
         }
+    }
 
+    /// <summary>The graph: used vertices with their kinds and positions, one edge per segment with its length and radius.</summary>
+    private static MetricGraph Build(DgfBlocks file, DgfOptions options, int[] degree)
+    {
+        var (fileName, coordinates, firstIndex) = (file.FileName, file.Coordinates, file.FirstIndex);
         var builder = new MetricGraphBuilder(fileName);
         for (var v = 0; v < coordinates.Count; v++)
         {
@@ -189,12 +236,12 @@ public static class DuneGridFormat
                 : VertexKind.Junction;
             var c = coordinates[v].Concat([0.0, 0.0]).ToArray();
             builder.AddVertex(VertexName(index), kind, position: new System.Numerics.Vector3((float)c[0], (float)c[1], (float)c[2]),
-                location: new SourceLocation(fileName, vertexLines[v]));
+                location: new SourceLocation(fileName, file.VertexLines[v]));
         }
 
-        for (var k = 0; k < segments.Count; k++)
+        for (var k = 0; k < file.Segments.Count; k++)
         {
-            var (a, b, radius, line) = segments[k];
+            var (a, b, radius, line) = file.Segments[k];
             var pa = coordinates[a - firstIndex];
             var pb = coordinates[b - firstIndex];
             var length = Math.Sqrt(pa.Zip(pb, (x, y) => (x - y) * (x - y)).Sum());
@@ -212,7 +259,7 @@ public static class DuneGridFormat
 
     private static string VertexName(int index) => "v" + index.ToString(CultureInfo.InvariantCulture);
 
-    private static IEnumerable<(string[] Fields, int Line)> BlockLines(string[] lines, ref int n)
+    private static List<(string[] Fields, int Line)> BlockLines(string[] lines, ref int n)
     {
         var block = new List<(string[], int)>();
         while (n < lines.Length)
