@@ -19,9 +19,9 @@ bench=$!
 trap 'kill $bench 2>/dev/null || true' EXIT
 for _ in $(seq 1 240); do grep -q "orrery c=256" "$out/bench.log" 2>/dev/null && break; sleep 0.5; done
 silo=$(pgrep -f "orrery-silo.*--name siloB" | head -1)
-"$tools/dotnet-trace" collect -p "$silo" --profile cpu-sampling --duration 00:00:00:08 -o "$out/siloB.nettrace" >/dev/null &
+"$tools/dotnet-trace" collect -p "$silo" --profile dotnet-common,dotnet-sampled-thread-time --duration 00:00:00:08 -o "$out/siloB.nettrace" >/dev/null &
 tracer=$!
-"$tools/dotnet-trace" collect -p "$bench" --profile cpu-sampling --duration 00:00:00:08 -o "$out/client.nettrace" >/dev/null
+"$tools/dotnet-trace" collect -p "$bench" --profile dotnet-common,dotnet-sampled-thread-time --duration 00:00:00:08 -o "$out/client.nettrace" >/dev/null
 wait "$tracer"
 wait "$bench" || { tail -20 "$out/bench.log"; exit 1; }
 grep "c=256" "$out/bench.log"

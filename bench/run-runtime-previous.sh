@@ -32,7 +32,10 @@ for round in $(seq 1 "$rounds"); do
   bench/Orrery.Bench.Runtime/bin/Release/net10.0/Orrery.Bench.Runtime --routes silo "${args[@]}" > "$logs/orleans-$round.log" 2>&1 \
     || { tail -20 "$logs/orleans-$round.log"; exit 1; }
   echo "# round $round of $rounds: previous runtime ($rev)"
-  "$tree/bench/Orrery.Bench.Runtime/bin/Release/net10.0/Orrery.Bench.Runtime" --only calls "${args[@]}" > "$logs/previous-$round.log" 2>&1 \
+  # --silo: the previous benchmark finds its repository from the working directory, which is this one. At that
+  # commit a silo process also ran an Orleans silo beside the old runtime (OrleansSilo:Enabled, default true, fixed
+  # ports): off, so that the two silos do not collide on those ports and only the old runtime is measured.
+  ORRERY_OrleansSilo__Enabled=false OrleansSilo__Enabled=false "$tree/bench/Orrery.Bench.Runtime/bin/Release/net10.0/Orrery.Bench.Runtime" --only calls --silo "$tree/silo/bin/Release/net10.0/orrery-silo" "${args[@]}" > "$logs/previous-$round.log" 2>&1 \
     || { tail -20 "$logs/previous-$round.log"; exit 1; }
 done
 

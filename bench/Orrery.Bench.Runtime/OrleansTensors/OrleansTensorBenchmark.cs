@@ -75,7 +75,7 @@ internal static class OrleansTensorBenchmark
         text.AppendLine("## 3. Tensors between two Orleans silo processes: TensorRef against an Orleans message and the raw socket pair");
         text.AppendLine();
         text.AppendLine("Written by `bench/run-tensors-orleans.sh` (`Orrery.Bench.Runtime orleans-tensors`), a run of its own: the sections");
-        text.AppendLine("above come from the old grain runtime's run and are rewritten without touching this one. Two Orleans 10.4.2 silo");
+        text.AppendLine("above come from bench/run-runtime.sh's run and are rewritten without touching this one. Two Orleans 10.4.2 silo");
         text.AppendLine("processes (localhost clustering, silo A the primary; `AddTensorChannel` with a random secret and port 0) and an");
         text.AppendLine("Orleans client in the benchmark process. A reader grain pinned on silo A (`PlacementHint.On`) reads a float32");
         text.AppendLine("tensor held by a source grain pinned on silo B and times the reads inside silo A, so the client is only on the");
