@@ -30,14 +30,23 @@ public sealed class RunnerTests : IDisposable
         var root = ExperimentSpec.Parse(Spec, Path.Combine(_dir, "gcn.yaml"));
         var outDir = Path.Combine(_dir, "out");
         ExperimentOutcome outcome;
+        await using var cluster = await Orrery.Cluster.Silos.OrleansEmbeddedCluster.StartAsync(new int[2]);
+        var said = new List<string>();
         using (var output = new ExperimentOutput(outDir))
         {
-            var context = new ExperimentContext { Cluster = null!, Silos = _ => Task.FromResult<IReadOnlyList<Orrery.Contracts.Cluster.ClusterSiloInfo>>([]), Output = output };
+            var context = new ExperimentContext
+            {
+                Cluster = cluster.Client,
+                Silos = _ => Task.FromResult<IReadOnlyList<Orrery.Contracts.Cluster.ClusterSiloInfo>>([]),
+                Output = output,
+                Say = said.Add,
+            };
             outcome = await new GcnExperimentRunner().RunAsync(context, root, CancellationToken.None);
             output.Commit();
         }
 
         Assert.True(outcome.Passed);
+        Assert.Contains(said, line => line.Contains("600 nodes", StringComparison.Ordinal) && line.Contains(cluster.SiloNames[0], StringComparison.Ordinal) && line.Contains(cluster.SiloNames[1], StringComparison.Ordinal));
         foreach (var file in new[] { "metrics.csv", "partition.csv", "loss.svg", "accuracy.svg", "summary.json", "weights/layer0.self.weight.npy" })
         {
             Assert.True(File.Exists(Path.Combine(outDir, file)), $"{file} is missing");

@@ -1,3 +1,4 @@
+using Orrery.Contracts.Gcn;
 using Orrery.Experiments;
 using Orrery.Gcn.Data;
 using Orrery.Gcn.Graphs;
@@ -12,6 +13,16 @@ public sealed class GcnSpec
     private GcnSpec()
     {
     }
+
+    /// <summary>
+    /// Boundary blocks up to 1 MiB travel inside the Orleans message by default (<c>exchange.inline_limit</c>, bytes; 0
+    /// sends every block by tensor reference): below about 1 MiB a message costs less than a tensor put, fetch and release
+    /// (measured for PCA's vector blocks, issue 9).
+    /// </summary>
+    public const int DefaultInlineLimitBytes = 1 << 20;
+
+    /// <summary>The run as the coordinator and partition grains receive it.</summary>
+    public GcnTrainRequest Request { get; private init; } = new();
 
     /// <summary>The run's name.</summary>
     public string Name { get; private init; } = "";
@@ -65,7 +76,7 @@ public sealed class GcnSpec
         root.AllowOnly("kind", "name", "data", "model", "partitioning", "exchange", "training");
         var data = root.Require("data");
         var source = data.Require("source").AsChoice("csbm", "files");
-        Func<GcnGraph> load;
+        var request = new GcnTrainRequest { Source = source };
         if (source == "csbm")
         {
             data.AllowOnly("source", "nodes", "classes", "features", "p_in", "p_out", "separation", "seed");
@@ -82,17 +93,22 @@ public sealed class GcnSpec
                 throw data.Require("features").Fail($"is {csbm.Features}; it must be at least classes ({csbm.Classes})");
             }
 
-            load = csbm.Generate;
+            request.Nodes = csbm.Nodes;
+            request.Classes = csbm.Classes;
+            request.Features = csbm.Features;
+            request.PIn = csbm.IntraProbability;
+            request.POut = csbm.InterProbability;
+            request.Separation = csbm.Separation;
+            request.DataSeed = csbm.Seed;
         }
         else
         {
             data.AllowOnly("source", "edges", "features", "labels", "undirected", "seed");
-            var edges = data.Require("edges").AsPath();
-            var features = data.Require("features").AsPath();
-            var labels = data.Require("labels").AsPath();
-            var undirected = data.Optional("undirected")?.AsBool() ?? true;
-            var seed = data.Optional("seed")?.AsInt() ?? 1;
-            load = () => GraphFiles.Load(edges, features, labels, undirected, seed);
+            request.EdgesPath = data.Require("edges").AsPath();
+            request.FeaturesPath = data.Require("features").AsPath();
+            request.LabelsPath = data.Require("labels").AsPath();
+            request.Undirected = data.Optional("undirected")?.AsBool() ?? true;
+            request.DataSeed = data.Optional("seed")?.AsInt() ?? 1;
         }
 
         var model = root.Optional("model");
@@ -107,30 +123,44 @@ public sealed class GcnSpec
         var partitioning = root.Optional("partitioning");
         partitioning?.AllowOnly("method", "parts");
         var exchange = root.Optional("exchange");
-        exchange?.AllowOnly("mode", "smooth", "gamma");
+        exchange?.AllowOnly("mode", "smooth", "gamma", "inline_limit");
         var training = root.Optional("training");
         training?.AllowOnly("epochs", "learning_rate", "weight_decay", "seed");
         var mode = exchange?.Optional("mode")?.AsChoice("vanilla", "pipelined", "smoothed") ?? "vanilla";
         var smooth = exchange?.Optional("smooth")?.AsChoice("features", "gradients", "both") ?? "both";
+        request.Name = root.Optional("name")?.AsString() ?? "gcn";
+        request.Layers = layers;
+        request.Hidden = model?.Optional("hidden")?.AsInt(1, 65536) ?? 64;
+        request.LinearLayers = linear;
+        request.Kind = model?.Optional("kind")?.AsChoice("sage", "gcn") ?? "sage";
+        request.Dropout = (float)(model?.Optional("dropout")?.AsDouble(0, 0.99) ?? 0.5);
+        request.Partitioning = partitioning?.Optional("method")?.AsChoice("metis", "random") ?? "metis";
+        request.Parts = partitioning?.Optional("parts")?.AsInt(1, 4096) ?? 1;
+        request.Mode = mode;
+        request.Smooth = smooth;
+        request.Gamma = (float)(exchange?.Optional("gamma")?.AsDouble(0, 0.999999) ?? 0.95);
+        request.InlineLimitBytes = exchange?.Optional("inline_limit")?.AsInt(0, 64 << 20) ?? DefaultInlineLimitBytes;
+        request.Epochs = training?.Optional("epochs")?.AsInt(1, 1_000_000) ?? 100;
+        request.LearningRate = (float)(training?.Optional("learning_rate")?.AsDouble(1e-9, 10) ?? 0.01);
+        request.WeightDecay = (float)(training?.Optional("weight_decay")?.AsDouble(0, 10) ?? 0);
+        request.Seed = training?.Optional("seed")?.AsInt() ?? 1;
         return new GcnSpec
         {
-            Name = root.Optional("name")?.AsString() ?? "gcn",
-            LoadGraph = load,
-            Layers = layers,
-            Hidden = model?.Optional("hidden")?.AsInt(1, 65536) ?? 64,
-            LinearLayers = linear,
-            Kind = (model?.Optional("kind")?.AsChoice("sage", "gcn") ?? "sage") == "sage" ? GcnLayerKind.Sage : GcnLayerKind.Gcn,
-            Dropout = (float)(model?.Optional("dropout")?.AsDouble(0, 0.99) ?? 0.5),
-            Partitioning = partitioning?.Optional("method")?.AsChoice("metis", "random") ?? "metis",
-            Parts = partitioning?.Optional("parts")?.AsInt(1, 4096) ?? 1,
-            Exchange = new ExchangeSettings(
-                Enum.Parse<ExchangeMode>(mode, ignoreCase: true),
-                Enum.Parse<SmoothingTarget>(smooth, ignoreCase: true),
-                (float)(exchange?.Optional("gamma")?.AsDouble(0, 0.999999) ?? 0.95)),
-            Epochs = training?.Optional("epochs")?.AsInt(1, 1_000_000) ?? 100,
-            LearningRate = (float)(training?.Optional("learning_rate")?.AsDouble(1e-9, 10) ?? 0.01),
-            WeightDecay = (float)(training?.Optional("weight_decay")?.AsDouble(0, 10) ?? 0),
-            Seed = training?.Optional("seed")?.AsInt() ?? 1,
+            Request = request,
+            Name = request.Name,
+            LoadGraph = () => GcnRunSetup.LoadGraph(request),
+            Layers = request.Layers,
+            Hidden = request.Hidden,
+            LinearLayers = request.LinearLayers,
+            Kind = request.Kind == "sage" ? GcnLayerKind.Sage : GcnLayerKind.Gcn,
+            Dropout = request.Dropout,
+            Partitioning = request.Partitioning,
+            Parts = request.Parts,
+            Exchange = new ExchangeSettings(Enum.Parse<ExchangeMode>(mode, ignoreCase: true), Enum.Parse<SmoothingTarget>(smooth, ignoreCase: true), request.Gamma),
+            Epochs = request.Epochs,
+            LearningRate = request.LearningRate,
+            WeightDecay = request.WeightDecay,
+            Seed = request.Seed,
         };
     }
 }

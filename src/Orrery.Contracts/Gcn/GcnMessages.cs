@@ -1,0 +1,166 @@
+using Orleans;
+using Orrery.Contracts.Tensors;
+
+namespace Orrery.Contracts.Gcn;
+
+/// <summary>
+/// A whole GCN training run as the coordinator and every partition grain receive it: the data source, the model, the
+/// partitioning, the exchange mode and the training settings. Each grain rebuilds the graph and the partition plans
+/// from it (deterministically: generated data and partitions are seeded), so no graph travels in a message and a part
+/// placed afresh can set itself up again. Validated by the spec parser before it is sent.
+/// </summary>
+[GenerateSerializer]
+[Alias("orrery.gcn.train-request")]
+public sealed class GcnTrainRequest
+{
+    [Id(0)] public string Name { get; set; } = "gcn";
+
+    /// <summary>csbm or files.</summary>
+    [Id(1)] public string Source { get; set; } = "csbm";
+    [Id(2)] public int Nodes { get; set; }
+    [Id(3)] public int Classes { get; set; }
+    [Id(4)] public int Features { get; set; }
+    [Id(5)] public double PIn { get; set; }
+    [Id(6)] public double POut { get; set; }
+    [Id(7)] public double Separation { get; set; }
+
+    /// <summary>Seeds the generated graph, or the split of a file graph's nodes.</summary>
+    [Id(8)] public int DataSeed { get; set; }
+    [Id(9)] public string EdgesPath { get; set; } = "";
+    [Id(10)] public string FeaturesPath { get; set; } = "";
+    [Id(11)] public string LabelsPath { get; set; } = "";
+    [Id(12)] public bool Undirected { get; set; } = true;
+    [Id(13)] public int Layers { get; set; }
+    [Id(14)] public int Hidden { get; set; }
+    [Id(15)] public int LinearLayers { get; set; }
+
+    /// <summary>sage or gcn.</summary>
+    [Id(16)] public string Kind { get; set; } = "sage";
+    [Id(17)] public float Dropout { get; set; }
+
+    /// <summary>metis or random.</summary>
+    [Id(18)] public string Partitioning { get; set; } = "metis";
+    [Id(19)] public int Parts { get; set; }
+
+    /// <summary>vanilla, pipelined or smoothed.</summary>
+    [Id(20)] public string Mode { get; set; } = "vanilla";
+
+    /// <summary>features, gradients or both.</summary>
+    [Id(21)] public string Smooth { get; set; } = "both";
+    [Id(22)] public float Gamma { get; set; }
+    [Id(23)] public int Epochs { get; set; }
+    [Id(24)] public float LearningRate { get; set; }
+    [Id(25)] public float WeightDecay { get; set; }
+    [Id(26)] public int Seed { get; set; }
+
+    /// <summary>Boundary blocks up to this many bytes travel inside the Orleans message; larger ones by tensor reference (0: always by reference).</summary>
+    [Id(27)] public int InlineLimitBytes { get; set; }
+}
+
+/// <summary>One boundary block between two parts: rows of features (forward) or of gradients (backward).</summary>
+[GenerateSerializer]
+[Alias("orrery.gcn.block")]
+public sealed class GcnBlock
+{
+    [Id(0)] public int From { get; set; }
+    [Id(1)] public int To { get; set; }
+
+    /// <summary>The floats inline, or null when they travel by <see cref="Tensor"/>.</summary>
+    [Id(2)] public float[]? Values { get; set; }
+
+    /// <summary>The floats in the sender's tensor store, or null when inline.</summary>
+    [Id(3)] public TensorRef? Tensor { get; set; }
+}
+
+/// <summary>A part's (or the sum of the parts') loss share and correct and total counts per split (train, validation, test).</summary>
+[GenerateSerializer]
+[Alias("orrery.gcn.scores")]
+public sealed class GcnScores
+{
+    [Id(0)] public double Loss { get; set; }
+    [Id(1)] public long[] Correct { get; set; } = new long[3];
+    [Id(2)] public long[] Total { get; set; } = new long[3];
+}
+
+/// <summary>What a partition grain holds once set up.</summary>
+[GenerateSerializer]
+[Alias("orrery.gcn.part-info")]
+public sealed class GcnPartInfo
+{
+    [Id(0)] public int Part { get; set; }
+    [Id(1)] public int Inner { get; set; }
+    [Id(2)] public int Halo { get; set; }
+    [Id(3)] public string Silo { get; set; } = "";
+}
+
+/// <summary>One epoch as the coordinator recorded it.</summary>
+[GenerateSerializer]
+[Alias("orrery.gcn.epoch")]
+public sealed class GcnEpochRecord
+{
+    [Id(0)] public int Epoch { get; set; }
+    [Id(1)] public double Loss { get; set; }
+    [Id(2)] public double TrainAccuracy { get; set; }
+    [Id(3)] public double ValidationAccuracy { get; set; }
+    [Id(4)] public double TestAccuracy { get; set; }
+    [Id(5)] public double Seconds { get; set; }
+    [Id(6)] public double ExchangeSeconds { get; set; }
+
+    /// <summary>Bytes of boundary blocks moved in the epoch (training step and evaluation), by reference and inline.</summary>
+    [Id(7)] public long ExchangedBytes { get; set; }
+}
+
+/// <summary>The coordinator's answer to a start: the graph, the parts and where they run.</summary>
+[GenerateSerializer]
+[Alias("orrery.gcn.start-reply")]
+public sealed class GcnStartReply
+{
+    [Id(0)] public int Nodes { get; set; }
+    [Id(1)] public long Edges { get; set; }
+    [Id(2)] public long RowsExchangedPerLayer { get; set; }
+    [Id(3)] public List<GcnPartInfo> Parts { get; set; } = [];
+    [Id(4)] public string CoordinatorSilo { get; set; } = "";
+
+    /// <summary>partition.csv's text (the partition report).</summary>
+    [Id(5)] public string PartitionCsv { get; set; } = "";
+}
+
+/// <summary>Epochs finished since the last advance, and whether the run is over.</summary>
+[GenerateSerializer]
+[Alias("orrery.gcn.advance-reply")]
+public sealed class GcnAdvanceReply
+{
+    [Id(0)] public List<GcnEpochRecord> Epochs { get; set; } = [];
+    [Id(1)] public bool Finished { get; set; }
+}
+
+/// <summary>One named weight matrix of the trained model.</summary>
+[GenerateSerializer]
+[Alias("orrery.gcn.weight")]
+public sealed class GcnWeight
+{
+    [Id(0)] public string Name { get; set; } = "";
+    [Id(1)] public int Rows { get; set; }
+    [Id(2)] public int Columns { get; set; }
+    [Id(3)] public float[] Values { get; set; } = [];
+}
+
+/// <summary>A GCN request a grain cannot take (a bad run description, or a call out of order); the message names the field.</summary>
+[GenerateSerializer]
+[Alias("orrery.gcn.request-error")]
+public sealed class GcnRequestException : Exception
+{
+    public GcnRequestException()
+    {
+    }
+
+    public GcnRequestException(string message)
+        : base(message)
+    {
+    }
+
+    public GcnRequestException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}

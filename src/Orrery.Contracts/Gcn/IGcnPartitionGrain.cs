@@ -1,0 +1,60 @@
+using Orleans;
+
+namespace Orrery.Contracts.Gcn;
+
+/// <summary>
+/// One part of a GCN run on its silo: its inner nodes, their halo and the layer activations. The coordinator calls it
+/// phase by phase; boundary blocks leave it in its silo's tensor store and reach their reader by <see cref="Tensors.TensorRef"/>.
+/// Every call but <see cref="SetUpAsync"/> on an activation that was never set up throws <see cref="GcnRequestException"/>.
+/// </summary>
+[Alias("orrery.gcn.partition")]
+public interface IGcnPartitionGrain : IGrainWithStringKey
+{
+    /// <summary>Builds the part's plan from <paramref name="request"/> (graph and partition rebuilt on this silo) and its model.</summary>
+    [Alias("set-up")]
+    Task<GcnPartInfo> SetUpAsync(GcnTrainRequest request, int part, CancellationToken cancellationToken);
+
+    /// <summary>Loads <paramref name="weights"/> (flattened, every part's copy) and starts a forward pass.</summary>
+    [Alias("begin")]
+    Task BeginForwardAsync(int iteration, bool training, float[] weights);
+
+    /// <summary>This part's rows of layer <paramref name="layer"/>'s input that each peer needs, one block per peer.</summary>
+    [Alias("send-features")]
+    Task<List<GcnBlock>> SendFeaturesAsync(int layer, bool evaluation);
+
+    /// <summary>Takes the peers' blocks for this part's halo of layer <paramref name="layer"/>; makes them current when <paramref name="commit"/>.</summary>
+    [Alias("receive-features")]
+    Task<long> ReceiveFeaturesAsync(int layer, bool evaluation, bool commit, List<GcnBlock> blocks, CancellationToken cancellationToken);
+
+    /// <summary>Computes layer <paramref name="layer"/> forward.</summary>
+    [Alias("forward")]
+    Task ForwardLayerAsync(int layer);
+
+    /// <summary>The loss share and correct counts of the last forward pass.</summary>
+    [Alias("loss")]
+    Task<GcnScores> ComputeLossAsync();
+
+    /// <summary>Computes layer <paramref name="layer"/> backward as far as the halo gradients.</summary>
+    [Alias("backward")]
+    Task BackwardLayerAsync(int layer);
+
+    /// <summary>The gradients of this part's halo rows of layer <paramref name="layer"/>, one block per owner.</summary>
+    [Alias("send-gradients")]
+    Task<List<GcnBlock>> SendGradientsAsync(int layer);
+
+    /// <summary>Takes the owners' gradients of this part's sent rows; makes them current when <paramref name="commit"/>.</summary>
+    [Alias("receive-gradients")]
+    Task<long> ReceiveGradientsAsync(int layer, bool commit, List<GcnBlock> blocks, CancellationToken cancellationToken);
+
+    /// <summary>Finishes layer <paramref name="layer"/> backward with the boundary gradients received.</summary>
+    [Alias("finish-backward")]
+    Task FinishBackwardLayerAsync(int layer);
+
+    /// <summary>This part's weight gradient, flattened in the parameters' order.</summary>
+    [Alias("weight-gradients")]
+    Task<float[]> WeightGradientsAsync();
+
+    /// <summary>Pipelined modes: what arrived during the iteration becomes what the next one reads (with smoothing as set).</summary>
+    [Alias("commit-stale")]
+    Task CommitStaleAsync(bool smoothFeatures, bool smoothGradients, float gamma);
+}

@@ -1,0 +1,191 @@
+using Orleans;
+using Orleans.Runtime;
+using Orrery.Cluster.Tensors;
+using Orrery.Compute;
+using Orrery.Contracts.Gcn;
+using Orrery.Gcn.Model;
+using Orrery.Gcn.Training;
+
+namespace Orrery.Gcn.Grains;
+
+/// <summary>
+/// One part of a GCN run: its <see cref="PartitionModel"/> on the silo's CPU and a copy of the weights the coordinator
+/// sends with every forward pass. Boundary blocks it sends are put in the silo's tensor store for one read (or go
+/// inline below the run's limit); blocks it receives are fetched from their owners over the tensor channel.
+/// </summary>
+public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails silo) : Grain, IGcnPartitionGrain
+{
+    /// <summary>How long a sent block waits in the store for its reader: far longer than one phase of an epoch.</summary>
+    private static readonly TimeSpan BlockTimeToLive = TimeSpan.FromMinutes(2);
+
+    private GcnParameters? _parameters;
+    private PartitionModel? _model;
+    private int _inlineLimit;
+
+    /// <inheritdoc />
+    public Task<GcnPartInfo> SetUpAsync(GcnTrainRequest request, int part, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (_model is not null)
+        {
+            throw new GcnRequestException($"part {part} of '{this.GetPrimaryKeyString()}' is already set up");
+        }
+
+        var setup = GcnRunSetup.Shared(request);
+        if (part < 0 || part >= setup.Plans.Length)
+        {
+            throw new GcnRequestException($"part is {part}; the run has {setup.Plans.Length} parts");
+        }
+
+        var device = ComputeDevices.SharedCpuOnly.Cpu;
+        _parameters = new GcnParameters(device, setup.Model);
+        _model = new PartitionModel(device, setup.Plans[part], _parameters);
+        _inlineLimit = request.InlineLimitBytes;
+        var plan = setup.Plans[part];
+        return Task.FromResult(new GcnPartInfo { Part = part, Inner = plan.InnerCount, Halo = plan.HaloCount, Silo = silo.Name });
+    }
+
+    /// <inheritdoc />
+    public Task BeginForwardAsync(int iteration, bool training, float[] weights)
+    {
+        var model = Model();
+        _parameters!.Load(weights);
+        model.BeginForward(iteration, training);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<List<GcnBlock>> SendFeaturesAsync(int layer, bool evaluation)
+    {
+        var model = Model();
+        return Task.FromResult(Blocks(model, q => model.Plan.SendToPeer[q].Length > 0, q => model.BoundaryFeatures(layer, q)));
+    }
+
+    /// <inheritdoc />
+    public async Task<long> ReceiveFeaturesAsync(int layer, bool evaluation, bool commit, List<GcnBlock> blocks, CancellationToken cancellationToken)
+    {
+        var model = Model();
+        var bytes = 0L;
+        foreach (var block in blocks ?? [])
+        {
+            var values = await UnpackAsync(block, cancellationToken);
+            model.ReceiveHaloFeatures(layer, block.From, values, evaluation);
+            bytes += sizeof(float) * (long)values.Length;
+        }
+
+        if (commit)
+        {
+            model.CommitHaloFeatures(layer, evaluation);
+        }
+
+        return bytes;
+    }
+
+    /// <inheritdoc />
+    public Task ForwardLayerAsync(int layer)
+    {
+        Model().ForwardLayer(layer);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<GcnScores> ComputeLossAsync()
+    {
+        var scores = Model().ComputeLoss();
+        return Task.FromResult(new GcnScores { Loss = scores.Loss, Correct = scores.Correct, Total = scores.Total });
+    }
+
+    /// <inheritdoc />
+    public Task BackwardLayerAsync(int layer)
+    {
+        Model().BackwardLayer(layer);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<List<GcnBlock>> SendGradientsAsync(int layer)
+    {
+        var model = Model();
+        return Task.FromResult(Blocks(model, q => model.Plan.HaloByPeer[q].Count > 0, q => model.HaloGradients(layer, q)));
+    }
+
+    /// <inheritdoc />
+    public async Task<long> ReceiveGradientsAsync(int layer, bool commit, List<GcnBlock> blocks, CancellationToken cancellationToken)
+    {
+        var model = Model();
+        var bytes = 0L;
+        foreach (var block in blocks ?? [])
+        {
+            var values = await UnpackAsync(block, cancellationToken);
+            model.ReceiveBoundaryGradients(layer, block.From, values);
+            bytes += sizeof(float) * (long)values.Length;
+        }
+
+        if (commit)
+        {
+            model.CommitBoundaryGradients(layer);
+        }
+
+        return bytes;
+    }
+
+    /// <inheritdoc />
+    public Task FinishBackwardLayerAsync(int layer)
+    {
+        Model().FinishBackwardLayer(layer);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<float[]> WeightGradientsAsync() => Task.FromResult(Model().Gradients.Flatten());
+
+    /// <inheritdoc />
+    public Task CommitStaleAsync(bool smoothFeatures, bool smoothGradients, float gamma)
+    {
+        var model = Model();
+        for (var l = 0; l < model.Parameters.Config.Layers; l++)
+        {
+            model.CommitHaloFeatures(l, smooth: smoothFeatures, gamma: gamma);
+            model.CommitBoundaryGradients(l, smooth: smoothGradients, gamma: gamma);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _model?.Dispose();
+        _parameters?.Dispose();
+        (_model, _parameters) = (null, null);
+        return Task.CompletedTask;
+    }
+
+    private PartitionModel Model() =>
+        _model ?? throw new GcnRequestException($"partition '{this.GetPrimaryKeyString()}' was not set up (a fresh activation, or a call out of order)");
+
+    /// <summary>One block per peer <paramref name="wanted"/> names: inline up to the run's limit, in the tensor store above it.</summary>
+    private List<GcnBlock> Blocks(PartitionModel model, Func<int, bool> wanted, Func<int, float[]> rows)
+    {
+        var blocks = new List<GcnBlock>();
+        for (var q = 0; q < model.Plan.PartCount; q++)
+        {
+            if (q == model.Plan.Part || !wanted(q))
+            {
+                continue;
+            }
+
+            var values = rows(q);
+            blocks.Add(sizeof(float) * (long)values.Length <= _inlineLimit
+                ? new GcnBlock { From = model.Plan.Part, To = q, Values = values }
+                : new GcnBlock { From = model.Plan.Part, To = q, Tensor = tensors.Put(values, new TensorLifetime(BlockTimeToLive, 1)) });
+        }
+
+        return blocks;
+    }
+
+    private async Task<float[]> UnpackAsync(GcnBlock block, CancellationToken cancellationToken) =>
+        block.Values ?? (block.Tensor is { } tensor
+            ? await tensors.FetchAsync<float>(tensor, cancellationToken)
+            : throw new GcnRequestException($"the block from part {block.From} carries neither values nor a tensor reference"));
+}

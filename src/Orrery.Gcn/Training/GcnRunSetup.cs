@@ -1,0 +1,99 @@
+using System.Text.Json;
+using Orrery.Contracts.Gcn;
+using Orrery.Gcn.Data;
+using Orrery.Gcn.Graphs;
+using Orrery.Gcn.Model;
+using Orrery.Gcn.Partitioning;
+
+namespace Orrery.Gcn.Training;
+
+/// <summary>
+/// What a <see cref="GcnTrainRequest"/> describes, built: the graph (generated or loaded), the model's shape, the
+/// partition plans and the exchange settings. The build is deterministic (seeded generator and partitioners), so the
+/// coordinator and every partition grain, each on its own silo, arrive at the same plans. A silo keeps the last run's
+/// build (<see cref="Shared"/>) so that several parts on one silo build it once.
+/// </summary>
+public sealed class GcnRunSetup
+{
+    private static readonly Lock Gate = new();
+    private static (string Key, Lazy<GcnRunSetup> Setup)? _last;
+
+    private GcnRunSetup(GcnGraph graph, GcnModelConfig model, PartitionPlan[] plans, ExchangeSettings exchange)
+    {
+        (Graph, Model, Plans, Exchange) = (graph, model, plans, exchange);
+    }
+
+    /// <summary>The whole graph.</summary>
+    public GcnGraph Graph { get; }
+
+    /// <summary>The model with its data-dependent widths.</summary>
+    public GcnModelConfig Model { get; }
+
+    /// <summary>One plan per part.</summary>
+    public PartitionPlan[] Plans { get; }
+
+    /// <summary>How boundary blocks are exchanged.</summary>
+    public ExchangeSettings Exchange { get; }
+
+    /// <summary>Builds the run (graph file errors name the file and line).</summary>
+    public static GcnRunSetup Build(GcnTrainRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var graph = LoadGraph(request);
+        var model = new GcnModelConfig(graph.FeatureCount, request.Hidden, graph.ClassCount, request.Layers, request.LinearLayers,
+            request.Kind == "gcn" ? GcnLayerKind.Gcn : GcnLayerKind.Sage, request.Dropout, graph.MultiLabel, (ulong)request.Seed);
+        model.Validate();
+        var assignment = request.Partitioning == "metis"
+            ? MetisPartitioner.Partition(graph, request.Parts, request.Seed)
+            : RandomPartitioner.Partition(graph.NodeCount, request.Parts, request.Seed);
+        var plans = PartitionPlan.Build(graph, assignment, request.Parts, model.Kind);
+        var exchange = new ExchangeSettings(
+            Enum.Parse<ExchangeMode>(request.Mode, ignoreCase: true), Enum.Parse<SmoothingTarget>(request.Smooth, ignoreCase: true), request.Gamma);
+        exchange.Validate();
+        return new GcnRunSetup(graph, model, plans, exchange);
+    }
+
+    /// <summary>The graph <paramref name="request"/> names: generated (CSBM) or read from its three files.</summary>
+    public static GcnGraph LoadGraph(GcnTrainRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Source == "csbm"
+            ? new CsbmGenerator(request.Nodes, request.Classes, request.Features, request.PIn, request.POut, request.Separation, request.DataSeed).Generate()
+            : GraphFiles.Load(request.EdgesPath, request.FeaturesPath, request.LabelsPath, request.Undirected, request.DataSeed);
+    }
+
+    /// <summary>This process's build of <paramref name="request"/>: built once while it is the last run asked for (a failed build is not kept).</summary>
+    public static GcnRunSetup Shared(GcnTrainRequest request)
+    {
+        // A graph file rewritten at the same path is read again: its length and write time are part of the key.
+        var key = JsonSerializer.Serialize(request) + string.Concat(
+            new[] { request.EdgesPath, request.FeaturesPath, request.LabelsPath }.Where(File.Exists).Select(f => $" {new FileInfo(f).Length}:{File.GetLastWriteTimeUtc(f).Ticks}"));
+        Lazy<GcnRunSetup> setup;
+        lock (Gate)
+        {
+            if (_last is not { } last || last.Key != key)
+            {
+                _last = (key, new Lazy<GcnRunSetup>(() => Build(request), LazyThreadSafetyMode.ExecutionAndPublication));
+            }
+
+            setup = _last.Value.Setup;
+        }
+
+        try
+        {
+            return setup.Value;
+        }
+        catch
+        {
+            lock (Gate)
+            {
+                if (_last is { } failed && failed.Setup == setup)
+                {
+                    _last = null;
+                }
+            }
+
+            throw;
+        }
+    }
+}
