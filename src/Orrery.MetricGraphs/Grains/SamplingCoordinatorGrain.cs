@@ -25,7 +25,7 @@ namespace Orrery.MetricGraphs.Grains;
 /// <para>
 /// The job's state lives in this activation only: if the coordinator's own silo dies, the job is lost and a poll
 /// fails or finds a fresh activation in state <see cref="SamplingState.Unknown"/> (which then deactivates itself); the
-/// caller (<see cref="Experiment.SamplingJobDriver"/>) starts the job again under a new key, which gives the same bits,
+/// caller (<see cref="Experiments.SamplingJobDriver"/>) starts the job again under a new key, which gives the same bits,
 /// only once that silo has left the cluster's membership.
 /// </para>
 /// </summary>
