@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Orrery.Experiments;
-using Orrery.MetricGraphs.Experiment;
+using Orrery.MetricGraphs.Experiments;
 using Spectre.Console;
 
 namespace Orrery.Client;

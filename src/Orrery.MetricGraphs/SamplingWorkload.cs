@@ -1,12 +1,12 @@
 using System.Diagnostics.Metrics;
 using Orrery.Compute;
 using Orrery.Experiments;
-using Orrery.MetricGraphs.Experiment;
+using Orrery.MetricGraphs.Experiments;
 using Orrery.MetricGraphs.Grains;
 
 namespace Orrery.MetricGraphs;
 
-/// <summary>Sampling on metric graphs: <see cref="ParticleEnsemble"/> and <see cref="SamplingCoordinator"/> grains, <c>kind: sampling</c>.</summary>
+/// <summary>Sampling on metric graphs: <see cref="ParticleEnsembleGrain"/> and <see cref="SamplingCoordinatorGrain"/> grains, <c>kind: sampling</c>.</summary>
 public sealed class SamplingWorkload : IWorkload
 {
     /// <inheritdoc />

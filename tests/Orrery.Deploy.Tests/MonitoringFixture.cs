@@ -5,7 +5,7 @@ using Orrery.Cluster.Silos;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.Contracts.Pca;
-using Orrery.MetricGraphs.Experiment;
+using Orrery.MetricGraphs.Experiments;
 using Orrery.MetricGraphs.Formats;
 using Orrery.MetricGraphs.Generators;
 using Orrery.MetricGraphs.Grains;

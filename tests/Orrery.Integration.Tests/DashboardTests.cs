@@ -29,7 +29,7 @@ public sealed class DashboardTests(RedisFixture fixture) : IClassFixture<RedisFi
         // so the pages are read again until they show everything (or the deadline).
         var dashboard = $"http://127.0.0.1:{ports[2]}/";
         string[] silos = [.. cluster.Silos.Select(s => s.Name)];
-        string[] grainTypes = ["SamplingCoordinator", "ParticleEnsemble"];
+        string[] grainTypes = ["SamplingCoordinatorGrain", "ParticleEnsembleGrain"];
         var (silosPage, grainsPage) = ("", "");
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(90))

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Xml.Linq;
 using Orrery.Contracts.MetricGraphs;
-using Orrery.MetricGraphs.Experiment;
+using Orrery.MetricGraphs.Experiments;
 using Orrery.MetricGraphs.Formats;
 using Orrery.MetricGraphs.Generators;
 using Orrery.MetricGraphs.Grains;

@@ -3,7 +3,7 @@ using Orrery.Contracts.Tensors;
 
 namespace Orrery.Contracts.MetricGraphs;
 
-// Sampling on metric graphs (specs/metric-graphs.md): a SamplingCoordinator grain splits a job into ParticleEnsemble
+// Sampling on metric graphs (specs/metric-graphs.md): a SamplingCoordinatorGrain grain splits a job into ParticleEnsembleGrain
 // grains, one per device, each placed on its silo. The graph travels once per ensemble (as Orrery's JSON graph
 // format); results travel back as integer counts; checkpoints travel by reference over the tensor channel
 // (20 bytes a particle: 10^7 particles are 200 MB, past what an Orleans message should carry).

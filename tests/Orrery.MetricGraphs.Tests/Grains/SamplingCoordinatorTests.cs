@@ -3,7 +3,7 @@ using Orrery.Cluster.Placement;
 using Orrery.Cluster.Silos;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.MetricGraphs;
-using Orrery.MetricGraphs.Experiment;
+using Orrery.MetricGraphs.Experiments;
 using Orrery.MetricGraphs.Formats;
 using Orrery.MetricGraphs.Grains;
 using Orrery.MetricGraphs.Sampling;

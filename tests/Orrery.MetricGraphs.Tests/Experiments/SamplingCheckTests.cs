@@ -1,6 +1,6 @@
 using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
-using Orrery.MetricGraphs.Experiment;
+using Orrery.MetricGraphs.Experiments;
 using Orrery.MetricGraphs.Sampling;
 
 namespace Orrery.MetricGraphs.Tests.Experiment;

@@ -5,7 +5,7 @@ using Orrery.MetricGraphs.Grains;
 using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Sampling;
 
-namespace Orrery.MetricGraphs.Experiment;
+namespace Orrery.MetricGraphs.Experiments;
 
 /// <summary>
 /// A <c>kind: sampling</c> experiment spec, read and checked in full before anything runs: the graph

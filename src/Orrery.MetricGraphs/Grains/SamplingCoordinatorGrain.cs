@@ -25,17 +25,17 @@ namespace Orrery.MetricGraphs.Grains;
 /// <para>
 /// The job's state lives in this activation only: if the coordinator's own silo dies, the job is lost and a poll
 /// fails or finds a fresh activation in state <see cref="SamplingState.Unknown"/> (which then deactivates itself); the
-/// caller (<see cref="Experiment.SamplingJobDriver"/>) starts the job again under a new key, which gives the same bits,
+/// caller (<see cref="Experiments.SamplingJobDriver"/>) starts the job again under a new key, which gives the same bits,
 /// only once that silo has left the cluster's membership.
 /// </para>
 /// </summary>
-public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGrain
+public sealed partial class SamplingCoordinatorGrain : Grain, ISamplingCoordinatorGrain
 {
     private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan NoSiloPatience = TimeSpan.FromSeconds(30);
 
     private readonly SamplingMetrics _metrics;
-    private readonly ILogger<SamplingCoordinator> _logger;
+    private readonly ILogger<SamplingCoordinatorGrain> _logger;
     private readonly IClusterMembershipService _membership;
     private readonly ISiloMetadataCache _metadata;
     private readonly TensorChannel _tensors;
@@ -55,7 +55,7 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
     private Task? _run;
 
     /// <summary>Created by the silo.</summary>
-    public SamplingCoordinator(IMeterFactory meterFactory, ILogger<SamplingCoordinator> logger, IClusterMembershipService membership,
+    public SamplingCoordinatorGrain(IMeterFactory meterFactory, ILogger<SamplingCoordinatorGrain> logger, IClusterMembershipService membership,
         ISiloMetadataCache metadata, TensorChannel tensors, ILocalSiloDetails silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
@@ -330,7 +330,7 @@ public sealed partial class SamplingCoordinator : Grain, ISamplingCoordinatorGra
         if (slot.Checkpoint is { } saved)
         {
             // Lent through this silo's tensor store for the one read the new placement makes.
-            start.Checkpoint = _tensors.Put(saved, new TensorLifetime(ParticleEnsemble.CheckpointTimeToLive, MaxReads: 1));
+            start.Checkpoint = _tensors.Put(saved, new TensorLifetime(ParticleEnsembleGrain.CheckpointTimeToLive, MaxReads: 1));
             start.CheckpointStep = slot.CheckpointStep;
         }
 

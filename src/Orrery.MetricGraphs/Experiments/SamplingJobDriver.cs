@@ -8,7 +8,7 @@ using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
 using Orrery.MetricGraphs.Grains;
 
-namespace Orrery.MetricGraphs.Experiment;
+namespace Orrery.MetricGraphs.Experiments;
 
 /// <summary>
 /// Runs a <see cref="SamplingJob"/> on a cluster from its caller's side: starts a <see cref="ISamplingCoordinatorGrain"/>

@@ -3,7 +3,7 @@ using Orrery.MetricGraphs.Formats;
 using Orrery.MetricGraphs.Generators;
 using Orrery.MetricGraphs.Graphs;
 
-namespace Orrery.MetricGraphs.Experiment;
+namespace Orrery.MetricGraphs.Experiments;
 
 public sealed partial class SamplingSpec
 {

@@ -1,6 +1,6 @@
 using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
-using Orrery.MetricGraphs.Experiment;
+using Orrery.MetricGraphs.Experiments;
 using Orrery.MetricGraphs.Grains;
 using Orrery.MetricGraphs.Graphs;
 

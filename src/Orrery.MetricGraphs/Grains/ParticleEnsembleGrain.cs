@@ -22,7 +22,7 @@ namespace Orrery.MetricGraphs.Grains;
 /// </summary>
 [CoreWeightedPlacement]
 [CollectionAgeLimit(Minutes = 2)]
-public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
+public sealed class ParticleEnsembleGrain : Grain, IParticleEnsembleGrain
 {
     /// <summary>How long a checkpoint waits in the store for the coordinator's fetch.</summary>
     internal static readonly TimeSpan CheckpointTimeToLive = TimeSpan.FromMinutes(2);
@@ -38,7 +38,7 @@ public sealed class ParticleEnsemble : Grain, IParticleEnsembleGrain
     private EnsembleState? _state;
 
     /// <summary>Created by the silo; <paramref name="devices"/> are the silo's devices when it registered them.</summary>
-    public ParticleEnsemble(IMeterFactory meterFactory, TensorChannel tensors, ILocalSiloDetails silo, DeviceDiscovery? devices = null)
+    public ParticleEnsembleGrain(IMeterFactory meterFactory, TensorChannel tensors, ILocalSiloDetails silo, DeviceDiscovery? devices = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
         _devices = devices ?? ComputeDevices.SharedCpuOnly;

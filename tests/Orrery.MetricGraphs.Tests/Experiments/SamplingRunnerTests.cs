@@ -6,7 +6,7 @@ using Orrery.Cluster.Silos;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
-using Orrery.MetricGraphs.Experiment;
+using Orrery.MetricGraphs.Experiments;
 using Orrery.MetricGraphs.Grains;
 
 namespace Orrery.MetricGraphs.Tests.Experiment;

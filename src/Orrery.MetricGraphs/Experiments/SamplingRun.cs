@@ -1,7 +1,7 @@
 using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Sampling;
 
-namespace Orrery.MetricGraphs.Experiment;
+namespace Orrery.MetricGraphs.Experiments;
 
 /// <summary>A finished sampling job: the coordinator key that ran it, its reply (timings, per-ensemble breakdown) and the merged result.</summary>
 /// <param name="JobKey">The coordinator grain's key of the attempt that finished.</param>

@@ -3,7 +3,7 @@ using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
 using Orrery.MetricGraphs.Grains;
 
-namespace Orrery.MetricGraphs.Experiment;
+namespace Orrery.MetricGraphs.Experiments;
 
 /// <summary>
 /// <c>orrery run</c> for <c>kind: sampling</c>: reads and checks the whole spec (<see cref="SamplingSpec"/>),

@@ -3,7 +3,7 @@ using Orrery.Experiments;
 using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Sampling;
 
-namespace Orrery.MetricGraphs.Experiment;
+namespace Orrery.MetricGraphs.Experiments;
 
 /// <summary>
 /// A check of a run against a closed form of specs/metric-graphs.md on a star graph (a centre vertex that
