@@ -46,6 +46,9 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     }
 
     /// <inheritdoc />
+    public Task<bool> IsSetUpAsync() => Task.FromResult(_model is not null);
+
+    /// <inheritdoc />
     public Task BeginForwardAsync(int iteration, bool training, float[] weights)
     {
         var model = Model();
@@ -162,7 +165,7 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     }
 
     private PartitionModel Model() =>
-        _model ?? throw new GcnRequestException($"partition '{this.GetPrimaryKeyString()}' was not set up (a fresh activation, or a call out of order)");
+        _model ?? throw new GcnPartLostException($"partition '{this.GetPrimaryKeyString()}' was not set up (a fresh activation, or a call out of order)");
 
     /// <summary>One block per peer <paramref name="wanted"/> names: inline up to the run's limit, in the tensor store above it.</summary>
     private List<GcnBlock> Blocks(PartitionModel model, Func<int, bool> wanted, Func<int, float[]> rows)
