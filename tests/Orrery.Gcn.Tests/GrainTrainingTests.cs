@@ -73,8 +73,8 @@ public sealed class GrainTrainingTests
         var error = await Assert.ThrowsAsync<GcnRequestException>(() => part.SetUpAsync(Request("vanilla", 0), 7, CancellationToken.None));
         Assert.Contains("part is 7; the run has 3 parts", error.Message);
         var coordinator = cluster.Client.GetGrain<IGcnCoordinatorGrain>("gcn-test/unstarted");
-        error = await Assert.ThrowsAsync<GcnRequestException>(() => coordinator.AdvanceAsync(1, CancellationToken.None));
-        Assert.Contains("was not started", error.Message);
+        var runLost = await Assert.ThrowsAsync<GcnRunLostException>(() => coordinator.AdvanceAsync(1, CancellationToken.None));
+        Assert.Contains("was not started", runLost.Message);
     }
 
     /// <summary>Bytes one epoch moves: per aggregating layer, the halo rows' features in the training and the evaluation pass and their gradients back.</summary>

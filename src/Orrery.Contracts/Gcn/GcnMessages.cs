@@ -193,3 +193,26 @@ public sealed class GcnPartLostException : Exception
     {
     }
 }
+
+/// <summary>
+/// A coordinator was called without its run: a fresh activation, because the silo that held the run was lost. The
+/// client starts the run again under a new key.
+/// </summary>
+[GenerateSerializer]
+[Alias("orrery.gcn.run-lost")]
+public sealed class GcnRunLostException : Exception
+{
+    public GcnRunLostException()
+    {
+    }
+
+    public GcnRunLostException(string message)
+        : base(message)
+    {
+    }
+
+    public GcnRunLostException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}

@@ -99,7 +99,7 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
     /// <inheritdoc />
     public async Task<GcnAdvanceReply> AdvanceAsync(double seconds, CancellationToken cancellationToken)
     {
-        var request = _request ?? throw new GcnRequestException($"GCN run '{this.GetPrimaryKeyString()}' was not started (a fresh activation)");
+        var request = _request ?? throw new GcnRunLostException($"GCN run '{this.GetPrimaryKeyString()}' was not started (a fresh activation)");
         var until = Stopwatch.GetTimestamp() + (long)(Math.Clamp(seconds, 0, 60) * Stopwatch.Frequency);
         var reply = new GcnAdvanceReply();
         do
@@ -139,7 +139,7 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
     /// <inheritdoc />
     public Task<List<GcnWeight>> GetWeightsAsync()
     {
-        var parameters = _parameters ?? throw new GcnRequestException($"GCN run '{this.GetPrimaryKeyString()}' was not started (a fresh activation)");
+        var parameters = _parameters ?? throw new GcnRunLostException($"GCN run '{this.GetPrimaryKeyString()}' was not started (a fresh activation)");
         return Task.FromResult(parameters.Entries.Select(e => new GcnWeight { Name = e.Name, Rows = e.Value.Rows, Columns = e.Value.Columns, Values = e.Value.Span.ToArray() }).ToList());
     }
 

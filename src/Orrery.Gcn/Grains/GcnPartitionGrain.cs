@@ -12,7 +12,9 @@ namespace Orrery.Gcn.Grains;
 /// One part of a GCN run: its <see cref="PartitionModel"/> on the silo's CPU and a copy of the weights the coordinator
 /// sends with every forward pass. Boundary blocks it sends are put in the silo's tensor store for one read (or go
 /// inline below the run's limit); blocks it receives are fetched from their owners over the tensor channel.
+/// An orphan (its coordinator lost) is collected after ten idle minutes; a live run calls every part several times an epoch.
 /// </summary>
+[CollectionAgeLimit(Minutes = 10)]
 public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails silo) : Grain, IGcnPartitionGrain
 {
     /// <summary>How long a sent block waits in the store for its reader: far longer than one phase of an epoch.</summary>
