@@ -67,13 +67,14 @@ public sealed class GrainTrainingTests
     {
         await using var cluster = await OrleansEmbeddedCluster.StartAsync(new int[1]);
         var part = cluster.Client.GetGrain<IGcnPartitionGrain>("gcn-test/unset/part-0");
-        var error = await Assert.ThrowsAsync<GcnRequestException>(() => part.ForwardLayerAsync(0));
-        Assert.Contains("was not set up", error.Message);
-        error = await Assert.ThrowsAsync<GcnRequestException>(() => part.SetUpAsync(Request("vanilla", 0), 7, CancellationToken.None));
+        var lost = await Assert.ThrowsAsync<GcnPartLostException>(() => part.ForwardLayerAsync(0));
+        Assert.Contains("was not set up", lost.Message);
+        Assert.False(await part.IsSetUpAsync());
+        var error = await Assert.ThrowsAsync<GcnRequestException>(() => part.SetUpAsync(Request("vanilla", 0), 7, CancellationToken.None));
         Assert.Contains("part is 7; the run has 3 parts", error.Message);
         var coordinator = cluster.Client.GetGrain<IGcnCoordinatorGrain>("gcn-test/unstarted");
-        error = await Assert.ThrowsAsync<GcnRequestException>(() => coordinator.AdvanceAsync(1, CancellationToken.None));
-        Assert.Contains("was not started", error.Message);
+        var runLost = await Assert.ThrowsAsync<GcnRunLostException>(() => coordinator.AdvanceAsync(1, CancellationToken.None));
+        Assert.Contains("was not started", runLost.Message);
     }
 
     /// <summary>Bytes one epoch moves: per aggregating layer, the halo rows' features in the training and the evaluation pass and their gradients back.</summary>
@@ -92,7 +93,7 @@ public sealed class GrainTrainingTests
         return bytes;
     }
 
-    private static GcnTrainRequest Request(string mode, int inlineLimit) => new()
+    internal static GcnTrainRequest Request(string mode, int inlineLimit) => new()
     {
         Name = "grains",
         Source = "csbm",

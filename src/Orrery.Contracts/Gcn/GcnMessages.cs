@@ -132,6 +132,12 @@ public sealed class GcnAdvanceReply
 {
     [Id(0)] public List<GcnEpochRecord> Epochs { get; set; } = [];
     [Id(1)] public bool Finished { get; set; }
+
+    /// <summary>Phases repeated after a lost part, since the start.</summary>
+    [Id(2)] public int Recoveries { get; set; }
+
+    /// <summary>The silo of each part now.</summary>
+    [Id(3)] public List<string> PartSilos { get; set; } = [];
 }
 
 /// <summary>One named weight matrix of the trained model.</summary>
@@ -160,6 +166,52 @@ public sealed class GcnRequestException : Exception
     }
 
     public GcnRequestException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}
+
+/// <summary>
+/// A partition grain was called without its part: a fresh activation (its silo was lost and Orleans activated the
+/// grain again elsewhere) or a call before its set-up. The coordinator sets the part up again and repeats the phase.
+/// </summary>
+[GenerateSerializer]
+[Alias("orrery.gcn.part-lost")]
+public sealed class GcnPartLostException : Exception
+{
+    public GcnPartLostException()
+    {
+    }
+
+    public GcnPartLostException(string message)
+        : base(message)
+    {
+    }
+
+    public GcnPartLostException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}
+
+/// <summary>
+/// A coordinator was called without its run: a fresh activation, because the silo that held the run was lost. The
+/// client starts the run again under a new key.
+/// </summary>
+[GenerateSerializer]
+[Alias("orrery.gcn.run-lost")]
+public sealed class GcnRunLostException : Exception
+{
+    public GcnRunLostException()
+    {
+    }
+
+    public GcnRunLostException(string message)
+        : base(message)
+    {
+    }
+
+    public GcnRunLostException(string message, Exception inner)
         : base(message, inner)
     {
     }

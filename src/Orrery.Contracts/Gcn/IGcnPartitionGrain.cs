@@ -5,7 +5,8 @@ namespace Orrery.Contracts.Gcn;
 /// <summary>
 /// One part of a GCN run on its silo: its inner nodes, their halo and the layer activations. The coordinator calls it
 /// phase by phase; boundary blocks leave it in its silo's tensor store and reach their reader by <see cref="Tensors.TensorRef"/>.
-/// Every call but <see cref="SetUpAsync"/> on an activation that was never set up throws <see cref="GcnRequestException"/>.
+/// Every call but <see cref="SetUpAsync"/> and <see cref="IsSetUpAsync"/> on an activation that was never set up throws
+/// <see cref="GcnPartLostException"/>.
 /// </summary>
 [Alias("orrery.gcn.partition")]
 public interface IGcnPartitionGrain : IGrainWithStringKey
@@ -13,6 +14,10 @@ public interface IGcnPartitionGrain : IGrainWithStringKey
     /// <summary>Builds the part's plan from <paramref name="request"/> (graph and partition rebuilt on this silo) and its model.</summary>
     [Alias("set-up")]
     Task<GcnPartInfo> SetUpAsync(GcnTrainRequest request, int part, CancellationToken cancellationToken);
+
+    /// <summary>False on a fresh activation that holds no part.</summary>
+    [Alias("is-set-up")]
+    Task<bool> IsSetUpAsync();
 
     /// <summary>Loads <paramref name="weights"/> (flattened, every part's copy) and starts a forward pass.</summary>
     [Alias("begin")]

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Orrery.Cluster.Silos;
+using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Gcn;
 using Orrery.Experiments;
 using Orrery.Gcn.Data;
@@ -16,6 +18,9 @@ namespace Orrery.Gcn.Experiments;
 /// </summary>
 public sealed class GcnExperimentRunner : IExperimentRunner
 {
+    /// <summary>Restarts of a run whose coordinator's silo was lost, before the run fails.</summary>
+    public const int MaxRestarts = 2;
+
     /// <inheritdoc />
     public string Kind => "gcn";
 
@@ -28,31 +33,7 @@ public sealed class GcnExperimentRunner : IExperimentRunner
         ArgumentNullException.ThrowIfNull(context);
         var parsed = GcnSpec.Parse(spec);
         var request = parsed.Request;
-        var job = $"gcn/{parsed.Name}/{Guid.NewGuid():N}";
-        var coordinator = context.Cluster.GetGrain<IGcnCoordinatorGrain>(job);
-        var start = await coordinator.StartAsync(request, cancellationToken);
-        context.Say($"gcn {parsed.Name}: {start.Nodes} nodes, {start.Edges} edges, {parsed.Parts} parts ({parsed.Partitioning}) on " +
-            $"{string.Join(", ", start.Parts.Select(p => p.Silo).Distinct())}, coordinator on {start.CoordinatorSilo}, {start.RowsExchangedPerLayer} rows exchanged per layer, {parsed.Exchange.Mode}");
-        var metrics = new List<EpochMetrics>();
-        var bytes = 0L;
-        for (var finished = false; !finished;)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var reply = await coordinator.AdvanceAsync(1, cancellationToken);
-            foreach (var epoch in reply.Epochs)
-            {
-                var row = new EpochMetrics(epoch.Epoch, epoch.Loss, epoch.TrainAccuracy, epoch.ValidationAccuracy, epoch.TestAccuracy, epoch.Seconds, epoch.ExchangeSeconds);
-                metrics.Add(row);
-                bytes += epoch.ExchangedBytes;
-                var waiting = row.Seconds > 0 ? row.ExchangeSeconds / row.Seconds : 0;
-                context.Progress.Report(new ExperimentProgress((row.Epoch + 1.0) / parsed.Epochs,
-                    $"epoch {row.Epoch + 1}/{parsed.Epochs}, loss {row.Loss:F4}, train {row.TrainAccuracy:P1}, val {row.ValidationAccuracy:P1}, {row.Seconds * 1000:F0} ms, exchange {waiting:P0}"));
-            }
-
-            finished = reply.Finished;
-        }
-
-        var weights = await coordinator.GetWeightsAsync();
+        var (start, metrics, bytes, weights, restarts) = await TrainAsync(context, parsed, cancellationToken);
         var output = context.Output;
         output.WriteText("metrics.csv", "epoch,loss,train_accuracy,validation_accuracy,test_accuracy,seconds,exchange_seconds\n" + string.Concat(metrics.Select(m =>
             string.Create(CultureInfo.InvariantCulture, $"{m.Epoch},{m.Loss:R},{m.TrainAccuracy:R},{m.ValidationAccuracy:R},{m.TestAccuracy:R},{m.Seconds:R},{m.ExchangeSeconds:R}\n"))));
@@ -80,6 +61,7 @@ public sealed class GcnExperimentRunner : IExperimentRunner
             mode = parsed.Exchange.Mode.ToString().ToLowerInvariant(),
             rows_exchanged_per_layer = start.RowsExchangedPerLayer,
             exchanged_bytes = bytes,
+            coordinator_restarts = restarts,
             coordinator_silo = start.CoordinatorSilo,
             part_silos = start.Parts.Select(p => p.Silo).ToArray(),
             final_loss = last.Loss,
@@ -93,5 +75,81 @@ public sealed class GcnExperimentRunner : IExperimentRunner
             string.Create(CultureInfo.InvariantCulture, $"final loss {last.Loss:F4}, test accuracy {last.TestAccuracy:P2}, validation {last.ValidationAccuracy:P2}, {metrics.Average(m => m.Seconds) * 1000:F0} ms per epoch"),
         ],
         []);
+    }
+
+    /// <summary>
+    /// Trains on the cluster under a fresh job key. When the coordinator's silo is lost (a fresh activation answers
+    /// <see cref="GcnRunLostException"/>, or a call fails while the cluster no longer lists that silo as active) the run
+    /// starts again from the seed under a new key, at most <see cref="MaxRestarts"/> times: in vanilla mode with the same
+    /// result, since every epoch depends only on the seed and the epochs before it.
+    /// </summary>
+    private static async Task<(GcnStartReply Start, List<EpochMetrics> Metrics, long Bytes, List<GcnWeight> Weights, int Restarts)> TrainAsync(
+        ExperimentContext context, GcnSpec parsed, CancellationToken cancellationToken)
+    {
+        for (var restarts = 0; ; restarts++)
+        {
+            var coordinator = context.Cluster.GetGrain<IGcnCoordinatorGrain>($"gcn/{parsed.Name}/{Guid.NewGuid():N}");
+            GcnStartReply? start = null;
+            try
+            {
+                start = await coordinator.StartAsync(parsed.Request, cancellationToken);
+                context.Say($"gcn {parsed.Name}: {start.Nodes} nodes, {start.Edges} edges, {parsed.Parts} parts ({parsed.Partitioning}) on " +
+                    $"{string.Join(", ", start.Parts.Select(p => p.Silo).Distinct())}, coordinator on {start.CoordinatorSilo}, {start.RowsExchangedPerLayer} rows exchanged per layer, {parsed.Exchange.Mode}");
+                var metrics = new List<EpochMetrics>();
+                var bytes = 0L;
+                for (var finished = false; !finished;)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var reply = await coordinator.AdvanceAsync(1, cancellationToken);
+                    foreach (var epoch in reply.Epochs)
+                    {
+                        var row = new EpochMetrics(epoch.Epoch, epoch.Loss, epoch.TrainAccuracy, epoch.ValidationAccuracy, epoch.TestAccuracy, epoch.Seconds, epoch.ExchangeSeconds);
+                        metrics.Add(row);
+                        bytes += epoch.ExchangedBytes;
+                        var waiting = row.Seconds > 0 ? row.ExchangeSeconds / row.Seconds : 0;
+                        context.Progress.Report(new ExperimentProgress((row.Epoch + 1.0) / parsed.Epochs,
+                            $"epoch {row.Epoch + 1}/{parsed.Epochs}, loss {row.Loss:F4}, train {row.TrainAccuracy:P1}, val {row.ValidationAccuracy:P1}, {row.Seconds * 1000:F0} ms, exchange {waiting:P0}"));
+                    }
+
+                    finished = reply.Finished;
+                }
+
+                return (start, metrics, bytes, await coordinator.GetWeightsAsync(), restarts);
+            }
+            catch (Exception e) when (restarts < MaxRestarts && (e is GcnRunLostException || (SiloLoss.Means(e) && start is not null)))
+            {
+                if (e is not GcnRunLostException && !await SiloLostAsync(context, start!.CoordinatorSilo))
+                {
+                    throw;
+                }
+
+                context.Say($"gcn {parsed.Name}: the coordinator's silo {start?.CoordinatorSilo} was lost ({e.GetType().Name}); starting the run again under a new key");
+            }
+        }
+    }
+
+    /// <summary>True once the cluster no longer lists <paramref name="silo"/> as active (waiting up to 45 s for membership to decide).</summary>
+    private static async Task<bool> SiloLostAsync(ExperimentContext context, string silo)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(45))
+        {
+            try
+            {
+                var active = await context.Cluster.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync();
+                if (active.All(s => s.Name != silo))
+                {
+                    return true;
+                }
+            }
+            catch (Exception e) when (SiloLoss.Means(e))
+            {
+                // The inventory grain's own silo may be the lost one: ask again.
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
+
+        return false;
     }
 }

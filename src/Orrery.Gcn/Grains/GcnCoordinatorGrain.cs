@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Orleans;
 using Orleans.Runtime;
 using Orrery.Cluster.Placement;
+using Orrery.Cluster.Silos;
 using Orrery.Compute;
 using Orrery.Contracts.Gcn;
 using Orrery.Gcn.Model;
@@ -16,6 +17,15 @@ namespace Orrery.Gcn.Grains;
 /// vanilla mode, after it and committed at the end of the iteration in the pipelined modes), the loss, per layer
 /// backward the gradient exchange, the weight gradients summed in part order, Adam here, and an evaluation pass.
 /// Parts run each phase in parallel; the coordinator only routes the small block descriptions between them.
+/// <para>
+/// A part whose silo is lost (a call rejected or timed out, a tensor owner gone, or a fresh activation that holds no
+/// part) is set up again on a live silo under a new placement number, and the phase that failed runs again from its
+/// start: the training step before Adam (the weights have not moved), or the evaluation. In vanilla mode an epoch
+/// depends only on the weights and the epoch number (dropout is keyed by both), so the run's bits are those of an
+/// undisturbed run. In the pipelined modes the re-placed part starts with empty stale halo rows and boundary
+/// gradients (what it received during the epoch before), so the next epoch reads zeros where it would have read
+/// last epoch's rows.
+/// </para>
 /// </summary>
 public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, ILocalSiloDetails silo) : Grain, IGcnCoordinatorGrain
 {
@@ -23,7 +33,16 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
     private GcnRunSetup? _setup;
     private GcnParameters? _parameters;
     private AdamOptimizer? _adam;
+    /// <summary>Recoveries in a row after which the run fails (the cluster is not coming back).</summary>
+    private const int MaxConsecutiveRecoveries = 5;
+
+    /// <summary>How long a recovery waits for membership to name the lost silo (a killed silo is declared dead in seconds).</summary>
+    private static readonly TimeSpan LossPatience = TimeSpan.FromSeconds(45);
+
     private IGcnPartitionGrain[] _parts = [];
+    private SiloAddress[] _partSilos = [];
+    private int[] _placements = [];
+    private int _recoveries;
     private float[] _weights = [];
     private float[] _gradient = [];
     private int _epoch;
@@ -56,22 +75,16 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
         (_request, _setup) = (request, setup);
 
         // One part per active silo in turn (address order), each pinned there by a placement hint at its first call.
-        var silos = membership.CurrentSnapshot.Members.Values
-            .Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).OrderBy(a => a.ToParsableString(), StringComparer.Ordinal).ToArray();
+        var silos = ActiveSilos().OrderBy(a => a.ToParsableString(), StringComparer.Ordinal).ToArray();
         if (silos.Length == 0)
         {
             silos = [silo.SiloAddress];
         }
 
-        var job = this.GetPrimaryKeyString();
-        _parts = [.. Enumerable.Range(0, request.Parts).Select(p => GrainFactory.GetGrain<IGcnPartitionGrain>($"{job}/part-{p}"))];
-        var infos = await Task.WhenAll(_parts.Select((part, p) =>
-        {
-            using (PlacementHint.On(silos[p % silos.Length]))
-            {
-                return part.SetUpAsync(request, p, cancellationToken);
-            }
-        }));
+        _placements = new int[request.Parts];
+        _partSilos = [.. Enumerable.Range(0, request.Parts).Select(p => silos[p % silos.Length])];
+        _parts = [.. Enumerable.Range(0, request.Parts).Select(Part)];
+        var infos = await Task.WhenAll(Enumerable.Range(0, request.Parts).Select(p => SetUpPartAsync(p, cancellationToken)));
         return new GcnStartReply
         {
             Nodes = setup.Graph.NodeCount,
@@ -86,7 +99,7 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
     /// <inheritdoc />
     public async Task<GcnAdvanceReply> AdvanceAsync(double seconds, CancellationToken cancellationToken)
     {
-        var request = _request ?? throw new GcnRequestException($"GCN run '{this.GetPrimaryKeyString()}' was not started (a fresh activation)");
+        var request = _request ?? throw new GcnRunLostException($"GCN run '{this.GetPrimaryKeyString()}' was not started (a fresh activation)");
         var until = Stopwatch.GetTimestamp() + (long)(Math.Clamp(seconds, 0, 60) * Stopwatch.Frequency);
         var reply = new GcnAdvanceReply();
         do
@@ -98,9 +111,10 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
 
             var clock = Stopwatch.StartNew();
             var exchange = new ExchangeClock();
-            var train = await StepAsync(_epoch, exchange, cancellationToken);
+            var epoch = _epoch;
+            var train = await WithRecoveryAsync(() => StepAsync(epoch, exchange, cancellationToken), cancellationToken);
             var stepSeconds = clock.Elapsed.TotalSeconds;
-            var evaluation = await EvaluateAsync(exchange, cancellationToken);
+            var evaluation = await WithRecoveryAsync(() => EvaluateAsync(exchange, cancellationToken), cancellationToken);
             reply.Epochs.Add(new GcnEpochRecord
             {
                 Epoch = _epoch,
@@ -117,13 +131,15 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
         while (Stopwatch.GetTimestamp() < until);
 
         reply.Finished = _epoch >= request.Epochs;
+        reply.Recoveries = _recoveries;
+        reply.PartSilos = [.. _partSilos.Select(a => a.ToString())];
         return reply;
     }
 
     /// <inheritdoc />
     public Task<List<GcnWeight>> GetWeightsAsync()
     {
-        var parameters = _parameters ?? throw new GcnRequestException($"GCN run '{this.GetPrimaryKeyString()}' was not started (a fresh activation)");
+        var parameters = _parameters ?? throw new GcnRunLostException($"GCN run '{this.GetPrimaryKeyString()}' was not started (a fresh activation)");
         return Task.FromResult(parameters.Entries.Select(e => new GcnWeight { Name = e.Name, Rows = e.Value.Rows, Columns = e.Value.Columns, Values = e.Value.Span.ToArray() }).ToList());
     }
 
@@ -134,6 +150,104 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
         _parameters = null;
         return Task.CompletedTask;
     }
+
+    /// <summary>Runs <paramref name="phase"/>; when it fails because a part was lost, sets the lost parts up again and runs it again.</summary>
+    private async Task<T> WithRecoveryAsync<T>(Func<Task<T>> phase, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await phase();
+            }
+            catch (Exception e) when ((SiloLoss.Means(e) || e is GcnPartLostException) && attempt < MaxConsecutiveRecoveries)
+            {
+                await RecoverAsync(e, cancellationToken);
+                _recoveries++;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Finds the parts that are gone (their silo no longer active, or a fresh activation without the part), waiting up
+    /// to <see cref="LossPatience"/> for membership to say which, and sets each up again on a live silo.
+    /// </summary>
+    private async Task RecoverAsync(Exception failure, CancellationToken cancellationToken)
+    {
+        var waited = Stopwatch.StartNew();
+        var failed = new HashSet<SiloAddress>();
+        while (true)
+        {
+            var active = ActiveSilos().ToHashSet();
+            var lost = new List<int>();
+            for (var p = 0; p < _parts.Length; p++)
+            {
+                if (!active.Contains(_partSilos[p]) || !await IsSetUpAsync(p))
+                {
+                    lost.Add(p);
+                    failed.Add(_partSilos[p]);
+                }
+            }
+
+            // Silos that held a lost part are left out while membership may still list them (a killed silo is declared
+            // dead a few seconds later); when every silo is among them, one may be back.
+            var live = active.Where(a => !failed.Contains(a)).OrderBy(a => a.ToParsableString(), StringComparer.Ordinal).ToArray();
+            live = live.Length > 0 ? live : [.. active.OrderBy(a => a.ToParsableString(), StringComparer.Ordinal)];
+            if (lost.Count > 0 && live.Length > 0)
+            {
+                foreach (var p in lost)
+                {
+                    _placements[p]++;
+                    _partSilos[p] = live[(p + _placements[p]) % live.Length];
+                    _parts[p] = Part(p);
+                }
+
+                try
+                {
+                    await Task.WhenAll(lost.Select(p => SetUpPartAsync(p, cancellationToken)));
+                    return;
+                }
+                catch (Exception e) when (SiloLoss.Means(e) || e is GcnPartLostException)
+                {
+                    // A silo chosen for a lost part is going too: look again.
+                }
+            }
+
+            if (waited.Elapsed > LossPatience)
+            {
+                throw new GcnRequestException($"GCN run '{this.GetPrimaryKeyString()}' lost a part ({failure.GetType().Name}: {failure.Message}) and could not place it again within {LossPatience.TotalSeconds} s");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
+
+    /// <summary>True when part <paramref name="part"/> answers that it holds its part; false when it is a fresh activation or does not answer.</summary>
+    private async Task<bool> IsSetUpAsync(int part)
+    {
+        try
+        {
+            return await _parts[part].IsSetUpAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (SiloLoss.Means(e))
+        {
+            return false;
+        }
+    }
+
+    private IGcnPartitionGrain Part(int part) => GrainFactory.GetGrain<IGcnPartitionGrain>($"{this.GetPrimaryKeyString()}/part-{part}/p{_placements[part]}");
+
+    /// <summary>Sets part <paramref name="part"/> up on its silo (a placement hint there for its first activation).</summary>
+    private Task<GcnPartInfo> SetUpPartAsync(int part, CancellationToken cancellationToken)
+    {
+        using (PlacementHint.On(_partSilos[part]))
+        {
+            return _parts[part].SetUpAsync(_request!, part, cancellationToken);
+        }
+    }
+
+    private IEnumerable<SiloAddress> ActiveSilos() =>
+        membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress);
 
     /// <summary>One training iteration across the parts, as <see cref="InProcessTrainer.Step"/> does it in one process.</summary>
     private async Task<SplitScores> StepAsync(int iteration, ExchangeClock exchange, CancellationToken cancellationToken)

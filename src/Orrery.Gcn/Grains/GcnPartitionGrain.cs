@@ -12,7 +12,9 @@ namespace Orrery.Gcn.Grains;
 /// One part of a GCN run: its <see cref="PartitionModel"/> on the silo's CPU and a copy of the weights the coordinator
 /// sends with every forward pass. Boundary blocks it sends are put in the silo's tensor store for one read (or go
 /// inline below the run's limit); blocks it receives are fetched from their owners over the tensor channel.
+/// An orphan (its coordinator lost) is collected after ten idle minutes; a live run calls every part several times an epoch.
 /// </summary>
+[CollectionAgeLimit(Minutes = 10)]
 public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails silo) : Grain, IGcnPartitionGrain
 {
     /// <summary>How long a sent block waits in the store for its reader: far longer than one phase of an epoch.</summary>
@@ -44,6 +46,9 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
         var plan = setup.Plans[part];
         return Task.FromResult(new GcnPartInfo { Part = part, Inner = plan.InnerCount, Halo = plan.HaloCount, Silo = silo.Name });
     }
+
+    /// <inheritdoc />
+    public Task<bool> IsSetUpAsync() => Task.FromResult(_model is not null);
 
     /// <inheritdoc />
     public Task BeginForwardAsync(int iteration, bool training, float[] weights)
@@ -162,7 +167,7 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     }
 
     private PartitionModel Model() =>
-        _model ?? throw new GcnRequestException($"partition '{this.GetPrimaryKeyString()}' was not set up (a fresh activation, or a call out of order)");
+        _model ?? throw new GcnPartLostException($"partition '{this.GetPrimaryKeyString()}' was not set up (a fresh activation, or a call out of order)");
 
     /// <summary>One block per peer <paramref name="wanted"/> names: inline up to the run's limit, in the tensor store above it.</summary>
     private List<GcnBlock> Blocks(PartitionModel model, Func<int, bool> wanted, Func<int, float[]> rows)

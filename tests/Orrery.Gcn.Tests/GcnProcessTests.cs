@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Orrery.Cluster.Placement;
+using Orrery.Compute.Cpu;
+using Orrery.Contracts.Cluster;
+using Orrery.Contracts.Gcn;
+using Orrery.Experiments;
+using Orrery.Gcn.Experiments;
+using Orrery.Gcn.Training;
+using Orrery.Testing;
+
+namespace Orrery.Gcn.Tests;
+
+/// <summary>GCN training across three real silo processes (Redis clustering), one of them killed mid-run.</summary>
+public sealed class GcnProcessTests(RedisFixture fixture) : IClassFixture<RedisFixture>
+{
+    /// <summary>
+    /// Vanilla training of 6 parts over 3 silo processes; after epoch 3 the silo holding part 1 (not the coordinator's)
+    /// is killed with SIGKILL. Its parts are set up again on the survivors and the interrupted phase runs again, so every
+    /// epoch's loss and accuracies and the final weights are those of the in-process trainer, to the bit.
+    /// </summary>
+    [Fact]
+    public async Task KilledPartSiloChangesNoBitOfVanillaTraining()
+    {
+        var request = GrainTrainingTests.Request("vanilla", 0);
+        request.Parts = 6;
+        request.Epochs = 10;
+        var setup = GcnRunSetup.Build(request);
+        using var device = new CpuDevice();
+        using var reference = new InProcessTrainer(device, setup.Model, setup.Plans, setup.Exchange, request.LearningRate, request.WeightDecay);
+        var expected = reference.Train(request.Epochs);
+
+        await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+        var client = cluster.Client;
+        var silos = await client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync();
+        var first = silos.Single(s => s.Name == cluster.Silos[0].Name).Address;
+        var coordinator = client.GetGrain<IGcnCoordinatorGrain>("gcn-kill");
+        GcnStartReply start;
+        using (PlacementHint.On(first))
+        {
+            start = await coordinator.StartAsync(request, CancellationToken.None);
+        }
+
+        Assert.Equal(cluster.Silos[0].Name, start.CoordinatorSilo);
+        var victim = cluster.Silos.Single(s => s.Name == start.Parts[1].Silo);
+        Assert.NotEqual(start.CoordinatorSilo, victim.Name);
+        var victimAddress = silos.Single(s => s.Name == victim.Name).Address.ToString();
+
+        var epochs = new List<GcnEpochRecord>();
+        GcnAdvanceReply reply;
+        do
+        {
+            reply = await coordinator.AdvanceAsync(0, CancellationToken.None);
+            epochs.AddRange(reply.Epochs);
+            if (epochs.Count == 3)
+            {
+                victim.Kill();
+            }
+        }
+        while (!reply.Finished);
+
+        Assert.True(reply.Recoveries >= 1, "no phase was repeated after the kill");
+        Assert.DoesNotContain(victimAddress, reply.PartSilos);
+        Assert.Equal(request.Epochs, epochs.Count);
+        for (var e = 0; e < request.Epochs; e++)
+        {
+            Assert.Equal(expected[e].Loss, epochs[e].Loss);
+            Assert.Equal(expected[e].TestAccuracy, epochs[e].TestAccuracy);
+        }
+
+        var weights = await coordinator.GetWeightsAsync();
+        foreach (var (entry, weight) in reference.Parameters.Entries.Zip(weights))
+        {
+            Assert.Equal(entry.Value.Span.ToArray(), weight.Values);
+        }
+    }
+
+    /// <summary>
+    /// <c>orrery run</c>'s GCN runner against the processes; after epoch 3 the coordinator's own silo is killed with
+    /// SIGKILL. The runner sees the run lost, waits for membership to drop that silo, and starts the run again under a
+    /// new key on the survivors; vanilla training from the same seed gives metrics.csv the in-process trainer's losses
+    /// and test accuracies, to the bit.
+    /// </summary>
+    [Fact]
+    public async Task KilledCoordinatorSiloRestartsTheRunWithTheSameResult()
+    {
+        const string Spec = """
+            kind: gcn
+            name: restart
+            data: { source: csbm, nodes: 240, classes: 4, features: 8, p_in: 0.1, p_out: 0.008, separation: 1.0, seed: 3 }
+            model: { layers: 3, hidden: 16, linear_layers: 1, dropout: 0.5 }
+            partitioning: { method: random, parts: 4 }
+            exchange: { mode: vanilla, inline_limit: 0 }
+            training: { epochs: 8, learning_rate: 0.01, seed: 7 }
+            """;
+        var folder = Directory.CreateTempSubdirectory("orrery-gcn-restart-").FullName;
+        try
+        {
+            var root = ExperimentSpec.Parse(Spec, Path.Combine(folder, "gcn.yaml"));
+            var request = GcnSpec.Parse(root).Request;
+            var setup = GcnRunSetup.Build(request);
+            using var device = new CpuDevice();
+            using var reference = new InProcessTrainer(device, setup.Model, setup.Plans, setup.Exchange, request.LearningRate, request.WeightDecay);
+            var expected = reference.Train(request.Epochs);
+
+            await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
+            var said = new List<string>();
+            string? coordinatorSilo = null;
+            var killed = false;
+            var output = Path.Combine(folder, "out");
+            using (var staged = new ExperimentOutput(output))
+            {
+                var context = new ExperimentContext
+                {
+                    Cluster = cluster.Client,
+                    Silos = _ => Task.FromResult<IReadOnlyList<ClusterSiloInfo>>([]),
+                    Output = staged,
+                    Say = line =>
+                    {
+                        said.Add(line);
+                        coordinatorSilo ??= Regex.Match(line, "coordinator on ([^,]+),") is { Success: true } match ? match.Groups[1].Value : null;
+                    },
+                    Progress = new InlineProgress(progress =>
+                    {
+                        if (!killed && progress.Fraction >= 3.0 / request.Epochs)
+                        {
+                            killed = true;
+                            cluster.Silos.Single(s => s.Name == coordinatorSilo).Kill();
+                        }
+                    }),
+                };
+                var outcome = await new GcnExperimentRunner().RunAsync(context, root, CancellationToken.None);
+                Assert.True(outcome.Passed);
+                staged.Commit();
+            }
+
+            Assert.True(killed, "the coordinator's silo was never killed");
+            Assert.Contains(said, line => line.Contains("was lost", StringComparison.Ordinal) && line.Contains("starting the run again", StringComparison.Ordinal));
+            var rows = File.ReadAllLines(Path.Combine(output, "metrics.csv")).Skip(1).Select(line => line.Split(',')).ToArray();
+            Assert.Equal(request.Epochs, rows.Length);
+            for (var e = 0; e < request.Epochs; e++)
+            {
+                Assert.Equal(expected[e].Loss, double.Parse(rows[e][1], CultureInfo.InvariantCulture));
+                Assert.Equal(expected[e].TestAccuracy, double.Parse(rows[e][4], CultureInfo.InvariantCulture));
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Reports progress on the caller's thread, so a test can act between two epochs.</summary>
+    private sealed class InlineProgress(Action<ExperimentProgress> report) : IProgress<ExperimentProgress>
+    {
+        public void Report(ExperimentProgress value) => report(value);
+    }
+}
