@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Orrery.Cluster.Placement;
+using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Diagnostics;
 
 namespace Orrery.Diagnostics;
@@ -46,8 +48,19 @@ public static class DiagnosticJob
 
         var callsElapsed = watch.Elapsed;
 
-        // 2. A chain through 12 grains, which crosses every silo of a small cluster.
+        // 2. A chain through 12 grains, which crosses every silo of a small cluster: each link is first activated on
+        // the active silos in turn (a placement hint; a chain of one), so the crossing does not depend on random
+        // placement (3 silos, 12 random links: all three only 97.7% of the time).
         string[] keys = [.. Enumerable.Range(0, 12).Select(i => $"demo-chain-{i}")];
+        var silos = await grains.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync().ConfigureAwait(false);
+        for (var i = 0; i < keys.Length && silos.Length > 0; i++)
+        {
+            using (PlacementHint.On(silos[i % silos.Length].Address))
+            {
+                await grains.GetGrain<IChainGrain>(keys[i]).ForwardAsync(new ChainRequest { Keys = [keys[i]] }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         var chain = await grains.GetGrain<IChainGrain>(keys[0]).ForwardAsync(new ChainRequest { Keys = keys }, cancellationToken).ConfigureAwait(false);
 
         // 3. A tensor to another silo and back, by reference.

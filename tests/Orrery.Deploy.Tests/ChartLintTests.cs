@@ -37,5 +37,24 @@ public sealed class ChartLintTests
         Assert.Contains("--env=ORRERY_OrleansSilo__ServiceId=research \\", withServiceId.Stdout);
         Assert.Contains("--set-file experiment.spec=my-experiment.yaml", notes);
         Assert.Contains($"port-forward deployment/{Chart.Release}-silo-cpu 8080", notes);
+
+        // TLS is on by default: the client pod gets the clients' certificate Secret and the three settings that name
+        // its files, merged into the generated container by name (kubectl run's strategic override).
+        var overrides = System.Text.RegularExpressions.Regex.Match(notes, "--override-type=strategic --overrides='([^']+)'");
+        Assert.True(overrides.Success, "the kubectl run line does not mount the client certificate");
+        using var pod = System.Text.Json.JsonDocument.Parse(overrides.Groups[1].Value);
+        var spec = pod.RootElement.GetProperty("spec");
+        var container = spec.GetProperty("containers")[0];
+        Assert.Equal("orrery-cli", container.GetProperty("name").GetString());
+        Assert.Equal(
+            ["ORRERY_OrleansSilo__TlsAuthority=/etc/orrery/tls/ca.crt", "ORRERY_OrleansSilo__TlsCertificate=/etc/orrery/tls/tls.crt", "ORRERY_OrleansSilo__TlsKey=/etc/orrery/tls/tls.key"],
+            container.GetProperty("env").EnumerateArray().Select(e => $"{e.GetProperty("name").GetString()}={e.GetProperty("value").GetString()}").Order(StringComparer.Ordinal));
+        Assert.Equal("/etc/orrery/tls", container.GetProperty("volumeMounts")[0].GetProperty("mountPath").GetString());
+        Assert.Equal($"{Chart.Release}-tls-client", spec.GetProperty("volumes")[0].GetProperty("secret").GetProperty("secretName").GetString());
+        Assert.Equal(1654, spec.GetProperty("securityContext").GetProperty("fsGroup").GetInt32());
+
+        var withoutTls = await ExternalTool.HelmAsync(["install", Chart.Release, Chart.Directory, "--namespace", Chart.Namespace, "--dry-run=client", "--set", "tls.enabled=false"]);
+        Assert.True(withoutTls.ExitCode == 0, withoutTls.Output);
+        Assert.DoesNotContain("--overrides", withoutTls.Stdout);
     }
 }

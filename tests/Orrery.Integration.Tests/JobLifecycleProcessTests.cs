@@ -21,6 +21,9 @@ public sealed class JobLifecycleProcessTests(RedisFixture fixture) : IClassFixtu
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
+    /// <summary>The silo's assembly context, one for the process.</summary>
+    private static readonly Lazy<SiloAssemblyContext> SiloAssemblies = new(() => new SiloAssemblyContext(Path.GetDirectoryName(Executables.Silo)!));
+
     // Caught before: when the view changed, a fresh coordinator activation that knew no job answered a poll and the
     // driver started the job again while the original ran on (1 of 4 trials with a silo joining). The silos' own
     // job-start log lines (event id 4000) count the starts, orphans included.
@@ -190,7 +193,7 @@ public sealed class JobLifecycleProcessTests(RedisFixture fixture) : IClassFixtu
     {
         // The silo's own assemblies load into a context of their own: in the default one, every Orleans client this
         // process makes later would scan them and look for the silo's packages (Dashboard, Kubernetes hosting) here.
-        var silo = new SiloAssemblyContext(Path.GetDirectoryName(Executables.Silo)!);
+        var silo = SiloAssemblies.Value;
         var assemblies = new[] { typeof(Orrery.Cluster.Silos.OrreryLogEvents).Assembly, typeof(SamplingJobDriver).Assembly, typeof(Orrery.Diagnostics.EchoGrain).Assembly }
             .Append(silo.LoadFromAssemblyPath(Path.Combine(Path.GetDirectoryName(Executables.Silo)!, "Orrery.Pca.dll")))
             .Append(silo.LoadFromAssemblyPath(Executables.Silo));
@@ -242,11 +245,13 @@ public sealed class JobLifecycleProcessTests(RedisFixture fixture) : IClassFixtu
     }
 
     /// <summary>
-    /// A collectible context for the silo executable's assemblies: what this process already has (the logging
-    /// abstractions, Orleans) comes from the default context, so attribute types compare equal; the rest comes from the
-    /// silo's folder.
+    /// A context for the silo executable's assemblies: what this process already has (the logging abstractions, Orleans)
+    /// comes from the default context, so attribute types compare equal; the rest comes from the silo's folder. It is
+    /// one for the process and never unloaded: every later Orleans client lists all loaded assemblies and asks their
+    /// own context for what they reference (Orleans.Dashboard, Kubernetes hosting), which a collectible context being
+    /// unloaded by the GC refused ("AssemblyLoadContext is unloading", order- and timing-dependent failures).
     /// </summary>
-    private sealed class SiloAssemblyContext(string folder) : AssemblyLoadContext("silo assemblies", isCollectible: true)
+    private sealed class SiloAssemblyContext(string folder) : AssemblyLoadContext("silo assemblies", isCollectible: false)
     {
         protected override Assembly? Load(AssemblyName assemblyName)
         {
