@@ -38,7 +38,7 @@ public sealed class GcnProcessTests(RedisFixture fixture) : IClassFixture<RedisF
         GcnStartReply start;
         using (PlacementHint.On(first))
         {
-            start = await coordinator.StartAsync(request, CancellationToken.None);
+            start = await Orrery.Gcn.Experiments.GcnJob.StartAsync(coordinator, request, CancellationToken.None);
         }
 
         Assert.Equal(cluster.Silos[0].Name, start.CoordinatorSilo);

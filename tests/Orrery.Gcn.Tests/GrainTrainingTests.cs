@@ -31,7 +31,7 @@ public sealed class GrainTrainingTests
 
         await using var cluster = await OrleansEmbeddedCluster.StartAsync(new int[2]);
         var coordinator = cluster.Client.GetGrain<IGcnCoordinatorGrain>($"gcn-test/{mode}/{inlineLimit}");
-        var start = await coordinator.StartAsync(request, CancellationToken.None);
+        var start = await Orrery.Gcn.Experiments.GcnJob.StartAsync(coordinator, request, CancellationToken.None);
         Assert.Equal(2, start.Parts.Select(p => p.Silo).Distinct().Count());
         Assert.Equal(setup.Plans.Select(p => p.HaloCount), start.Parts.Select(p => p.Halo));
 
@@ -70,11 +70,41 @@ public sealed class GrainTrainingTests
         var lost = await Assert.ThrowsAsync<GcnPartLostException>(() => part.ForwardLayerAsync(0));
         Assert.Contains("was not set up", lost.Message);
         Assert.False(await part.IsSetUpAsync());
-        var error = await Assert.ThrowsAsync<GcnRequestException>(() => part.SetUpAsync(Request("vanilla", 0), 7, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<GcnRequestException>(() => part.SetUpAsync(Request("vanilla", 0), 7, 30, CancellationToken.None));
         Assert.Contains("part is 7; the run has 3 parts", error.Message);
         var coordinator = cluster.Client.GetGrain<IGcnCoordinatorGrain>("gcn-test/unstarted");
         var runLost = await Assert.ThrowsAsync<GcnRunLostException>(() => coordinator.AdvanceAsync(1, CancellationToken.None));
         Assert.Contains("was not started", runLost.Message);
+    }
+
+    /// <summary>
+    /// A graph file with a bad line, met during the set-up slices on the silos: the start fails with the file and the
+    /// line in the message, and the coordinator refuses to train.
+    /// </summary>
+    [Fact]
+    public async Task BadGraphFileFailsTheSetUpNamingFileAndLine()
+    {
+        var folder = Directory.CreateTempSubdirectory("orrery-gcn-bad-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "edges.csv"), "0,1\n1,x\n");
+            File.WriteAllText(Path.Combine(folder, "features.csv"), "1,0\n0,1\n1,1\n");
+            File.WriteAllText(Path.Combine(folder, "labels.csv"), "0\n1\n1\n");
+            var request = Request("vanilla", 0);
+            (request.Source, request.Parts) = ("files", 2);
+            (request.EdgesPath, request.FeaturesPath, request.LabelsPath) = (Path.Combine(folder, "edges.csv"), Path.Combine(folder, "features.csv"), Path.Combine(folder, "labels.csv"));
+
+            await using var cluster = await OrleansEmbeddedCluster.StartAsync(new int[1]);
+            var coordinator = cluster.Client.GetGrain<IGcnCoordinatorGrain>("gcn-test/bad-file");
+            var error = await Assert.ThrowsAsync<GcnRequestException>(() => Orrery.Gcn.Experiments.GcnJob.StartAsync(coordinator, request, CancellationToken.None));
+            Assert.Contains("edges.csv: line 2: '1,x' is not two integer node ids", error.Message);
+            error = await Assert.ThrowsAsync<GcnRequestException>(() => coordinator.AdvanceAsync(1, CancellationToken.None));
+            Assert.Contains("is not set up yet", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     /// <summary>Bytes one epoch moves: per aggregating layer, the halo rows' features in the training and the evaluation pass and their gradients back.</summary>

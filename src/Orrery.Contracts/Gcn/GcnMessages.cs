@@ -91,6 +91,9 @@ public sealed class GcnPartInfo
     [Id(1)] public int Inner { get; set; }
     [Id(2)] public int Halo { get; set; }
     [Id(3)] public string Silo { get; set; } = "";
+
+    /// <summary>False while the part is still building the graph and its plan (ask again).</summary>
+    [Id(4)] public bool Ready { get; set; }
 }
 
 /// <summary>One epoch as the coordinator recorded it.</summary>
@@ -123,6 +126,12 @@ public sealed class GcnStartReply
 
     /// <summary>partition.csv's text (the partition report).</summary>
     [Id(5)] public string PartitionCsv { get; set; } = "";
+
+    /// <summary>False while the set-up goes on (the other fields but the coordinator's silo are not filled yet).</summary>
+    [Id(6)] public bool Ready { get; set; }
+
+    /// <summary>What the set-up is doing, in words.</summary>
+    [Id(7)] public string Phase { get; set; } = "";
 }
 
 /// <summary>Epochs finished since the last advance, and whether the run is over.</summary>

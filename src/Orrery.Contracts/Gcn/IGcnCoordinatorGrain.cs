@@ -12,11 +12,19 @@ namespace Orrery.Contracts.Gcn;
 public interface IGcnCoordinatorGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Takes the run: builds the graph and the partition plans, initialises the weights from the seed and sets up every
-    /// part on its silo. A run it cannot take, or a second start of the same activation, throws <see cref="GcnRequestException"/>.
+    /// Takes the run and answers at once; building the graph and the plans, initialising the weights and setting up the
+    /// parts are the work of the <see cref="SetUpAsync"/> calls that follow, each bounded, so no call waits on a long
+    /// set-up past its deadline. A second start of the same activation throws <see cref="GcnRequestException"/>.
     /// </summary>
     [Alias("start")]
     Task<GcnStartReply> StartAsync(GcnTrainRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Works on the set-up for about <paramref name="seconds"/>; the reply is <see cref="GcnStartReply.Ready"/> once every
+    /// part is set up. A run that cannot be built (a bad file, a bad model) throws <see cref="GcnRequestException"/>.
+    /// </summary>
+    [Alias("set-up")]
+    Task<GcnStartReply> SetUpAsync(double seconds, CancellationToken cancellationToken);
 
     /// <summary>Trains epochs for about <paramref name="seconds"/> (at least one) and answers the epochs finished meanwhile.</summary>
     [Alias("advance")]

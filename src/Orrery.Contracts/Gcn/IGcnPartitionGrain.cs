@@ -11,9 +11,13 @@ namespace Orrery.Contracts.Gcn;
 [Alias("orrery.gcn.partition")]
 public interface IGcnPartitionGrain : IGrainWithStringKey
 {
-    /// <summary>Builds the part's plan from <paramref name="request"/> (graph and partition rebuilt on this silo) and its model.</summary>
+    /// <summary>
+    /// Builds the part's plan from <paramref name="request"/> (graph and partition rebuilt on this silo, in the
+    /// background) and its model, waiting at most <paramref name="waitSeconds"/>; not <see cref="GcnPartInfo.Ready"/> yet:
+    /// ask again. Asking for another part of the same activation throws <see cref="GcnRequestException"/>.
+    /// </summary>
     [Alias("set-up")]
-    Task<GcnPartInfo> SetUpAsync(GcnTrainRequest request, int part, CancellationToken cancellationToken);
+    Task<GcnPartInfo> SetUpAsync(GcnTrainRequest request, int part, double waitSeconds, CancellationToken cancellationToken);
 
     /// <summary>False on a fresh activation that holds no part.</summary>
     [Alias("is-set-up")]

@@ -92,7 +92,7 @@ public sealed class GcnExperimentRunner : IExperimentRunner
             GcnStartReply? start = null;
             try
             {
-                start = await coordinator.StartAsync(parsed.Request, cancellationToken);
+                start = await GcnJob.StartAsync(coordinator, parsed.Request, cancellationToken, phase: p => context.Progress.Report(new ExperimentProgress(0, p)));
                 context.Say($"gcn {parsed.Name}: {start.Nodes} nodes, {start.Edges} edges, {parsed.Parts} parts ({parsed.Partitioning}) on " +
                     $"{string.Join(", ", start.Parts.Select(p => p.Silo).Distinct())}, coordinator on {start.CoordinatorSilo}, {start.RowsExchangedPerLayer} rows exchanged per layer, {parsed.Exchange.Mode}");
                 var metrics = new List<EpochMetrics>();

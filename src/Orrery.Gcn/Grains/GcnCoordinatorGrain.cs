@@ -43,12 +43,15 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
     private SiloAddress[] _partSilos = [];
     private int[] _placements = [];
     private int _recoveries;
+    private Task<GcnRunSetup>? _building;
+    private GcnPartInfo[] _partInfos = [];
+    private GcnStartReply? _ready;
     private float[] _weights = [];
     private float[] _gradient = [];
     private int _epoch;
 
     /// <inheritdoc />
-    public async Task<GcnStartReply> StartAsync(GcnTrainRequest request, CancellationToken cancellationToken)
+    public Task<GcnStartReply> StartAsync(GcnTrainRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (_request is not null)
@@ -56,50 +59,96 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
             throw new GcnRequestException($"GCN run '{this.GetPrimaryKeyString()}' is already started");
         }
 
-        GcnRunSetup setup;
-        try
+        if (request.Parts < 1)
         {
-            setup = GcnRunSetup.Shared(request);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            throw new GcnRequestException(e.Message);
+            throw new GcnRequestException($"parts is {request.Parts}; it must be at least 1");
         }
 
-        var device = ComputeDevices.SharedCpuOnly.Cpu;
-        _parameters = new GcnParameters(device, setup.Model);
-        _parameters.Initialise();
-        _adam = new AdamOptimizer(_parameters.TotalLength, request.LearningRate, request.WeightDecay);
-        _weights = new float[_parameters.TotalLength];
-        _gradient = new float[_parameters.TotalLength];
-        (_request, _setup) = (request, setup);
+        _request = request;
 
-        // One part per active silo in turn (address order), each pinned there by a placement hint at its first call.
-        var silos = ActiveSilos().OrderBy(a => a.ToParsableString(), StringComparer.Ordinal).ToArray();
-        if (silos.Length == 0)
+        // The build runs off the activation's turn; SetUpAsync waits for it in bounded slices.
+        _building = Task.Run(() => GcnRunSetup.Shared(request), CancellationToken.None);
+        return Task.FromResult(new GcnStartReply { CoordinatorSilo = silo.Name, Phase = "building the graph and the partition plans" });
+    }
+
+    /// <inheritdoc />
+    public async Task<GcnStartReply> SetUpAsync(double seconds, CancellationToken cancellationToken)
+    {
+        var request = _request ?? throw new GcnRunLostException($"GCN run '{this.GetPrimaryKeyString()}' was not started (a fresh activation)");
+        if (_ready is { } ready)
         {
-            silos = [silo.SiloAddress];
+            return ready;
         }
 
-        _placements = new int[request.Parts];
-        _partSilos = [.. Enumerable.Range(0, request.Parts).Select(p => silos[p % silos.Length])];
-        _parts = [.. Enumerable.Range(0, request.Parts).Select(Part)];
-        var infos = await Task.WhenAll(Enumerable.Range(0, request.Parts).Select(p => SetUpPartAsync(p, cancellationToken)));
-        return new GcnStartReply
+        var until = Stopwatch.GetTimestamp() + (long)(Math.Clamp(seconds, 0.01, 60) * Stopwatch.Frequency);
+        if (_setup is null)
         {
-            Nodes = setup.Graph.NodeCount,
-            Edges = setup.Graph.EdgeCount,
-            RowsExchangedPerLayer = PartitionReport.RowsExchangedPerLayer(setup.Plans),
-            Parts = [.. infos],
+            if (await Task.WhenAny(_building!, Task.Delay(Remaining(until), CancellationToken.None)) != _building)
+            {
+                return new GcnStartReply { CoordinatorSilo = silo.Name, Phase = "building the graph and the partition plans" };
+            }
+
+            try
+            {
+                _setup = await _building;
+            }
+            catch (Exception e) when (e is not GcnRequestException)
+            {
+                throw new GcnRequestException(e.Message);
+            }
+
+            var device = ComputeDevices.SharedCpuOnly.Cpu;
+            _parameters = new GcnParameters(device, _setup.Model);
+            _parameters.Initialise();
+            _adam = new AdamOptimizer(_parameters.TotalLength, request.LearningRate, request.WeightDecay);
+            _weights = new float[_parameters.TotalLength];
+            _gradient = new float[_parameters.TotalLength];
+
+            // One part per active silo in turn (address order), each pinned there by a placement hint at its first call.
+            var silos = ActiveSilos().OrderBy(a => a.ToParsableString(), StringComparer.Ordinal).ToArray();
+            silos = silos.Length > 0 ? silos : [silo.SiloAddress];
+            _placements = new int[request.Parts];
+            _partSilos = [.. Enumerable.Range(0, request.Parts).Select(p => silos[p % silos.Length])];
+            _parts = [.. Enumerable.Range(0, request.Parts).Select(Part)];
+            _partInfos = new GcnPartInfo[request.Parts];
+        }
+
+        var waiting = Enumerable.Range(0, _parts.Length).Where(p => _partInfos[p] is not { Ready: true }).ToArray();
+        var infos = await Task.WhenAll(waiting.Select(p => SetUpPartAsync(p, Remaining(until).TotalSeconds, cancellationToken)));
+        for (var i = 0; i < waiting.Length; i++)
+        {
+            _partInfos[waiting[i]] = infos[i];
+        }
+
+        var setUp = _partInfos.Count(info => info is { Ready: true });
+        if (setUp < _parts.Length)
+        {
+            return new GcnStartReply { CoordinatorSilo = silo.Name, Phase = $"setting up the parts ({setUp} of {_parts.Length} ready)" };
+        }
+
+        _ready = new GcnStartReply
+        {
+            Nodes = _setup.Graph.NodeCount,
+            Edges = _setup.Graph.EdgeCount,
+            RowsExchangedPerLayer = PartitionReport.RowsExchangedPerLayer(_setup.Plans),
+            Parts = [.. _partInfos],
             CoordinatorSilo = silo.Name,
-            PartitionCsv = PartitionReport.ToCsv(setup.Plans),
+            PartitionCsv = PartitionReport.ToCsv(_setup.Plans),
+            Ready = true,
+            Phase = "ready",
         };
+        return _ready;
     }
 
     /// <inheritdoc />
     public async Task<GcnAdvanceReply> AdvanceAsync(double seconds, CancellationToken cancellationToken)
     {
         var request = _request ?? throw new GcnRunLostException($"GCN run '{this.GetPrimaryKeyString()}' was not started (a fresh activation)");
+        if (_ready is null)
+        {
+            throw new GcnRequestException($"GCN run '{this.GetPrimaryKeyString()}' is not set up yet (call SetUpAsync until it is ready)");
+        }
+
         var until = Stopwatch.GetTimestamp() + (long)(Math.Clamp(seconds, 0, 60) * Stopwatch.Frequency);
         var reply = new GcnAdvanceReply();
         do
@@ -204,7 +253,7 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
 
                 try
                 {
-                    await Task.WhenAll(lost.Select(p => SetUpPartAsync(p, cancellationToken)));
+                    await Task.WhenAll(lost.Select(p => SetUpPartFullyAsync(p, cancellationToken)));
                     return;
                 }
                 catch (Exception e) when (SiloLoss.Means(e) || e is GcnPartLostException)
@@ -237,14 +286,24 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
 
     private IGcnPartitionGrain Part(int part) => GrainFactory.GetGrain<IGcnPartitionGrain>($"{this.GetPrimaryKeyString()}/part-{part}/p{_placements[part]}");
 
-    /// <summary>Sets part <paramref name="part"/> up on its silo (a placement hint there for its first activation).</summary>
-    private Task<GcnPartInfo> SetUpPartAsync(int part, CancellationToken cancellationToken)
+    /// <summary>Sets part <paramref name="part"/> up on its silo (a placement hint there for its first activation), waiting at most <paramref name="waitSeconds"/>.</summary>
+    private Task<GcnPartInfo> SetUpPartAsync(int part, double waitSeconds, CancellationToken cancellationToken)
     {
         using (PlacementHint.On(_partSilos[part]))
         {
-            return _parts[part].SetUpAsync(_request!, part, cancellationToken);
+            return _parts[part].SetUpAsync(_request!, part, waitSeconds, cancellationToken);
         }
     }
+
+    /// <summary>Sets part <paramref name="part"/> up, asking again while it builds (each call bounded to 5 s).</summary>
+    private async Task SetUpPartFullyAsync(int part, CancellationToken cancellationToken)
+    {
+        while (!(await SetUpPartAsync(part, 5, cancellationToken)).Ready)
+        {
+        }
+    }
+
+    private static TimeSpan Remaining(long until) => TimeSpan.FromSeconds(Math.Max(0, (until - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
 
     private IEnumerable<SiloAddress> ActiveSilos() =>
         membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress);

@@ -23,28 +23,51 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     private GcnParameters? _parameters;
     private PartitionModel? _model;
     private int _inlineLimit;
+    private int? _part;
+    private Task<GcnRunSetup>? _building;
 
     /// <inheritdoc />
-    public Task<GcnPartInfo> SetUpAsync(GcnTrainRequest request, int part, CancellationToken cancellationToken)
+    public async Task<GcnPartInfo> SetUpAsync(GcnTrainRequest request, int part, double waitSeconds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (_model is not null)
+        if (_part is { } taken && taken != part)
         {
-            throw new GcnRequestException($"part {part} of '{this.GetPrimaryKeyString()}' is already set up");
+            throw new GcnRequestException($"'{this.GetPrimaryKeyString()}' holds part {taken}, not part {part}");
         }
 
-        var setup = GcnRunSetup.Shared(request);
-        if (part < 0 || part >= setup.Plans.Length)
+        _part = part;
+        if (_model is null)
         {
-            throw new GcnRequestException($"part is {part}; the run has {setup.Plans.Length} parts");
+            // The build (graph, partitioning) runs off the activation's turn; a call waits for it only so long.
+            _building ??= Task.Run(() => GcnRunSetup.Shared(request), CancellationToken.None);
+            if (await Task.WhenAny(_building, Task.Delay(TimeSpan.FromSeconds(Math.Clamp(waitSeconds, 0, 60)), CancellationToken.None)) != _building)
+            {
+                return new GcnPartInfo { Part = part, Silo = silo.Name, Ready = false };
+            }
+
+            GcnRunSetup setup;
+            try
+            {
+                setup = await _building;
+            }
+            catch (Exception e) when (e is not GcnRequestException)
+            {
+                _building = null;
+                throw new GcnRequestException($"part {part}: {e.Message}");
+            }
+
+            if (part < 0 || part >= setup.Plans.Length)
+            {
+                throw new GcnRequestException($"part is {part}; the run has {setup.Plans.Length} parts");
+            }
+
+            var device = ComputeDevices.SharedCpuOnly.Cpu;
+            _parameters = new GcnParameters(device, setup.Model);
+            _model = new PartitionModel(device, setup.Plans[part], _parameters);
+            _inlineLimit = request.InlineLimitBytes;
         }
 
-        var device = ComputeDevices.SharedCpuOnly.Cpu;
-        _parameters = new GcnParameters(device, setup.Model);
-        _model = new PartitionModel(device, setup.Plans[part], _parameters);
-        _inlineLimit = request.InlineLimitBytes;
-        var plan = setup.Plans[part];
-        return Task.FromResult(new GcnPartInfo { Part = part, Inner = plan.InnerCount, Halo = plan.HaloCount, Silo = silo.Name });
+        return new GcnPartInfo { Part = part, Inner = _model.Plan.InnerCount, Halo = _model.Plan.HaloCount, Silo = silo.Name, Ready = true };
     }
 
     /// <inheritdoc />
