@@ -91,14 +91,14 @@ public sealed class SvgPlot
         foreach (var tick in LogX ? LogTicks(x0, x1) : Ticks(x0, x1))
         {
             var sx = left + (tick - x0) / (x1 - x0) * plotWidth;
-            var label = LogX ? "1e" + Format(tick) : Format(tick);
+            var label = LogX ? LogLabel(tick) : Format(tick);
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{sx:F1}\" y1=\"{top + plotHeight:F1}\" x2=\"{sx:F1}\" y2=\"{top + plotHeight + 5:F1}\" stroke=\"#444\"/><text x=\"{sx:F1}\" y=\"{top + plotHeight + 18:F1}\" text-anchor=\"middle\">{label}</text>\n");
         }
 
         foreach (var tick in LogY ? LogTicks(y0, y1) : Ticks(y0, y1))
         {
             var sy = top + plotHeight - (tick - y0) / (y1 - y0) * plotHeight;
-            var label = LogY ? "1e" + Format(tick) : Format(tick);
+            var label = LogY ? LogLabel(tick) : Format(tick);
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left - 5}\" y1=\"{sy:F1}\" x2=\"{left + plotWidth:F1}\" y2=\"{sy:F1}\" stroke=\"#ddd\"/><text x=\"{left - 8}\" y=\"{sy + 4:F1}\" text-anchor=\"end\">{label}</text>\n");
         }
 
@@ -190,25 +190,44 @@ public sealed class SvgPlot
         }
     }
 
-    /// <summary>Ticks of a log axis (values are log10): whole decades where the range holds two or more, else linear ticks of the exponent.</summary>
+    /// <summary>
+    /// Ticks of a log axis (values are log10): whole decades where the range holds two or more (at most eight, every
+    /// second or third decade beyond that), else 1, 2 and 5 times the powers of ten inside the range.
+    /// </summary>
     private static IEnumerable<double> LogTicks(double low, double high)
     {
+        var ticks = new List<double>();
         var first = Math.Ceiling(low);
         var last = Math.Floor(high);
-        if (last - first < 1)
+        if (last - first >= 1)
         {
-            return Ticks(low, high);
+            var stride = Math.Ceiling((last - first + 1) / 8);
+            for (var t = first; t <= last; t += stride)
+            {
+                ticks.Add(t);
+            }
+
+            return ticks;
         }
 
-        var stride = Math.Ceiling((last - first + 1) / 8);
-        var ticks = new List<double>();
-        for (var t = first; t <= last; t += stride)
+        for (var decade = Math.Floor(low); decade <= high; decade++)
         {
-            ticks.Add(t);
+            foreach (var m in new[] { 1.0, 2, 5 })
+            {
+                var t = decade + Math.Log10(m);
+                if (t >= low && t <= high)
+                {
+                    ticks.Add(t);
+                }
+            }
         }
 
         return ticks;
     }
+
+    /// <summary>The label of a log axis tick: 1eN on whole decades, else the value.</summary>
+    private static string LogLabel(double tick) =>
+        Math.Abs(tick - Math.Round(tick)) < 1e-9 ? "1e" + Format(Math.Round(tick)) : Math.Pow(10, tick).ToString("G3", CultureInfo.InvariantCulture);
 
     private static string Format(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 

@@ -24,8 +24,8 @@ internal static class AccuracyReport
         }
 
         md.AppendLine().AppendLine(string.Create(CultureInfo.InvariantCulture, $"Particles per run: {settings.MaxParticles:G3} for the star's bridge runs (bias expected O(dt) and small), N(dt) = {settings.HalfOrderConstant:G3} / dt within [{settings.MinParticles:G3}, {settings.MaxParticles:G3}] for the others (bias expected O(sqrt dt)); seed {settings.Seed}; " +
-            $"errors are relative for E[exit time] and the times, absolute for probabilities; +- is one standard error (exit-time sample variance, binomial, " +
-            $"or batch means over >= 8 independent batches for the times). `*` marks errors below 2 standard errors (not used in the fits)."));
+            $"errors are relative for E[exit time], the times and the stationary occupations, absolute for probabilities; +- is one standard error (exit-time sample variance, binomial, " +
+            $"or batch means over >= 8 independent batches for the times and occupations). `*` marks errors below 2 standard errors (not used in the fits)."));
         foreach (var problem in problems)
         {
             var runs = measurements.Where(m => m.Problem == problem.Name).OrderByDescending(m => m.TimeStep).ThenBy(m => m.Boundary).ToList();
@@ -112,9 +112,13 @@ internal static class AccuracyReport
     private static void Plot(AccuracySettings settings, AccuracyProblem problem, IReadOnlyList<Measurement> runs)
     {
         // Star and graph: mean exit time and the exit probability; the graph's vertex-passage times in a plot of their own.
-        var groups = problem.Name == "graph"
-            ? new[] { ("", new[] { 0, 1 }), ("-vertex", new[] { problem.Observables.Count - 2, problem.Observables.Count - 1 }) }
-            : [("", new[] { 0, 1 })];
+        var last = problem.Observables.Count - 1;
+        var groups = problem.Name switch
+        {
+            "graph" => new[] { ("", new[] { 0, 1 }), ("-vertex", new[] { last - 1, last }) },
+            "stationary" => [("", new[] { 0, 2, last })],
+            _ => [("", new[] { 0, 1 })],
+        };
         foreach (var (suffix, indices) in groups)
         {
             var plot = new SvgPlot($"{problem.Name}: |error| against dt (bands: +-2 SE)", "dt", "|error| (relative for times, absolute for P)") { LogX = true, LogY = true };

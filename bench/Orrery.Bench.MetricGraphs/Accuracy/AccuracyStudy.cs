@@ -21,6 +21,8 @@ namespace Orrery.Bench.MetricGraphs.Accuracy;
 /// and into C, absorbing pendants C-D and B-F) from vertex A, against <see cref="GeneratorSolver"/> (finite
 /// differences of the generator, 400 cells per edge): E[exit time], P(exit at D), and the expected time spent on
 /// each edge and in the bins next to the vertices the drift points into before exit (vertex passage).</item>
+/// <item>stationary: the stationary occupation of a star whose drifts point into the centre, against closed form 6
+/// (see <see cref="StationaryProblem"/>): the vertex-passage question for stationary occupations.</item>
 /// </list>
 /// Then the cost at matched accuracy: particle-steps (and seconds) to reach a relative error of
 /// <see cref="AccuracySettings.TargetError"/> in the star's mean exit time with each scheme.
@@ -40,7 +42,7 @@ internal static class AccuracyStudy
     {
         Directory.CreateDirectory(settings.OutputDirectory);
         var notes = new List<string>();
-        var problems = new[] { StarProblem(notes), GraphProblem(notes) };
+        var problems = new[] { StarProblem(notes), GraphProblem(notes), StationaryProblem(notes) };
         foreach (var note in notes)
         {
             Console.WriteLine("# " + note);
@@ -66,7 +68,7 @@ internal static class AccuracyStudy
             }
         }
 
-        var costs = problems.Select(p => CostAtMatchedAccuracy(p, measurements, settings)).OfType<CostEstimate>().ToList();
+        var costs = problems.Where(p => !p.Stationary).Select(p => CostAtMatchedAccuracy(p, measurements, settings)).OfType<CostEstimate>().ToList();
         AccuracyReport.Write(settings, problems, measurements, costs, notes);
         return 0;
     }
@@ -83,7 +85,8 @@ internal static class AccuracyStudy
             Steps = steps,
             Boundary = boundary,
             BinsPerEdge = Bins,
-            SampleEvery = problem.SampleOccupation ? 1 : steps,
+            SampleEvery = problem.SampleOccupation || problem.Stationary ? 1 : steps,
+            WindowSteps = problem.Stationary ? (steps + 1) / 2 : 0,
             ExitTimeBins = 16,
             MaxDegreeOfParallelism = settings.Threads,
         };
@@ -121,7 +124,7 @@ internal static class AccuracyStudy
         }
 
         Console.WriteLine(line);
-        if (m.Exited < m.Particles)
+        if (m.Exited < m.Particles && !problem.Stationary)
         {
             Console.WriteLine($"# WARNING {m.Particles - m.Exited} particles had not exited at the horizon {problem.Horizon}");
         }
@@ -196,6 +199,42 @@ internal static class AccuracyStudy
         // The slowest mode is that of a particle held in the triangle by the drifts; 60 time units: checked per run (exited = particles).
         return new AccuracyProblem("graph", "TestGraphs.PendantTriangle from A: triangle A-B-C with drifts, absorbing pendants C-D and B-F", graph,
             InitialCondition.AtVertex(start), 60, true, 0.5, observables);
+    }
+
+    /// <summary>
+    /// Stationary occupation next to a vertex with drift into it: a star of 3 arms of length 1, sigma 1, reflecting
+    /// leaves, constant drifts -1, -2, -3 towards the centre (a potential V = u x, continuous at the centre), uniform
+    /// weights. Closed form 6 of the spec: density proportional to exp(-u_e x / D), so edge e holds
+    /// (D / u_e)(1 - exp(-u_e L / D)) and its bin next to the centre (D / u_e)(1 - exp(-u_e L / (16 D))), normalised. No
+    /// absorbing end: <c>step</c> and <c>bridge</c> run the same code and must give the same bits (their rows are equal).
+    /// </summary>
+    private static AccuracyProblem StationaryProblem(List<string> notes)
+    {
+        double[] velocities = [1, 2, 3];
+        const double length = 1, sigma = 1, d = sigma * sigma / 2;
+        var graph = MetricGraphGenerators.Star(Enumerable.Repeat(length, velocities.Length).ToArray(), null, sigma, VertexKind.Junction,
+            velocities.Select(u => EdgeDrift.Constant(-u)).ToArray());
+        double Mass(double u, double x) => d / u * (1 - Math.Exp(-u * x / d));
+        var total = velocities.Sum(u => Mass(u, length));
+        var observables = new List<Observable>();
+        for (var e = 0; e < velocities.Length; e++)
+        {
+            observables.Add(Observable.StationaryFraction($"occupation of arm {e} (u = {velocities[e]})", e, 0, Bins, Mass(velocities[e], length) / total));
+        }
+
+        for (var e = 0; e < velocities.Length; e++)
+        {
+            observables.Add(Observable.StationaryFraction($"arm {e}'s first 1/{Bins} (at the centre)", e, 0, 1, Mass(velocities[e], length / Bins) / total));
+        }
+
+        notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"stationary: closed form 6, arm occupations {string.Join(", ", observables.Take(3).Select(o => o.Exact.ToString("G6", CultureInfo.InvariantCulture)))}, " +
+            $"bins at the centre {string.Join(", ", observables.Skip(3).Select(o => o.Exact.ToString("G6", CultureInfo.InvariantCulture)))}"));
+
+        // Spectral gap of an arm: at least D (pi / L)^2 + u^2 / (4 D) = 5.4, so the start at the centre is forgotten to
+        // exp(-5.4 x 2) ~ 2e-5 by the second half of a horizon of 4.
+        return new AccuracyProblem("stationary", "3 arms of length 1, sigma 1, reflecting leaves, constant drift -1, -2, -3 into the centre; the last half of 4 time units from the centre",
+            graph, InitialCondition.AtVertex(graph.VertexIndex("c")), 4, true, 0.5, observables, Stationary: true);
     }
 
     /// <summary>The indicator of [low, high] at a node, 1/2 on the interval's ends (the trapezoid rule), vertices excluded by the solver.</summary>

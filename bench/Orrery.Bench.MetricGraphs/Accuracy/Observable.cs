@@ -40,6 +40,29 @@ internal sealed record Observable(string Name, double Exact, bool Relative,
         return new(name, exact, true, Time, (_, batches) => BatchMeans.Estimate(batches.Select(Time).ToArray()).StandardError);
     }
 
+    /// <summary>
+    /// The fraction of the last occupation window's samples that fall in bins [<paramref name="firstBin"/>, <paramref name="endBin"/>)
+    /// of <paramref name="edge"/> (a stationary occupation once the window starts after the transient); standard error by batch means.
+    /// </summary>
+    public static Observable StationaryFraction(string name, int edge, int firstBin, int endBin, double exact)
+    {
+        static double Fraction(SamplingResult r, int edge, int firstBin, int endBin)
+        {
+            var window = r.WindowCount - 1;
+            var cells = r.WindowOccupation(window).Slice(edge * r.BinsPerEdge + firstBin, endBin - firstBin);
+            long samples = 0;
+            foreach (var c in cells)
+            {
+                samples += c;
+            }
+
+            return (double)samples / r.Samples(window);
+        }
+
+        return new(name, exact, true, r => Fraction(r, edge, firstBin, endBin),
+            (_, batches) => BatchMeans.Estimate(batches.Select(r => Fraction(r, edge, firstBin, endBin)).ToArray()).StandardError);
+    }
+
     /// <summary>The error of <paramref name="estimate"/>: relative to the exact value or absolute, as <see cref="Relative"/> says.</summary>
     public double Error(double estimate) => Relative ? (estimate - Exact) / Exact : estimate - Exact;
 
