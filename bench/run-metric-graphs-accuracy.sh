@@ -8,7 +8,7 @@
 #   bench/run-metric-graphs-accuracy.sh                          # the published settings, ~10 minutes on 2 cores
 #   ARGS="--dts 0.04,0.02,0.01 --max-particles 400000" bench/run-metric-graphs-accuracy.sh   # a quick look
 #
-# COPY_PLOTS=1 also copies the SVGs to bench/results/ (what the published section links to).
+# COPY_PLOTS=1 also copies the SVGs to bench/results/metric-graphs-accuracy-*.svg (what the published section links to).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +37,6 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
   cat "$out/accuracy.md"
 } > "$out/section.md"
 if [ "${COPY_PLOTS:-0}" = 1 ]; then
-  cp "$out"/accuracy-*.svg bench/results/
+  for plot in "$out"/accuracy-*.svg; do cp "$plot" "bench/results/metric-graphs-$(basename "$plot")"; done
 fi
 echo "# wrote $out/section.md and $(ls "$out"/*.svg | wc -l) plots in $out"

@@ -73,7 +73,7 @@ internal static class AccuracyReport
                 md.Append(string.Create(CultureInfo.InvariantCulture, $" {v.Error:+0.00E+00;-0.00E+00} +- {v.ErrorStandardError:0.0E+00}{mark} |"));
             }
 
-            md.AppendLine(m.Exited < m.Particles ? $" ({m.Particles - m.Exited} not exited)" : "");
+            md.AppendLine(m.Exited < m.Particles && !problem.Stationary ? $" ({m.Particles - m.Exited} not exited)" : "");
         }
     }
 
@@ -121,7 +121,7 @@ internal static class AccuracyReport
         };
         foreach (var (suffix, indices) in groups)
         {
-            var plot = new SvgPlot($"{problem.Name}: |error| against dt (bands: +-2 SE)", "dt", "|error| (relative for times, absolute for P)") { LogX = true, LogY = true };
+            var plot = new SvgPlot($"{problem.Name}: |error| against dt (bands: +-2 SE)", "dt", "|error| (relative; absolute for P(exit))") { LogX = true, LogY = true };
             double? anchor = null;
             var largest = runs.Max(m => m.TimeStep);
             var smallest = runs.Min(m => m.TimeStep);
