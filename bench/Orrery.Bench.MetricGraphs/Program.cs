@@ -19,7 +19,7 @@ namespace Orrery.Bench.MetricGraphs;
 /// <item>vessel: the vessel-like tree of 1,701 segments (1,702 vertices, seed 1), sigma 1, absorbing
 /// outlets, dt = 2.5e-3 (sigma sqrt(dt) = 0.05, a tenth of the shortest segment), uniform start.</item>
 /// <item>star-exit: the accuracy study's star (5 arms of length 1, sigma 0.8, absorbing leaves), dt = 1e-3, start at
-/// the centre: sigma sqrt(dt) = 0.025 of an arm, so ~10% of particle-steps come within reach of a bridge test.</item>
+/// the centre: sigma sqrt(dt) = 0.025 of an arm, so the bridge test runs wherever a particle nears a leaf.</item>
 /// </list>
 /// <c>--boundary bridge|step</c> (default bridge, the sampler's default) picks the absorbing-end scheme; star5 has no
 /// absorbing end, so there it changes nothing. <c>--mode accuracy</c> runs <see cref="AccuracyStudy"/> instead
