@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Orrery.Bench.MetricGraphs.Accuracy;
 using Orrery.Compute;
+using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Formats;
 using Orrery.MetricGraphs.Generators;
 using Orrery.MetricGraphs.Graphs;
@@ -16,7 +18,12 @@ namespace Orrery.Bench.MetricGraphs;
 /// dt = 1e-5, particles start at the centre (the reference's setting);</item>
 /// <item>vessel: the vessel-like tree of 1,701 segments (1,702 vertices, seed 1), sigma 1, absorbing
 /// outlets, dt = 2.5e-3 (sigma sqrt(dt) = 0.05, a tenth of the shortest segment), uniform start.</item>
+/// <item>star-exit: the accuracy study's star (5 arms of length 1, sigma 0.8, absorbing leaves), dt = 1e-3, start at
+/// the centre: sigma sqrt(dt) = 0.025 of an arm, so the bridge test runs wherever a particle nears a leaf.</item>
 /// </list>
+/// <c>--boundary bridge|step</c> (default bridge, the sampler's default) picks the absorbing-end scheme; star5 has no
+/// absorbing end, so there it changes nothing. <c>--mode accuracy</c> runs <see cref="AccuracyStudy"/> instead
+/// (bench/run-metric-graphs-accuracy.sh).
 /// Occupation is sampled every 100 steps into 32 bins per edge in both. Per step and particle the work is
 /// one Philox4x32-10 block per two steps (10 rounds of two 32x32 multiplies), one Box–Muller per two
 /// steps (a log, a sqrt, a sine/cosine) and about 15 flops of stepping.
@@ -34,11 +41,19 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        var settings = Settings.Parse(args);
+        var values = Settings.Arguments(args);
+        if (values is not null && values.GetValueOrDefault("mode") == "accuracy")
+        {
+            return AccuracyStudy.Run(AccuracySettings.Parse(values));
+        }
+
+        var settings = values is null ? null : Settings.Parse(values);
         if (settings is null)
         {
-            Console.Error.WriteLine("usage: Orrery.Bench.MetricGraphs --scenario star5|vessel [--particles N] [--steps N] [--threads N] [--export-graph FILE] [--repeat N] " +
-                "[--device cpu|cuda|cuda:N] [--steps-per-launch N] [--clock-ghz F]");
+            Console.Error.WriteLine("usage: Orrery.Bench.MetricGraphs --scenario star5|vessel|star-exit [--particles N] [--steps N] [--threads N] [--export-graph FILE] [--repeat N] " +
+                "[--boundary bridge|step] [--device cpu|cuda|cuda:N] [--steps-per-launch N] [--clock-ghz F]\n" +
+                "       Orrery.Bench.MetricGraphs --mode accuracy [--dts 0.04,0.02,...] [--half-order-constant K] [--min-particles N] [--max-particles N] " +
+                "[--target 1e-3] [--threads N] [--seed S] [--out DIR]");
             return 2;
         }
 
@@ -56,6 +71,7 @@ internal static class Program
             SampleEvery = 100,
             BinsPerEdge = 32,
             MaxDegreeOfParallelism = settings.Threads,
+            Boundary = settings.Boundary,
         };
         if (settings.Device != "cpu")
         {
@@ -68,7 +84,7 @@ internal static class Program
         new MetricGraphSampler(graph, options with { Steps = Math.Min(options.Steps, 200) }).Run(0, 50_000, initial(graph));
 
         Console.WriteLine($"# orrery {settings.Scenario}: {graph.VertexCount} vertices, {graph.EdgeCount} edges, dt {dt}, {settings.Particles} particles x {settings.Steps} steps, " +
-            $"threads {(settings.Threads < 0 ? Environment.ProcessorCount : settings.Threads)}, {Environment.ProcessorCount} cores");
+            $"boundary {settings.Boundary.ToString().ToLowerInvariant()}, threads {(settings.Threads < 0 ? Environment.ProcessorCount : settings.Threads)}, {Environment.ProcessorCount} cores");
         for (var repeat = 0; repeat < settings.Repeat; repeat++)
         {
             var state = sampler.CreateEnsemble(0, settings.Particles, initial(graph));
@@ -77,7 +93,7 @@ internal static class Program
             clock.Stop();
             var rate = result.ParticleSteps / clock.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"RESULT impl=orrery scenario={settings.Scenario} particles={settings.Particles} steps={settings.Steps} particle_steps={result.ParticleSteps} " +
+                $"RESULT impl=orrery scenario={settings.Scenario} boundary={settings.Boundary.ToString().ToLowerInvariant()} particles={settings.Particles} steps={settings.Steps} particle_steps={result.ParticleSteps} " +
                 $"seconds={clock.Elapsed.TotalSeconds:F3} rate={rate:E4} splits_per_step={(double)result.Splits / result.ParticleSteps:E3} " +
                 $"truncated={result.TruncatedSteps} exited={result.Exited} occupation_e0={result.OccupationFraction(0, 0):F4}"));
         }
@@ -140,12 +156,16 @@ internal static class Program
             [EdgeDrift.Linear(-10), EdgeDrift.Linear(-20), EdgeDrift.Linear(-30), EdgeDrift.Linear(-40), EdgeDrift.Linear(-50)]),
             g => InitialCondition.AtVertex(g.VertexIndex("c")), 1e-5f),
         "vessel" => (MetricGraphGenerators.VesselNetwork(new VesselNetworkOptions()), InitialCondition.UniformByLength, 2.5e-3f),
-        _ => throw new ArgumentException($"unknown scenario \"{name}\"; use star5 or vessel"),
+        "star-exit" => (MetricGraphGenerators.Star(Enumerable.Repeat(1.0, 5).ToArray(), null, 0.8, VertexKind.Absorbing),
+            g => InitialCondition.AtVertex(g.VertexIndex("c")), 1e-3f),
+        _ => throw new ArgumentException($"unknown scenario \"{name}\"; use star5, vessel or star-exit"),
     };
 
-    private sealed record Settings(string Scenario, int Particles, long Steps, int Threads, string? ExportGraph, int Repeat, string Device, int StepsPerLaunch, double ClockGhz)
+    private sealed record Settings(string Scenario, int Particles, long Steps, int Threads, string? ExportGraph, int Repeat, string Device, int StepsPerLaunch, double ClockGhz,
+        BoundaryScheme Boundary)
     {
-        public static Settings? Parse(string[] args)
+        /// <summary>The --name value pairs, or null when the arguments are not such pairs.</summary>
+        public static Dictionary<string, string>? Arguments(string[] args)
         {
             var values = new Dictionary<string, string>();
             for (var i = 0; i + 1 < args.Length; i += 2)
@@ -158,7 +178,23 @@ internal static class Program
                 values[args[i][2..]] = args[i + 1];
             }
 
-            if (args.Length % 2 != 0 || !values.TryGetValue("scenario", out var scenario))
+            return args.Length % 2 == 0 ? values : null;
+        }
+
+        public static Settings? Parse(Dictionary<string, string> values)
+        {
+            if (!values.TryGetValue("scenario", out var scenario))
+            {
+                return null;
+            }
+
+            var boundary = values.GetValueOrDefault("boundary", "bridge") switch
+            {
+                "bridge" => BoundaryScheme.Bridge,
+                "step" => BoundaryScheme.Step,
+                _ => (BoundaryScheme?)null,
+            };
+            if (boundary is null)
             {
                 return null;
             }
@@ -171,7 +207,8 @@ internal static class Program
                 int.Parse(values.GetValueOrDefault("repeat", "1"), CultureInfo.InvariantCulture),
                 values.GetValueOrDefault("device", "cpu"),
                 int.Parse(values.GetValueOrDefault("steps-per-launch", CudaMetricGraphSampler.DefaultStepsPerLaunch.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
-                double.Parse(values.GetValueOrDefault("clock-ghz", "1.98"), CultureInfo.InvariantCulture));
+                double.Parse(values.GetValueOrDefault("clock-ghz", "1.98"), CultureInfo.InvariantCulture),
+                boundary.Value);
         }
     }
 }

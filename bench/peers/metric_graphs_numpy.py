@@ -11,6 +11,14 @@ Orrery's portable ones, so paths agree statistically, not bit for bit. Single pr
 Orrery. Reads a graph in Orrery's JSON format (the C# benchmark exports it); supports the drift kinds
 none, constant and linear.
 
+--boundary bridge (the default, as in Orrery) adds Orrery's Brownian-bridge test for absorbing ends
+(src/Orrery.MetricGraphs/Sampling/SplittingScheme.cs, Touched): after a move that stays inside an edge with
+an absorbing end, at distances d0, d1 from it, var = (sigma sqrt(tau))^2, arg = (2 (d0 d1)) / var in float32,
+the particle exits there (at the step's end) when arg < 23 and -ln(uniform(u)) > arg, tail first. The uniform
+comes from the bridge stream of ParticleRandom: counter (particle low, particle high, step >> 1,
+0x80000000 | split), word X0 (even step) or X2 (odd) for the tail, X1 or X3 for the head. --boundary step is the
+seed's scheme.
+
     metric_graphs_numpy.py --graph star5.json --start vertex:c --dt 1e-5 --particles 1000000 --steps 40
 """
 import argparse
@@ -93,6 +101,9 @@ class Graph:
                 sys.exit(f"drift kind {drift['kind']} is not supported by the NumPy peer")
         n = len(vertices)
         self.absorbing = np.array([v.get("kind") == "absorbing" for v in vertices])
+        # Edges whose tail (head) is absorbing: the ends the bridge test watches.
+        self.tail_absorbing = self.absorbing[self.tail]
+        self.head_absorbing = self.absorbing[self.head]
         incident = [[] for _ in range(n)]
         for i in range(m):
             incident[self.tail[i]].append((i, 0))
@@ -114,7 +125,34 @@ class Graph:
                 self.inc_end[v, d] = end
 
 
-def run(graph, seed, dt, particles, steps, start, max_splits=100, sample_every=100, bins=32):
+BRIDGE_STREAM = 0x80000000
+BRIDGE_CUTOFF = np.float32(23.0)
+
+
+def bridge_exits(graph, seed, j, k, lo, hi, e, x, nxt, noise_scale, length):
+    """Orrery's bridge test for moves x -> nxt that stayed inside edge e (arrays over those particles).
+
+    Returns (tail_hit, head_hit): boolean arrays, the particles whose path touched the absorbing tail (head).
+    """
+    variance = noise_scale * noise_scale
+    tail_arg = (np.float32(2) * (x * nxt)) / variance
+    head_arg = (np.float32(2) * ((length - x) * (length - nxt))) / variance
+    tail_maybe = graph.tail_absorbing[e] & (tail_arg < BRIDGE_CUTOFF)
+    head_maybe = graph.head_absorbing[e] & (head_arg < BRIDGE_CUTOFF)
+    tail_hit = np.zeros(e.shape[0], dtype=bool)
+    head_hit = np.zeros(e.shape[0], dtype=bool)
+    maybe = np.nonzero(tail_maybe | head_maybe)[0]
+    if maybe.size == 0:
+        return tail_hit, head_hit
+    b0, b1, b2, b3 = philox(lo[maybe], hi[maybe], j >> 1, BRIDGE_STREAM | k, seed)
+    tail_word, head_word = (b0, b1) if j % 2 == 0 else (b2, b3)
+    with np.errstate(divide="ignore"):
+        tail_hit[maybe] = tail_maybe[maybe] & (-np.log(uniform(tail_word)) > tail_arg[maybe])
+        head_hit[maybe] = ~tail_hit[maybe] & head_maybe[maybe] & (-np.log(uniform(head_word)) > head_arg[maybe])
+    return tail_hit, head_hit
+
+
+def run(graph, seed, dt, particles, steps, start, max_splits=100, sample_every=100, bins=32, boundary="bridge"):
     dt = np.float32(dt)
     sqrt_dt = np.sqrt(dt)
     pid = np.arange(particles, dtype=np.uint64)
@@ -139,6 +177,7 @@ def run(graph, seed, dt, particles, steps, start, max_splits=100, sample_every=1
     splits_total = 0
     truncated = 0
     z_odd = w_odd = None
+    bridge = boundary == "bridge" and bool(graph.absorbing.any())
     clock = time.perf_counter()
     for j in range(steps):
         n = lo.shape[0]
@@ -167,10 +206,22 @@ def run(graph, seed, dt, particles, steps, start, max_splits=100, sample_every=1
             a = graph.offset[e] + graph.slope[e] * xi
             t = tau[idx]
             drift_part = t * a
-            noise_part = (graph.sigma[e] * sqrt_tau[idx]) * wi
+            noise_scale = graph.sigma[e] * sqrt_tau[idx]
+            noise_part = noise_scale * wi
             nxt = (xi + drift_part) + noise_part
             inside = (nxt > 0) & (nxt < length)
             x[idx[inside]] = nxt[inside]
+            if bridge:
+                ins = np.nonzero(inside)[0]
+                tail_hit, head_hit = bridge_exits(graph, seed, j, k, lo[idx[ins]], hi[idx[ins]], e[ins], xi[ins], nxt[ins], noise_scale[ins], length[ins])
+                hit = tail_hit | head_hit
+                if hit.any():
+                    gone_idx = idx[ins[hit]]
+                    gone_edge = e[ins[hit]]
+                    at_head = head_hit[hit]
+                    np.add.at(exits, np.where(at_head, graph.head[gone_edge], graph.tail[gone_edge]), 1)
+                    alive[gone_idx] = False
+                    x[gone_idx] = np.where(at_head, length[ins[hit]], np.float32(0))
             cross = ~inside
             if not cross.any():
                 break
@@ -238,12 +289,13 @@ def main():
     p.add_argument("--particles", type=int, default=1_000_000)
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--boundary", choices=["bridge", "step"], default="bridge")
     a = p.parse_args()
     graph = Graph(a.graph)
-    r = run(graph, a.seed, a.dt, a.particles, a.steps, a.start)
+    r = run(graph, a.seed, a.dt, a.particles, a.steps, a.start, boundary=a.boundary)
     occ = r["occupation"]
     e0 = occ[: r["bins"]].sum() / max(occ.sum(), 1)
-    print(f"RESULT impl=numpy scenario={a.scenario} particles={a.particles} steps={a.steps} particle_steps={r['particle_steps']} "
+    print(f"RESULT impl=numpy scenario={a.scenario} boundary={a.boundary} particles={a.particles} steps={a.steps} particle_steps={r['particle_steps']} "
           f"seconds={r['seconds']:.3f} rate={r['particle_steps'] / r['seconds']:.4e} splits_per_step={r['splits'] / r['particle_steps']:.3e} "
           f"truncated={r['truncated']} exited={r['exited']} occupation_e0={e0:.4f} numpy={np.__version__}")
 

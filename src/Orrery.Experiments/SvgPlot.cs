@@ -33,6 +33,9 @@ public sealed class SvgPlot
     /// <summary>Plot y on a base-10 logarithmic scale (non-positive values are skipped).</summary>
     public bool LogY { get; set; }
 
+    /// <summary>Plot x on a base-10 logarithmic scale (non-positive values are skipped); with <see cref="LogY"/>, a log-log chart.</summary>
+    public bool LogX { get; set; }
+
     /// <summary>Adds a polyline.</summary>
     public SvgPlot Line(string name, IReadOnlyList<double> x, IReadOnlyList<double> y, bool dashed = false) =>
         Add(new Series(name, x, y, SeriesKind.Line, dashed, null, null));
@@ -73,11 +76,11 @@ public sealed class SvgPlot
         var plotWidth = width - left - right;
         var plotHeight = height - top - bottom - 18 * Math.Min(_series.Count, 8) / 2.0;
         var points = _series.SelectMany(s => s.X.Zip(s.Y).Concat(s.Low is null ? [] : s.X.Zip(s.Low)).Concat(s.High is null ? [] : s.X.Zip(s.High)))
-            .Where(p => double.IsFinite(p.First) && double.IsFinite(p.Second) && (!LogY || p.Second > 0))
+            .Where(p => double.IsFinite(p.First) && double.IsFinite(p.Second) && (!LogX || p.First > 0) && (!LogY || p.Second > 0))
             .ToList();
-        var (x0, x1) = Range(points.Select(p => p.First), false);
+        var (x0, x1) = Range(points.Select(p => LogX ? Math.Log10(p.First) : p.First), false);
         var (y0, y1) = Range(points.Select(p => LogY ? Math.Log10(p.Second) : p.Second), !LogY);
-        double Sx(double x) => left + (x - x0) / (x1 - x0) * plotWidth;
+        double Sx(double x) => left + ((LogX ? Math.Log10(x) : x) - x0) / (x1 - x0) * plotWidth;
         double Sy(double y) => top + plotHeight - ((LogY ? Math.Log10(y) : y) - y0) / (y1 - y0) * plotHeight;
 
         var svg = new StringBuilder();
@@ -85,16 +88,17 @@ public sealed class SvgPlot
         svg.Append(CultureInfo.InvariantCulture, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n");
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Escape(Title)}</text>\n");
         svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{top}\" width=\"{plotWidth:F1}\" height=\"{plotHeight:F1}\" fill=\"none\" stroke=\"#444\"/>\n");
-        foreach (var tick in Ticks(x0, x1))
+        foreach (var tick in LogX ? LogTicks(x0, x1) : Ticks(x0, x1))
         {
-            var sx = Sx(tick);
-            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{sx:F1}\" y1=\"{top + plotHeight:F1}\" x2=\"{sx:F1}\" y2=\"{top + plotHeight + 5:F1}\" stroke=\"#444\"/><text x=\"{sx:F1}\" y=\"{top + plotHeight + 18:F1}\" text-anchor=\"middle\">{Format(tick)}</text>\n");
+            var sx = left + (tick - x0) / (x1 - x0) * plotWidth;
+            var label = LogX ? LogLabel(tick) : Format(tick);
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{sx:F1}\" y1=\"{top + plotHeight:F1}\" x2=\"{sx:F1}\" y2=\"{top + plotHeight + 5:F1}\" stroke=\"#444\"/><text x=\"{sx:F1}\" y=\"{top + plotHeight + 18:F1}\" text-anchor=\"middle\">{label}</text>\n");
         }
 
-        foreach (var tick in Ticks(y0, y1))
+        foreach (var tick in LogY ? LogTicks(y0, y1) : Ticks(y0, y1))
         {
             var sy = top + plotHeight - (tick - y0) / (y1 - y0) * plotHeight;
-            var label = LogY ? "1e" + Format(tick) : Format(tick);
+            var label = LogY ? LogLabel(tick) : Format(tick);
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left - 5}\" y1=\"{sy:F1}\" x2=\"{left + plotWidth:F1}\" y2=\"{sy:F1}\" stroke=\"#ddd\"/><text x=\"{left - 8}\" y=\"{sy + 4:F1}\" text-anchor=\"end\">{label}</text>\n");
         }
 
@@ -185,6 +189,45 @@ public sealed class SvgPlot
             yield return Math.Abs(t) < 1e-12 * step ? 0 : t;
         }
     }
+
+    /// <summary>
+    /// Ticks of a log axis (values are log10): whole decades where the range holds two or more (at most eight, every
+    /// second or third decade beyond that), else 1, 2 and 5 times the powers of ten inside the range.
+    /// </summary>
+    private static IEnumerable<double> LogTicks(double low, double high)
+    {
+        var ticks = new List<double>();
+        var first = Math.Ceiling(low);
+        var last = Math.Floor(high);
+        if (last - first >= 1)
+        {
+            var stride = Math.Ceiling((last - first + 1) / 8);
+            for (var t = first; t <= last; t += stride)
+            {
+                ticks.Add(t);
+            }
+
+            return ticks;
+        }
+
+        for (var decade = Math.Floor(low); decade <= high; decade++)
+        {
+            foreach (var m in new[] { 1.0, 2, 5 })
+            {
+                var t = decade + Math.Log10(m);
+                if (t >= low && t <= high)
+                {
+                    ticks.Add(t);
+                }
+            }
+        }
+
+        return ticks;
+    }
+
+    /// <summary>The label of a log axis tick: 1eN on whole decades, else the value.</summary>
+    private static string LogLabel(double tick) =>
+        Math.Abs(tick - Math.Round(tick)) < 1e-9 ? "1e" + Format(Math.Round(tick)) : Math.Pow(10, tick).ToString("G3", CultureInfo.InvariantCulture);
 
     private static string Format(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 

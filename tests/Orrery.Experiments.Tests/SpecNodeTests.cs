@@ -190,6 +190,11 @@ public sealed class SpecNodeTests
         Assert.Contains("density on edge 0", texts);
         var log = new SvgPlot("E", "round", "E") { LogY = true }.Band("pd", [1, 2, 3], [1e-1, 1e-3, 1e-5], [5e-2, 5e-4, 5e-6], [2e-1, 2e-3, 2e-5]);
         Assert.Contains("1e-5", log.Render());
+        // Log-log, x over 1.5 decades: ticks at 1, 2 and 5 times powers of ten, whole decades labelled 1eN.
+        var logLog = new SvgPlot("error", "dt", "error") { LogX = true, LogY = true }.Points("p", [0.0025, 0.08], [1e-4, 1e-1]).Render();
+        Assert.Contains(">0.005<", logLog);
+        Assert.Contains(">1e-2<", logLog);
+        Assert.Contains(">1e-3<", logLog);
         Assert.Throws<ArgumentException>(() => new SvgPlot("t", "x", "y").Line("bad", [1, 2], [1]));
     }
 }

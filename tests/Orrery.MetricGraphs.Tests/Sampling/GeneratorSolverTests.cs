@@ -34,6 +34,29 @@ public sealed class GeneratorSolverTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// <see cref="GeneratorSolver.ExpectedTime"/> against a closed form: on one edge [0, L] reflecting at x = 0 and
+    /// absorbing at L, the time spent in [0, a] before absorption from x = 0 is the integral over [0, a] of the Green's
+    /// function (L - y) / D, i.e. (L a - a^2 / 2) / D; and the times on all edges add up to the mean exit time.
+    /// </summary>
+    [Fact]
+    public void TheSolverGivesExpectedTimesInAnInterval()
+    {
+        var segment = MetricGraphGenerators.Star([2.0], null, 0.8, VertexKind.Absorbing);
+        const int cells = 400;
+        const double a = 0.5, d = 0.32;
+        // [0, a] ends on node 100 of 400: weight 1/2 there (the trapezoid rule), so the error stays O(h^2) ~ 1e-5.
+        var time = new GeneratorSolver(segment, cells).ExpectedTime((_, x) => Math.Abs(x - a) < 1e-9 ? 0.5 : x < a ? 1 : 0);
+        Assert.Equal((2.0 * a - a * a / 2) / d, time.AtVertex(segment.VertexIndex("c")), 1e-4);
+
+        double[] weights = [0.5, 0.3, 0.2], lengths = [1, 2, 0.5];
+        var star = MetricGraphGenerators.Star(lengths, weights, 1, VertexKind.Absorbing);
+        var solver = new GeneratorSolver(star);
+        var centre = star.VertexIndex("c");
+        var sum = Enumerable.Range(0, 3).Sum(k => solver.ExpectedTime((e, _) => e == k ? 1 : 0).AtVertex(centre));
+        Assert.Equal(solver.MeanExitTime().AtVertex(centre), sum, 1e-9);
+    }
+
+    /// <summary>
     /// Per-edge sigma at a junction: the scheme realises sum_e b_e sigma_e f'_e = 0 (each spoke of a Walsh Brownian
     /// motion scaled by sigma_e), so P(exit via k) from the centre is (b_k sigma_k / L_k) / sum_e (b_e sigma_e / L_e),
     /// not the (b_k / L_k) / sum (b_e / L_e) of the unscaled law (0.167 / 0.333 / 0.5 here against 1/3 each).
@@ -76,7 +99,7 @@ public sealed class GeneratorSolverTests(ITestOutputHelper output)
     [InlineData(BoundaryScheme.Step)]
     public void ANonStarGraphWithDriftMatchesTheGenerator(BoundaryScheme boundary)
     {
-        var graph = PendantTriangle();
+        var graph = TestGraphs.PendantTriangle();
         const int particles = 20_000;
         const float dt = 1e-3f;
         var options = new SamplingOptions { Seed = 9, TimeStep = dt, Steps = (long)(40 / dt), ExitTimeBins = 16, Boundary = boundary };
@@ -101,18 +124,4 @@ public sealed class GeneratorSolverTests(ITestOutputHelper output)
             ClosedForms.AssertClose($"P(exit at {leaf})", result.ExitFraction(v), exact, ClosedForms.FractionStandardError(exact, particles), Math.Sqrt(dt) * 0.5);
         }
     }
-
-    /// <summary>Triangle A-B-C (constant and linear drifts, weights 2:1:1 at B) with absorbing pendants C-D and B-F.</summary>
-    internal static MetricGraph PendantTriangle() => new MetricGraphBuilder("pendant-triangle")
-        .AddVertex("A")
-        .AddVertex("B", VertexKind.Junction, new Dictionary<string, double> { ["AB"] = 0.5, ["BC"] = 0.25, ["BF"] = 0.25 })
-        .AddVertex("C")
-        .AddVertex("D", VertexKind.Absorbing)
-        .AddVertex("F", VertexKind.Absorbing)
-        .AddEdge("AB", "A", "B", 1.0, 1.0, EdgeDrift.Constant(0.6))
-        .AddEdge("BC", "B", "C", 0.8, 1.0, EdgeDrift.Linear(slope: -1.5, offset: 0.5))
-        .AddEdge("CA", "C", "A", 1.2, 1.0, EdgeDrift.Constant(-0.4))
-        .AddEdge("CD", "C", "D", 0.7, 1.0, EdgeDrift.Constant(0.3))
-        .AddEdge("BF", "B", "F", 0.9, 1.0)
-        .Build();
 }

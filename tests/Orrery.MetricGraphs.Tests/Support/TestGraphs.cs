@@ -50,4 +50,18 @@ internal static class TestGraphs
 
         return (builder.Build(), points, weights);
     }
+
+    /// <summary>Triangle A-B-C (constant and linear drifts, weights 2:1:1 at B) with absorbing pendants C-D and B-F.</summary>
+    public static MetricGraph PendantTriangle() => new MetricGraphBuilder("pendant-triangle")
+        .AddVertex("A")
+        .AddVertex("B", VertexKind.Junction, new Dictionary<string, double> { ["AB"] = 0.5, ["BC"] = 0.25, ["BF"] = 0.25 })
+        .AddVertex("C")
+        .AddVertex("D", VertexKind.Absorbing)
+        .AddVertex("F", VertexKind.Absorbing)
+        .AddEdge("AB", "A", "B", 1.0, 1.0, EdgeDrift.Constant(0.6))
+        .AddEdge("BC", "B", "C", 0.8, 1.0, EdgeDrift.Linear(slope: -1.5, offset: 0.5))
+        .AddEdge("CA", "C", "A", 1.2, 1.0, EdgeDrift.Constant(-0.4))
+        .AddEdge("CD", "C", "D", 0.7, 1.0, EdgeDrift.Constant(0.3))
+        .AddEdge("BF", "B", "F", 0.9, 1.0)
+        .Build();
 }
