@@ -116,7 +116,7 @@ public sealed class GcnExperimentRunner : IExperimentRunner
 
                 return (start, metrics, bytes, await coordinator.GetWeightsAsync(), restarts);
             }
-            catch (Exception e) when (restarts < MaxRestarts && (e is GcnRunLostException || (SiloLoss.Means(e) && start is not null)))
+            catch (Exception e) when (restarts < MaxRestarts && !cancellationToken.IsCancellationRequested && (e is GcnRunLostException || (SiloLoss.Means(e) && start is not null)))
             {
                 if (e is not GcnRunLostException && !await SiloLostAsync(context, start!.CoordinatorSilo))
                 {

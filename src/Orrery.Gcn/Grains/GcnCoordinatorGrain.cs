@@ -209,7 +209,7 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
             {
                 return await phase();
             }
-            catch (Exception e) when ((SiloLoss.Means(e) || e is GcnPartLostException) && attempt < MaxConsecutiveRecoveries)
+            catch (Exception e) when ((SiloLoss.Means(e) || e is GcnPartLostException) && attempt < MaxConsecutiveRecoveries && !cancellationToken.IsCancellationRequested)
             {
                 await RecoverAsync(e, cancellationToken);
                 _recoveries++;
