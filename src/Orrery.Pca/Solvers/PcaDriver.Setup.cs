@@ -89,7 +89,8 @@ public sealed partial class PcaDriver
                 var (source, mode, rows, dimension, components) = (Options.Source, Options.Mode, Rows, Dimension, Options.Components);
                 _truthTask = Options.Truth == "none" ? Task.FromResult<PcaTruth?>(null)
                     : Options.Truth == "auto" && PcaData.HasKnownBasis(source) ? Task.FromResult<PcaTruth?>(KnownTruth())
-                    : Task.Run(() => (PcaTruth?)PcaTruth.FromData(source, mode, rows, dimension, components), CancellationToken.None);
+                    // In covariance mode the shard answers d rows (Sigma's); the truth is formed from the data's own rows.
+                    : Task.Run(() => (PcaTruth?)PcaTruth.FromData(source, mode, mode == "covariance" ? PcaData.Shape(source).Rows : rows, dimension, components), CancellationToken.None);
                 _phase = SetupPhase.Truth;
                 return true;
             case SetupPhase.Truth:
