@@ -15,6 +15,10 @@ internal static class HostStop
         catch (OperationCanceledException)
         {
         }
+        catch (InvalidOperationException)
+        {
+            // A silo that never reached Running (its start failed) refuses to stop; the caller's own error is the one that matters.
+        }
         finally
         {
             host.Dispose();
