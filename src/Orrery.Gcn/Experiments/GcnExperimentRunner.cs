@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Orrery.Cluster.Silos;
-using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Gcn;
 using Orrery.Experiments;
 using Orrery.Gcn.Data;
@@ -118,7 +117,7 @@ public sealed class GcnExperimentRunner : IExperimentRunner
             }
             catch (Exception e) when (restarts < MaxRestarts && !cancellationToken.IsCancellationRequested && (e is GcnRunLostException || (SiloLoss.Means(e) && start is not null)))
             {
-                if (e is not GcnRunLostException && !await SiloLostAsync(context, start!.CoordinatorSilo))
+                if (e is not GcnRunLostException && !await LostSilo.WaitUntilGoneAsync(context.Cluster, start!.CoordinatorSilo, cancellationToken: cancellationToken))
                 {
                     throw;
                 }
@@ -126,30 +125,5 @@ public sealed class GcnExperimentRunner : IExperimentRunner
                 context.Say($"gcn {parsed.Name}: the coordinator's silo {start?.CoordinatorSilo} was lost ({e.GetType().Name}); starting the run again under a new key");
             }
         }
-    }
-
-    /// <summary>True once the cluster no longer lists <paramref name="silo"/> as active (waiting up to 45 s for membership to decide).</summary>
-    private static async Task<bool> SiloLostAsync(ExperimentContext context, string silo)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(45))
-        {
-            try
-            {
-                var active = await context.Cluster.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync();
-                if (active.All(s => s.Name != silo))
-                {
-                    return true;
-                }
-            }
-            catch (Exception e) when (SiloLoss.Means(e))
-            {
-                // The inventory grain's own silo may be the lost one: ask again.
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
-        }
-
-        return false;
     }
 }
