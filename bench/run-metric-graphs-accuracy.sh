@@ -8,7 +8,7 @@
 #   bench/run-metric-graphs-accuracy.sh                          # the published settings, ~10 minutes on 2 cores
 #   ARGS="--dts 0.04,0.02,0.01 --max-particles 400000" bench/run-metric-graphs-accuracy.sh   # a quick look
 #
-# COPY_PLOTS=1 also copies the SVGs to bench/results/metric-graphs-accuracy-*.svg (what the published section links to).
+# Plots and logs stay in bench/out/ (git-ignored); bench/results/metric-graphs.md keeps the summary only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,7 +36,4 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
   echo
   cat "$out/accuracy.md"
 } > "$out/section.md"
-if [ "${COPY_PLOTS:-0}" = 1 ]; then
-  for plot in "$out"/accuracy-*.svg; do cp "$plot" "bench/results/metric-graphs-$(basename "$plot")"; done
-fi
 echo "# wrote $out/section.md and $(ls "$out"/*.svg | wc -l) plots in $out"

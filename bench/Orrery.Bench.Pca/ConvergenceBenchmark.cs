@@ -21,7 +21,7 @@ internal static class ConvergenceBenchmark
         var total = args.Int("total", 600);
         var components = args.Int("components", 30);
         var dimension = args.Int("dimension", 1000);
-        var output = args.Text("out", "bench/results/pca");
+        var output = args.Text("out", "bench/out/pca");
         var solvers = args.Text("solvers", "parallel,eigengame,sequential").Split(',');
         var eta = args.Double("eta", 1);
         var tag = args.Text("tag", "");

@@ -22,7 +22,7 @@ internal static class LargeMatrixFreeBenchmark
         var rows = args.Int("rows", 50_000);
         var dimension = args.Int("dimension", 2_000);
         var components = args.Int("components", 16);
-        var output = args.Text("out", "bench/results/pca");
+        var output = args.Text("out", "bench/out/pca");
         var file = args.Text("file", Path.Combine(Path.GetTempPath(), $"orrery-pca-large-{rows}x{dimension}.f32"));
         Directory.CreateDirectory(output);
         using var device = new BenchDevice(args);

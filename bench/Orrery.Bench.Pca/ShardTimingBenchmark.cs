@@ -21,7 +21,7 @@ internal static class ShardTimingBenchmark
         var components = args.Int("components", 30);
         var steps = args.Int("steps", 5);
         var silos = args.Int("silos", 2);
-        var output = args.Text("out", "bench/results/pca");
+        var output = args.Text("out", "bench/out/pca");
         var split = args.Text("split", "train");
         Directory.CreateDirectory(output);
         using var device = new BenchDevice(args);
