@@ -15,8 +15,10 @@ public sealed class GcnTrainRequest
 {
     [Id(0)] public string Name { get; set; } = "gcn";
 
-    /// <summary>csbm or files.</summary>
+    /// <summary>csbm, fashion-mnist or files.</summary>
     [Id(1)] public string Source { get; set; } = "csbm";
+
+    /// <summary>Nodes of a generated graph, or images of a Fashion-MNIST graph.</summary>
     [Id(2)] public int Nodes { get; set; }
     [Id(3)] public int Classes { get; set; }
     [Id(4)] public int Features { get; set; }
@@ -55,6 +57,12 @@ public sealed class GcnTrainRequest
 
     /// <summary>Boundary blocks up to this many bytes travel inside the Orleans message; larger ones by tensor reference (0: always by reference).</summary>
     [Id(27)] public int InlineLimitBytes { get; set; }
+
+    /// <summary>k of a k-nearest-neighbour graph (fashion-mnist).</summary>
+    [Id(28)] public int Neighbours { get; set; }
+
+    /// <summary>Where the Fashion-MNIST IDX files are (fashion-mnist; empty: the Debian package's folder).</summary>
+    [Id(29)] public string DataDirectory { get; set; } = "";
 }
 
 /// <summary>One boundary block between two parts: rows of features (forward) or of gradients (backward).</summary>

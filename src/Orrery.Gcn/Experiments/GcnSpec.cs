@@ -75,7 +75,7 @@ public sealed class GcnSpec
     {
         root.AllowOnly("kind", "name", "data", "model", "partitioning", "exchange", "training");
         var data = root.Require("data");
-        var source = data.Require("source").AsChoice("csbm", "files");
+        var source = data.Require("source").AsChoice("csbm", "fashion-mnist", "files");
         var request = new GcnTrainRequest { Source = source };
         if (source == "csbm")
         {
@@ -100,6 +100,25 @@ public sealed class GcnSpec
             request.POut = csbm.InterProbability;
             request.Separation = csbm.Separation;
             request.DataSeed = csbm.Seed;
+        }
+        else if (source == "fashion-mnist")
+        {
+            data.AllowOnly("source", "images", "k", "directory");
+            var images = data.Optional("images")?.AsInt(2, FashionMnistKnn.AllImages) ?? FashionMnistKnn.AllImages;
+            var graph = new FashionMnistKnn(images, data.Optional("k")?.AsInt(1, images - 1) ?? 10, data.Optional("directory")?.AsPath() ?? FashionMnistKnn.DefaultDirectory);
+            try
+            {
+                graph.Validate();
+                _ = graph.Files();
+            }
+            catch (Exception e) when (e is ArgumentException or GcnDataException)
+            {
+                throw data.Fail(e.Message);
+            }
+
+            request.Nodes = graph.Images;
+            request.Neighbours = graph.Neighbours;
+            request.DataDirectory = graph.Directory;
         }
         else
         {

@@ -57,9 +57,19 @@ public sealed class GcnRunSetup
     public static GcnGraph LoadGraph(GcnTrainRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return request.Source == "csbm"
-            ? new CsbmGenerator(request.Nodes, request.Classes, request.Features, request.PIn, request.POut, request.Separation, request.DataSeed).Generate()
-            : GraphFiles.Load(request.EdgesPath, request.FeaturesPath, request.LabelsPath, request.Undirected, request.DataSeed);
+        return request.Source switch
+        {
+            "csbm" => new CsbmGenerator(request.Nodes, request.Classes, request.Features, request.PIn, request.POut, request.Separation, request.DataSeed).Generate(),
+            "fashion-mnist" => FashionMnist(request).Generate(),
+            _ => GraphFiles.Load(request.EdgesPath, request.FeaturesPath, request.LabelsPath, request.Undirected, request.DataSeed),
+        };
+    }
+
+    /// <summary>The Fashion-MNIST k-nearest-neighbour graph <paramref name="request"/> names.</summary>
+    public static FashionMnistKnn FashionMnist(GcnTrainRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new FashionMnistKnn(request.Nodes, request.Neighbours, request.DataDirectory.Length > 0 ? request.DataDirectory : FashionMnistKnn.DefaultDirectory);
     }
 
     /// <summary>This process's build of <paramref name="request"/>: built once while it is the last run asked for (a failed build is not kept).</summary>
@@ -67,7 +77,7 @@ public sealed class GcnRunSetup
     {
         // A graph file rewritten at the same path is read again: its length and write time are part of the key.
         var key = JsonSerializer.Serialize(request) + string.Concat(
-            new[] { request.EdgesPath, request.FeaturesPath, request.LabelsPath }.Where(File.Exists).Select(f => $" {new FileInfo(f).Length}:{File.GetLastWriteTimeUtc(f).Ticks}"));
+            new[] { request.EdgesPath, request.FeaturesPath, request.LabelsPath, request.DataDirectory }.Where(File.Exists).Select(f => $" {new FileInfo(f).Length}:{File.GetLastWriteTimeUtc(f).Ticks}"));
         Lazy<GcnRunSetup> setup;
         lock (Gate)
         {

@@ -1,125 +1,26 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
+using Orrery.Experiments.Data;
 
 namespace Orrery.Pca.Data;
 
-/// <summary>
-/// Reads IDX files (the MNIST family: magic 0x0000, a type byte, the number of dimensions, big-endian
-/// 32-bit sizes, then the values big-endian), gzipped or not. The first dimension is the rows; the
-/// others are flattened into columns (28 x 28 images become 784 columns).
-/// </summary>
+/// <summary>IDX files (the MNIST family) as PCA data matrices: <see cref="IdxReader"/> with PCA's error type.</summary>
 public static class IdxFile
 {
     /// <summary>Reads at most <paramref name="maxRows"/> rows (0 = all) of <paramref name="path"/>.</summary>
-    public static PcaMatrix Read(string path, long maxRows = 0)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-            if (bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B)
-            {
-                using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-                using var plain = new MemoryStream();
-                gzip.CopyTo(plain);
-                bytes = plain.ToArray();
-            }
-        }
-        catch (InvalidDataException e)
-        {
-            throw new DataFormatException($"{path}: the gzip stream is damaged: {e.Message}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DataFormatException($"{path}: cannot read: {e.Message}", e);
-        }
-
-        return Parse(bytes, path, maxRows);
-    }
+    public static PcaMatrix Read(string path, long maxRows = 0) => Wrap(() => IdxReader.Read(path, maxRows));
 
     /// <summary>Parses IDX <paramref name="bytes"/> (already decompressed); <paramref name="path"/> names them in errors.</summary>
-    public static PcaMatrix Parse(ReadOnlySpan<byte> bytes, string path, long maxRows = 0)
+    public static PcaMatrix Parse(byte[] bytes, string path, long maxRows = 0) => Wrap(() => IdxReader.Parse(bytes, path, maxRows));
+
+    private static PcaMatrix Wrap(Func<IdxMatrix> read)
     {
-        if (bytes.Length < 4)
+        try
         {
-            throw new DataFormatException($"{path}: offset 0: {bytes.Length} bytes is too short for an IDX header (4 bytes of magic)");
+            var matrix = read();
+            return new PcaMatrix(matrix.Rows, matrix.Columns, matrix.Values);
         }
-
-        if (bytes[0] != 0 || bytes[1] != 0)
+        catch (IdxFormatException e)
         {
-            throw new DataFormatException($"{path}: offset 0: IDX files start with two zero bytes; found 0x{bytes[0]:X2} 0x{bytes[1]:X2} (not an IDX file?)");
+            throw new DataFormatException(e.Message, e);
         }
-
-        var type = bytes[2];
-        var size = type switch
-        {
-            0x08 or 0x09 => 1,
-            0x0B => 2,
-            0x0C or 0x0D => 4,
-            0x0E => 8,
-            _ => throw new DataFormatException($"{path}: offset 2: 0x{type:X2} is not an IDX element type (0x08 ubyte, 0x09 sbyte, 0x0B short, 0x0C int, 0x0D float, 0x0E double)"),
-        };
-        var dimensions = bytes[3];
-        if (dimensions == 0)
-        {
-            throw new DataFormatException($"{path}: offset 3: an IDX matrix needs at least one dimension; the header says 0");
-        }
-
-        var header = 4 + 4 * dimensions;
-        if (bytes.Length < header)
-        {
-            throw new DataFormatException($"{path}: offset {bytes.Length}: the file ends inside the header ({dimensions} sizes need {header} bytes)");
-        }
-
-        var sizes = new long[dimensions];
-        for (var i = 0; i < dimensions; i++)
-        {
-            sizes[i] = BinaryPrimitives.ReadUInt32BigEndian(bytes[(4 + 4 * i)..]);
-            if (sizes[i] == 0)
-            {
-                throw new DataFormatException($"{path}: offset {4 + 4 * i}: dimension {i} has size 0");
-            }
-        }
-
-        var rows = sizes[0];
-        var columns = sizes.Skip(1).Aggregate(1L, (a, b) => a * b);
-        var expected = header + rows * columns * size;
-        if (bytes.Length != expected)
-        {
-            throw new DataFormatException(
-                $"{path}: offset {Math.Min(bytes.Length, expected)}: the header promises {string.Join(" x ", sizes)} values of {size} byte(s), {expected} bytes in all; the file has {bytes.Length}");
-        }
-
-        var keep = maxRows > 0 ? Math.Min(rows, maxRows) : rows;
-        if (keep * columns > Array.MaxLength || columns > int.MaxValue)
-        {
-            throw new DataFormatException($"{path}: {keep} x {columns} values do not fit in one array");
-        }
-
-        var values = new float[keep * columns];
-        var data = bytes[header..];
-        for (long i = 0; i < values.LongLength; i++)
-        {
-            var at = data[(int)(i * size)..];
-            double value = type switch
-            {
-                0x08 => at[0],
-                0x09 => (sbyte)at[0],
-                0x0B => BinaryPrimitives.ReadInt16BigEndian(at),
-                0x0C => BinaryPrimitives.ReadInt32BigEndian(at),
-                0x0D => BinaryPrimitives.ReadSingleBigEndian(at),
-                _ => BinaryPrimitives.ReadDoubleBigEndian(at),
-            };
-            // Checked after the conversion: a finite double beyond float32's range becomes infinity.
-            if (!float.IsFinite((float)value))
-            {
-                var why = double.IsFinite(value) ? $"{value:g4}, beyond float32's range (+-{float.MaxValue:g3}); the shards compute in float32" : $"{value}";
-                throw new DataFormatException($"{path}: offset {header + i * size}: value {i} (row {i / columns}, column {i % columns}) is {why}");
-            }
-
-            values[i] = (float)value;
-        }
-
-        return new PcaMatrix((int)keep, (int)columns, values);
     }
 }
