@@ -53,6 +53,7 @@ internal static class DemoCommand
                 && (siloCount == 1 || tensor.PeerSilo != tensor.Silo);
             ok &= await DemoSampling.RunAsync(cluster.Client, cancellationToken);
             ok &= await DemoPca.RunAsync(cluster.Client, cancellationToken);
+            ok &= await DemoGcn.RunAsync(cluster.Client, cancellationToken);
 
             AnsiConsole.MarkupLine(ok ? "[green]demo passed[/]" : "[red]demo failed[/]");
             return ok ? 0 : 1;

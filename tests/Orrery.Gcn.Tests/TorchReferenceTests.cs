@@ -20,19 +20,15 @@ public sealed class TorchReferenceTests(ITestOutputHelper output)
     /// Adam's first steps move each weight by about lr = 0.01 times m̂/√v̂, a ratio of two gradients' float errors,
     /// so 1e-4 on weights is 1% of a step. A wrong normalisation (in- vs out-degree, missing self-loop), a wrong
     /// LayerNorm or loss divisor, or Adam's weight decay applied AdamW-style all exceed these bounds.
-    /// When python3 with torch is missing (scripts/test.sh installs python3-torch), the test writes why and passes.
+    /// When python3 with torch is missing (scripts/test.sh installs python3-torch), the test is reported as skipped.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [InlineData(GcnLayerKind.Sage, false)]
     [InlineData(GcnLayerKind.Gcn, false)]
     [InlineData(GcnLayerKind.Sage, true)]
     public void MatchesPyTorch(GcnLayerKind kind, bool multiLabel)
     {
-        if (!TorchAvailable(out var reason))
-        {
-            output.WriteLine($"SKIPPED: {reason}");
-            return;
-        }
+        Skip.IfNot(TorchAvailable(out var reason), reason);
 
         var graph = TestGraphs.SmallCsbm(nodes: 120, seed: 9);
         if (multiLabel)
