@@ -12,7 +12,7 @@ namespace Orrery.Bench.Gcn;
 /// </summary>
 internal static class GcnReport
 {
-    /// <summary>Largest difference of final test accuracy (absolute) that still counts as equal accuracy.</summary>
+    /// <summary>How far (absolute) pipelined's final test accuracy may fall below vanilla's and still count as equal accuracy.</summary>
     private const double AccuracyMargin = 0.01;
 
     public static int Run(BenchArguments arguments)
@@ -35,7 +35,17 @@ internal static class GcnReport
         {
             text.AppendLine("#### Loopback: 1, 2, 4 silo processes, one part each");
             text.AppendLine();
-            RunTable(text, loopback, link: null);
+            RunTable(text, loopback);
+            var ones = loopback.Where(r => r.Silos == 1).ToList();
+            if (ones.Count > 1)
+            {
+                // One part has no halo: every mode runs the same computation to the bit, so these runs measure the noise.
+                double fastest = ones.Min(r => r.EpochSeconds), slowest = ones.Max(r => r.EpochSeconds);
+                var same = ones.All(r => r.Loss.Equals(ones[0].Loss)) ? "the same final loss to the bit" : "yet their final losses DIFFER";
+                text.AppendLine(Invariant(
+                    $"With one part there is no halo and the {ones.Count} modes are one computation ({same}): their medians, {fastest:F3}-{slowest:F3} s ({slowest / fastest - 1:P0} apart), show the run-to-run noise of this machine."));
+                text.AppendLine();
+            }
         }
 
         var torch = ReadTorch(Path.Combine(folder, "torch.json"));
@@ -67,7 +77,7 @@ internal static class GcnReport
 
         var shaped = runs.Where(r => r.Network != "loopback").ToList();
         var rates = ReadLinks(Path.Combine(folder, "links.csv"));
-        var speedUps = new List<(string Link, int Parts, double SpeedUp, double AccuracyGap)>();
+        var speedUps = new List<(string Link, int Parts, double SpeedUp, double Bound, double AccuracyGap)>();
         if (shaped.Count > 0)
         {
             text.AppendLine("#### Shaped links: silos in network namespaces, veth pairs to a bridge, each direction of each veth shaped with tc");
@@ -78,21 +88,23 @@ internal static class GcnReport
                 text.AppendLine(Invariant($"{link}{measured}:"));
                 text.AppendLine();
                 var rows = shaped.Where(r => r.Network == link).OrderBy(r => r.Silos).ThenBy(r => ModeOrder(r.Mode)).ToList();
-                RunTable(text, rows, link);
+                RunTable(text, rows);
                 var parts = rows.Max(r => r.Silos);
                 var vanilla = rows.FirstOrDefault(r => r.Mode == "vanilla" && r.Silos == parts);
                 var pipelined = rows.FirstOrDefault(r => r.Mode == "pipelined" && r.Silos == parts);
                 if (vanilla is not null && pipelined is not null)
                 {
-                    speedUps.Add((link, parts, vanilla.EpochSeconds / pipelined.EpochSeconds, pipelined.TestAccuracy - vanilla.TestAccuracy));
+                    // If the exchange hid completely behind the compute, an epoch would take max(compute, exchange).
+                    var bound = vanilla.EpochSeconds / Math.Max(vanilla.ComputeSeconds, vanilla.ExchangeSeconds);
+                    speedUps.Add((link, parts, vanilla.EpochSeconds / pipelined.EpochSeconds, bound, pipelined.TestAccuracy - vanilla.TestAccuracy));
                 }
             }
 
-            text.AppendLine("| link | parts | pipelined / vanilla throughput | test accuracy pipelined - vanilla |");
-            text.AppendLine("|---|---:|---:|---:|");
-            foreach (var (link, parts, speedUp, gap) in speedUps)
+            text.AppendLine("| link | parts | pipelined / vanilla throughput | bound with the exchange fully hidden: vanilla epoch / max(compute, exchange) | test accuracy pipelined - vanilla |");
+            text.AppendLine("|---|---:|---:|---:|---:|");
+            foreach (var (link, parts, speedUp, bound, gap) in speedUps)
             {
-                text.AppendLine(Invariant($"| {link} | {parts} | **{speedUp:F2}x** | {gap:+0.0000;-0.0000;0.0000} |"));
+                text.AppendLine(Invariant($"| {link} | {parts} | **{speedUp:F2}x** | {bound:F2}x | {gap:+0.0000;-0.0000;0.0000} |"));
             }
 
             text.AppendLine();
@@ -100,11 +112,12 @@ internal static class GcnReport
 
         text.AppendLine("#### Goals");
         text.AppendLine();
-        foreach (var (link, parts, speedUp, gap) in speedUps)
+        foreach (var (link, parts, speedUp, _, gap) in speedUps)
         {
-            var met = speedUp >= 1.5 && Math.Abs(gap) <= AccuracyMargin;
+            var met = speedUp >= 1.5 && gap >= -AccuracyMargin;
             var note = parts == 4 ? "" : " (the goal is stated for 4 parts)";
-            text.AppendLine(Invariant($"- pipelined >= 1.5x vanilla at {parts} parts, {link}, equal accuracy (within {AccuracyMargin:F2}): {(met ? "met" : "NOT met")} ({speedUp:F2}x, accuracy {gap:+0.0000;-0.0000;0.0000}){note}"));
+            text.AppendLine(Invariant(
+                $"- pipelined >= 1.5x vanilla at {parts} parts, {link}, accuracy no more than {AccuracyMargin:F2} below vanilla's: {(met ? "met" : "NOT met")} ({speedUp:F2}x, accuracy {gap:+0.0000;-0.0000;0.0000}){note}"));
         }
 
         if (torch is { } p && single is not null)
@@ -122,16 +135,16 @@ internal static class GcnReport
         return 0;
     }
 
-    private static void RunTable(StringBuilder text, List<RunFigures> rows, string? link)
+    private static void RunTable(StringBuilder text, List<RunFigures> rows)
     {
-        text.AppendLine("| silos = parts | mode | epoch s | compute s | exchange s | exchange share | MB exchanged / epoch | final loss | test accuracy | vs vanilla, same silos |");
-        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| silos = parts | mode | epoch s | fastest-slowest | compute s | exchange s | exchange share | MB exchanged / epoch | final loss | test accuracy | vs vanilla, same silos |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
         {
             var vanilla = rows.FirstOrDefault(v => v.Silos == r.Silos && v.Mode == "vanilla");
             var relative = vanilla is null ? "-" : Invariant($"{vanilla.EpochSeconds / r.EpochSeconds:F2}x");
             text.AppendLine(Invariant(
-                $"| {r.Silos} | {r.Mode} | {r.EpochSeconds:F3} | {r.ComputeSeconds:F3} | {r.ExchangeSeconds:F3} | {r.ExchangeSeconds / r.EpochSeconds:P0} | {r.MegabytesPerEpoch:F1} | {r.Loss:F4} | {r.TestAccuracy:F4} | {relative} |"));
+                $"| {r.Silos} | {r.Mode} | {r.EpochSeconds:F3} | {r.FastestEpochSeconds:F2}-{r.SlowestEpochSeconds:F2} | {r.ComputeSeconds:F3} | {r.ExchangeSeconds:F3} | {r.ExchangeSeconds / r.EpochSeconds:P0} | {r.MegabytesPerEpoch:F1} | {r.Loss:F4} | {r.TestAccuracy:F4} | {relative} |"));
         }
 
         text.AppendLine();

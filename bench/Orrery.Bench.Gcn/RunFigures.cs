@@ -11,6 +11,8 @@ namespace Orrery.Bench.Gcn;
 /// <param name="Silos">Silo processes, one part each.</param>
 /// <param name="Mode">vanilla, pipelined or smoothed.</param>
 /// <param name="EpochSeconds">Median wall time of a training step (metrics.csv <c>seconds</c>).</param>
+/// <param name="FastestEpochSeconds">Shortest timed training step.</param>
+/// <param name="SlowestEpochSeconds">Longest timed training step.</param>
 /// <param name="ExchangeSeconds">Median time of it spent in the boundary exchanges (<c>exchange_seconds</c>).</param>
 /// <param name="ComputeSeconds">Median of the rest: layers, loss, weight gradients, Adam.</param>
 /// <param name="TestAccuracy">Test accuracy after the last epoch.</param>
@@ -19,7 +21,7 @@ namespace Orrery.Bench.Gcn;
 /// <param name="DistinctPartSilos">Silos the parts ran on (must equal <paramref name="Silos"/>).</param>
 /// <param name="Epochs">Epochs run.</param>
 internal sealed record RunFigures(
-    string Network, int Silos, string Mode, double EpochSeconds, double ExchangeSeconds, double ComputeSeconds,
+    string Network, int Silos, string Mode, double EpochSeconds, double FastestEpochSeconds, double SlowestEpochSeconds, double ExchangeSeconds, double ComputeSeconds,
     double TestAccuracy, double Loss, double MegabytesPerEpoch, int DistinctPartSilos, int Epochs)
 {
     public static RunFigures Read(string folder, int warmup)
@@ -46,7 +48,7 @@ internal sealed record RunFigures(
         var bytes = root.GetProperty("exchanged_bytes").GetDouble();
         return new RunFigures(
             string.Join('-', fields[..^2]), silos, fields[^1],
-            Median(timed.Select(r => r[5])), Median(timed.Select(r => r[6])), Median(timed.Select(r => r[5] - r[6])),
+            Median(timed.Select(r => r[5])), timed.Min(r => r[5]), timed.Max(r => r[5]), Median(timed.Select(r => r[6])), Median(timed.Select(r => r[5] - r[6])),
             rows[^1][4], rows[^1][1], bytes / rows.Length / 1e6, partSilos, rows.Length);
     }
 
