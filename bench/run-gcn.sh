@@ -97,6 +97,26 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# bounded SECONDS COMMAND...: COMMAND under `timeout`, in the background and waited for, so that a TERM or INT to this
+# script runs the cleanup at once (bash defers traps while a foreground command runs) and the cleanup ends it too.
+bounded() {
+  local seconds=$1 pid status=0
+  shift
+  timeout "$seconds" "$@" &
+  pid=$!
+  PIDS+=("$pid")
+  wait "$pid" || status=$?
+  forget_pids "$pid"
+  return "$status"
+}
+
+# forget_pids PID...: drops the PIDs (ended) from PIDS.
+forget_pids() {
+  local pid remaining=()
+  for pid in "${PIDS[@]}"; do [[ " $* " == *" $pid "* ]] || remaining+=("$pid"); done
+  PIDS=("${remaining[@]}")
+}
+
 free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # wait_for SECONDS WHAT COMMAND...: runs COMMAND every 0.25 s until it succeeds, failing after SECONDS.
@@ -126,7 +146,7 @@ start_silo() {
   local ns=$1 name=$2 bind=$3 redis=$4 cluster=$5 port prefix=()
   port=$(free_port); SILO_GATEWAY=$(free_port); SILO_HTTP=$(free_port)
   [ "$ns" = - ] || prefix=(ip netns exec "$ns")
-  ORRERY_Cluster__Secret=$CLUSTER_SECRET ORRERY_Logging__LogLevel__Default=Warning DOTNET_gcServer=0 \
+  ORRERY_Cluster__Secret=$CLUSTER_SECRET ORRERY_Logging__LogLevel__Default=Warning ORRERY_Silo__ShutdownGracePeriod=00:00:05 DOTNET_gcServer=0 \
     "${prefix[@]}" dotnet "$SILO_DLL" --membership redis --redis "$redis" --name "$name" --bind "$bind" --cluster-id "$cluster" \
     --port "$port" --gateway-port "$SILO_GATEWAY" --tensor-port 0 --http-port "$SILO_HTTP" >"$OUT/logs/$name.log" 2>&1 &
   SILO_PID=$!
@@ -154,9 +174,7 @@ start_cluster() {
 
 stop_cluster() {
   stop_pids "${CLUSTER_PIDS[@]}"
-  local pid remaining=()
-  for pid in "${PIDS[@]}"; do [[ " ${CLUSTER_PIDS[*]} " == *" $pid "* ]] || remaining+=("$pid"); done
-  PIDS=("${remaining[@]}")
+  forget_pids "${CLUSTER_PIDS[@]}"
 }
 
 # run_orrery LABEL PARTS MODE CLUSTER: one `orrery run` of the benchmark spec into runs/LABEL.
@@ -173,7 +191,7 @@ training: { epochs: $EPOCHS, learning_rate: $LR, weight_decay: $WEIGHT_DECAY, se
 EOF
   started=$(date +%s)
   say "run $label (load $(cut -d' ' -f1-3 /proc/loadavg))"
-  timeout "$RUN_TIMEOUT" dotnet "$CLIENT_DLL" run "$spec" --gateway "$GATEWAY" --cluster-id "$cluster" --out "$OUT/runs/$label" \
+  bounded "$RUN_TIMEOUT" dotnet "$CLIENT_DLL" run "$spec" --gateway "$GATEWAY" --cluster-id "$cluster" --out "$OUT/runs/$label" \
     >"$OUT/logs/$label.client.log" 2>&1 || fail "orrery run $label (exit $?; see $OUT/logs/$label.client.log)"
   [ -f "$OUT/runs/$label/summary.json" ] || fail "orrery run $label wrote no summary.json"
   say "run $label: $(grep -m1 'final loss' "$OUT/logs/$label.client.log" | sed 's/^ *//') ($(($(date +%s) - started)) s)"
@@ -215,10 +233,11 @@ run_torch() {
   torch_done=1
   say "PyTorch peer (load $(cut -d' ' -f1-3 /proc/loadavg))"
   [ ! -d "$OUT/runs/loopback-s1-vanilla/weights" ] || check=(--orrery-weights "$OUT/runs/loopback-s1-vanilla/weights")
-  timeout "$RUN_TIMEOUT" "$PYTHON" bench/peers/gcn_torch.py "${check[@]}" --edges "$OUT/graph/edges.csv" --features "$OUT/graph/features.npy" \
+  bounded "$RUN_TIMEOUT" "$PYTHON" bench/peers/gcn_torch.py "${check[@]}" --edges "$OUT/graph/edges.csv" --features "$OUT/graph/features.npy" \
     --labels "$OUT/graph/labels.npy" --split "$OUT/graph/split.npy" --layers "$LAYERS" --hidden "$HIDDEN" --linear-layers "$LINEAR_LAYERS" \
     --dropout "$DROPOUT" --epochs "$EPOCHS" --warmup "$WARMUP" --lr "$LR" --weight-decay "$WEIGHT_DECAY" --seed "$SEED" \
-    --out "$OUT/torch.json" --csv "$OUT/torch.csv" 2>"$OUT/logs/torch.log" | tee -a "$OUT/log.txt" >&2 || fail "PyTorch peer (see $OUT/logs/torch.log)"
+    --out "$OUT/torch.json" --csv "$OUT/torch.csv" >"$OUT/logs/torch.out" 2>"$OUT/logs/torch.log" || fail "PyTorch peer (see $OUT/logs/torch.log)"
+  tee -a "$OUT/log.txt" <"$OUT/logs/torch.out" >&2
 }
 
 # --- loopback ---------------------------------------------------------------------------------------------------
