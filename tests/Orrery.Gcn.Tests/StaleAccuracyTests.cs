@@ -37,7 +37,8 @@ public sealed class StaleAccuracyTests(ITestOutputHelper output)
 
     /// <summary>
     /// The k-nearest-neighbour graph over 3,500 Fashion-MNIST images (k = 10; 500 test images: one is 0.2 points),
-    /// 300 epochs: about 4 minutes on 2 cores, so in the Long category.
+    /// 300 epochs: about 8 minutes on 2 cores, so in the Long category (2026-12-06: vanilla 84.62 %, pipelined
+    /// 84.50 %, smoothed 84.57 %).
     /// </summary>
     [Fact]
     [Trait("Category", "Long")]

@@ -1,4 +1,5 @@
 using Orleans;
+using Orleans.Concurrency;
 
 namespace Orrery.Contracts.Gcn;
 
@@ -31,7 +32,13 @@ public interface IGcnPartitionGrain : IGrainWithStringKey
     [Alias("send-features")]
     Task<List<GcnBlock>> SendFeaturesAsync(int layer, bool evaluation);
 
-    /// <summary>Takes the peers' blocks for this part's halo of layer <paramref name="layer"/>; makes them current when <paramref name="commit"/>.</summary>
+    /// <summary>
+    /// Takes the peers' blocks for this part's halo of layer <paramref name="layer"/>; makes them current when
+    /// <paramref name="commit"/>. Interleaves with the part's computation: in the pipelined modes the blocks are
+    /// fetched while the part computes the next layers, and they only land in the pending halo, which no computation
+    /// reads before the iteration's commit.
+    /// </summary>
+    [AlwaysInterleave]
     [Alias("receive-features")]
     Task<long> ReceiveFeaturesAsync(int layer, bool evaluation, bool commit, List<GcnBlock> blocks, CancellationToken cancellationToken);
 
@@ -51,7 +58,8 @@ public interface IGcnPartitionGrain : IGrainWithStringKey
     [Alias("send-gradients")]
     Task<List<GcnBlock>> SendGradientsAsync(int layer);
 
-    /// <summary>Takes the owners' gradients of this part's sent rows; makes them current when <paramref name="commit"/>.</summary>
+    /// <summary>Takes the owners' gradients of this part's sent rows; makes them current when <paramref name="commit"/>. Interleaves as <see cref="ReceiveFeaturesAsync"/>.</summary>
+    [AlwaysInterleave]
     [Alias("receive-gradients")]
     Task<long> ReceiveGradientsAsync(int layer, bool commit, List<GcnBlock> blocks, CancellationToken cancellationToken);
 

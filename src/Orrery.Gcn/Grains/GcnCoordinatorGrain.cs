@@ -308,62 +308,78 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
     private IEnumerable<SiloAddress> ActiveSilos() =>
         membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress);
 
-    /// <summary>One training iteration across the parts, as <see cref="InProcessTrainer.Step"/> does it in one process.</summary>
+    /// <summary>
+    /// One training iteration across the parts, as <see cref="InProcessTrainer.Step"/> does it in one process. In the
+    /// pipelined modes every layer's exchange runs in the background while the parts compute on (the receiving calls
+    /// interleave with their computation and land in the pending halo), and the iteration waits for them only before
+    /// the commit that makes them what the next iteration reads; the exchange time it reports is that final wait.
+    /// </summary>
     private async Task<SplitScores> StepAsync(int iteration, ExchangeClock exchange, CancellationToken cancellationToken)
     {
         var (config, settings) = (_setup!.Model, _setup.Exchange);
-        _parameters!.CopyTo(_weights);
-        await Task.WhenAll(_parts.Select(p => p.BeginForwardAsync(iteration, true, _weights)));
-        for (var l = 0; l < config.Layers; l++)
+        var background = new List<Task<long>>();
+        try
         {
-            var aggregates = config.Aggregates(l);
-            if (aggregates && !settings.Stale)
+            _parameters!.CopyTo(_weights);
+            await Task.WhenAll(_parts.Select(p => p.BeginForwardAsync(iteration, true, _weights)));
+            for (var l = 0; l < config.Layers; l++)
             {
-                await exchange.Training(() => ExchangeFeaturesAsync(l, evaluation: false, commit: true, cancellationToken));
+                var aggregates = config.Aggregates(l);
+                if (aggregates && !settings.Stale)
+                {
+                    await exchange.Training(() => ExchangeFeaturesAsync(l, evaluation: false, commit: true, cancellationToken));
+                }
+
+                await Task.WhenAll(_parts.Select(p => p.ForwardLayerAsync(l)));
+                if (aggregates && settings.Stale)
+                {
+                    background.Add(ExchangeFeaturesAsync(l, evaluation: false, commit: false, cancellationToken));
+                }
             }
 
-            await Task.WhenAll(_parts.Select(p => p.ForwardLayerAsync(l)));
-            if (aggregates && settings.Stale)
+            var scores = Sum(await Task.WhenAll(_parts.Select(p => p.ComputeLossAsync())));
+            for (var l = config.Layers - 1; l >= 0; l--)
             {
-                await exchange.Training(() => ExchangeFeaturesAsync(l, evaluation: false, commit: false, cancellationToken));
+                var aggregates = config.Aggregates(l);
+                await Task.WhenAll(_parts.Select(p => p.BackwardLayerAsync(l)));
+                if (aggregates && !settings.Stale)
+                {
+                    await exchange.Training(() => ExchangeGradientsAsync(l, commit: true, cancellationToken));
+                }
+
+                await Task.WhenAll(_parts.Select(p => p.FinishBackwardLayerAsync(l)));
+                if (aggregates && settings.Stale)
+                {
+                    background.Add(ExchangeGradientsAsync(l, commit: false, cancellationToken));
+                }
             }
+
+            // Weight gradients summed in part order (the in-process trainer's order, so the sum is the same to the bit).
+            Array.Clear(_gradient);
+            foreach (var share in await Task.WhenAll(_parts.Select(p => p.WeightGradientsAsync())))
+            {
+                for (var i = 0; i < share.Length; i++)
+                {
+                    _gradient[i] += share[i];
+                }
+            }
+
+            _adam!.Step(_weights, _gradient);
+            _parameters.Load(_weights);
+            if (settings.Stale)
+            {
+                await exchange.Training(async () => (await Task.WhenAll(background)).Sum());
+                await Task.WhenAll(_parts.Select(p => p.CommitStaleAsync(settings.SmoothFeatures, settings.SmoothGradients, settings.Gamma)));
+            }
+
+            return scores;
         }
-
-        var scores = Sum(await Task.WhenAll(_parts.Select(p => p.ComputeLossAsync())));
-        for (var l = config.Layers - 1; l >= 0; l--)
+        catch
         {
-            var aggregates = config.Aggregates(l);
-            await Task.WhenAll(_parts.Select(p => p.BackwardLayerAsync(l)));
-            if (aggregates && !settings.Stale)
-            {
-                await exchange.Training(() => ExchangeGradientsAsync(l, commit: true, cancellationToken));
-            }
-
-            await Task.WhenAll(_parts.Select(p => p.FinishBackwardLayerAsync(l)));
-            if (aggregates && settings.Stale)
-            {
-                await exchange.Training(() => ExchangeGradientsAsync(l, commit: false, cancellationToken));
-            }
+            // A failed iteration is run again (after recovery): no exchange of this attempt may still be writing then.
+            await Task.WhenAll(background.Select(t => t.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Current)));
+            throw;
         }
-
-        // Weight gradients summed in part order (the in-process trainer's order, so the sum is the same to the bit).
-        Array.Clear(_gradient);
-        foreach (var share in await Task.WhenAll(_parts.Select(p => p.WeightGradientsAsync())))
-        {
-            for (var i = 0; i < share.Length; i++)
-            {
-                _gradient[i] += share[i];
-            }
-        }
-
-        _adam!.Step(_weights, _gradient);
-        _parameters.Load(_weights);
-        if (settings.Stale)
-        {
-            await Task.WhenAll(_parts.Select(p => p.CommitStaleAsync(settings.SmoothFeatures, settings.SmoothGradients, settings.Gamma)));
-        }
-
-        return scores;
     }
 
     /// <summary>A forward pass without dropout and with exact halo rows, as <see cref="InProcessTrainer.Evaluate"/>.</summary>

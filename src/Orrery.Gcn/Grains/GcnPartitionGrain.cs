@@ -94,11 +94,12 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     {
         var model = Model();
         var bytes = 0L;
-        foreach (var block in blocks ?? [])
+        blocks ??= [];
+        var fetched = await Task.WhenAll(blocks.Select(block => UnpackAsync(block, cancellationToken)));
+        for (var i = 0; i < blocks.Count; i++)
         {
-            var values = await UnpackAsync(block, cancellationToken);
-            model.ReceiveHaloFeatures(layer, block.From, values, evaluation);
-            bytes += sizeof(float) * (long)values.Length;
+            model.ReceiveHaloFeatures(layer, blocks[i].From, fetched[i], evaluation);
+            bytes += sizeof(float) * (long)fetched[i].Length;
         }
 
         if (commit)
@@ -142,11 +143,12 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     {
         var model = Model();
         var bytes = 0L;
-        foreach (var block in blocks ?? [])
+        blocks ??= [];
+        var fetched = await Task.WhenAll(blocks.Select(block => UnpackAsync(block, cancellationToken)));
+        for (var i = 0; i < blocks.Count; i++)
         {
-            var values = await UnpackAsync(block, cancellationToken);
-            model.ReceiveBoundaryGradients(layer, block.From, values);
-            bytes += sizeof(float) * (long)values.Length;
+            model.ReceiveBoundaryGradients(layer, blocks[i].From, fetched[i]);
+            bytes += sizeof(float) * (long)fetched[i].Length;
         }
 
         if (commit)
