@@ -74,61 +74,7 @@ public sealed class GcnSpec
     public static GcnSpec Parse(SpecNode root)
     {
         root.AllowOnly("kind", "name", "data", "model", "partitioning", "exchange", "training");
-        var data = root.Require("data");
-        var source = data.Require("source").AsChoice("csbm", "fashion-mnist", "files");
-        var request = new GcnTrainRequest { Source = source };
-        if (source == "csbm")
-        {
-            data.AllowOnly("source", "nodes", "classes", "features", "p_in", "p_out", "separation", "seed");
-            var csbm = new CsbmGenerator(
-                data.Require("nodes").AsInt(2, 100_000_000),
-                data.Optional("classes")?.AsInt(2, 1000) ?? 4,
-                data.Optional("features")?.AsInt(1, 100_000) ?? 16,
-                data.Require("p_in").AsDouble(0, 1),
-                data.Require("p_out").AsDouble(0, 1),
-                data.Optional("separation")?.AsDouble(0, 1e6) ?? 1.0,
-                data.Optional("seed")?.AsInt() ?? 1);
-            if (csbm.Features < csbm.Classes)
-            {
-                throw data.Require("features").Fail($"is {csbm.Features}; it must be at least classes ({csbm.Classes})");
-            }
-
-            request.Nodes = csbm.Nodes;
-            request.Classes = csbm.Classes;
-            request.Features = csbm.Features;
-            request.PIn = csbm.IntraProbability;
-            request.POut = csbm.InterProbability;
-            request.Separation = csbm.Separation;
-            request.DataSeed = csbm.Seed;
-        }
-        else if (source == "fashion-mnist")
-        {
-            data.AllowOnly("source", "images", "k", "directory");
-            var images = data.Optional("images")?.AsInt(2, FashionMnistKnn.AllImages) ?? FashionMnistKnn.AllImages;
-            var graph = new FashionMnistKnn(images, data.Optional("k")?.AsInt(1, images - 1) ?? 10, data.Optional("directory")?.AsPath() ?? FashionMnistKnn.DefaultDirectory);
-            try
-            {
-                graph.Validate();
-                _ = graph.Files();
-            }
-            catch (Exception e) when (e is ArgumentException or GcnDataException)
-            {
-                throw data.Fail(e.Message);
-            }
-
-            request.Nodes = graph.Images;
-            request.Neighbours = graph.Neighbours;
-            request.DataDirectory = graph.Directory;
-        }
-        else
-        {
-            data.AllowOnly("source", "edges", "features", "labels", "undirected", "seed");
-            request.EdgesPath = data.Require("edges").AsPath();
-            request.FeaturesPath = data.Require("features").AsPath();
-            request.LabelsPath = data.Require("labels").AsPath();
-            request.Undirected = data.Optional("undirected")?.AsBool() ?? true;
-            request.DataSeed = data.Optional("seed")?.AsInt() ?? 1;
-        }
+        var request = ReadData(root.Require("data"));
 
         var model = root.Optional("model");
         model?.AllowOnly("layers", "hidden", "linear_layers", "kind", "dropout");
@@ -181,5 +127,81 @@ public sealed class GcnSpec
             WeightDecay = request.WeightDecay,
             Seed = request.Seed,
         };
+    }
+
+    /// <summary>The <c>data</c> section: which graph, and its parameters.</summary>
+    private static GcnTrainRequest ReadData(SpecNode data)
+    {
+        var source = data.Require("source").AsChoice("csbm", "fashion-mnist", "files");
+        var request = new GcnTrainRequest { Source = source };
+        switch (source)
+        {
+            case "csbm":
+                ReadCsbm(data, request);
+                break;
+            case "fashion-mnist":
+                ReadFashionMnist(data, request);
+                break;
+            default:
+                ReadFiles(data, request);
+                break;
+        }
+
+        return request;
+    }
+
+    private static void ReadCsbm(SpecNode data, GcnTrainRequest request)
+    {
+        data.AllowOnly("source", "nodes", "classes", "features", "p_in", "p_out", "separation", "seed");
+        var csbm = new CsbmGenerator(
+            data.Require("nodes").AsInt(2, 100_000_000),
+            data.Optional("classes")?.AsInt(2, 1000) ?? 4,
+            data.Optional("features")?.AsInt(1, 100_000) ?? 16,
+            data.Require("p_in").AsDouble(0, 1),
+            data.Require("p_out").AsDouble(0, 1),
+            data.Optional("separation")?.AsDouble(0, 1e6) ?? 1.0,
+            data.Optional("seed")?.AsInt() ?? 1);
+        if (csbm.Features < csbm.Classes)
+        {
+            throw data.Require("features").Fail($"is {csbm.Features}; it must be at least classes ({csbm.Classes})");
+        }
+
+        request.Nodes = csbm.Nodes;
+        request.Classes = csbm.Classes;
+        request.Features = csbm.Features;
+        request.PIn = csbm.IntraProbability;
+        request.POut = csbm.InterProbability;
+        request.Separation = csbm.Separation;
+        request.DataSeed = csbm.Seed;
+    }
+
+    private static void ReadFashionMnist(SpecNode data, GcnTrainRequest request)
+    {
+        data.AllowOnly("source", "images", "k", "directory");
+        var images = data.Optional("images")?.AsInt(2, FashionMnistKnn.AllImages) ?? FashionMnistKnn.AllImages;
+        var graph = new FashionMnistKnn(images, data.Optional("k")?.AsInt(1, images - 1) ?? 10, data.Optional("directory")?.AsPath() ?? FashionMnistKnn.DefaultDirectory);
+        try
+        {
+            graph.Validate();
+            _ = graph.Files();
+        }
+        catch (Exception e) when (e is ArgumentException or GcnDataException)
+        {
+            throw data.Fail(e.Message);
+        }
+
+        request.Nodes = graph.Images;
+        request.Neighbours = graph.Neighbours;
+        request.DataDirectory = graph.Directory;
+    }
+
+    private static void ReadFiles(SpecNode data, GcnTrainRequest request)
+    {
+        data.AllowOnly("source", "edges", "features", "labels", "undirected", "seed");
+        request.EdgesPath = data.Require("edges").AsPath();
+        request.FeaturesPath = data.Require("features").AsPath();
+        request.LabelsPath = data.Require("labels").AsPath();
+        request.Undirected = data.Optional("undirected")?.AsBool() ?? true;
+        request.DataSeed = data.Optional("seed")?.AsInt() ?? 1;
     }
 }

@@ -79,149 +79,188 @@ public sealed class PartitionPlan
             throw new ArgumentException($"the assignment names {assignment.Length} nodes; the graph has {graph.NodeCount}", nameof(assignment));
         }
 
-        var inner = new List<int>[parts];
-        for (var p = 0; p < parts; p++)
-        {
-            inner[p] = [];
-        }
-
-        for (var v = 0; v < graph.NodeCount; v++)
-        {
-            var p = assignment[v];
-            if ((uint)p >= (uint)parts)
-            {
-                throw new ArgumentException($"node {v} is assigned to part {p}; parts are 0..{parts - 1}", nameof(assignment));
-            }
-
-            inner[p].Add(v);
-        }
-
-        // Local index of each node within its owner part (inner lists are ascending by construction).
-        var localIndex = new int[graph.NodeCount];
-        for (var p = 0; p < parts; p++)
-        {
-            for (var i = 0; i < inner[p].Count; i++)
-            {
-                localIndex[inner[p][i]] = i;
-            }
-        }
-
-        // Halo of each part, by owner: the owner's send list for that part is the same sorted set.
-        var haloSets = new SortedSet<int>[parts, parts];
-        for (var p = 0; p < parts; p++)
-        {
-            for (var q = 0; q < parts; q++)
-            {
-                haloSets[p, q] = [];
-            }
-
-            foreach (var v in inner[p])
-            {
-                foreach (var u in graph.InNeighboursOf(v))
-                {
-                    var owner = assignment[u];
-                    if (owner != p)
-                    {
-                        haloSets[p, owner].Add(u);
-                    }
-                }
-            }
-        }
-
+        var layout = new Layout(graph, assignment, parts);
         var plans = new PartitionPlan[parts];
         for (var p = 0; p < parts; p++)
         {
-            var n = inner[p].Count;
-            var halo = new List<int>();
-            var haloByPeer = new (int, int)[parts];
-            var haloLocal = new Dictionary<int, int>();
-            for (var q = 0; q < parts; q++)
-            {
-                haloByPeer[q] = (halo.Count, haloSets[p, q].Count);
-                foreach (var u in haloSets[p, q])
-                {
-                    haloLocal[u] = n + halo.Count;
-                    halo.Add(u);
-                }
-            }
-
-            var send = new int[parts][];
-            var sendOffset = new int[parts];
-            var sendCount = 0;
-            for (var q = 0; q < parts; q++)
-            {
-                send[q] = [.. haloSets[q, p].Select(u => localIndex[u])];
-                sendOffset[q] = sendCount;
-                sendCount += send[q].Length;
-            }
-
-            var rowStart = new int[n + 1];
-            var columns = new List<int>();
-            var coefficients = new List<float>();
-            for (var i = 0; i < n; i++)
-            {
-                var v = inner[p][i];
-                var degree = graph.DegreeWithSelfLoop(v);
-                rowStart[i] = columns.Count;
-                var selfDone = false;
-                foreach (var u in graph.InNeighboursOf(v))
-                {
-                    if (!selfDone && u > v)
-                    {
-                        AddEntry(v, i);
-                        selfDone = true;
-                    }
-
-                    AddEntry(u, assignment[u] == p ? localIndex[u] : haloLocal[u]);
-                }
-
-                if (!selfDone)
-                {
-                    AddEntry(v, i);
-                }
-
-                void AddEntry(int u, int local)
-                {
-                    columns.Add(local);
-                    coefficients.Add(kind == GcnLayerKind.Sage
-                        ? 1f / degree
-                        : (float)(1.0 / Math.Sqrt((double)degree * graph.DegreeWithSelfLoop(u))));
-                }
-            }
-
-            rowStart[n] = columns.Count;
-            int f = graph.FeatureCount, c = graph.ClassCount;
-            var features = new float[n * f];
-            var targets = new float[n * c];
-            var split = new byte[n];
-            for (var i = 0; i < n; i++)
-            {
-                var v = inner[p][i];
-                graph.Features.AsSpan(v * f, f).CopyTo(features.AsSpan(i * f));
-                graph.Targets.AsSpan(v * c, c).CopyTo(targets.AsSpan(i * c));
-                split[i] = graph.Split[v];
-            }
-
-            plans[p] = new PartitionPlan
-            {
-                Part = p,
-                PartCount = parts,
-                Inner = [.. inner[p]],
-                Halo = [.. halo],
-                HaloByPeer = haloByPeer,
-                SendToPeer = send,
-                SendOffset = sendOffset,
-                SendCount = sendCount,
-                RowStart = rowStart,
-                Columns = [.. columns],
-                Coefficients = [.. coefficients],
-                Features = features,
-                Targets = targets,
-                Split = split,
-                GlobalTrainCount = graph.TrainCount,
-            };
+            plans[p] = BuildPart(layout, p, kind);
         }
 
         return plans;
+    }
+
+    /// <summary>The plan of part <paramref name="p"/>: its halo by owner, its send lists, its adjacency rows and its rows of the data.</summary>
+    private static PartitionPlan BuildPart(Layout split, int p, GcnLayerKind kind)
+    {
+        var (graph, parts, inner) = (split.Graph, split.Parts, split.Inner[p]);
+        var n = inner.Count;
+        var halo = new List<int>();
+        var haloByPeer = new (int, int)[parts];
+        var haloLocal = new Dictionary<int, int>();
+        for (var q = 0; q < parts; q++)
+        {
+            haloByPeer[q] = (halo.Count, split.HaloSets[p, q].Count);
+            foreach (var u in split.HaloSets[p, q])
+            {
+                haloLocal[u] = n + halo.Count;
+                halo.Add(u);
+            }
+        }
+
+        var send = new int[parts][];
+        var sendOffset = new int[parts];
+        var sendCount = 0;
+        for (var q = 0; q < parts; q++)
+        {
+            send[q] = [.. split.HaloSets[q, p].Select(u => split.LocalIndex[u])];
+            sendOffset[q] = sendCount;
+            sendCount += send[q].Length;
+        }
+
+        var (rowStart, columns, coefficients) = Adjacency(split, p, haloLocal, kind);
+        int f = graph.FeatureCount, c = graph.ClassCount;
+        var features = new float[n * f];
+        var targets = new float[n * c];
+        var nodeSplit = new byte[n];
+        for (var i = 0; i < n; i++)
+        {
+            var v = inner[i];
+            graph.Features.AsSpan(v * f, f).CopyTo(features.AsSpan(i * f));
+            graph.Targets.AsSpan(v * c, c).CopyTo(targets.AsSpan(i * c));
+            nodeSplit[i] = graph.Split[v];
+        }
+
+        return new PartitionPlan
+        {
+            Part = p,
+            PartCount = parts,
+            Inner = [.. inner],
+            Halo = [.. halo],
+            HaloByPeer = haloByPeer,
+            SendToPeer = send,
+            SendOffset = sendOffset,
+            SendCount = sendCount,
+            RowStart = rowStart,
+            Columns = columns,
+            Coefficients = coefficients,
+            Features = features,
+            Targets = targets,
+            Split = nodeSplit,
+            GlobalTrainCount = graph.TrainCount,
+        };
+    }
+
+    /// <summary>
+    /// Part <paramref name="p"/>'s adjacency rows in CSR form over local indices (inner nodes first, then the halo),
+    /// the self-loop in its sorted place, with the layer kind's coefficients.
+    /// </summary>
+    private static (int[] RowStart, int[] Columns, float[] Coefficients) Adjacency(Layout split, int p, Dictionary<int, int> haloLocal, GcnLayerKind kind)
+    {
+        var (graph, inner) = (split.Graph, split.Inner[p]);
+        var rowStart = new int[inner.Count + 1];
+        var columns = new List<int>();
+        var coefficients = new List<float>();
+        for (var i = 0; i < inner.Count; i++)
+        {
+            var v = inner[i];
+            var degree = graph.DegreeWithSelfLoop(v);
+            rowStart[i] = columns.Count;
+            var selfDone = false;
+            foreach (var u in graph.InNeighboursOf(v))
+            {
+                if (!selfDone && u > v)
+                {
+                    AddEntry(v, i);
+                    selfDone = true;
+                }
+
+                AddEntry(u, split.Assignment[u] == p ? split.LocalIndex[u] : haloLocal[u]);
+            }
+
+            if (!selfDone)
+            {
+                AddEntry(v, i);
+            }
+
+            void AddEntry(int u, int local)
+            {
+                columns.Add(local);
+                coefficients.Add(kind == GcnLayerKind.Sage
+                    ? 1f / degree
+                    : (float)(1.0 / Math.Sqrt((double)degree * graph.DegreeWithSelfLoop(u))));
+            }
+        }
+
+        rowStart[inner.Count] = columns.Count;
+        return (rowStart, [.. columns], [.. coefficients]);
+    }
+
+    /// <summary>
+    /// The assignment worked out: each part's inner nodes (ascending), each node's index within its part, and each
+    /// part's halo by owner (<c>HaloSets[p, q]</c>: the nodes of q that p reads, which is also q's send list to p).
+    /// </summary>
+    private sealed class Layout
+    {
+        public Layout(GcnGraph graph, int[] assignment, int parts)
+        {
+            (Graph, Assignment, Parts) = (graph, assignment, parts);
+            Inner = new List<int>[parts];
+            for (var p = 0; p < parts; p++)
+            {
+                Inner[p] = [];
+            }
+
+            for (var v = 0; v < graph.NodeCount; v++)
+            {
+                var p = assignment[v];
+                if ((uint)p >= (uint)parts)
+                {
+                    throw new ArgumentException($"node {v} is assigned to part {p}; parts are 0..{parts - 1}", nameof(assignment));
+                }
+
+                Inner[p].Add(v);
+            }
+
+            LocalIndex = new int[graph.NodeCount];
+            for (var p = 0; p < parts; p++)
+            {
+                for (var i = 0; i < Inner[p].Count; i++)
+                {
+                    LocalIndex[Inner[p][i]] = i;
+                }
+            }
+
+            HaloSets = new SortedSet<int>[parts, parts];
+            for (var p = 0; p < parts; p++)
+            {
+                for (var q = 0; q < parts; q++)
+                {
+                    HaloSets[p, q] = [];
+                }
+
+                foreach (var v in Inner[p])
+                {
+                    foreach (var u in graph.InNeighboursOf(v))
+                    {
+                        if (assignment[u] != p)
+                        {
+                            HaloSets[p, assignment[u]].Add(u);
+                        }
+                    }
+                }
+            }
+        }
+
+        public GcnGraph Graph { get; }
+
+        public int[] Assignment { get; }
+
+        public int Parts { get; }
+
+        public List<int>[] Inner { get; }
+
+        public int[] LocalIndex { get; }
+
+        public SortedSet<int>[,] HaloSets { get; }
     }
 }
