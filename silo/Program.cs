@@ -168,10 +168,10 @@ app.Lifetime.ApplicationStarted.Register(() =>
     SiloLog.Started(startLog, name, settings.Orleans.SiloPort, settings.Orleans.GatewayPort, settings.Silo.HttpPort, settings.Cluster.ClusterId));
 app.Lifetime.ApplicationStopping.Register(() => SiloLog.Stopping(startLog, name, Environment.ExitCode));
 app.Lifetime.ApplicationStopped.Register(() => SiloLog.Stopped(startLog, name));
-startLog.LogInformation("Devices: {Note}", devices.Note);
+SiloLog.Devices(startLog, devices.Note);
 if (devices.Cpu.GemmFallbackNotice is { } gemmNotice)
 {
-    startLog.LogWarning("{Notice}", gemmNotice);
+    SiloLog.GemmFallback(startLog, gemmNotice);
 }
 
 // Healthy while the host runs (SIGTERM or a lost membership row stops it); ready once Active in Orleans membership.

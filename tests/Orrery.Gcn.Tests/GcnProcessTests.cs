@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Orrery.Cluster.Placement;
+using Orrery.Cluster.Silos;
 using Orrery.Compute.Cpu;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Gcn;
@@ -14,6 +16,9 @@ namespace Orrery.Gcn.Tests;
 /// <summary>GCN training across three real silo processes (Redis clustering), one of them killed mid-run.</summary>
 public sealed class GcnProcessTests(RedisFixture fixture) : IClassFixture<RedisFixture>
 {
+    /// <summary>How long a killed-silo run may take before the test calls it hung.</summary>
+    private static readonly TimeSpan RunDeadline = TimeSpan.FromMinutes(5);
+
     /// <summary>
     /// Vanilla training of 6 parts over 3 silo processes; after epoch 3 the silo holding part 1 (not the coordinator's)
     /// is killed with SIGKILL. Its parts are set up again on the survivors and the interrupted phase runs again, so every
@@ -46,10 +51,15 @@ public sealed class GcnProcessTests(RedisFixture fixture) : IClassFixture<RedisF
         Assert.NotEqual(start.CoordinatorSilo, victim.Name);
         var victimAddress = silos.Single(s => s.Name == victim.Name).Address.ToString();
 
+        // Each AdvanceAsync(0) trains one epoch, and the one after the kill waits for the recovery (at most the
+        // coordinator's 45 s loss patience per try); 10 epochs take seconds undisturbed, so 5 minutes means a hang.
         var epochs = new List<GcnEpochRecord>();
+        var clock = Stopwatch.StartNew();
         GcnAdvanceReply reply;
         do
         {
+            Assert.True(clock.Elapsed < RunDeadline,
+                $"the run did not finish within {RunDeadline.TotalMinutes} min: {epochs.Count} of {request.Epochs} epochs done, the kill {(epochs.Count >= 3 ? "done" : "not yet done")}");
             reply = await coordinator.AdvanceAsync(0, CancellationToken.None);
             epochs.AddRange(reply.Epochs);
             if (epochs.Count == 3)
@@ -73,6 +83,18 @@ public sealed class GcnProcessTests(RedisFixture fixture) : IClassFixture<RedisF
         {
             Assert.Equal(entry.Value.Span.ToArray(), weight.Values);
         }
+
+        // The coordinator's silo logs the run's life under the event ids operators search for: started, set up,
+        // parts placed again after the kill, finished.
+        var coordinatorSilo = cluster.Silos[0];
+        foreach (var id in new[] { OrreryLogEvents.GcnRunStarted, OrreryLogEvents.GcnRunReady, OrreryLogEvents.GcnPartsReplaced, OrreryLogEvents.GcnRunFinished })
+        {
+            await Eventually.TrueAsync(() => Task.FromResult(coordinatorSilo.Output.Contains($"[{id}]", StringComparison.Ordinal)), TimeSpan.FromSeconds(10),
+                $"the coordinator's silo logged no event {id}; its output when the wait began:\n{coordinatorSilo.Output}");
+        }
+
+        Assert.All(coordinatorSilo.Output.Split('\n').Where(line => line.Contains($"[{OrreryLogEvents.GcnPartsReplaced}]", StringComparison.Ordinal)),
+            line => Assert.Contains("GCN run gcn-kill", line, StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -129,7 +151,10 @@ public sealed class GcnProcessTests(RedisFixture fixture) : IClassFixture<RedisF
                         }
                     }),
                 };
-                var outcome = await new GcnExperimentRunner().RunAsync(context, root, CancellationToken.None);
+                var run = new GcnExperimentRunner().RunAsync(context, root, CancellationToken.None);
+                Assert.True(await Task.WhenAny(run, Task.Delay(RunDeadline)) == run,
+                    $"the runner did not finish within {RunDeadline.TotalMinutes} min (killed: {killed}); it said:\n{string.Join("\n", said)}");
+                var outcome = await run;
                 Assert.True(outcome.Passed);
                 staged.Commit();
             }

@@ -88,10 +88,10 @@ public sealed partial class GatewayLossResend(ILogger<GatewayLossResend> logger)
             : throw new InvalidOperationException($"{method.DeclaringType?.Name}.{method.Name} is marked [ResendOnGatewayLoss] but takes no CancellationToken to cancel it with");
     }
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "A gateway connection closed ({Before} -> {After} connected): resending the marked calls in flight")]
+    [LoggerMessage(EventId = OrreryLogEvents.GatewayLost, Level = LogLevel.Information, Message = "A gateway connection closed ({Before} -> {After} connected): resending the marked calls in flight")]
     private static partial void LogGatewayLost(ILogger logger, int before, int after);
 
-    [LoggerMessage(EventId = 1302, Level = LogLevel.Debug, Message = "Resending {Interface}.{Method} after a gateway loss (resend {Attempt})")]
+    [LoggerMessage(EventId = OrreryLogEvents.GatewayCallResent, Level = LogLevel.Debug, Message = "Resending {Interface}.{Method} after a gateway loss (resend {Attempt})")]
     private static partial void LogResend(ILogger logger, string @interface, string method, int attempt);
 }
 

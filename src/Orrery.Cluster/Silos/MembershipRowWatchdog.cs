@@ -108,10 +108,10 @@ public sealed partial class MembershipRowWatchdog(
         }
     }
 
-    [LoggerMessage(EventId = 3200, Level = LogLevel.Critical,
+    [LoggerMessage(EventId = OrreryLogEvents.MembershipRowLost, Level = LogLevel.Critical,
         Message = "This silo ({Silo}) is Active but its row is gone from the Orleans membership table: Redis lost the table (restarted without its data?). Stopping so the supervisor restarts the silo and it joins afresh; staying would leave it outside the cluster that forms anew.")]
     private partial void LogRowLost(string silo);
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Reading the Orleans membership table failed ({Error}: {Message}); the watchdog tries again")]
+    [LoggerMessage(EventId = OrreryLogEvents.MembershipTableReadFailed, Level = LogLevel.Warning, Message = "Reading the Orleans membership table failed ({Error}: {Message}); the watchdog tries again")]
     private partial void LogReadFailed(string error, string message);
 }

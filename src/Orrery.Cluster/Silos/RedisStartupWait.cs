@@ -9,7 +9,7 @@ namespace Orrery.Cluster.Silos;
 /// Kubernetes rollout, Redis restarting) waits with a clear log line instead of failing inside Orleans's start and
 /// crash-looping.
 /// </summary>
-public static class RedisStartupWait
+public static partial class RedisStartupWait
 {
     /// <summary>Seconds between two tries.</summary>
     public static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(2);
@@ -37,7 +37,7 @@ public static class RedisStartupWait
                 await connection.GetDatabase().PingAsync().ConfigureAwait(false);
                 if (attempt > 1)
                 {
-                    logger.LogInformation("Redis at {Endpoints} (membership table) answers after {Seconds:F0} s; starting the silo", endpoints, clock.Elapsed.TotalSeconds);
+                    LogAnswered(logger, endpoints, clock.Elapsed.TotalSeconds);
                 }
 
                 return;
@@ -54,10 +54,15 @@ public static class RedisStartupWait
                     $"Redis at {endpoints} (Membership:Redis:ConnectionString) did not answer within Membership:Redis:StartupWait ({wait}): {error}");
             }
 
-            logger.LogWarning(
-                "Waiting for Redis at {Endpoints} (membership table), try {Attempt}: {Error}; trying again in {Retry} s, giving up in {Left:F0} s (Membership:Redis:StartupWait)",
-                endpoints, attempt, error, RetryPeriod.TotalSeconds, left.TotalSeconds);
+            LogWaiting(logger, endpoints, attempt, error, RetryPeriod.TotalSeconds, left.TotalSeconds);
             await Task.Delay(left < RetryPeriod ? left : RetryPeriod, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(EventId = OrreryLogEvents.RedisAnswered, Level = LogLevel.Information, Message = "Redis at {Endpoints} (membership table) answers after {Seconds:F0} s; starting the silo")]
+    private static partial void LogAnswered(ILogger logger, string endpoints, double seconds);
+
+    [LoggerMessage(EventId = OrreryLogEvents.RedisWaiting, Level = LogLevel.Warning,
+        Message = "Waiting for Redis at {Endpoints} (membership table), try {Attempt}: {Error}; trying again in {Retry} s, giving up in {Left:F0} s (Membership:Redis:StartupWait)")]
+    private static partial void LogWaiting(ILogger logger, string endpoints, int attempt, string error, double retry, double left);
 }

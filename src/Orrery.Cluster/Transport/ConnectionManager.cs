@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Orrery.Cluster.Errors;
+using Orrery.Cluster.Silos;
 
 namespace Orrery.Cluster.Transport;
 
@@ -11,7 +12,7 @@ namespace Orrery.Cluster.Transport;
 /// Also sweeps call deadlines for every connection it knows every 50 ms, which costs one timer
 /// for the process instead of one per call.
 /// </summary>
-internal sealed class ConnectionManager : IAsyncDisposable
+internal sealed partial class ConnectionManager : IAsyncDisposable
 {
     private const int SweepPeriodMs = 50;
 
@@ -198,9 +199,12 @@ internal sealed class ConnectionManager : IAsyncDisposable
         }
         catch (Exception e)
         {
-            _logger.LogError(e, "Deadline sweep failed");
+            LogSweepFailed(e);
         }
     }
+
+    [LoggerMessage(EventId = OrreryLogEvents.DeadlineSweepFailed, Level = LogLevel.Error, Message = "The transport's sweep of expired call deadlines failed; calls may wait past their deadline until the next sweep")]
+    private partial void LogSweepFailed(Exception error);
 
     private sealed class PeerConnections(int count)
     {

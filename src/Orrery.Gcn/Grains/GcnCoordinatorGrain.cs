@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Runtime;
 using Orrery.Cluster.Placement;
@@ -27,7 +28,8 @@ namespace Orrery.Gcn.Grains;
 /// last epoch's rows.
 /// </para>
 /// </summary>
-public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, ILocalSiloDetails silo) : Grain, IGcnCoordinatorGrain
+public sealed partial class GcnCoordinatorGrain(IClusterMembershipService membership, ILocalSiloDetails silo, ILogger<GcnCoordinatorGrain> logger)
+    : Grain, IGcnCoordinatorGrain
 {
     private GcnTrainRequest? _request;
     private GcnRunSetup? _setup;
@@ -65,6 +67,7 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
         }
 
         _request = request;
+        LogStarted(this.GetPrimaryKeyString(), request.Parts, request.Partitioning, request.Mode, request.Epochs);
 
         // The build runs off the activation's turn; SetUpAsync waits for it in bounded slices.
         _building = Task.Run(() => GcnRunSetup.Shared(request), CancellationToken.None);
@@ -137,6 +140,7 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
             Ready = true,
             Phase = "ready",
         };
+        LogReady(this.GetPrimaryKeyString(), _ready.Nodes, _ready.Edges, _parts.Length, string.Join(", ", _partSilos.Select(a => a.ToString())), _ready.RowsExchangedPerLayer);
         return _ready;
     }
 
@@ -180,6 +184,12 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
         while (Stopwatch.GetTimestamp() < until);
 
         reply.Finished = _epoch >= request.Epochs;
+        if (reply.Finished && reply.Epochs.Count > 0)
+        {
+            var last = reply.Epochs[^1];
+            LogFinished(this.GetPrimaryKeyString(), request.Epochs, last.Loss, last.TestAccuracy, _recoveries);
+        }
+
         reply.Recoveries = _recoveries;
         reply.PartSilos = [.. _partSilos.Select(a => a.ToString())];
         return reply;
@@ -244,6 +254,7 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
             live = live.Length > 0 ? live : [.. active.OrderBy(a => a.ToParsableString(), StringComparer.Ordinal)];
             if (lost.Count > 0 && live.Length > 0)
             {
+                var from = lost.Select(p => _partSilos[p]).ToArray();
                 foreach (var p in lost)
                 {
                     _placements[p]++;
@@ -254,6 +265,8 @@ public sealed class GcnCoordinatorGrain(IClusterMembershipService membership, IL
                 try
                 {
                     await Task.WhenAll(lost.Select(p => SetUpPartFullyAsync(p, cancellationToken)));
+                    LogPartsReplaced(this.GetPrimaryKeyString(), string.Join(", ", lost.Select((p, i) => $"part {p} {from[i]} -> {_partSilos[p]}")),
+                        failure.GetType().Name, failure.Message, _epoch, waited.Elapsed.TotalSeconds);
                     return;
                 }
                 catch (Exception e) when (SiloLoss.Means(e) || e is GcnPartLostException)

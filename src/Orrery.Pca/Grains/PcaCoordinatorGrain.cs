@@ -72,6 +72,7 @@ public sealed partial class PcaCoordinatorGrain : Grain, IPcaCoordinatorGrain
         (_driver, _backend) = (new PcaDriver(options, backend), backend);
         (_bytesReported, _recoveriesReported) = (0, 0);
         _metrics.RunStarted(Job);
+        LogStarted(Job, options.Solver, options.Components, options.Mode, options.Shards, string.Join(", ", backend.ShardLocations), string.Join(", ", backend.WorkerLocations));
         ReportProgress(0, double.NaN);
 
         // The set-up (shards loading, the truth) is the first work of AdvanceAsync, in slices: it may take minutes.
