@@ -290,7 +290,14 @@ public sealed class TensorChannelTests : IAsyncLifetime
         }
 
         Assert.Equal(1000, (await b.FetchAsync<float>(tensor).WaitAsync(Wait)).Length);
-        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        // The owner's close is what the silent clients see: their reads end (the handshake challenge, then 0 bytes).
+        using (var deadline = new CancellationTokenSource(Wait))
+        {
+            var dropped = await Task.WhenAll(halfOpen.Select(client => DroppedByOwnerAsync(client, deadline.Token)));
+            Assert.True(dropped.All(d => d), $"{dropped.Count(d => !d)} of {halfOpen.Count} silent connections were still open {Wait.TotalSeconds} s later (Tensors:ConnectTimeout is 1 s)");
+        }
+
         foreach (var client in halfOpen)
         {
             client.Dispose();
@@ -399,6 +406,29 @@ public sealed class TensorChannelTests : IAsyncLifetime
         }
 
         return data;
+    }
+
+    /// <summary>True once the owner has closed <paramref name="client"/>'s connection (a read returns 0, or the socket is reset); false at the deadline.</summary>
+    private static async Task<bool> DroppedByOwnerAsync(TcpClient client, CancellationToken deadline)
+    {
+        var buffer = new byte[256];
+        try
+        {
+            while (await client.GetStream().ReadAsync(buffer, deadline) > 0)
+            {
+                // The owner's handshake challenge, which a silent client never answers.
+            }
+
+            return true;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private static long ResidentBytes()
