@@ -25,11 +25,9 @@ public static class EdgeListCsv
         options ??= new EdgeListOptions();
         var lines = text.Split('\n');
         Dictionary<string, int>? columns = null;
-        int[] columnStarts = [];
         var builder = new MetricGraphBuilder(fileName);
-        var vertices = new List<string>();
+        var vertices = new List<string>(); // in order of first appearance
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var edges = new List<(string Id, string Tail, string Head, double Length, double Sigma, EdgeDrift Drift, double Weight, SourceLocation Location)>();
         for (var n = 0; n < lines.Length; n++)
         {
             var line = lines[n].TrimEnd('\r');
@@ -51,31 +49,7 @@ public static class EdgeListCsv
                 continue;
             }
 
-            columnStarts = FieldStarts(fields);
-            if (fields.Length != columns.Count)
-            {
-                throw new MetricGraphFormatException(new SourceLocation(fileName, lineNumber),
-                    $"this row has {fields.Length} fields, the header {columns.Count}");
-            }
-
-            var row = new Row(fields, columns, columnStarts, fileName, lineNumber);
-            var id = row.Text("id") ?? "e" + edges.Count.ToString(CultureInfo.InvariantCulture);
-            var tail = row.Text("tail") ?? throw row.Missing("tail");
-            var head = row.Text("head") ?? throw row.Missing("head");
-            var length = row.Number("length") ?? throw row.Missing("length");
-            if (!(length > 0))
-            {
-                throw row.Error("length", $"length is {row.Raw("length")}; it must be greater than 0");
-            }
-
-            var sigma = row.Number("sigma") ?? throw row.Missing("sigma");
-            if (!(sigma > 0))
-            {
-                throw row.Error("sigma", $"sigma is {row.Raw("sigma")}; it must be greater than 0");
-            }
-
-            var weight = row.Number("weight") ?? 1;
-            edges.Add((id, tail, head, length, sigma, ReadDrift(row), weight, new SourceLocation(fileName, lineNumber)));
+            var (tail, head) = AddEdge(builder, fields, columns, fileName, lineNumber);
             foreach (var name in (ReadOnlySpan<string>)[tail, head])
             {
                 if (seen.Add(name))
@@ -90,6 +64,47 @@ public static class EdgeListCsv
             throw new MetricGraphFormatException(new SourceLocation(fileName, 0), "the file is empty: expected a header row (tail,head,length,sigma,...) and one row per edge");
         }
 
+        AddVertices(builder, vertices, seen, options, fileName);
+        return builder.Build();
+    }
+
+    /// <summary>Reads one edge row into <paramref name="builder"/> and returns the vertices it names.</summary>
+    private static (string Tail, string Head) AddEdge(MetricGraphBuilder builder, string[] fields, Dictionary<string, int> columns, string? fileName, int lineNumber)
+    {
+        var columnStarts = FieldStarts(fields);
+        if (fields.Length != columns.Count)
+        {
+            throw new MetricGraphFormatException(new SourceLocation(fileName, lineNumber),
+                $"this row has {fields.Length} fields, the header {columns.Count}");
+        }
+
+        var row = new Row(fields, columns, columnStarts, fileName, lineNumber);
+        var id = row.Text("id") ?? "e" + builder.EdgeCount.ToString(CultureInfo.InvariantCulture);
+        var tail = row.Text("tail") ?? throw row.Missing("tail");
+        var head = row.Text("head") ?? throw row.Missing("head");
+        var length = row.Number("length") ?? throw row.Missing("length");
+        if (!(length > 0))
+        {
+            throw row.Error("length", $"length is {row.Raw("length")}; it must be greater than 0");
+        }
+
+        var sigma = row.Number("sigma") ?? throw row.Missing("sigma");
+        if (!(sigma > 0))
+        {
+            throw row.Error("sigma", $"sigma is {row.Raw("sigma")}; it must be greater than 0");
+        }
+
+        var weight = row.Number("weight") ?? 1;
+        builder.AddEdge(id, tail, head, length, sigma, ReadDrift(row), weight, new SourceLocation(fileName, lineNumber));
+        return (tail, head);
+    }
+
+    /// <summary>
+    /// Adds the vertices the edges named, each a junction unless <paramref name="options"/> makes it absorbing or a
+    /// source; a vertex the options name that no edge touches is refused.
+    /// </summary>
+    private static void AddVertices(MetricGraphBuilder builder, List<string> vertices, HashSet<string> seen, EdgeListOptions options, string? fileName)
+    {
         foreach (var (list, what) in new[] { (options.AbsorbingVertices, "AbsorbingVertices"), (options.SourceVertices, "SourceVertices") })
         {
             foreach (var name in list.Where(name => !seen.Contains(name)))
@@ -106,13 +121,6 @@ public static class EdgeListCsv
                 : VertexKind.Junction;
             builder.AddVertex(name, kind, location: new SourceLocation(fileName, 0));
         }
-
-        foreach (var e in edges)
-        {
-            builder.AddEdge(e.Id, e.Tail, e.Head, e.Length, e.Sigma, e.Drift, e.Weight, e.Location);
-        }
-
-        return builder.Build();
     }
 
     private static Dictionary<string, int> ReadHeader(string[] fields, string? fileName, int lineNumber)
