@@ -54,17 +54,8 @@ public sealed class MetricGraph
         _incidenceEdges = incidenceEdges;
         _incidenceEnds = incidenceEnds;
         _jumpWeights = jumpWeights;
-        _vertexIndex = new Dictionary<string, int>(vertices.Length, StringComparer.Ordinal);
-        for (var v = 0; v < vertices.Length; v++)
-        {
-            _vertexIndex.Add(vertices[v].Id, v);
-        }
-
-        _edgeIndex = new Dictionary<string, int>(edges.Length, StringComparer.Ordinal);
-        for (var e = 0; e < edges.Length; e++)
-        {
-            _edgeIndex.Add(edges[e].Id, e);
-        }
+        _vertexIndex = IndexById(vertices, v => v.Id);
+        _edgeIndex = IndexById(edges, e => e.Id);
 
         var m = edges.Length;
         _lengths = new float[m];
@@ -75,73 +66,17 @@ public sealed class MetricGraph
         _edgeTails = new int[m];
         _edgeHeads = new int[m];
         _potentialOffsets = new int[m + 1];
-        for (var e = 0; e < m; e++)
-        {
-            var edge = edges[e];
-            _lengths[e] = (float)edge.Length;
-            _sigmas[e] = (float)edge.Sigma;
-            _driftKinds[e] = edge.Drift.Kind;
-            _driftOffsets[e] = (float)edge.Drift.Offset;
-            _driftSlopes[e] = (float)edge.Drift.Slope;
-            _edgeTails[e] = edge.Tail;
-            _edgeHeads[e] = edge.Head;
-            _potentialOffsets[e + 1] = _potentialOffsets[e] + edge.Drift.Points.Count;
-        }
+        FillEdgeLayout();
 
         var knots = _potentialOffsets[m];
         _potentialPositions = new float[knots];
         _potentialValues = new float[knots];
         _potentialSegmentDrifts = new float[knots];
-        for (var e = 0; e < m; e++)
-        {
-            var points = edges[e].Drift.Points;
-            var first = _potentialOffsets[e];
-            for (var k = 0; k < points.Count; k++)
-            {
-                _potentialPositions[first + k] = (float)points[k].X;
-                _potentialValues[first + k] = (float)points[k].V;
-                if (k + 1 < points.Count)
-                {
-                    _potentialSegmentDrifts[first + k] = (float)(-(points[k + 1].V - points[k].V) / (points[k + 1].X - points[k].X));
-                }
-            }
-
-            if (points.Count > 0)
-            {
-                _potentialPositions[first + points.Count - 1] = _lengths[e];
-            }
-        }
+        FillPotentialKnots();
 
         _vertexKinds = new VertexKind[vertices.Length];
         _incidenceCumulativeWeights = new float[incidenceEdges.Length];
-        for (var v = 0; v < vertices.Length; v++)
-        {
-            _vertexKinds[v] = vertices[v].Kind;
-            if (vertices[v].Kind == VertexKind.Absorbing)
-            {
-                continue;
-            }
-
-            var sum = 0.0;
-            for (var i = incidenceOffsets[v]; i < incidenceOffsets[v + 1]; i++)
-            {
-                sum += jumpWeights[i];
-                _incidenceCumulativeWeights[i] = (float)Math.Min(sum, 1.0);
-            }
-
-            // From the last incidence with a positive weight on, the cumulative weight is exactly 1, so a
-            // uniform u < 1 always finds an incidence and trailing zero weights stay unreachable.
-            var lastPositive = incidenceOffsets[v + 1] - 1;
-            while (jumpWeights[lastPositive] == 0)
-            {
-                lastPositive--;
-            }
-
-            for (var i = lastPositive; i < incidenceOffsets[v + 1]; i++)
-            {
-                _incidenceCumulativeWeights[i] = 1f;
-            }
-        }
+        FillVertexLayout();
 
         SourceVertices = Enumerable.Range(0, vertices.Length).Where(v => vertices[v].Kind == VertexKind.Source).ToArray();
         AbsorbingVertices = Enumerable.Range(0, vertices.Length).Where(v => vertices[v].Kind == VertexKind.Absorbing).ToArray();
@@ -253,4 +188,89 @@ public sealed class MetricGraph
     /// <summary>The index of the edge named <paramref name="id"/>; throws <see cref="KeyNotFoundException"/> naming it if there is none.</summary>
     public int EdgeIndex(string id) =>
         _edgeIndex.TryGetValue(id, out var index) ? index : throw new KeyNotFoundException($"the graph has no edge \"{id}\"");
+
+    private static Dictionary<string, int> IndexById<T>(T[] items, Func<T, string> id)
+    {
+        var index = new Dictionary<string, int>(items.Length, StringComparer.Ordinal);
+        for (var i = 0; i < items.Length; i++)
+        {
+            index.Add(id(items[i]), i);
+        }
+
+        return index;
+    }
+
+    /// <summary>Per edge: the single-precision copies of length, sigma and drift, the ends, and the potential offsets.</summary>
+    private void FillEdgeLayout()
+    {
+        for (var e = 0; e < _edges.Length; e++)
+        {
+            var edge = _edges[e];
+            _lengths[e] = (float)edge.Length;
+            _sigmas[e] = (float)edge.Sigma;
+            _driftKinds[e] = edge.Drift.Kind;
+            _driftOffsets[e] = (float)edge.Drift.Offset;
+            _driftSlopes[e] = (float)edge.Drift.Slope;
+            _edgeTails[e] = edge.Tail;
+            _edgeHeads[e] = edge.Head;
+            _potentialOffsets[e + 1] = _potentialOffsets[e] + edge.Drift.Points.Count;
+        }
+    }
+
+    /// <summary>Per knot of a piecewise-linear potential: position, value, and the drift on the segment it starts.</summary>
+    private void FillPotentialKnots()
+    {
+        for (var e = 0; e < _edges.Length; e++)
+        {
+            var points = _edges[e].Drift.Points;
+            var first = _potentialOffsets[e];
+            for (var k = 0; k < points.Count; k++)
+            {
+                _potentialPositions[first + k] = (float)points[k].X;
+                _potentialValues[first + k] = (float)points[k].V;
+                if (k + 1 < points.Count)
+                {
+                    _potentialSegmentDrifts[first + k] = (float)(-(points[k + 1].V - points[k].V) / (points[k + 1].X - points[k].X));
+                }
+            }
+
+            if (points.Count > 0)
+            {
+                _potentialPositions[first + points.Count - 1] = _lengths[e];
+            }
+        }
+    }
+
+    /// <summary>Per vertex its kind; per incidence the cumulative jump weight the sampler draws from.</summary>
+    private void FillVertexLayout()
+    {
+        for (var v = 0; v < _vertices.Length; v++)
+        {
+            _vertexKinds[v] = _vertices[v].Kind;
+            if (_vertices[v].Kind == VertexKind.Absorbing)
+            {
+                continue;
+            }
+
+            var sum = 0.0;
+            for (var i = _incidenceOffsets[v]; i < _incidenceOffsets[v + 1]; i++)
+            {
+                sum += _jumpWeights[i];
+                _incidenceCumulativeWeights[i] = (float)Math.Min(sum, 1.0);
+            }
+
+            // From the last incidence with a positive weight on, the cumulative weight is exactly 1, so a
+            // uniform u < 1 always finds an incidence and trailing zero weights stay unreachable.
+            var lastPositive = _incidenceOffsets[v + 1] - 1;
+            while (_jumpWeights[lastPositive] == 0)
+            {
+                lastPositive--;
+            }
+
+            for (var i = lastPositive; i < _incidenceOffsets[v + 1]; i++)
+            {
+                _incidenceCumulativeWeights[i] = 1f;
+            }
+        }
+    }
 }

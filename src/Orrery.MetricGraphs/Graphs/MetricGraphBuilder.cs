@@ -78,7 +78,22 @@ public sealed class MetricGraphBuilder
             throw new MetricGraphFormatException(fileOnly, "the graph is empty: it has no edges");
         }
 
-        var vertexIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var vertices = BuildVertices(out var vertexIndex);
+        var edges = BuildEdges(vertexIndex, out var edgeIndex);
+        var (offsets, incidenceEdges, incidenceEnds) = BuildIncidence(vertices, edges);
+        var jumpWeights = new double[incidenceEdges.Length];
+        for (var v = 0; v < vertices.Length; v++)
+        {
+            FillJumpWeights(v, _vertices[v], edges, edgeIndex, offsets, incidenceEdges, jumpWeights);
+        }
+
+        return new MetricGraph(FileName, vertices, edges, offsets, incidenceEdges, incidenceEnds, jumpWeights);
+    }
+
+    /// <summary>Checks the vertices in the order they were added; <paramref name="vertexIndex"/> maps each id to its index.</summary>
+    private MetricGraphVertex[] BuildVertices(out Dictionary<string, int> vertexIndex)
+    {
+        vertexIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var vertices = new MetricGraphVertex[_vertices.Count];
         for (var i = 0; i < _vertices.Count; i++)
         {
@@ -107,7 +122,13 @@ public sealed class MetricGraphBuilder
             vertices[i] = new MetricGraphVertex(v.Id, v.Kind, v.Position, v.Location);
         }
 
-        var edgeIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        return vertices;
+    }
+
+    /// <summary>Checks the edges in the order they were added, resolving their ends; <paramref name="edgeIndex"/> maps each id to its index.</summary>
+    private MetricGraphEdge[] BuildEdges(Dictionary<string, int> vertexIndex, out Dictionary<string, int> edgeIndex)
+    {
+        edgeIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var edges = new MetricGraphEdge[_edges.Count];
         for (var i = 0; i < _edges.Count; i++)
         {
@@ -149,7 +170,15 @@ public sealed class MetricGraphBuilder
             edges[i] = new MetricGraphEdge(e.Id, tail, head, e.Length, e.Sigma, drift, e.Weight, e.Location);
         }
 
-        // Incidence in CSR order: vertex by vertex, edges in index order.
+        return edges;
+    }
+
+    /// <summary>
+    /// Incidence in CSR order: vertex by vertex, edges in index order; vertex v's incident edges and the end of each
+    /// that touches v are at [offsets[v], offsets[v + 1]). A vertex without edges is refused.
+    /// </summary>
+    private static (int[] Offsets, int[] IncidenceEdges, EdgeEnd[] IncidenceEnds) BuildIncidence(MetricGraphVertex[] vertices, MetricGraphEdge[] edges)
+    {
         var degree = new int[vertices.Length];
         foreach (var e in edges)
         {
@@ -179,13 +208,7 @@ public sealed class MetricGraphBuilder
             incidenceEnds[fill[edges[e].Head]++] = EdgeEnd.Head;
         }
 
-        var jumpWeights = new double[incidenceEdges.Length];
-        for (var v = 0; v < vertices.Length; v++)
-        {
-            FillJumpWeights(v, _vertices[v], edges, edgeIndex, offsets, incidenceEdges, jumpWeights);
-        }
-
-        return new MetricGraph(FileName, vertices, edges, offsets, incidenceEdges, incidenceEnds, jumpWeights);
+        return (offsets, incidenceEdges, incidenceEnds);
     }
 
     private static void FillJumpWeights(int v, VertexDefinition vertex, MetricGraphEdge[] edges, Dictionary<string, int> edgeIndex,
