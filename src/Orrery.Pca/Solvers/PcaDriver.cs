@@ -182,25 +182,7 @@ public sealed partial class PcaDriver
         }
 
         var k = Options.Components;
-        var d = Dimension;
-        int[] active;
-        if (Solver == PcaSolver.Sequential)
-        {
-            if (_sequentialSteps >= Options.StepsPerVector && _sequentialIndex < k - 1)
-            {
-                _frozenLambdas[_sequentialIndex] = _rayleigh[_sequentialIndex];
-                _sequentialIndex++;
-                _sequentialSteps = 0;
-            }
-
-            active = [_sequentialIndex];
-        }
-        else
-        {
-            // Parallel deflation: worker k (1-based) starts at round k; before that its predecessors have nothing.
-            active = Solver == PcaSolver.ParallelDeflation ? [.. Enumerable.Range(0, Math.Min(round, k))] : [.. Enumerable.Range(0, k)];
-        }
-
+        var active = ActiveWorkers(round);
         float[][] stepOneProducts = [];
         var lambdas = new double[k];
         for (var step = 1; step <= Options.StepsPerRound; step++)
@@ -226,29 +208,8 @@ public sealed partial class PcaDriver
             var publish = step == Options.StepsPerRound;
             var steps = active.Select((index, a) =>
             {
-                var predecessors = step == 1 ? index : 0;
-                var payload = new float[d * (1 + predecessors * (Solver == PcaSolver.EigenGame ? 2 : 1))];
-                products[a].CopyTo(payload, 0);
-                var request = new WorkerStepRequest { Round = round, Step = step, Predecessors = predecessors, Eta = eta, Publish = publish };
-                if (predecessors > 0)
-                {
-                    for (var j = 0; j < predecessors; j++)
-                    {
-                        // Predecessors as of the end of the last round (for sequential: the frozen vectors).
-                        _published[j].CopyTo(payload, d * (1 + j));
-                        if (Solver == PcaSolver.EigenGame)
-                        {
-                            stepOneProducts[Array.IndexOf(active, j)].CopyTo(payload, d * (1 + predecessors + j));
-                        }
-                    }
-
-                    if (Solver != PcaSolver.EigenGame)
-                    {
-                        request.Lambdas.AddRange(lambdas.Take(predecessors));
-                    }
-                }
-
-                return _backend.StepWorkerAsync(index, request, payload, cancellationToken);
+                var request = new WorkerStepRequest { Round = round, Step = step, Predecessors = step == 1 ? index : 0, Eta = eta, Publish = publish };
+                return SendStepAsync(index, products[a], request, active, stepOneProducts, lambdas, cancellationToken);
             }).ToArray();
             var next = await Task.WhenAll(steps);
             for (var a = 0; a < active.Length; a++)
@@ -267,6 +228,62 @@ public sealed partial class PcaDriver
         {
             _published[index] = _current[index];
         }
+    }
+
+    /// <summary>
+    /// The workers that step in <paramref name="round"/>: for sequential deflation the one being refined (it moves on,
+    /// freezing its eigenvalue, once it has had its steps), for parallel deflation the first min(round, K), else all.
+    /// </summary>
+    private int[] ActiveWorkers(int round)
+    {
+        var k = Options.Components;
+        if (Solver == PcaSolver.Sequential)
+        {
+            if (_sequentialSteps >= Options.StepsPerVector && _sequentialIndex < k - 1)
+            {
+                _frozenLambdas[_sequentialIndex] = _rayleigh[_sequentialIndex];
+                _sequentialIndex++;
+                _sequentialSteps = 0;
+            }
+
+            return [_sequentialIndex];
+        }
+
+        // Parallel deflation: worker k (1-based) starts at round k; before that its predecessors have nothing.
+        return Solver == PcaSolver.ParallelDeflation ? [.. Enumerable.Range(0, Math.Min(round, k))] : [.. Enumerable.Range(0, k)];
+    }
+
+    /// <summary>
+    /// Sends worker <paramref name="index"/> its step: its product, and when <paramref name="request"/> has predecessors
+    /// (step 1) their vectors as of the end of the last round with, for EigenGame, their step-1 products, else their
+    /// eigenvalues.
+    /// </summary>
+    private Task<float[]> SendStepAsync(int index, float[] product, WorkerStepRequest request, int[] active, float[][] stepOneProducts,
+        double[] lambdas, CancellationToken cancellationToken)
+    {
+        var d = Dimension;
+        var predecessors = request.Predecessors;
+        var payload = new float[d * (1 + predecessors * (Solver == PcaSolver.EigenGame ? 2 : 1))];
+        product.CopyTo(payload, 0);
+        if (predecessors > 0)
+        {
+            for (var j = 0; j < predecessors; j++)
+            {
+                // Predecessors as of the end of the last round (for sequential: the frozen vectors).
+                _published[j].CopyTo(payload, d * (1 + j));
+                if (Solver == PcaSolver.EigenGame)
+                {
+                    stepOneProducts[Array.IndexOf(active, j)].CopyTo(payload, d * (1 + predecessors + j));
+                }
+            }
+
+            if (Solver != PcaSolver.EigenGame)
+            {
+                request.Lambdas.AddRange(lambdas.Take(predecessors));
+            }
+        }
+
+        return _backend.StepWorkerAsync(index, request, payload, cancellationToken);
     }
 
     /// <summary>

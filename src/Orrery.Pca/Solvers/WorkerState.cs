@@ -49,23 +49,58 @@ public sealed class WorkerState
         var d = Dimension;
         if (step == 1)
         {
-            var expected = d * (1 + predecessors * (Solver == PcaSolver.EigenGame ? 2 : 1));
-            if (payload.Length != expected || (Solver != PcaSolver.EigenGame && lambdas.Count != predecessors))
-            {
-                throw new ArgumentException($"worker {Index + 1}: step 1 with {predecessors} predecessors needs {expected} floats and {predecessors} eigenvalues; got {payload.Length} and {lambdas.Count}");
-            }
-
-            _predecessors = payload.Slice(d, predecessors * d).ToArray();
-            _predecessorProducts = Solver == PcaSolver.EigenGame ? payload.Slice(d * (1 + predecessors), predecessors * d).ToArray() : [];
-            _lambdas = [.. lambdas];
+            TakeRoundInputs(payload, predecessors, lambdas);
         }
         else if (payload.Length != d)
         {
             throw new ArgumentException($"worker {Index + 1}: step {step} needs the product only ({d} floats); got {payload.Length}");
         }
 
-        var product = payload[..d];
         var x = Current;
+        var y = DeflatedProduct(payload[..d], x);
+        if (Solver == PcaSolver.EigenGame || Top1 == Top1Solver.Oja)
+        {
+            for (var i = 0; i < d; i++)
+            {
+                y[i] = x[i] + eta * y[i];
+            }
+        }
+
+        Current = NormalisedStep(y, round, step);
+
+        if (publish)
+        {
+            Published = Current;
+        }
+
+        return Current;
+    }
+
+    /// <summary>
+    /// Step 1 of a round: keeps the predecessors' vectors (and, for EigenGame, their products) and eigenvalues from
+    /// <paramref name="payload"/> for the round's later steps.
+    /// </summary>
+    private void TakeRoundInputs(ReadOnlySpan<float> payload, int predecessors, IReadOnlyList<double> lambdas)
+    {
+        var d = Dimension;
+        var expected = d * (1 + predecessors * (Solver == PcaSolver.EigenGame ? 2 : 1));
+        if (payload.Length != expected || (Solver != PcaSolver.EigenGame && lambdas.Count != predecessors))
+        {
+            throw new ArgumentException($"worker {Index + 1}: step 1 with {predecessors} predecessors needs {expected} floats and {predecessors} eigenvalues; got {payload.Length} and {lambdas.Count}");
+        }
+
+        _predecessors = payload.Slice(d, predecessors * d).ToArray();
+        _predecessorProducts = Solver == PcaSolver.EigenGame ? payload.Slice(d * (1 + predecessors), predecessors * d).ToArray() : [];
+        _lambdas = [.. lambdas];
+    }
+
+    /// <summary>
+    /// Sigma x with the predecessors taken out, in double: Hotelling deflation, or EigenGame's penalty for aligning
+    /// with a parent.
+    /// </summary>
+    private double[] DeflatedProduct(ReadOnlySpan<float> product, float[] x)
+    {
+        var d = Dimension;
         var count = _predecessors.Length / d;
         var y = new double[d];
         for (var i = 0; i < d; i++)
@@ -94,14 +129,13 @@ public sealed class WorkerState
             }
         }
 
-        if (Solver == PcaSolver.EigenGame || Top1 == Top1Solver.Oja)
-        {
-            for (var i = 0; i < d; i++)
-            {
-                y[i] = x[i] + eta * y[i];
-            }
-        }
+        return y;
+    }
 
+    /// <summary>y / |y| in float32; a norm that is not finite and positive throws <see cref="PcaDivergedException"/>.</summary>
+    private float[] NormalisedStep(double[] y, int round, int step)
+    {
+        var d = y.Length;
         var norm = 0.0;
         for (var i = 0; i < d; i++)
         {
@@ -123,14 +157,7 @@ public sealed class WorkerState
             next[i] = (float)(y[i] / norm);
         }
 
-        Current = next;
-
-        if (publish)
-        {
-            Published = Current;
-        }
-
-        return Current;
+        return next;
     }
 
     /// <summary>x^T y in double.</summary>
