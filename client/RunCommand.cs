@@ -28,87 +28,103 @@ internal static class RunCommand
         connection.AddTo(command);
         command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
-            var specFile = parse.GetValue(spec)!;
-            if (!specFile.Exists)
-            {
-                throw new ArgumentException($"spec file {specFile.FullName} does not exist");
-            }
-
-            var root = ExperimentSpec.Load(specFile.FullName);
-            var runner = ExperimentRunners.ForKind(root);
-            var outDir = parse.GetValue(output) ?? Path.Combine("results", Path.GetFileNameWithoutExtension(specFile.Name));
-            var silos = parse.GetValue(embeddedSilos);
-            if (silos is < 1 or > 16)
-            {
-                throw new ArgumentException($"--embedded-silos is {silos}; it must be between 1 and 16");
-            }
-
-            // The output place is checked before any work starts; its staging folder appears with the first file.
-            using var staged = new ExperimentOutput(outDir);
-            var useCluster = connection.NamesCluster(parse);
-            OrleansEmbeddedCluster? embedded = null;
-            OrleansClientConnection? connected = null;
-            try
-            {
-                if (useCluster)
-                {
-                    connected = await connection.ConnectAsync(parse, cancellationToken);
-                    var active = await EmbeddedOrleans.Silos(connected.Client)(cancellationToken);
-                    AnsiConsole.MarkupLineInterpolated($"Running [bold]{runner.Kind}[/] experiment {specFile.Name} on the cluster ({active.Count} active silos)");
-                }
-                else
-                {
-                    AnsiConsole.MarkupLineInterpolated($"Running [bold]{runner.Kind}[/] experiment {specFile.Name} on an embedded cluster of {silos} silo(s)");
-                    if (runner is Orrery.Pca.Experiments.PcaExperimentRunner)
-                    {
-                        GemmNotice.ShowOnce();
-                    }
-
-                    embedded = await connection.StartEmbeddedAsync(parse, silos, parse.GetValue(verbose), cancellationToken);
-                }
-
-                var orleans = connected?.Client ?? embedded!.Client;
-                var outcome = await RunWithProgressAsync(runner, root, (progress, say) => new ExperimentContext
-                {
-                    Cluster = orleans,
-                    Silos = EmbeddedOrleans.Silos(orleans),
-                    Output = staged,
-                    Progress = progress,
-                    Say = say,
-                }, cancellationToken);
-                staged.Commit();
-                foreach (var line in outcome.Summary)
-                {
-                    AnsiConsole.WriteLine(line);
-                }
-
-                AnsiConsole.MarkupLineInterpolated($"Wrote {staged.Files.Count} files to {staged.Directory}");
-                if (outcome.Checks.Count == 0)
-                {
-                    AnsiConsole.MarkupLine("experiment finished; no check ran (the spec asks for none that applies)");
-                }
-                else
-                {
-                    var which = Markup.Escape(string.Join("; ", outcome.Checks));
-                    AnsiConsole.MarkupLine(outcome.Passed ? $"[green]experiment finished; its checks passed[/] ({which})" : $"[red]experiment finished; a check failed[/] ({which})");
-                }
-
-                return outcome.Passed ? 0 : 1;
-            }
-            finally
-            {
-                if (embedded is not null)
-                {
-                    await embedded.DisposeAsync();
-                }
-
-                if (connected is not null)
-                {
-                    await connected.DisposeAsync();
-                }
-            }
+            var request = ReadRequest(parse.GetValue(spec)!, parse.GetValue(output), parse.GetValue(embeddedSilos), parse.GetValue(verbose));
+            return await RunAsync(parse, connection, request, cancellationToken);
         }, cancellationToken));
         return command;
+    }
+
+    /// <summary>Checks the command line and loads the spec; everything here is refused before any work starts.</summary>
+    private static RunRequest ReadRequest(FileInfo specFile, string? output, int silos, bool verbose)
+    {
+        if (!specFile.Exists)
+        {
+            throw new ArgumentException($"spec file {specFile.FullName} does not exist");
+        }
+
+        var root = ExperimentSpec.Load(specFile.FullName);
+        var runner = ExperimentRunners.ForKind(root);
+        var outDir = output ?? Path.Combine("results", Path.GetFileNameWithoutExtension(specFile.Name));
+        if (silos is < 1 or > 16)
+        {
+            throw new ArgumentException($"--embedded-silos is {silos}; it must be between 1 and 16");
+        }
+
+        return new RunRequest(specFile, root, runner, outDir, silos, verbose);
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, ConnectionOptions connection, RunRequest request, CancellationToken cancellationToken)
+    {
+        var runner = request.Runner;
+
+        // The output place is checked before any work starts; its staging folder appears with the first file.
+        using var staged = new ExperimentOutput(request.OutDir);
+        OrleansEmbeddedCluster? embedded = null;
+        OrleansClientConnection? connected = null;
+        try
+        {
+            if (connection.NamesCluster(parse))
+            {
+                connected = await connection.ConnectAsync(parse, cancellationToken);
+                var active = await EmbeddedOrleans.Silos(connected.Client)(cancellationToken);
+                AnsiConsole.MarkupLineInterpolated($"Running [bold]{runner.Kind}[/] experiment {request.SpecFile.Name} on the cluster ({active.Count} active silos)");
+            }
+            else
+            {
+                AnsiConsole.MarkupLineInterpolated($"Running [bold]{runner.Kind}[/] experiment {request.SpecFile.Name} on an embedded cluster of {request.Silos} silo(s)");
+                if (runner is Orrery.Pca.Experiments.PcaExperimentRunner)
+                {
+                    GemmNotice.ShowOnce();
+                }
+
+                embedded = await connection.StartEmbeddedAsync(parse, request.Silos, request.Verbose, cancellationToken);
+            }
+
+            var orleans = connected?.Client ?? embedded!.Client;
+            var outcome = await RunWithProgressAsync(runner, request.Root, (progress, say) => new ExperimentContext
+            {
+                Cluster = orleans,
+                Silos = EmbeddedOrleans.Silos(orleans),
+                Output = staged,
+                Progress = progress,
+                Say = say,
+            }, cancellationToken);
+            staged.Commit();
+            Report(outcome, staged);
+            return outcome.Passed ? 0 : 1;
+        }
+        finally
+        {
+            if (embedded is not null)
+            {
+                await embedded.DisposeAsync();
+            }
+
+            if (connected is not null)
+            {
+                await connected.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Prints the runner's summary, where the files went, and which checks ran and how they came out.</summary>
+    private static void Report(ExperimentOutcome outcome, ExperimentOutput staged)
+    {
+        foreach (var line in outcome.Summary)
+        {
+            AnsiConsole.WriteLine(line);
+        }
+
+        AnsiConsole.MarkupLineInterpolated($"Wrote {staged.Files.Count} files to {staged.Directory}");
+        if (outcome.Checks.Count == 0)
+        {
+            AnsiConsole.MarkupLine("experiment finished; no check ran (the spec asks for none that applies)");
+        }
+        else
+        {
+            var which = Markup.Escape(string.Join("; ", outcome.Checks));
+            AnsiConsole.MarkupLine(outcome.Passed ? $"[green]experiment finished; its checks passed[/] ({which})" : $"[red]experiment finished; a check failed[/] ({which})");
+        }
     }
 
     private static async Task<ExperimentOutcome> RunWithProgressAsync(IExperimentRunner runner, SpecNode root,
@@ -152,6 +168,9 @@ internal static class RunCommand
 
         return outcome!;
     }
+
+    /// <summary>What one <c>orrery run</c> was asked to do, checked.</summary>
+    private sealed record RunRequest(FileInfo SpecFile, SpecNode Root, IExperimentRunner Runner, string OutDir, int Silos, bool Verbose);
 
     private sealed class SynchronousProgress(Action<ExperimentProgress> report) : IProgress<ExperimentProgress>
     {
