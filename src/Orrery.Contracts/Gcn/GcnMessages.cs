@@ -15,7 +15,7 @@ public sealed class GcnTrainRequest
 {
     [Id(0)] public string Name { get; set; } = "gcn";
 
-    /// <summary>csbm, fashion-mnist or files.</summary>
+    /// <summary>csbm, fashion-mnist, graph-tool or files.</summary>
     [Id(1)] public string Source { get; set; } = "csbm";
 
     /// <summary>Nodes of a generated graph, or images of a Fashion-MNIST graph.</summary>
@@ -61,8 +61,17 @@ public sealed class GcnTrainRequest
     /// <summary>k of a k-nearest-neighbour graph (fashion-mnist).</summary>
     [Id(28)] public int Neighbours { get; set; }
 
-    /// <summary>Where the Fashion-MNIST IDX files are (fashion-mnist; empty: the Debian package's folder).</summary>
+    /// <summary>Where the data set's files are: Fashion-MNIST's IDX files (fashion-mnist) or the graph's .gt.gz (graph-tool); empty: the Debian package's folder.</summary>
     [Id(29)] public string DataDirectory { get; set; } = "";
+
+    /// <summary>The graph of graph-tool's collection (graph-tool): its file name without .gt.gz, such as polblogs or football.</summary>
+    [Id(50)] public string GraphName { get; set; } = "";
+
+    /// <summary>The vertex property whose values are the classes (graph-tool).</summary>
+    [Id(51)] public string LabelProperty { get; set; } = "";
+
+    /// <summary>identity or random node features (graph-tool; random ones are <see cref="Features"/> wide).</summary>
+    [Id(52)] public string NodeFeatures { get; set; } = "identity";
 }
 
 /// <summary>One boundary block between two parts: rows of features (forward) or of gradients (backward).</summary>

@@ -44,7 +44,7 @@ public static class GraphFiles
 
             for (var v = 0; v < nodes; v++)
             {
-                split[v] = Draw(random);
+                split[v] = DrawSplit(random);
             }
         }
         else
@@ -77,17 +77,18 @@ public static class GraphFiles
                 }
 
                 targets[v * classes + (int)labels[v]] = 1f;
-                split[v] = Draw(random);
+                split[v] = DrawSplit(random);
             }
         }
 
         return new GcnGraph(nodes, edges, [.. features.Select(f => (float)f)], width, targets, classes, multiLabel, split);
+    }
 
-        static byte Draw(Random random)
-        {
-            var r = random.NextDouble();
-            return r < 0.6 ? (byte)0 : r < 0.8 ? (byte)1 : (byte)2;
-        }
+    /// <summary>One labelled node's split from one draw of <paramref name="random"/>: 0 train (60%), 1 validation (20%), 2 test (20%).</summary>
+    internal static byte DrawSplit(Random random)
+    {
+        var r = random.NextDouble();
+        return r < 0.6 ? (byte)0 : r < 0.8 ? (byte)1 : (byte)2;
     }
 
     private static string Where(string path, int row) =>

@@ -132,7 +132,7 @@ public sealed class GcnSpec
     /// <summary>The <c>data</c> section: which graph, and its parameters.</summary>
     private static GcnTrainRequest ReadData(SpecNode data)
     {
-        var source = data.Require("source").AsChoice("csbm", "fashion-mnist", "files");
+        var source = data.Require("source").AsChoice("csbm", "fashion-mnist", "graph-tool", "files");
         var request = new GcnTrainRequest { Source = source };
         switch (source)
         {
@@ -141,6 +141,9 @@ public sealed class GcnSpec
                 break;
             case "fashion-mnist":
                 ReadFashionMnist(data, request);
+                break;
+            case "graph-tool":
+                ReadGraphTool(data, request);
                 break;
             default:
                 ReadFiles(data, request);
@@ -193,6 +196,51 @@ public sealed class GcnSpec
         request.Nodes = graph.Images;
         request.Neighbours = graph.Neighbours;
         request.DataDirectory = graph.Directory;
+    }
+
+    private static void ReadGraphTool(SpecNode data, GcnTrainRequest request)
+    {
+        data.AllowOnly("source", "name", "directory", "label", "features", "feature_width", "seed");
+        var features = data.Optional("features")?.AsChoice("identity", "random") ?? "identity";
+        var width = data.Optional("feature_width");
+        if (width is not null && features == "identity")
+        {
+            throw width.Fail("applies to features: random only (identity features are one column per node)");
+        }
+
+        var graph = new GraphToolCollection(
+            data.Require("name").AsString(),
+            data.Optional("directory")?.AsPath() ?? "",
+            data.Optional("label")?.AsString() ?? GraphToolCollection.DefaultLabel,
+            features == "random" ? GraphToolFeatures.Random : GraphToolFeatures.Identity,
+            width?.AsInt(1, 65_536) ?? GraphToolCollection.DefaultFeatureWidth,
+            data.Optional("seed")?.AsInt() ?? 1);
+        string file;
+        try
+        {
+            graph.Validate();
+            file = graph.Read().Path;
+        }
+        catch (ArgumentException e)
+        {
+            // "data.name is ...": the field the message names.
+            var field = e.Message.StartsWith("data.", StringComparison.Ordinal) ? e.Message[5..e.Message.IndexOf(' ', StringComparison.Ordinal)] : "";
+            throw (data.Optional(field) ?? data).Fail(e.Message);
+        }
+        catch (GcnDataException e)
+        {
+            var at = e.Message.Contains("(data.label)", StringComparison.Ordinal) ? data.Optional("label")
+                : e.Message.Contains(": not found", StringComparison.Ordinal) ? data.Optional("directory") ?? data.Optional("name")
+                : null;
+            throw (at ?? data).Fail(e.Message);
+        }
+
+        request.GraphName = graph.Name;
+        request.DataDirectory = Path.GetDirectoryName(file)!;
+        request.LabelProperty = graph.Label;
+        request.NodeFeatures = features;
+        request.Features = graph.FeatureWidth;
+        request.DataSeed = graph.Seed;
     }
 
     private static void ReadFiles(SpecNode data, GcnTrainRequest request)

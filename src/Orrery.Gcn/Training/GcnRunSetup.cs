@@ -53,7 +53,7 @@ public sealed class GcnRunSetup
         return new GcnRunSetup(graph, model, plans, exchange);
     }
 
-    /// <summary>The graph <paramref name="request"/> names: generated (CSBM) or read from its three files.</summary>
+    /// <summary>The graph <paramref name="request"/> names: generated (CSBM), built (Fashion-MNIST), read from graph-tool's collection or from its three files.</summary>
     public static GcnGraph LoadGraph(GcnTrainRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -61,6 +61,7 @@ public sealed class GcnRunSetup
         {
             "csbm" => new CsbmGenerator(request.Nodes, request.Classes, request.Features, request.PIn, request.POut, request.Separation, request.DataSeed).Generate(),
             "fashion-mnist" => FashionMnist(request).Generate(),
+            "graph-tool" => GraphTool(request).Load(),
             _ => GraphFiles.Load(request.EdgesPath, request.FeaturesPath, request.LabelsPath, request.Undirected, request.DataSeed),
         };
     }
@@ -72,12 +73,25 @@ public sealed class GcnRunSetup
         return new FashionMnistKnn(request.Nodes, request.Neighbours, request.DataDirectory.Length > 0 ? request.DataDirectory : FashionMnistKnn.DefaultDirectory);
     }
 
+    /// <summary>The graph of graph-tool's collection <paramref name="request"/> names.</summary>
+    public static GraphToolCollection GraphTool(GcnTrainRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new GraphToolCollection(
+            request.GraphName,
+            request.DataDirectory,
+            request.LabelProperty.Length > 0 ? request.LabelProperty : GraphToolCollection.DefaultLabel,
+            request.NodeFeatures == "random" ? GraphToolFeatures.Random : GraphToolFeatures.Identity,
+            request.Features,
+            request.DataSeed);
+    }
+
     /// <summary>This process's build of <paramref name="request"/>: built once while it is the last run asked for (a failed build is not kept).</summary>
     public static GcnRunSetup Shared(GcnTrainRequest request)
     {
         // A graph file rewritten at the same path is read again: its length and write time are part of the key.
         var key = JsonSerializer.Serialize(request) + string.Concat(
-            new[] { request.EdgesPath, request.FeaturesPath, request.LabelsPath, request.DataDirectory }.Where(File.Exists).Select(f => $" {new FileInfo(f).Length}:{File.GetLastWriteTimeUtc(f).Ticks}"));
+            new[] { request.EdgesPath, request.FeaturesPath, request.LabelsPath, request.DataDirectory, Path.Combine(request.DataDirectory, request.GraphName + ".gt.gz") }.Where(File.Exists).Select(f => $" {new FileInfo(f).Length}:{File.GetLastWriteTimeUtc(f).Ticks}"));
         Lazy<GcnRunSetup> setup;
         lock (Gate)
         {
