@@ -7,6 +7,7 @@ using Orrery.Compute.Cpu;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Gcn;
 using Orrery.Experiments;
+using Orrery.Gcn.Data;
 using Orrery.Gcn.Experiments;
 using Orrery.Gcn.Training;
 using Orrery.Testing;
@@ -98,10 +99,12 @@ public sealed class GcnProcessTests(RedisFixture fixture) : IClassFixture<RedisF
     }
 
     /// <summary>
-    /// <c>orrery run</c>'s GCN runner against the processes; after epoch 3 the coordinator's own silo is killed with
-    /// SIGKILL. The runner sees the run lost, waits for membership to drop that silo, and starts the run again under a
-    /// new key on the survivors; vanilla training from the same seed gives metrics.csv the in-process trainer's losses
-    /// and test accuracies, to the bit.
+    /// <c>orrery run</c>'s GCN runner against the processes; the coordinator's own silo is killed with SIGKILL after
+    /// epoch 5 of 8 (one epoch a coordinator call, so the kill falls inside training). The runner sees the run lost,
+    /// waits for membership to drop that silo, starts the run again under a new key on the survivors and resumes it
+    /// from the last checkpoint it was handed (every 2 epochs): vanilla training gives metrics.csv the in-process
+    /// trainer's losses and test accuracies, and the weights its
+    /// weights, to the bit.
     /// </summary>
     [Fact]
     public async Task KilledCoordinatorSiloRestartsTheRunWithTheSameResult()
@@ -113,7 +116,7 @@ public sealed class GcnProcessTests(RedisFixture fixture) : IClassFixture<RedisF
             model: { layers: 3, hidden: 16, linear_layers: 1, dropout: 0.5 }
             partitioning: { method: random, parts: 4 }
             exchange: { mode: vanilla, inline_limit: 0 }
-            training: { epochs: 8, learning_rate: 0.01, seed: 7 }
+            training: { epochs: 8, learning_rate: 0.01, seed: 7, checkpoint_every: 2 }
             """;
         var folder = Directory.CreateTempSubdirectory("orrery-gcn-restart-").FullName;
         try
@@ -144,14 +147,14 @@ public sealed class GcnProcessTests(RedisFixture fixture) : IClassFixture<RedisF
                     },
                     Progress = new InlineProgress(progress =>
                     {
-                        if (!killed && progress.Fraction >= 3.0 / request.Epochs)
+                        if (!killed && progress.Fraction >= 5.0 / request.Epochs)
                         {
                             killed = true;
                             cluster.Silos.Single(s => s.Name == coordinatorSilo).Kill();
                         }
                     }),
                 };
-                var run = new GcnExperimentRunner().RunAsync(context, root, CancellationToken.None);
+                var run = new GcnExperimentRunner { AdvanceSeconds = 0 }.RunAsync(context, root, CancellationToken.None);
                 Assert.True(await Task.WhenAny(run, Task.Delay(RunDeadline)) == run,
                     $"the runner did not finish within {RunDeadline.TotalMinutes} min (killed: {killed}); it said:\n{string.Join("\n", said)}");
                 var outcome = await run;
@@ -161,6 +164,14 @@ public sealed class GcnProcessTests(RedisFixture fixture) : IClassFixture<RedisF
 
             Assert.True(killed, "the coordinator's silo was never killed");
             Assert.Contains(said, line => line.Contains("was lost", StringComparison.Ordinal) && line.Contains("starting the run again", StringComparison.Ordinal));
+            var resumed = said.Select(line => Regex.Match(line, "resuming from the checkpoint after epoch ([0-9]+)")).Single(m => m.Success);
+            Assert.InRange(int.Parse(resumed.Groups[1].Value, CultureInfo.InvariantCulture), 2, request.Epochs - 1);
+            foreach (var entry in reference.Parameters.Entries)
+            {
+                var (values, _) = NpyFile.Read(Path.Combine(output, "weights", $"{entry.Name}.npy"));
+                Assert.Equal(entry.Value.Span.ToArray().Select(v => (double)v), values);
+            }
+
             var rows = File.ReadAllLines(Path.Combine(output, "metrics.csv")).Skip(1).Select(line => line.Split(',')).ToArray();
             Assert.Equal(request.Epochs, rows.Length);
             for (var e = 0; e < request.Epochs; e++)

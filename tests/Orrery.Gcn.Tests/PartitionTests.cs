@@ -92,6 +92,13 @@ public sealed class PartitionTests
                         var (start, count) = receiver.Plan.HaloByPeer[sender.Plan.Part];
                         var width = Model.InputWidth(l);
                         Assert.Equal(sent, receiver.CurrentHaloFeatures(l).AsSpan(start * width, count * width).ToArray());
+                        if (l == 0)
+                        {
+                            // Layer 0's input is the raw features: no gradient of it is formed or sent.
+                            Assert.Throws<InvalidOperationException>(() => receiver.HaloGradients(0, sender.Plan.Part));
+                            continue;
+                        }
+
                         var gradients = receiver.HaloGradients(l, sender.Plan.Part);
                         var offset = sender.Plan.SendOffset[receiver.Plan.Part];
                         Assert.Equal(gradients, sender.CurrentBoundaryGradients(l).AsSpan(offset * width, gradients.Length).ToArray());
@@ -103,6 +110,76 @@ public sealed class PartitionTests
             Assert.NotEqual(previous, current);
             previous = current;
         }
+    }
+
+    /// <summary>
+    /// Layer 0's precomputed aggregation is exact, not an approximation: without dropout (the only place the two
+    /// differ is where dropout falls) training with it gives bit for bit the losses and weights of aggregating the
+    /// exchanged halo rows in every epoch, on 3 parts, in both layer kinds; and layer 0 then holds no halo at all.
+    /// </summary>
+    [Theory]
+    [InlineData(GcnLayerKind.Sage)]
+    [InlineData(GcnLayerKind.Gcn)]
+    public void PrecomputedFirstLayerIsExact(GcnLayerKind kind)
+    {
+        var graph = TestGraphs.SmallCsbm();
+        var config = Model with { Kind = kind, Dropout = 0f };
+        var assignment = RandomPartitioner.Partition(graph.NodeCount, 3, seed: 2);
+        using var device = new CpuDevice();
+        using var everyEpoch = new InProcessTrainer(device, config, PartitionPlan.Build(graph, assignment, 3, kind), new ExchangeSettings(), 0.01f);
+        using var precomputed = new InProcessTrainer(
+            device, config with { PrecomputeFirstLayer = true }, PartitionPlan.Build(graph, assignment, 3, kind, haloFeatures: true), new ExchangeSettings(), 0.01f);
+        Assert.All(precomputed.Parts, p => Assert.Empty(p.CurrentHaloFeatures(0)));
+        Assert.All(everyEpoch.Parts, p => Assert.NotEmpty(p.CurrentHaloFeatures(0)));
+        for (var t = 0; t < 5; t++)
+        {
+            Assert.Equal(everyEpoch.Step(t).Loss, precomputed.Step(t).Loss);
+        }
+
+        Assert.Equal(everyEpoch.Parameters.Flatten(), precomputed.Parameters.Flatten());
+        Assert.Equal(everyEpoch.Evaluate().Correct, precomputed.Evaluate().Correct);
+    }
+
+    /// <summary>
+    /// With dropout on, a precomputed first layer is its own model (dropout falls on the aggregate, not on the
+    /// features before it): P parts still train as one part, within the tolerances of
+    /// <see cref="VanillaPartitionsEqualOnePart"/> (the same reorderings of float sums, nothing more).
+    /// </summary>
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void PrecomputedFirstLayerPartitionsEqualOnePart(int parts)
+    {
+        var graph = TestGraphs.SmallCsbm();
+        var config = Model with { PrecomputeFirstLayer = true };
+        using var device = new CpuDevice();
+        using var single = new InProcessTrainer(device, config, PartitionPlan.Build(graph, new int[graph.NodeCount], 1, config.Kind, haloFeatures: true), new ExchangeSettings(), 0.01f);
+        var plans = PartitionPlan.Build(graph, RandomPartitioner.Partition(graph.NodeCount, parts, seed: 1), parts, config.Kind, haloFeatures: true);
+        using var split = new InProcessTrainer(device, config, plans, new ExchangeSettings(), 0.01f);
+        for (var t = 0; t < 5; t++)
+        {
+            var a = single.Step(t);
+            var b = split.Step(t);
+            Assert.True(Math.Abs(a.Loss - b.Loss) <= 1e-5 * Math.Abs(a.Loss), $"iteration {t}: loss {a.Loss:G9} on one part, {b.Loss:G9} on {parts}");
+        }
+
+        var wa = single.Parameters.Flatten();
+        var wb = split.Parameters.Flatten();
+        for (var i = 0; i < wa.Length; i++)
+        {
+            Assert.True(Math.Abs(wa[i] - wb[i]) <= 1e-5f, $"weight {i} is {wa[i]:G9} on one part, {wb[i]:G9} on {parts}");
+        }
+    }
+
+    /// <summary>A model asking for a precomputed first layer from plans built without the halo's raw features is refused by name.</summary>
+    [Fact]
+    public void PrecomputedFirstLayerNeedsThePlansHaloFeatures()
+    {
+        var graph = TestGraphs.SmallCsbm();
+        using var device = new CpuDevice();
+        var plans = PartitionPlan.Build(graph, RandomPartitioner.Partition(graph.NodeCount, 2, seed: 1), 2, Model.Kind);
+        var error = Assert.Throws<ArgumentException>(() => new InProcessTrainer(device, Model with { PrecomputeFirstLayer = true }, plans, new ExchangeSettings(), 0.01f));
+        Assert.Contains("haloFeatures", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>The moving average of smoothed mode, on one slot: exact float arithmetic of the stated formula.</summary>

@@ -62,10 +62,21 @@ public sealed class RunnerTests : IDisposable
         Assert.True(testAccuracy > ceiling + 0.05, $"test accuracy {testAccuracy:P1}, features alone {ceiling:P1}");
     }
 
+    [Fact]
+    public void PrecomputeReachesTheRequestAndTheModel()
+    {
+        const string Text = "kind: gcn\ndata: { source: csbm, nodes: 100, p_in: 0.1, p_out: 0.01 }\nmodel: { precompute: true }\n";
+        var spec = GcnSpec.Parse(ExperimentSpec.Parse(Text, Path.Combine(_dir, "pre.yaml")));
+        Assert.True(spec.Request.PrecomputeFirstLayer);
+        Assert.True(spec.ModelFor(spec.LoadGraph()).PrecomputeFirstLayer);
+        Assert.False(GcnSpec.Parse(ExperimentSpec.Parse(Text.Replace("model: { precompute: true }\n", "", StringComparison.Ordinal), Path.Combine(_dir, "pre.yaml"))).Request.PrecomputeFirstLayer);
+    }
+
     [Theory]
     [InlineData("exchange: { mode: async }", "mode")]
     [InlineData("model: { layers: 2, linear_layers: 2 }", "linear_layers")]
     [InlineData("training: { epoch: 3 }", "epoch")]
+    [InlineData("model: { precompute: sometimes }", "precompute")]
     public void BadSpecNamesTheField(string line, string field)
     {
         var text = $"kind: gcn\ndata: {{ source: csbm, nodes: 100, p_in: 0.1, p_out: 0.01 }}\n{line}\n";

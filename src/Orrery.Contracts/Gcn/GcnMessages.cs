@@ -64,6 +64,12 @@ public sealed class GcnTrainRequest
     /// <summary>Where the data set's files are: Fashion-MNIST's IDX files (fashion-mnist) or the graph's .gt.gz (graph-tool); empty: the Debian package's folder.</summary>
     [Id(29)] public string DataDirectory { get; set; } = "";
 
+    /// <summary>Layer 0's aggregation is computed once before training, so layer 0 exchanges nothing in any epoch.</summary>
+    [Id(40)] public bool PrecomputeFirstLayer { get; set; }
+
+    /// <summary>The coordinator hands its client a <see cref="GcnCheckpoint"/> every this many epochs (0: never).</summary>
+    [Id(41)] public int CheckpointEvery { get; set; }
+
     /// <summary>The graph of graph-tool's collection (graph-tool): its file name without .gt.gz, such as polblogs or football.</summary>
     [Id(50)] public string GraphName { get; set; } = "";
 
@@ -164,6 +170,29 @@ public sealed class GcnAdvanceReply
 
     /// <summary>The silo of each part now.</summary>
     [Id(3)] public List<string> PartSilos { get; set; } = [];
+
+    /// <summary>The latest checkpoint taken during this advance (every <see cref="GcnTrainRequest.CheckpointEvery"/> epochs), or null.</summary>
+    [Id(4)] public GcnCheckpoint? Checkpoint { get; set; }
+}
+
+/// <summary>
+/// What a run needs to go on from the end of an epoch: the weights and Adam's state after <see cref="Epoch"/> epochs.
+/// Everything else an epoch reads (dropout masks, the graph, the plans) follows from the seed and the epoch number,
+/// so vanilla training resumed from it gives the undisturbed run's bits; the pipelined modes start the resumed epoch
+/// with empty stale rows, as epoch 0 does.
+/// </summary>
+[GenerateSerializer]
+[Alias("orrery.gcn.checkpoint")]
+public sealed class GcnCheckpoint
+{
+    /// <summary>Epochs finished: the resumed run's next epoch.</summary>
+    [Id(0)] public int Epoch { get; set; }
+    [Id(1)] public float[] Weights { get; set; } = [];
+
+    /// <summary>Adam's steps taken, first and second moments.</summary>
+    [Id(2)] public int AdamSteps { get; set; }
+    [Id(3)] public float[] AdamFirst { get; set; } = [];
+    [Id(4)] public float[] AdamSecond { get; set; } = [];
 }
 
 /// <summary>One named weight matrix of the trained model.</summary>

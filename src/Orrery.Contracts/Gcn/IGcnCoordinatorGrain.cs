@@ -26,6 +26,14 @@ public interface IGcnCoordinatorGrain : IGrainWithStringKey
     [Alias("set-up")]
     Task<GcnStartReply> SetUpAsync(double seconds, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Continues a run from <paramref name="checkpoint"/> (taken by an earlier coordinator of the same request, whose
+    /// silo was lost): once set up and before the first advance. A checkpoint that does not fit the model, or a run
+    /// that has already trained, throws <see cref="GcnRequestException"/>.
+    /// </summary>
+    [Alias("resume")]
+    Task ResumeAsync(GcnCheckpoint checkpoint);
+
     /// <summary>Trains epochs for about <paramref name="seconds"/> (at least one) and answers the epochs finished meanwhile.</summary>
     [Alias("advance")]
     Task<GcnAdvanceReply> AdvanceAsync(double seconds, CancellationToken cancellationToken);

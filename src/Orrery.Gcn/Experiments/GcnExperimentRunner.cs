@@ -20,6 +20,12 @@ public sealed class GcnExperimentRunner : IExperimentRunner
     /// <summary>Restarts of a run whose coordinator's silo was lost, before the run fails.</summary>
     public const int MaxRestarts = 2;
 
+    /// <summary>
+    /// Gets the training time one <see cref="IGcnCoordinatorGrain.AdvanceAsync"/> call may take before it reports back (at least
+    /// one epoch a call). Default 1 s; tests set 0 to see every epoch in its own reply.
+    /// </summary>
+    internal double AdvanceSeconds { get; init; } = 1;
+
     /// <inheritdoc />
     public string Kind => "gcn";
 
@@ -77,14 +83,19 @@ public sealed class GcnExperimentRunner : IExperimentRunner
     }
 
     /// <summary>
-    /// Trains on the cluster under a fresh job key. When the coordinator's silo is lost (a fresh activation answers
+    /// Trains on the cluster under a fresh job key. The coordinator hands over a checkpoint (weights and Adam's state)
+    /// every <c>training.checkpoint_every</c> epochs. When the coordinator's silo is lost (a fresh activation answers
     /// <see cref="GcnRunLostException"/>, or a call fails while the cluster no longer lists that silo as active) the run
-    /// starts again from the seed under a new key, at most <see cref="MaxRestarts"/> times: in vanilla mode with the same
-    /// result, since every epoch depends only on the seed and the epochs before it.
+    /// starts again under a new key, at most <see cref="MaxRestarts"/> times, and resumes from the last checkpoint (from
+    /// the seed when there is none): in vanilla mode with the undisturbed run's bits, since every epoch depends only on
+    /// the seed, its number and the weights and optimiser state it starts from.
     /// </summary>
     private static async Task<(GcnStartReply Start, List<EpochMetrics> Metrics, long Bytes, List<GcnWeight> Weights, int Restarts)> TrainAsync(
         ExperimentContext context, GcnSpec parsed, CancellationToken cancellationToken)
     {
+        var metrics = new List<EpochMetrics>();
+        var bytes = new List<long>();
+        GcnCheckpoint? checkpoint = null;
         for (var restarts = 0; ; restarts++)
         {
             var coordinator = context.Cluster.GetGrain<IGcnCoordinatorGrain>($"gcn/{parsed.Name}/{Guid.NewGuid():N}");
@@ -94,26 +105,34 @@ public sealed class GcnExperimentRunner : IExperimentRunner
                 start = await GcnJob.StartAsync(coordinator, parsed.Request, cancellationToken, phase: p => context.Progress.Report(new ExperimentProgress(0, p)));
                 context.Say($"gcn {parsed.Name}: {start.Nodes} nodes, {start.Edges} edges, {parsed.Parts} parts ({parsed.Partitioning}) on " +
                     $"{string.Join(", ", start.Parts.Select(p => p.Silo).Distinct())}, coordinator on {start.CoordinatorSilo}, {start.RowsExchangedPerLayer} rows exchanged per layer, {parsed.Exchange.Mode}");
-                var metrics = new List<EpochMetrics>();
-                var bytes = 0L;
+                var resumeAt = checkpoint?.Epoch ?? 0;
+                if (checkpoint is not null)
+                {
+                    await coordinator.ResumeAsync(checkpoint);
+                    context.Say($"gcn {parsed.Name}: resuming from the checkpoint after epoch {checkpoint.Epoch}");
+                }
+
+                metrics.RemoveRange(resumeAt, metrics.Count - resumeAt);
+                bytes.RemoveRange(resumeAt, bytes.Count - resumeAt);
                 for (var finished = false; !finished;)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var reply = await coordinator.AdvanceAsync(1, cancellationToken);
+                    var reply = await coordinator.AdvanceAsync(AdvanceSeconds, cancellationToken);
                     foreach (var epoch in reply.Epochs)
                     {
                         var row = new EpochMetrics(epoch.Epoch, epoch.Loss, epoch.TrainAccuracy, epoch.ValidationAccuracy, epoch.TestAccuracy, epoch.Seconds, epoch.ExchangeSeconds);
                         metrics.Add(row);
-                        bytes += epoch.ExchangedBytes;
+                        bytes.Add(epoch.ExchangedBytes);
                         var waiting = row.Seconds > 0 ? row.ExchangeSeconds / row.Seconds : 0;
                         context.Progress.Report(new ExperimentProgress((row.Epoch + 1.0) / parsed.Epochs,
                             $"epoch {row.Epoch + 1}/{parsed.Epochs}, loss {row.Loss:F4}, train {row.TrainAccuracy:P1}, val {row.ValidationAccuracy:P1}, {row.Seconds * 1000:F0} ms, exchange {waiting:P0}"));
                     }
 
+                    checkpoint = reply.Checkpoint ?? checkpoint;
                     finished = reply.Finished;
                 }
 
-                return (start, metrics, bytes, await coordinator.GetWeightsAsync(), restarts);
+                return (start, metrics, bytes.Sum(), await coordinator.GetWeightsAsync(), restarts);
             }
             catch (Exception e) when (restarts < MaxRestarts && !cancellationToken.IsCancellationRequested && (e is GcnRunLostException || (SiloLoss.Means(e) && start is not null)))
             {
@@ -122,7 +141,8 @@ public sealed class GcnExperimentRunner : IExperimentRunner
                     throw;
                 }
 
-                context.Say($"gcn {parsed.Name}: the coordinator's silo {start?.CoordinatorSilo} was lost ({e.GetType().Name}); starting the run again under a new key");
+                context.Say($"gcn {parsed.Name}: the coordinator's silo {start?.CoordinatorSilo} was lost ({e.GetType().Name}); starting the run again under a new key" +
+                    (checkpoint is null ? " from the seed" : $" from the checkpoint after epoch {checkpoint.Epoch}"));
             }
         }
     }

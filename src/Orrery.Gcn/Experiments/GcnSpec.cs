@@ -21,6 +21,9 @@ public sealed class GcnSpec
     /// </summary>
     public const int DefaultInlineLimitBytes = 1 << 20;
 
+    /// <summary>Epochs between the checkpoints the coordinator hands the client (<c>training.checkpoint_every</c>).</summary>
+    public const int DefaultCheckpointEvery = 10;
+
     /// <summary>The run as the coordinator and partition grains receive it.</summary>
     public GcnTrainRequest Request { get; private init; } = new();
 
@@ -45,6 +48,9 @@ public sealed class GcnSpec
     /// <summary>Dropout rate.</summary>
     public float Dropout { get; private init; }
 
+    /// <summary>Layer 0's aggregation computed once before training (no exchange at layer 0 in any epoch).</summary>
+    public bool Precompute { get; private init; }
+
     /// <summary>metis or random.</summary>
     public string Partitioning { get; private init; } = "metis";
 
@@ -68,7 +74,7 @@ public sealed class GcnSpec
 
     /// <summary>The model for <paramref name="graph"/>.</summary>
     public GcnModelConfig ModelFor(GcnGraph graph) =>
-        new(graph.FeatureCount, Hidden, graph.ClassCount, Layers, LinearLayers, Kind, Dropout, graph.MultiLabel, (ulong)Seed);
+        new(graph.FeatureCount, Hidden, graph.ClassCount, Layers, LinearLayers, Kind, Dropout, graph.MultiLabel, (ulong)Seed, Precompute);
 
     /// <summary>Parses and checks <paramref name="root"/>; errors name the field and its line.</summary>
     public static GcnSpec Parse(SpecNode root)
@@ -77,7 +83,7 @@ public sealed class GcnSpec
         var request = ReadData(root.Require("data"));
 
         var model = root.Optional("model");
-        model?.AllowOnly("layers", "hidden", "linear_layers", "kind", "dropout");
+        model?.AllowOnly("layers", "hidden", "linear_layers", "kind", "dropout", "precompute");
         var layers = model?.Optional("layers")?.AsInt(1, 64) ?? 3;
         var linear = model?.Optional("linear_layers")?.AsInt(0, 63) ?? 0;
         if (linear >= layers)
@@ -90,7 +96,7 @@ public sealed class GcnSpec
         var exchange = root.Optional("exchange");
         exchange?.AllowOnly("mode", "smooth", "gamma", "inline_limit");
         var training = root.Optional("training");
-        training?.AllowOnly("epochs", "learning_rate", "weight_decay", "seed");
+        training?.AllowOnly("epochs", "learning_rate", "weight_decay", "seed", "checkpoint_every");
         var mode = exchange?.Optional("mode")?.AsChoice("vanilla", "pipelined", "smoothed") ?? "vanilla";
         var smooth = exchange?.Optional("smooth")?.AsChoice("features", "gradients", "both") ?? "both";
         request.Name = root.Optional("name")?.AsString() ?? "gcn";
@@ -99,6 +105,7 @@ public sealed class GcnSpec
         request.LinearLayers = linear;
         request.Kind = model?.Optional("kind")?.AsChoice("sage", "gcn") ?? "sage";
         request.Dropout = (float)(model?.Optional("dropout")?.AsDouble(0, 0.99) ?? 0.5);
+        request.PrecomputeFirstLayer = model?.Optional("precompute")?.AsBool() ?? false;
         request.Partitioning = partitioning?.Optional("method")?.AsChoice("metis", "random") ?? "metis";
         request.Parts = partitioning?.Optional("parts")?.AsInt(1, 4096) ?? 1;
         request.Mode = mode;
@@ -109,6 +116,7 @@ public sealed class GcnSpec
         request.LearningRate = (float)(training?.Optional("learning_rate")?.AsDouble(1e-9, 10) ?? 0.01);
         request.WeightDecay = (float)(training?.Optional("weight_decay")?.AsDouble(0, 10) ?? 0);
         request.Seed = training?.Optional("seed")?.AsInt() ?? 1;
+        request.CheckpointEvery = training?.Optional("checkpoint_every")?.AsInt(0, 1_000_000) ?? DefaultCheckpointEvery;
         return new GcnSpec
         {
             Request = request,
@@ -119,6 +127,7 @@ public sealed class GcnSpec
             LinearLayers = request.LinearLayers,
             Kind = request.Kind == "sage" ? GcnLayerKind.Sage : GcnLayerKind.Gcn,
             Dropout = request.Dropout,
+            Precompute = request.PrecomputeFirstLayer,
             Partitioning = request.Partitioning,
             Parts = request.Parts,
             Exchange = new ExchangeSettings(Enum.Parse<ExchangeMode>(mode, ignoreCase: true), Enum.Parse<SmoothingTarget>(smooth, ignoreCase: true), request.Gamma),

@@ -180,6 +180,10 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
                 ExchangedBytes = exchange.Bytes,
             });
             _epoch++;
+            if (request.CheckpointEvery > 0 && (_epoch % request.CheckpointEvery == 0 || _epoch == request.Epochs))
+            {
+                reply.Checkpoint = Checkpoint();
+            }
         }
         while (Stopwatch.GetTimestamp() < until);
 
@@ -193,6 +197,33 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
         reply.Recoveries = _recoveries;
         reply.PartSilos = [.. _partSilos.Select(a => a.ToString())];
         return reply;
+    }
+
+    /// <inheritdoc />
+    public Task ResumeAsync(GcnCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var request = _request ?? throw new GcnRunLostException($"GCN run '{this.GetPrimaryKeyString()}' was not started (a fresh activation)");
+        if (_ready is null || _epoch != 0)
+        {
+            throw new GcnRequestException($"GCN run '{this.GetPrimaryKeyString()}' can resume only once set up and before it trains (it is at epoch {_epoch})");
+        }
+
+        var length = _parameters!.TotalLength;
+        if (checkpoint.Epoch < 0 || checkpoint.Epoch > request.Epochs)
+        {
+            throw new GcnRequestException($"the checkpoint's epoch is {checkpoint.Epoch}; the run has {request.Epochs} epochs");
+        }
+
+        if (checkpoint.Weights.Length != length || checkpoint.AdamFirst.Length != length || checkpoint.AdamSecond.Length != length)
+        {
+            throw new GcnRequestException($"the checkpoint holds {checkpoint.Weights.Length} weights and {checkpoint.AdamFirst.Length}/{checkpoint.AdamSecond.Length} Adam moments; this model has {length} parameters");
+        }
+
+        _parameters.Load(checkpoint.Weights);
+        _adam!.Restore(checkpoint.AdamSteps, checkpoint.AdamFirst, checkpoint.AdamSecond);
+        _epoch = checkpoint.Epoch;
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -337,7 +368,7 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
             await Task.WhenAll(_parts.Select(p => p.BeginForwardAsync(iteration, true, _weights)));
             for (var l = 0; l < config.Layers; l++)
             {
-                var aggregates = config.Aggregates(l);
+                var aggregates = config.ExchangesFeatures(l);
                 if (aggregates && !settings.Stale)
                 {
                     await exchange.Training(() => ExchangeFeaturesAsync(l, evaluation: false, commit: true, cancellationToken));
@@ -353,7 +384,7 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
             var scores = Sum(await Task.WhenAll(_parts.Select(p => p.ComputeLossAsync())));
             for (var l = config.Layers - 1; l >= 0; l--)
             {
-                var aggregates = config.Aggregates(l);
+                var aggregates = config.ExchangesGradients(l);
                 await Task.WhenAll(_parts.Select(p => p.BackwardLayerAsync(l)));
                 if (aggregates && !settings.Stale)
                 {
@@ -403,7 +434,7 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
         await Task.WhenAll(_parts.Select(p => p.BeginForwardAsync(0, false, _weights)));
         for (var l = 0; l < config.Layers; l++)
         {
-            if (config.Aggregates(l))
+            if (config.ExchangesFeatures(l))
             {
                 exchange.Bytes += await ExchangeFeaturesAsync(l, evaluation: true, commit: true, cancellationToken);
             }
@@ -440,6 +471,13 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
         }
 
         return sum;
+    }
+
+    /// <summary>The weights and Adam's state after the epochs finished so far.</summary>
+    private GcnCheckpoint Checkpoint()
+    {
+        var (steps, first, second) = _adam!.State;
+        return new GcnCheckpoint { Epoch = _epoch, Weights = _parameters!.Flatten(), AdamSteps = steps, AdamFirst = first, AdamSecond = second };
     }
 
     /// <summary>Time spent in the training step's exchanges, and the bytes every exchange of the epoch moved.</summary>

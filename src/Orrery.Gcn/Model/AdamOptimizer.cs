@@ -52,6 +52,19 @@ public sealed class AdamOptimizer
     /// <summary>The optimiser state (step count, first and second moments) for a checkpoint.</summary>
     public (int Steps, float[] M, float[] V) State => (Steps, (float[])_m.Clone(), (float[])_v.Clone());
 
+    /// <summary>Puts back a checkpoint's optimiser state (see <see cref="State"/>); the lengths must match.</summary>
+    public void Restore(int steps, ReadOnlySpan<float> m, ReadOnlySpan<float> v)
+    {
+        if (steps < 0 || m.Length != _m.Length || v.Length != _v.Length)
+        {
+            throw new ArgumentException($"the checkpoint's optimiser state holds step {steps} and {m.Length}/{v.Length} moments; this model's Adam holds {_m.Length} parameters");
+        }
+
+        Steps = steps;
+        m.CopyTo(_m);
+        v.CopyTo(_v);
+    }
+
     /// <summary>One step: <paramref name="weights"/> -= lr m̂ / (sqrt(v̂) + eps).</summary>
     public void Step(Span<float> weights, ReadOnlySpan<float> gradient)
     {

@@ -10,6 +10,10 @@ namespace Orrery.Gcn.Model;
 /// <param name="Dropout">Probability of dropping each input element of each layer while training, in [0, 1).</param>
 /// <param name="MultiLabel">Sigmoid BCE over independent labels when true, softmax cross-entropy otherwise.</param>
 /// <param name="Seed">Seeds the initial weights and the dropout masks (Philox, keyed by global node id).</param>
+/// <param name="PrecomputeFirstLayer">
+/// Layer 0's aggregation of the raw features is computed once before training (it has no weights inside it), so
+/// layer 0 exchanges nothing in any epoch; dropout then falls on the aggregate (its own mask) and on the features.
+/// </param>
 public sealed record GcnModelConfig(
     int InputFeatures,
     int Hidden,
@@ -19,7 +23,8 @@ public sealed record GcnModelConfig(
     GcnLayerKind Kind = GcnLayerKind.Sage,
     float Dropout = 0f,
     bool MultiLabel = false,
-    ulong Seed = 1)
+    ulong Seed = 1,
+    bool PrecomputeFirstLayer = false)
 {
     /// <summary>Checks the values; the message names the field.</summary>
     public void Validate()
@@ -63,4 +68,13 @@ public sealed record GcnModelConfig(
 
     /// <summary>True when layer <paramref name="layer"/> aggregates over the graph (and so needs halo rows).</summary>
     public bool Aggregates(int layer) => layer < Layers - LinearTail;
+
+    /// <summary>True when layer <paramref name="layer"/>'s forward pass needs its peers' rows in every epoch (it aggregates and is not precomputed).</summary>
+    public bool ExchangesFeatures(int layer) => Aggregates(layer) && !(layer == 0 && PrecomputeFirstLayer);
+
+    /// <summary>
+    /// True when layer <paramref name="layer"/>'s backward pass sends gradients of its input rows to their owners:
+    /// every exchanging layer but layer 0, whose input (the raw features) needs no gradient.
+    /// </summary>
+    public bool ExchangesGradients(int layer) => layer > 0 && ExchangesFeatures(layer);
 }

@@ -52,6 +52,9 @@ public sealed class PartitionPlan
     /// <summary>Inner features, (n, features).</summary>
     public float[] Features { get; private init; } = [];
 
+    /// <summary>The halo nodes' raw features, (h, features), in halo order: only in plans built for a precomputed first layer, empty otherwise.</summary>
+    public float[] HaloFeatures { get; private init; } = [];
+
     /// <summary>Inner targets, (n, classes).</summary>
     public float[] Targets { get; private init; } = [];
 
@@ -71,7 +74,7 @@ public sealed class PartitionPlan
     public int EdgeCount => Columns.Length;
 
     /// <summary>Splits <paramref name="graph"/> by <paramref name="assignment"/> (part of each node) into one plan per part.</summary>
-    public static PartitionPlan[] Build(GcnGraph graph, int[] assignment, int parts, GcnLayerKind kind)
+    public static PartitionPlan[] Build(GcnGraph graph, int[] assignment, int parts, GcnLayerKind kind, bool haloFeatures = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parts);
         if (assignment.Length != graph.NodeCount)
@@ -83,14 +86,14 @@ public sealed class PartitionPlan
         var plans = new PartitionPlan[parts];
         for (var p = 0; p < parts; p++)
         {
-            plans[p] = BuildPart(layout, p, kind);
+            plans[p] = BuildPart(layout, p, kind, haloFeatures);
         }
 
         return plans;
     }
 
     /// <summary>The plan of part <paramref name="p"/>: its halo by owner, its send lists, its adjacency rows and its rows of the data.</summary>
-    private static PartitionPlan BuildPart(Layout split, int p, GcnLayerKind kind)
+    private static PartitionPlan BuildPart(Layout split, int p, GcnLayerKind kind, bool withHaloFeatures)
     {
         var (graph, parts, inner) = (split.Graph, split.Parts, split.Inner[p]);
         var n = inner.Count;
@@ -130,6 +133,12 @@ public sealed class PartitionPlan
             nodeSplit[i] = graph.Split[v];
         }
 
+        var haloFeatures = withHaloFeatures ? new float[halo.Count * f] : [];
+        for (var i = 0; withHaloFeatures && i < halo.Count; i++)
+        {
+            graph.Features.AsSpan(halo[i] * f, f).CopyTo(haloFeatures.AsSpan(i * f));
+        }
+
         return new PartitionPlan
         {
             Part = p,
@@ -144,6 +153,7 @@ public sealed class PartitionPlan
             Columns = columns,
             Coefficients = coefficients,
             Features = features,
+            HaloFeatures = haloFeatures,
             Targets = targets,
             Split = nodeSplit,
             GlobalTrainCount = graph.TrainCount,

@@ -41,12 +41,13 @@ public sealed class GcnRunSetup
         ArgumentNullException.ThrowIfNull(request);
         var graph = LoadGraph(request);
         var model = new GcnModelConfig(graph.FeatureCount, request.Hidden, graph.ClassCount, request.Layers, request.LinearLayers,
-            request.Kind == "gcn" ? GcnLayerKind.Gcn : GcnLayerKind.Sage, request.Dropout, graph.MultiLabel, (ulong)request.Seed);
+            request.Kind == "gcn" ? GcnLayerKind.Gcn : GcnLayerKind.Sage, request.Dropout, graph.MultiLabel, (ulong)request.Seed,
+            request.PrecomputeFirstLayer);
         model.Validate();
         var assignment = request.Partitioning == "metis"
             ? MetisPartitioner.Partition(graph, request.Parts, request.Seed)
             : RandomPartitioner.Partition(graph.NodeCount, request.Parts, request.Seed);
-        var plans = PartitionPlan.Build(graph, assignment, request.Parts, model.Kind);
+        var plans = PartitionPlan.Build(graph, assignment, request.Parts, model.Kind, haloFeatures: model.PrecomputeFirstLayer);
         var exchange = new ExchangeSettings(
             Enum.Parse<ExchangeMode>(request.Mode, ignoreCase: true), Enum.Parse<SmoothingTarget>(request.Smooth, ignoreCase: true), request.Gamma);
         exchange.Validate();

@@ -55,7 +55,7 @@ public sealed class InProcessTrainer : IDisposable
 
         for (var l = 0; l < config.Layers; l++)
         {
-            var aggregates = config.Aggregates(l);
+            var aggregates = config.ExchangesFeatures(l);
             if (aggregates && !_exchange.Stale)
             {
                 Timed(exchangeClock, () => ExchangeFeatures(l, evaluation: false, commit: true));
@@ -80,7 +80,7 @@ public sealed class InProcessTrainer : IDisposable
 
         for (var l = config.Layers - 1; l >= 0; l--)
         {
-            var aggregates = config.Aggregates(l);
+            var aggregates = config.ExchangesGradients(l);
             foreach (var part in _parts)
             {
                 part.BackwardLayer(l);
@@ -148,7 +148,7 @@ public sealed class InProcessTrainer : IDisposable
 
         for (var l = 0; l < config.Layers; l++)
         {
-            if (config.Aggregates(l))
+            if (config.ExchangesFeatures(l))
             {
                 ExchangeFeatures(l, evaluation: true, commit: true);
             }

@@ -105,28 +105,39 @@ public sealed partial class PartitionModel
 
         var agg = _aggregate[layer]!;
         var dagg = _aggregateGradient[layer]!;
+        // Layer 0's input is the raw features: nothing below it needs dL/dx_0, so only the weight gradients are formed.
+        var inputGradient = layer > 0;
         if (_config.Kind == GcnLayerKind.Sage)
         {
             ColumnSums(dz, g.NeighbourBias(layer));
             Gemm(x, dz, g.Weight(layer), true, false, input, output, n);
             Gemm(agg, dz, g.NeighbourWeight(layer), true, false, input, output, n);
-            Gemm(dz, p.Weight(layer), dx, false, true, n, input, output, beta: 0f);
-            Gemm(dz, p.NeighbourWeight(layer), dagg, false, true, n, input, output, beta: 0f);
+            if (inputGradient)
+            {
+                Gemm(dz, p.Weight(layer), dx, false, true, n, input, output, beta: 0f);
+                Gemm(dz, p.NeighbourWeight(layer), dagg, false, true, n, input, output, beta: 0f);
+            }
         }
         else
         {
             Gemm(agg, dz, g.Weight(layer), true, false, input, output, n);
-            Gemm(dz, p.Weight(layer), dagg, false, true, n, input, output, beta: 0f);
-            dx.Clear();
+            if (inputGradient)
+            {
+                Gemm(dz, p.Weight(layer), dagg, false, true, n, input, output, beta: 0f);
+                dx.Clear();
+            }
         }
 
-        ScatterAggregateGradient(dagg, dx, _haloGradient[layer]!);
+        if (inputGradient)
+        {
+            ScatterAggregateGradient(dagg, dx, _haloGradient[layer]!);
+        }
     }
 
     /// <summary>The gradients of <paramref name="peer"/>'s halo rows of x_l, in its send order: (count, in_l).</summary>
     public float[] HaloGradients(int layer, int peer)
     {
-        var halo = _haloGradient[layer] ?? throw new InvalidOperationException($"layer {layer} does not aggregate; it exchanges nothing");
+        var halo = _haloGradient[layer] ?? throw new InvalidOperationException($"layer {layer} sends no gradients (it does not aggregate, or it is layer 0)");
         var width = _config.InputWidth(layer);
         var (start, count) = _plan.HaloByPeer[peer];
         return halo.AsSpan(start * width, count * width).ToArray();
@@ -135,7 +146,7 @@ public sealed partial class PartitionModel
     /// <summary>Stores <paramref name="peer"/>'s gradients of the rows this part sent it into the pending slot.</summary>
     public void ReceiveBoundaryGradients(int layer, int peer, ReadOnlySpan<float> block)
     {
-        var slot = _boundaryGradients[layer] ?? throw new InvalidOperationException($"layer {layer} does not aggregate; it exchanges nothing");
+        var slot = _boundaryGradients[layer] ?? throw new InvalidOperationException($"layer {layer} receives no gradients (it does not aggregate, or it is layer 0)");
         var count = _plan.SendToPeer[peer].Length;
         if (block.Length != count * slot.Columns)
         {
@@ -157,6 +168,11 @@ public sealed partial class PartitionModel
     /// </summary>
     public void FinishBackwardLayer(int layer)
     {
+        if (layer == 0)
+        {
+            return;
+        }
+
         var dx = _inputGradient[layer];
         var width = dx.Columns;
         if (_boundaryGradients[layer] is { } slot)
@@ -176,11 +192,6 @@ public sealed partial class PartitionModel
                     }
                 }
             }
-        }
-
-        if (layer == 0)
-        {
-            return;
         }
 
         var below = layer - 1;

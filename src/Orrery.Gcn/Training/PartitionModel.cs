@@ -14,6 +14,8 @@ namespace Orrery.Gcn.Training;
 public sealed partial class PartitionModel : IDisposable
 {
     private const float NormEpsilon = 1e-5f;
+    private const ulong FeatureDropoutStream = 0x64726F70_00000000UL;   // "drop": the masks of x_l, per (iteration, layer)
+    private const ulong AggregateDropoutStream = 0x61676772_00000000UL; // "aggr": the mask of the precomputed aggregate, per iteration
 
     private readonly IComputeDevice _device;
     private readonly GcnModelConfig _config;
@@ -32,6 +34,7 @@ public sealed partial class PartitionModel : IDisposable
     private readonly HaloSlot?[] _haloFeatures;     // received halo rows of x_l: (h, in_l)
     private readonly HaloSlot?[] _evaluationHalo;   // same for the dropout-free evaluation pass
     private readonly HaloSlot?[] _boundaryGradients; // received gradients of this part's sent rows: (SendCount, in_l)
+    private readonly Tensor2? _firstAggregate;       // (n, in_0): layer 0's aggregation of the raw features, when precomputed
 
     /// <summary>A model for <paramref name="plan"/>'s part, reading <paramref name="parameters"/>.</summary>
     public PartitionModel(IComputeDevice device, PartitionPlan plan, GcnParameters parameters)
@@ -72,11 +75,24 @@ public sealed partial class PartitionModel : IDisposable
             {
                 _aggregate[l] = new Tensor2(device, n, input);
                 _aggregateGradient[l] = new Tensor2(device, n, input);
-                _haloGradient[l] = new float[h * input];
+            }
+
+            if (_config.ExchangesFeatures(l))
+            {
                 _haloFeatures[l] = new HaloSlot(h, input);
                 _evaluationHalo[l] = new HaloSlot(h, input);
+            }
+
+            if (_config.ExchangesGradients(l))
+            {
+                _haloGradient[l] = new float[h * input];
                 _boundaryGradients[l] = new HaloSlot(plan.SendCount, input);
             }
+        }
+
+        if (_config.PrecomputeFirstLayer)
+        {
+            _firstAggregate = PrecomputeFirstAggregate(device, plan, _config.InputFeatures);
         }
     }
 
@@ -124,7 +140,7 @@ public sealed partial class PartitionModel : IDisposable
     public void ReceiveHaloFeatures(int layer, int peer, ReadOnlySpan<float> block, bool evaluation = false)
     {
         var slot = (evaluation ? _evaluationHalo[layer] : _haloFeatures[layer])
-            ?? throw new InvalidOperationException($"layer {layer} does not aggregate; it exchanges nothing");
+            ?? throw new InvalidOperationException($"layer {layer} exchanges no rows (it does not aggregate, or its aggregation is precomputed)");
         var (start, count) = _plan.HaloByPeer[peer];
         if (block.Length != count * slot.Columns)
         {
@@ -159,8 +175,20 @@ public sealed partial class PartitionModel : IDisposable
         else
         {
             var agg = _aggregate[layer]!;
-            var halo = (_training ? _haloFeatures[layer] : _evaluationHalo[layer])!.Current;
-            Aggregate(x, halo, agg);
+            if (layer == 0 && _firstAggregate is { } precomputed)
+            {
+                Load(agg, precomputed.Span);
+                if (_training)
+                {
+                    ApplyDropout(agg, null, AggregateDropoutStream | ((ulong)(uint)_iteration << 8));
+                }
+            }
+            else
+            {
+                var halo = (_training ? _haloFeatures[layer] : _evaluationHalo[layer])!.Current;
+                Aggregate(x, halo, agg);
+            }
+
             if (_config.Kind == GcnLayerKind.Sage)
             {
                 AddBroadcast(z, p.NeighbourBias(layer));
@@ -198,7 +226,7 @@ public sealed partial class PartitionModel : IDisposable
             t.Dispose();
         }
 
-        foreach (var t in _aggregate.Concat(_aggregateGradient))
+        foreach (var t in _aggregate.Concat(_aggregateGradient).Append(_firstAggregate))
         {
             t?.Dispose();
         }
@@ -279,7 +307,31 @@ public sealed partial class PartitionModel : IDisposable
         });
     }
 
-    private void ApplyDropout(int layer, int iteration)
+    /// <summary>
+    /// Layer 0's aggregation of the raw features, computed once: the same sum in the same (global-id) order as
+    /// <see cref="Aggregate"/>, over the inner features and the plan's halo features, so it is bitwise what the
+    /// per-epoch aggregation of undropped features would give on any partitioning.
+    /// </summary>
+    private Tensor2 PrecomputeFirstAggregate(IComputeDevice device, PartitionPlan plan, int width)
+    {
+        if (plan.HaloFeatures.Length != plan.HaloCount * width)
+        {
+            throw new ArgumentException($"part {plan.Part}: the plan holds {plan.HaloFeatures.Length} halo feature values, not the {plan.HaloCount} x {width} a precomputed first layer needs (build the plans with haloFeatures: true)");
+        }
+
+        using var features = new Tensor2(device, plan.InnerCount, width);
+        Load(features, plan.Features);
+        var aggregate = new Tensor2(device, plan.InnerCount, width);
+        Aggregate(features, plan.HaloFeatures, aggregate);
+        return aggregate;
+    }
+
+    private void ApplyDropout(int layer, int iteration) =>
+        // One Philox stream per (iteration, layer); the counter is (global node, column / 4), so the mask of a node
+        // does not depend on which part owns it.
+        ApplyDropout(_input[layer], _dropScale[layer], FeatureDropoutStream | ((ulong)(uint)iteration << 8) | (uint)layer);
+
+    private void ApplyDropout(Tensor2 x, float[]? scale, ulong stream)
     {
         var rate = _config.Dropout;
         if (rate == 0f)
@@ -287,14 +339,9 @@ public sealed partial class PartitionModel : IDisposable
             return;
         }
 
-        var x = _input[layer];
-        var scale = _dropScale[layer];
         var width = x.Columns;
         var keep = 1f / (1f - rate);
         var blocksPerRow = (ulong)((width + 3) / 4);
-        // One Philox stream per (iteration, layer); the counter is (global node, column / 4), so the mask of a node
-        // does not depend on which part owns it.
-        var stream = 0x64726F70_00000000UL | ((ulong)(uint)iteration << 8) | (uint)layer;
         for (var i = 0; i < x.Rows; i++)
         {
             var global = (ulong)_plan.Inner[i];
@@ -306,7 +353,11 @@ public sealed partial class PartitionModel : IDisposable
                 for (var w = 0; w < 4 && j + w < width; w++)
                 {
                     var s = NormalTransform.Uniform(words[w]) < rate ? 0f : keep;
-                    scale[i * width + j + w] = s;
+                    if (scale is not null)
+                    {
+                        scale[i * width + j + w] = s;
+                    }
+
                     row[j + w] *= s;
                 }
             }
