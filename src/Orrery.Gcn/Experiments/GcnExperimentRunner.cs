@@ -90,7 +90,7 @@ public sealed class GcnExperimentRunner : IExperimentRunner
     /// the seed when there is none): in vanilla mode with the undisturbed run's bits, since every epoch depends only on
     /// the seed, its number and the weights and optimiser state it starts from.
     /// </summary>
-    private static async Task<(GcnStartReply Start, List<EpochMetrics> Metrics, long Bytes, List<GcnWeight> Weights, int Restarts)> TrainAsync(
+    private async Task<(GcnStartReply Start, List<EpochMetrics> Metrics, long Bytes, List<GcnWeight> Weights, int Restarts)> TrainAsync(
         ExperimentContext context, GcnSpec parsed, CancellationToken cancellationToken)
     {
         var metrics = new List<EpochMetrics>();
