@@ -18,7 +18,7 @@ public sealed partial class AlertRuleTests : IDisposable
         var check = await ExternalTool.PromtoolAsync(["check", "rules", "rules.yaml"], _directory.FullName);
 
         Assert.True(check.ExitCode == 0, $"promtool check rules: {check.Output}");
-        Assert.Contains("SUCCESS: 10 rules found", check.Stdout);
+        Assert.Contains("SUCCESS: 11 rules found", check.Stdout);
     }
 
     [Fact]

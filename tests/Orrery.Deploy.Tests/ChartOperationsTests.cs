@@ -118,6 +118,32 @@ public sealed class ChartOperationsTests
         Assert.DoesNotContain("automountServiceAccountToken: true", off.Stdout);
     }
 
+    [Fact]
+    public async Task RedisKeepsItsAppendOnlyFileOnAPersistentVolume()
+    {
+        // Orleans's Redis clustering does not survive a Redis that comes back empty: the membership table must
+        // outlive the Redis pod, so the chart's Redis writes its append-only file to a claimed volume.
+        var chart = await Chart.RenderAsync(Chart.Defaults);
+        var redis = chart.Single("StatefulSet", $"{Chart.Release}-redis");
+        var container = Containers(redis).Single();
+        var args = container["args"]!.AsArray().Select(a => a!.ToString()).ToList();
+        Assert.Equal("yes", args[args.IndexOf("--appendonly") + 1]);
+        Assert.Equal("everysec", args[args.IndexOf("--appendfsync") + 1]);
+        Assert.Equal("/data", args[args.IndexOf("--dir") + 1]);
+        var mount = container["volumeMounts"]!.AsArray().Single(m => m!["mountPath"]!.ToString() == "/data")!;
+        var claim = redis["spec"]!["volumeClaimTemplates"]!.AsArray().Single()!;
+        Assert.Equal(mount["name"]!.ToString(), claim["metadata"]!["name"]!.ToString());
+        Assert.Equal("1Gi", claim["spec"]!["resources"]!["requests"]!["storage"]!.ToString());
+        Assert.Null(PodTemplate(redis)["spec"]!["volumes"]);
+
+        // Without persistence the file goes to an emptyDir: it survives a container restart, not a new pod.
+        var ephemeral = await Chart.TemplateAsync(Chart.ValuesArgs(Chart.Defaults), "--set", "redis.persistence.enabled=false");
+        Assert.True(ephemeral.ExitCode == 0, ephemeral.Output);
+        var statefulSet = ephemeral.Stdout.Split("\n---").Single(d => d.Contains("kind: StatefulSet", StringComparison.Ordinal));
+        Assert.DoesNotContain("volumeClaimTemplates", statefulSet);
+        Assert.Contains("- name: data\n          emptyDir: {}", statefulSet);
+    }
+
     private static async Task<Dictionary<string, JsonNode>> PodTemplatesAsync(string scenario)
     {
         var chart = await Chart.RenderUncachedAsync(scenario);

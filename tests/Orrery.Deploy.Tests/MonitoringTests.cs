@@ -151,7 +151,7 @@ public sealed class MonitoringTests(MonitoringFixture fixture) : IClassFixture<M
         await EventuallyAsync("every alert rule evaluated", async () =>
         {
             rules = [.. (await fixture.Prometheus.GetAsync("/api/v1/rules"))["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray()).Select(r => r!.DeepClone())];
-            return rules.Count == 10 && rules.All(r => !r!["lastEvaluation"]!.ToString().StartsWith("0001", StringComparison.Ordinal));
+            return rules.Count == 11 && rules.All(r => !r!["lastEvaluation"]!.ToString().StartsWith("0001", StringComparison.Ordinal));
         });
         Assert.All(rules, r => Assert.True(r!["health"]!.ToString() == "ok", $"rule {r["name"]}: {r["health"]} {r["lastError"]}"));
 

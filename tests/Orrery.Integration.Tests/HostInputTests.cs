@@ -16,6 +16,7 @@ public sealed class HostInputTests(RedisFixture fixture) : IClassFixture<RedisFi
     [InlineData("--membership", "etcd", "Membership:Table is 'etcd'")]
     [InlineData("--Silo:Colour", "blue", "Colour")]
     [InlineData("--Compute:KernelSourceDirectory", "/nonexistent/orrery-kernels", "Compute:KernelSourceDirectory is '/nonexistent/orrery-kernels', which does not exist")]
+    [InlineData("--Silo:KubernetesHosting", "true", "Silo:KubernetesHosting is true but the environment variable(s) POD_NAME, POD_NAMESPACE, POD_IP")]
     public async Task BadConfigValueStopsTheSiloWithExitCode2NamingTheSetting(string setting, string value, string expected)
     {
         var cluster = new ProcessCluster(fixture.Redis);
@@ -153,6 +154,36 @@ public sealed class HostInputTests(RedisFixture fixture) : IClassFixture<RedisFi
         var (down, downOutput) = await RunClientAsync("ping", "-g", silo.OrleansGateway, "--cluster-id", cluster.ClusterId, "--timeout", "5");
         Assert.Equal(1, down);
         Assert.Contains(silo.OrleansGateway, downOutput);
+    }
+
+    [Fact]
+    public async Task TimeoutBoundsTheEmbeddedClustersStartAndLeavesNoOutput()
+    {
+        // No gateway or Redis named: `orrery run` starts an embedded cluster, and --timeout is its deadline too.
+        var folder = Directory.CreateTempSubdirectory("orrery-timeout-").FullName;
+        try
+        {
+            var spec = Path.Combine(folder, "star.yaml");
+            await File.WriteAllTextAsync(spec, """
+                kind: sampling
+                graph: {generator: star, lengths: [1, 0.5], weights: [0.5, 0.5], leaves: absorbing}
+                particles: 1000
+                dt: 0.001
+                end_time: 1
+                initial: {vertex: c}
+                """);
+            var output = Path.Combine(folder, "out");
+            var environment = new Dictionary<string, string> { ["ORRERY_GATEWAY"] = "", ["ORRERY_ORLEANS_GATEWAY"] = "", ["ORRERY_REDIS"] = "" };
+            var (code, text) = await Executables.RunClientAsync(TimeSpan.FromSeconds(60), environment, "run", spec, "--out", output, "--timeout", "0.5");
+            Assert.True(code == 1, text);
+            Assert.Contains("did not start within 0.5 s (--timeout)", System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " "));
+            Assert.False(Directory.Exists(output), "a run that never started left its output folder");
+            Assert.Equal(["star.yaml"], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     private static async Task AssertServingAsync(ProcessCluster cluster) =>
