@@ -48,7 +48,7 @@ def read_edges(path):
     return pairs[:, 0], pairs[:, 1]
 
 
-def normalised_adjacency(sources, targets, nodes, undirected, layout):
+def normalised_adjacency(sources, targets, nodes, undirected, layout, device="cpu"):
     """Â = D^-1 (A + I) as a function h -> Â h that autograd can differentiate, and the distinct edge count.
 
     Row t of Â aggregates t's in-neighbours. `coo`: torch.sparse.mm on a COO tensor, differentiated by torch (which
@@ -63,7 +63,7 @@ def normalised_adjacency(sources, targets, nodes, undirected, layout):
     loops = np.arange(nodes, dtype=np.int64)
     rows, cols = np.concatenate([rows, loops]), np.concatenate([cols, loops])
     values = (1.0 / degree[rows]).astype(np.float32)
-    adj = torch.sparse_coo_tensor(torch.from_numpy(np.stack([rows, cols])), torch.from_numpy(values), (nodes, nodes)).coalesce()
+    adj = torch.sparse_coo_tensor(torch.from_numpy(np.stack([rows, cols])), torch.from_numpy(values), (nodes, nodes)).coalesce().to(device)
     distinct_edges = len(keys)
     if layout == "coo":
         return (lambda h: torch.sparse.mm(adj, h)), distinct_edges
@@ -155,6 +155,7 @@ def main():
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--sparse", choices=["csr", "coo"], default="csr",
                         help="Â and Â^T as CSR with a custom backward (default; about 1.5x faster fwd+bwd on torch 1.13 CPU), or COO differentiated by torch")
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda / cuda:N: the same model on a GPU (times synchronise the device)")
     parser.add_argument("--orrery-weights", help="an Orrery run's weights/ folder: first evaluate the model with those weights "
                         "(the accuracies must be that run's final ones: the same model) and record them as orrery_weights_check")
     parser.add_argument("--out", help="JSON summary")
@@ -164,6 +165,7 @@ def main():
     warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    device = torch.device(args.device)
     started = time.perf_counter()
     x = torch.from_numpy(np.load(args.features).astype(np.float32, copy=False))
     labels_raw = np.load(args.labels)
@@ -174,12 +176,15 @@ def main():
     labels = torch.from_numpy(labels_raw.astype(np.int64))
     classes = int(labels.max()) + 1
     sources, targets = read_edges(args.edges)
-    aggregate, edges = normalised_adjacency(sources, targets, nodes, not args.directed, args.sparse)
+    aggregate, edges = normalised_adjacency(sources, targets, nodes, not args.directed, args.sparse, device)
+    x, labels, split = x.to(device), labels.to(device), split.to(device)
     masks = [split == s for s in range(3)]
     train_index = masks[0].nonzero().squeeze(1)
     train_labels = labels[train_index]
-    model = Gcn(x.shape[1], args.hidden, classes, args.layers, args.linear_layers, args.dropout)
+    model = Gcn(x.shape[1], args.hidden, classes, args.layers, args.linear_layers, args.dropout).to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    synchronise = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    synchronise()
     setup_seconds = time.perf_counter() - started
 
     def evaluate():
@@ -192,6 +197,7 @@ def main():
     if args.orrery_weights:
         trained = Gcn(x.shape[1], args.hidden, classes, args.layers, args.linear_layers, args.dropout)
         trained.load_orrery(args.orrery_weights)
+        trained = trained.to(device)
         model, fresh = trained, model
         check = dict(zip(["train_accuracy", "validation_accuracy", "test_accuracy"], evaluate()))
         model = fresh
@@ -207,17 +213,21 @@ def main():
         loss = F.cross_entropy(logits[train_index], train_labels)
         loss.backward()
         optimiser.step()
+        synchronise()
         step_seconds = time.perf_counter() - clock
 
         clock = time.perf_counter()
         accuracy = evaluate()
+        synchronise()
         eval_seconds = time.perf_counter() - clock
         rows.append((epoch, float(loss), *accuracy, step_seconds, eval_seconds))
 
     timed = rows[args.warmup:] if len(rows) > args.warmup else rows
     last = rows[-1]
+    impl = "torch-cpu" if device.type == "cpu" else "torch-cuda"
     summary = {
-        "impl": "torch-cpu",
+        "impl": impl,
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "sparse": args.sparse,
@@ -245,7 +255,7 @@ def main():
             f.write("epoch,loss,train_accuracy,validation_accuracy,test_accuracy,seconds,eval_seconds\n")
             for r in rows:
                 f.write(",".join(repr(v) for v in r) + "\n")
-    print(f"RESULT impl=torch-cpu threads={summary['threads']} nodes={nodes} edges={edges} epochs={args.epochs} "
+    print(f"RESULT impl={impl} threads={summary['threads']} nodes={nodes} edges={edges} epochs={args.epochs} "
           f"epoch_seconds={summary['median_epoch_seconds']:.4f} eval_seconds={summary['median_eval_seconds']:.4f} "
           f"loss={last[1]:.4f} test_accuracy={last[4]:.4f} setup_seconds={setup_seconds:.2f}")
 
