@@ -2,6 +2,7 @@ using Orrery.Cluster.Silos;
 using Orrery.Compute.Cpu;
 using Orrery.Contracts.Gcn;
 using Orrery.Gcn.Training;
+using Orrery.Testing;
 
 namespace Orrery.Gcn.Tests;
 
@@ -180,6 +181,27 @@ public sealed class GrainTrainingTests
         return bytes;
     }
 
+    /// <summary>
+    /// Releasing a run half-way gives its memory back at once: the coordinator's and every part's activation are
+    /// deactivated (Orleans's management grain counts none of them within the deadline, where idle collection would
+    /// take minutes), a call after it reaches a fresh activation that knows no run, and releasing again is harmless.
+    /// </summary>
+    [Fact]
+    public async Task ReleaseDeactivatesTheRunsGrains()
+    {
+        var request = Request("pipelined", 0);
+        await using var cluster = await OrleansEmbeddedCluster.StartAsync(new int[2]);
+        var coordinator = cluster.Client.GetGrain<IGcnCoordinatorGrain>("gcn-test/release");
+        await Orrery.Gcn.Experiments.GcnJob.StartAsync(coordinator, request, CancellationToken.None);
+        Assert.False((await coordinator.AdvanceAsync(0, CancellationToken.None)).Finished);
+        Assert.Equal((1, request.Parts), await ActivationsAsync(cluster));
+
+        await coordinator.ReleaseAsync();
+        await Eventually.TrueAsync(async () => await ActivationsAsync(cluster) == (0, 0), TimeSpan.FromSeconds(30), "the run's grains to be deactivated");
+        await Assert.ThrowsAsync<GcnRunLostException>(() => coordinator.AdvanceAsync(0, CancellationToken.None));
+        await coordinator.ReleaseAsync();
+    }
+
     internal static GcnTrainRequest Request(string mode, int inlineLimit) => new()
     {
         Name = "grains",
@@ -207,4 +229,12 @@ public sealed class GrainTrainingTests
         Seed = 7,
         InlineLimitBytes = inlineLimit,
     };
+
+    /// <summary>Activations of the GCN coordinator and partition grains over the cluster's silos.</summary>
+    internal static async Task<(int Coordinators, int Partitions)> ActivationsAsync(OrleansEmbeddedCluster cluster)
+    {
+        var statistics = await cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).GetSimpleGrainStatistics();
+        int Count(string type) => statistics.Where(s => s.GrainType.Contains(type, StringComparison.Ordinal)).Sum(s => s.ActivationCount);
+        return (Count(nameof(Grains.GcnCoordinatorGrain)), Count(nameof(Grains.GcnPartitionGrain)));
+    }
 }

@@ -1,6 +1,8 @@
 using Orrery.Experiments;
 using Orrery.Gcn.Data;
 using Orrery.Gcn.Experiments;
+using Orrery.Gcn.Training;
+using Orrery.Testing;
 
 namespace Orrery.Gcn.Tests;
 
@@ -46,6 +48,7 @@ public sealed class RunnerTests : IDisposable
         }
 
         Assert.True(outcome.Passed);
+        await Eventually.TrueAsync(async () => await GrainTrainingTests.ActivationsAsync(cluster) == (0, 0), TimeSpan.FromSeconds(30), "the finished run's grains to be released");
         Assert.Contains(said, line => line.Contains("600 nodes", StringComparison.Ordinal) && line.Contains(cluster.SiloNames[0], StringComparison.Ordinal) && line.Contains(cluster.SiloNames[1], StringComparison.Ordinal));
         foreach (var file in new[] { "metrics.csv", "partition.csv", "loss.svg", "accuracy.svg", "summary.json", "weights/layer0.self.weight.npy" })
         {
@@ -60,6 +63,63 @@ public sealed class RunnerTests : IDisposable
         var testAccuracy = double.Parse(rows[^1].Split(',')[4], System.Globalization.CultureInfo.InvariantCulture);
         var ceiling = new CsbmGenerator(600, 3, 6, 0.04, 0.003, 0.8, 2).FeatureOnlyAccuracy;
         Assert.True(testAccuracy > ceiling + 0.05, $"test accuracy {testAccuracy:P1}, features alone {ceiling:P1}");
+    }
+
+    /// <summary>
+    /// Interrupting a run (its cancellation token, which Ctrl-C on <c>orrery run</c> cancels) stops the training on the
+    /// cluster and gives the run's memory back at once: no GCN grain is left active (idle collection would take minutes).
+    /// </summary>
+    [Fact]
+    public async Task AnInterruptedRunReleasesItsGrains()
+    {
+        const string Spec = """
+            kind: gcn
+            name: interrupted
+            data: { source: csbm, nodes: 600, classes: 3, features: 6, p_in: 0.04, p_out: 0.003, separation: 0.8, seed: 2 }
+            model: { layers: 2, hidden: 16 }
+            partitioning: { method: random, parts: 3 }
+            training: { epochs: 100000 }
+            """;
+        var root = ExperimentSpec.Parse(Spec, Path.Combine(_dir, "gcn.yaml"));
+        await using var cluster = await Orrery.Cluster.Silos.OrleansEmbeddedCluster.StartAsync(new int[2]);
+        using var interrupt = new CancellationTokenSource();
+        using var output = new ExperimentOutput(Path.Combine(_dir, "interrupted"));
+        var context = new ExperimentContext
+        {
+            Cluster = cluster.Client,
+            Silos = _ => Task.FromResult<IReadOnlyList<Orrery.Contracts.Cluster.ClusterSiloInfo>>([]),
+            Output = output,
+            Progress = new Progress<ExperimentProgress>(p =>
+            {
+                if (p.Detail.StartsWith("epoch ", StringComparison.Ordinal))
+                {
+                    interrupt.Cancel();
+                }
+            }),
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new GcnExperimentRunner().RunAsync(context, root, interrupt.Token));
+        await Eventually.TrueAsync(async () => await GrainTrainingTests.ActivationsAsync(cluster) == (0, 0), TimeSpan.FromSeconds(30), "the interrupted run's grains to be released");
+    }
+
+    /// <summary>
+    /// Every example spec shipped in src/Orrery.Gcn/Examples parses, with the data it names present (scripts/test.sh
+    /// installs Fashion-MNIST and unpacks graph-tool's collection; without them the test is skipped, not passed).
+    /// </summary>
+    [SkippableFact]
+    public void ExampleSpecsParse()
+    {
+        _ = GraphToolData.Directory;
+        Skip.IfNot(Directory.Exists(FashionMnistKnn.DefaultDirectory), $"{FashionMnistKnn.DefaultDirectory} is missing: apt-get install dataset-fashion-mnist (scripts/test.sh does)");
+        var files = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Examples"), "*.yaml").ToDictionary(f => Path.GetFileNameWithoutExtension(f)!, f => f);
+        Assert.Equal(["csbm-pipelined", "fashion-mnist-knn", "football"], files.Keys.Order(StringComparer.Ordinal));
+        var specs = files.ToDictionary(f => f.Key, f => GcnSpec.Parse(ExperimentSpec.Load(f.Value)));
+        Assert.All(specs, s => Assert.Equal(s.Key, s.Value.Name));
+        Assert.Equal(("csbm", 4, ExchangeMode.Pipelined), (specs["csbm-pipelined"].Request.Source, specs["csbm-pipelined"].Parts, specs["csbm-pipelined"].Exchange.Mode));
+        var fashion = specs["fashion-mnist-knn"].Request;
+        Assert.Equal(("fashion-mnist", FashionMnistKnn.AllImages, 10, true, 10), (fashion.Source, fashion.Nodes, fashion.Neighbours, fashion.PrecomputeFirstLayer, fashion.CheckpointEvery));
+        var football = specs["football"].Request;
+        Assert.Equal(("graph-tool", "football", 2, 20), (football.Source, football.GraphName, football.Parts, football.CheckpointEvery));
     }
 
     [Fact]

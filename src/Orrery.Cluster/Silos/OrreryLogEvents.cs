@@ -95,4 +95,7 @@ public static class OrreryLogEvents
 
     /// <summary>Recovery: parts of a GCN run were placed again on live silos after their silo was lost.</summary>
     public const int GcnPartsReplaced = 4203;
+
+    /// <summary>A GCN run was released (finished and read, or interrupted by its client): its parts gave back their memory.</summary>
+    public const int GcnRunReleased = 4204;
 }

@@ -41,4 +41,13 @@ public interface IGcnCoordinatorGrain : IGrainWithStringKey
     /// <summary>The trained weights, by name.</summary>
     [Alias("weights")]
     Task<List<GcnWeight>> GetWeightsAsync();
+
+    /// <summary>
+    /// Ends the run, finished or not (the client calls it after reading the weights, and when the user interrupts it):
+    /// releases every part (its model, activations and halo, and its silo's copy of the graph) and deactivates this
+    /// coordinator, so the run's memory is given back at once rather than when the grains are collected as idle. A call
+    /// after it reaches a fresh activation and throws <see cref="GcnRunLostException"/>. Releasing twice is harmless.
+    /// </summary>
+    [Alias("release")]
+    Task ReleaseAsync();
 }

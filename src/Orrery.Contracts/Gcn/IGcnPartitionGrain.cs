@@ -74,4 +74,8 @@ public interface IGcnPartitionGrain : IGrainWithStringKey
     /// <summary>Pipelined modes: what arrived during the iteration becomes what the next one reads (with smoothing as set).</summary>
     [Alias("commit-stale")]
     Task CommitStaleAsync(bool smoothFeatures, bool smoothGradients, float gamma);
+
+    /// <summary>Frees the part's model and its silo's copy of the run's graph, and deactivates it (see <see cref="IGcnCoordinatorGrain.ReleaseAsync"/>).</summary>
+    [Alias("release")]
+    Task ReleaseAsync();
 }

@@ -132,7 +132,20 @@ public sealed class GcnExperimentRunner : IExperimentRunner
                     finished = reply.Finished;
                 }
 
-                return (start, metrics, bytes.Sum(), await coordinator.GetWeightsAsync(), restarts);
+                var weights = await coordinator.GetWeightsAsync();
+                await ReleaseQuietlyAsync(coordinator);
+                return (start, metrics, bytes.Sum(), weights, restarts);
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                // Interrupted (Ctrl-C): the run's grains let go of its graph and activations now, not when collected as idle.
+                await ReleaseQuietlyAsync(coordinator);
+                throw;
+            }
+            catch (GcnRequestException)
+            {
+                await ReleaseQuietlyAsync(coordinator);
+                throw;
             }
             catch (Exception e) when (restarts < MaxRestarts && !cancellationToken.IsCancellationRequested && (e is GcnRunLostException || (SiloLoss.Means(e) && start is not null)))
             {
@@ -144,6 +157,19 @@ public sealed class GcnExperimentRunner : IExperimentRunner
                 context.Say($"gcn {parsed.Name}: the coordinator's silo {start?.CoordinatorSilo} was lost ({e.GetType().Name}); starting the run again under a new key" +
                     (checkpoint is null ? " from the seed" : $" from the checkpoint after epoch {checkpoint.Epoch}"));
             }
+        }
+    }
+
+    /// <summary>Ends the run on the cluster (<see cref="IGcnCoordinatorGrain.ReleaseAsync"/>); a coordinator that is gone or slow has nothing more to give back here.</summary>
+    private static async Task ReleaseQuietlyAsync(IGcnCoordinatorGrain coordinator)
+    {
+        try
+        {
+            await coordinator.ReleaseAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (Exception e) when (e is Orleans.Runtime.OrleansException or TimeoutException or OperationCanceledException)
+        {
+            // Its grains are collected as idle in the end.
         }
     }
 }

@@ -21,4 +21,8 @@ public sealed partial class GcnCoordinatorGrain
     [LoggerMessage(EventId = OrreryLogEvents.GcnPartsReplaced, Level = LogLevel.Warning,
         Message = "GCN run {Job}: placed again after a lost silo ({Error}: {Message}) at epoch {Epoch}, {Seconds:F1} s after the failure: {Moves}")]
     private partial void LogPartsReplaced(string job, string moves, string error, string message, int epoch, double seconds);
+
+    [LoggerMessage(EventId = OrreryLogEvents.GcnRunReleased, Level = LogLevel.Information,
+        Message = "GCN run {Job} released after {Epoch} of {Epochs} epochs: {Parts} part(s) freed")]
+    private partial void LogReleased(string job, int parts, int epoch, int epochs);
 }

@@ -234,11 +234,41 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
     }
 
     /// <inheritdoc />
+    public async Task ReleaseAsync()
+    {
+        var parts = _parts;
+        _parts = [];
+        await Task.WhenAll(parts.Select(ReleaseQuietlyAsync));
+        if (_request is { } request)
+        {
+            GcnRunSetup.Forget(request);
+            LogReleased(this.GetPrimaryKeyString(), parts.Length, _epoch, request.Epochs);
+        }
+
+        _parameters?.Dispose();
+        (_parameters, _adam, _setup, _request, _ready, _building) = (null, null, null, null, null, null);
+        DeactivateOnIdle();
+    }
+
+    /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _parameters?.Dispose();
         _parameters = null;
         return Task.CompletedTask;
+    }
+
+    /// <summary>Releases <paramref name="part"/>; a part whose silo is gone, or that does not answer in time, has nothing left to free here.</summary>
+    private static async Task ReleaseQuietlyAsync(IGcnPartitionGrain part)
+    {
+        try
+        {
+            await part.ReleaseAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            // Collected as idle in the end.
+        }
     }
 
     /// <summary>Runs <paramref name="phase"/>; when it fails because a part was lost, sets the lost parts up again and runs it again.</summary>

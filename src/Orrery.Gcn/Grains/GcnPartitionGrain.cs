@@ -24,6 +24,7 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     private PartitionModel? _model;
     private int _inlineLimit;
     private int? _part;
+    private GcnTrainRequest? _request;
     private Task<GcnRunSetup>? _building;
 
     /// <inheritdoc />
@@ -36,6 +37,7 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
         }
 
         _part = part;
+        _request = request;
         if (_model is null)
         {
             // The build (graph, partitioning) runs off the activation's turn; a call waits for it only so long.
@@ -179,6 +181,21 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
             model.CommitBoundaryGradients(l, smooth: smoothGradients, gamma: gamma);
         }
 
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task ReleaseAsync()
+    {
+        _model?.Dispose();
+        _parameters?.Dispose();
+        (_model, _parameters) = (null, null);
+        if (_request is { } request)
+        {
+            GcnRunSetup.Forget(request);
+        }
+
+        DeactivateOnIdle();
         return Task.CompletedTask;
     }
 

@@ -90,9 +90,7 @@ public sealed class GcnRunSetup
     /// <summary>This process's build of <paramref name="request"/>: built once while it is the last run asked for (a failed build is not kept).</summary>
     public static GcnRunSetup Shared(GcnTrainRequest request)
     {
-        // A graph file rewritten at the same path is read again: its length and write time are part of the key.
-        var key = JsonSerializer.Serialize(request) + string.Concat(
-            new[] { request.EdgesPath, request.FeaturesPath, request.LabelsPath, request.DataDirectory, Path.Combine(request.DataDirectory, request.GraphName + ".gt.gz") }.Where(File.Exists).Select(f => $" {new FileInfo(f).Length}:{File.GetLastWriteTimeUtc(f).Ticks}"));
+        var key = SharedKey(request);
         Lazy<GcnRunSetup> setup;
         lock (Gate)
         {
@@ -121,4 +119,23 @@ public sealed class GcnRunSetup
             throw;
         }
     }
+
+    /// <summary>Drops this process's build of <paramref name="request"/> when it is the one kept (the run has ended).</summary>
+    public static void Forget(GcnTrainRequest request)
+    {
+        var key = SharedKey(request);
+        lock (Gate)
+        {
+            if (_last is { } last && last.Key == key)
+            {
+                _last = null;
+            }
+        }
+    }
+
+    // A graph file rewritten at the same path is read again: its length and write time are part of the key.
+    private static string SharedKey(GcnTrainRequest request) =>
+        JsonSerializer.Serialize(request) + string.Concat(
+            new[] { request.EdgesPath, request.FeaturesPath, request.LabelsPath, request.DataDirectory, Path.Combine(request.DataDirectory, request.GraphName + ".gt.gz") }
+                .Where(File.Exists).Select(f => $" {new FileInfo(f).Length}:{File.GetLastWriteTimeUtc(f).Ticks}"));
 }
