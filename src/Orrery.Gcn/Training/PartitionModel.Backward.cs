@@ -255,25 +255,14 @@ public sealed partial class PartitionModel
         }
     }
 
-    /// <summary>dx_ext[col_e] += coef_e · dagg[v]: the transpose of <see cref="Aggregate"/>, inner rows into dx, halo rows into dhalo.</summary>
+    /// <summary>
+    /// dx_ext[col_e] += coef_e · dagg[v]: the transpose of <see cref="Aggregate"/>, inner rows into dx (onto what it
+    /// holds), halo rows into a zeroed dhalo. <c>gcn_aggregate_transpose</c> gathers each row's contributions in
+    /// ascending v, the order a serial scatter over v adds them in.
+    /// </summary>
     private void ScatterAggregateGradient(Tensor2 dagg, Tensor2 dx, float[] dhalo)
     {
         Array.Clear(dhalo);
-        var n = _plan.InnerCount;
-        var width = dagg.Columns;
-        for (var v = 0; v < n; v++)
-        {
-            var source = dagg.Row(v);
-            for (var e = _plan.RowStart[v]; e < _plan.RowStart[v + 1]; e++)
-            {
-                var c = _plan.Columns[e];
-                var target = c < n ? dx.Row(c) : dhalo.AsSpan((c - n) * width, width);
-                var coefficient = _plan.Coefficients[e];
-                for (var j = 0; j < width; j++)
-                {
-                    target[j] += coefficient * source[j];
-                }
-            }
-        }
+        _aggregation.AggregateTranspose(dagg, dx, dhalo);
     }
 }

@@ -1,5 +1,6 @@
 using Orrery.Compute;
 using Orrery.Compute.Random;
+using Orrery.Gcn.Kernels;
 using Orrery.Gcn.Model;
 using Orrery.Gcn.Partitioning;
 
@@ -35,6 +36,7 @@ public sealed partial class PartitionModel : IDisposable
     private readonly HaloSlot?[] _evaluationHalo;   // same for the dropout-free evaluation pass
     private readonly HaloSlot?[] _boundaryGradients; // received gradients of this part's sent rows: (SendCount, in_l)
     private readonly Tensor2? _firstAggregate;       // (n, in_0): layer 0's aggregation of the raw features, when precomputed
+    private readonly PartitionAggregation _aggregation; // the plan's adjacency and its transpose on the device (kernels/gcn.cu)
 
     /// <summary>A model for <paramref name="plan"/>'s part, reading <paramref name="parameters"/>.</summary>
     public PartitionModel(IComputeDevice device, PartitionPlan plan, GcnParameters parameters)
@@ -90,6 +92,7 @@ public sealed partial class PartitionModel : IDisposable
             }
         }
 
+        _aggregation = new PartitionAggregation(device, plan);
         if (_config.PrecomputeFirstLayer)
         {
             _firstAggregate = PrecomputeFirstAggregate(device, plan, _config.InputFeatures);
@@ -230,6 +233,8 @@ public sealed partial class PartitionModel : IDisposable
         {
             t?.Dispose();
         }
+
+        _aggregation.Dispose();
     }
 
     private static void Load(Tensor2 destination, ReadOnlySpan<float> source) => source.CopyTo(destination.Span);
@@ -280,32 +285,11 @@ public sealed partial class PartitionModel : IDisposable
     }
 
     /// <summary>
-    /// agg[v] = Σ_e coef_e · x_ext[col_e] over v's adjacency row, x_ext = [inner x; halo]. Rows are independent, so
-    /// they run in parallel; within a row the sum runs in global-id order, the same order on every partitioning.
+    /// agg[v] = Σ_e coef_e · x_ext[col_e] over v's adjacency row, x_ext = [inner x; halo]: <c>gcn_aggregate</c>
+    /// (kernels/gcn.cu; its twin in <see cref="GcnKernels"/> on the CPU device). Within a row the sum runs in global-id
+    /// order, the same order on every partitioning.
     /// </summary>
-    private void Aggregate(Tensor2 x, float[] halo, Tensor2 agg)
-    {
-        var n = _plan.InnerCount;
-        var width = x.Columns;
-        var rowStart = _plan.RowStart;
-        var columns = _plan.Columns;
-        var coefficients = _plan.Coefficients;
-        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, v =>
-        {
-            var target = agg.Row(v);
-            target.Clear();
-            for (var e = rowStart[v]; e < rowStart[v + 1]; e++)
-            {
-                var c = columns[e];
-                ReadOnlySpan<float> source = c < n ? x.Row(c) : halo.AsSpan((c - n) * width, width);
-                var coefficient = coefficients[e];
-                for (var j = 0; j < width; j++)
-                {
-                    target[j] += coefficient * source[j];
-                }
-            }
-        });
-    }
+    private void Aggregate(Tensor2 x, float[] halo, Tensor2 agg) => _aggregation.Aggregate(x, halo, agg);
 
     /// <summary>
     /// Layer 0's aggregation of the raw features, computed once: the same sum in the same (global-id) order as

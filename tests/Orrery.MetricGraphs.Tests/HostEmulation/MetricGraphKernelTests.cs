@@ -4,6 +4,7 @@ using Orrery.MetricGraphs.Generators;
 using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Sampling;
 using Orrery.MetricGraphs.Tests.Support;
+using Orrery.Testing.HostEmulation;
 
 namespace Orrery.MetricGraphs.Tests.HostEmulation;
 
@@ -23,7 +24,7 @@ public sealed unsafe class MetricGraphKernelTests
     public void TheKernelMatchesTheCpuSamplerBitForBit(string name)
     {
         var (graph, options, initial, firstParticle, count) = Case(name);
-        using var gpu = new HostEmulatedGpu();
+        using var gpu = new HostEmulatedGpu(MetricGraphHostKernels.Register);
         var kernelSampler = ParticleSamplers.For(gpu, graph, options);
         var cudaSampler = Assert.IsType<CudaMetricGraphSampler>(kernelSampler);
         Assert.Equal(name != "vessel-flow", cudaSampler.UsesBlockHistogram); // both histogram paths are exercised
@@ -61,7 +62,7 @@ public sealed unsafe class MetricGraphKernelTests
     {
         // Launches of 7 steps start at odd steps (the step pair's block is drawn afresh there) and windows of 50 cut them.
         var (graph, options, initial, firstParticle, count) = Case("cycle-mixed");
-        using var gpu = new HostEmulatedGpu();
+        using var gpu = new HostEmulatedGpu(MetricGraphHostKernels.Register);
         var sampler = new CudaMetricGraphSampler(gpu, graph, options, stepsPerLaunch: 7);
         var cpu = new MetricGraphSampler(graph, options);
         var expectedState = cpu.CreateEnsemble(firstParticle, count, initial);
@@ -78,7 +79,7 @@ public sealed unsafe class MetricGraphKernelTests
     {
         // GPU for 83 steps, checkpoint, CPU for the rest; and the other way round. Both merge into the one-shot run.
         var (graph, options, initial, firstParticle, count) = Case("star-drift");
-        using var gpu = new HostEmulatedGpu();
+        using var gpu = new HostEmulatedGpu(MetricGraphHostKernels.Register);
         var kernel = new CudaMetricGraphSampler(gpu, graph, options);
         var cpu = new MetricGraphSampler(graph, options);
         var whole = cpu.CreateEnsemble(firstParticle, count, initial);
@@ -103,7 +104,7 @@ public sealed unsafe class MetricGraphKernelTests
         var (graph, options, initial, firstParticle, count) = Case("star-drift");
         options = options with { Steps = 1L << 33, WindowSteps = 0, ExitTimeSteps = 0, ExitTimeBins = 1 << 16 };
         const long start = (1L << 33) - 400;
-        using var gpu = new HostEmulatedGpu();
+        using var gpu = new HostEmulatedGpu(MetricGraphHostKernels.Register);
         var kernel = new CudaMetricGraphSampler(gpu, graph, options);
         var cpu = new MetricGraphSampler(graph, options);
         var placed = cpu.CreateEnsemble(firstParticle, count, initial);
@@ -122,7 +123,7 @@ public sealed unsafe class MetricGraphKernelTests
     [Fact]
     public void TheHostSideChecksWhatTheCpuSamplerChecksAndSizesTheBlockHistogram()
     {
-        using var gpu = new HostEmulatedGpu();
+        using var gpu = new HostEmulatedGpu(MetricGraphHostKernels.Register);
         var star = MetricGraphGenerators.Star(4, 1.0);
         Assert.Throws<ArgumentOutOfRangeException>(() => new CudaMetricGraphSampler(gpu, star, new SamplingOptions(), stepsPerLaunch: 0));
         Assert.Throws<ArgumentException>(() => new CudaMetricGraphSampler(gpu, star, new SamplingOptions { BinsPerEdge = 0 }));
@@ -157,7 +158,7 @@ public sealed unsafe class MetricGraphKernelTests
             words.Add((block.X2, block.X3));
         }
 
-        var box = HostKernelLibrary.BoxMuller;
+        var box = MetricGraphHostKernels.BoxMuller;
         foreach (var (w0, w1) in words)
         {
             float z0, z1;
@@ -179,7 +180,7 @@ public sealed unsafe class MetricGraphKernelTests
     public void TheExitTimeBinIsTheExactQuotient(ulong a, ulong b, ulong d)
     {
         var expected = (ulong)((UInt128)a * b / d);
-        Assert.Equal(expected, HostKernelLibrary.MulDiv(a, b, d));
+        Assert.Equal(expected, MetricGraphHostKernels.MulDiv(a, b, d));
     }
 
     [Fact]
@@ -192,7 +193,7 @@ public sealed unsafe class MetricGraphKernelTests
         {
             var t = (ulong)random.NextInt64() | ((ulong)random.Next(2) << 63);
             var square = (UInt128)t * t;
-            HostKernelLibrary.AddU128(sum, (ulong)square, (ulong)(square >> 64));
+            MetricGraphHostKernels.AddU128(sum, (ulong)square, (ulong)(square >> 64));
             expected += square;
         }
 

@@ -1,83 +1,31 @@
 // cuda_host_runner.cpp: runs kernels/metric_graph.cu, the very source NVRTC compiles for the GPU, on the
 // host, so the GPU kernel's arithmetic, random streams, atomics and block structure are tested where
-// there is no GPU. Built by MetricGraphHostEmulation.cs with
-//   g++ -std=c++20 -O2 -ffp-contract=off -fno-fast-math -shared -fPIC -I kernels -pthread
+// there is no GPU. Built by MetricGraphHostKernels.cs (through tests/Orrery.Testing/HostEmulation/
+// HostKernelLibrary.cs) with
+//   g++ -std=c++20 -O2 -ffp-contract=off -fno-fast-math -shared -fPIC -pthread -I kernels -I tests/Orrery.Testing/HostEmulation
 // into a shared library that the tests call through orr_host_launch_metric_graph_advance.
 //
-// Grid emulation: blocks run one after another; each block runs as blockDim.x std::threads that share
-// the block's __shared__ variables (statics) and its dynamic shared memory, with a std::barrier for
-// __syncthreads. Atomics are real atomics (host_device.cuh), since the threads of a block run at once.
-// Launches are serialised by a mutex, as the statics are shared.
-#include <barrier>
-#include <cstdio>
-#include <exception>
-#include <mutex>
-#include <thread>
-#include <vector>
+// Grid emulation (tests/Orrery.Testing/HostEmulation/cuda_host_grid.hpp): blocks run one after another; each
+// block runs as blockDim.x std::threads that share the block's __shared__ variables (statics) and its dynamic
+// shared memory, with a std::barrier for __syncthreads. Atomics are real atomics (host_device.cuh), since the
+// threads of a block run at once.
+#include "cuda_host_grid.hpp"
 
 #include "metric_graph.cu"
-
-thread_local orr_dim3 threadIdx;
-thread_local orr_dim3 blockIdx;
-thread_local orr_dim3 blockDim;
-thread_local orr_dim3 gridDim;
-
-namespace {
-std::mutex launch_gate;
-std::barrier<>* block_barrier = nullptr;
-std::vector<unsigned long long> dynamic_shared; // u64 words: aligned for any element type
-
-template <typename Body>
-int run_grid(unsigned int grid, unsigned int block, unsigned int shared_bytes, Body body, char* error, int error_size)
-{
-    std::lock_guard<std::mutex> lock(launch_gate);
-    try {
-        dynamic_shared.assign((shared_bytes + 7) / 8 + 1, 0xDEADBEEFDEADBEEFull); // garbage, as on a GPU
-        for (unsigned int b = 0; b < grid; ++b) {
-            std::barrier<> barrier((std::ptrdiff_t)block);
-            block_barrier = &barrier;
-            std::vector<std::thread> threads;
-            threads.reserve(block);
-            for (unsigned int t = 0; t < block; ++t) {
-                threads.emplace_back([=] {
-                    threadIdx = {t, 0, 0};
-                    blockIdx = {b, 0, 0};
-                    blockDim = {block, 1, 1};
-                    gridDim = {grid, 1, 1};
-                    body();
-                });
-            }
-            for (auto& thread : threads) {
-                thread.join();
-            }
-            block_barrier = nullptr;
-        }
-        return 0;
-    } catch (const std::exception& e) {
-        std::snprintf(error, (size_t)error_size, "%s", e.what());
-        return 1;
-    }
-}
-} // namespace
-
-void orr_host_syncthreads() { block_barrier->arrive_and_wait(); }
-
-void* orr_host_dynamic_shared() { return dynamic_shared.data(); }
 
 // metric_graph_advance with its arguments as cuLaunchKernel's 8-byte slots (a 4-byte parameter in the
 // low half), in the kernel's parameter order. Returns 0, or 1 with a message in `error`.
 extern "C" int orr_host_launch_metric_graph_advance(unsigned int grid, unsigned int block, unsigned int shared_bytes,
                                                     const unsigned long long* slots, int slot_count, char* error, int error_size)
 {
-    if (slot_count != 40) {
-        std::snprintf(error, (size_t)error_size, "metric_graph_advance takes 40 arguments; the launch passed %d", slot_count);
+    if (!orr_host::expect_slots("metric_graph_advance", 40, slot_count, error, error_size)) {
         return 1;
     }
     auto p = [&](int i) { return (void*)slots[i]; };
     auto i32 = [&](int i) { return (int)(unsigned int)slots[i]; };
     auto i64 = [&](int i) { return (long long)slots[i]; };
     auto f32 = [&](int i) { return orr_uint_as_float((unsigned int)slots[i]); };
-    return run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid(grid, block, shared_bytes, [&] {
         metric_graph_advance(
             (const float*)p(0), (const float*)p(1), (const int*)p(2), (const float*)p(3), (const float*)p(4),
             (const int*)p(5), (const int*)p(6), (const int*)p(7), (const float*)p(8), (const float*)p(9),

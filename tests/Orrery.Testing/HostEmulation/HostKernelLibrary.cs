@@ -4,15 +4,16 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Orrery.MetricGraphs.Tests.HostEmulation;
+namespace Orrery.Testing.HostEmulation;
 
 /// <summary>
-/// kernels/metric_graph.cu compiled for the host by g++ (with cuda_host_runner.cpp, which runs CUDA blocks
-/// as threads), loaded once per test process. The library is cached in the temporary directory under the
-/// hash of every source and the compiler command, so an unchanged kernel is not rebuilt. A missing
-/// compiler is an error, not a skip: CI installs g++ (scripts/test.sh).
+/// A host runner (a .cpp file that includes <c>cuda_host_grid.hpp</c> and a kernels/*.cu file, and exports one
+/// launch function per kernel) compiled by g++ into a shared library and loaded once per test process. The library is
+/// cached in the temporary directory under the hash of every kernel source, the grid header, the runner and the
+/// compiler command, so an unchanged kernel is not rebuilt. A missing compiler is an error, not a skip: CI installs
+/// g++ (scripts/test.sh).
 /// </summary>
-internal static unsafe class HostKernelLibrary
+public sealed class HostKernelLibrary
 {
     /// <summary>The compiler; $CXX overrides g++.</summary>
     public static readonly string Compiler = Environment.GetEnvironmentVariable("CXX") is { Length: > 0 } cxx ? cxx : "g++";
@@ -23,37 +24,53 @@ internal static unsafe class HostKernelLibrary
     /// </summary>
     private static readonly string[] Flags = ["-std=c++20", "-O2", "-ffp-contract=off", "-fno-fast-math", "-Wall", "-Wextra", "-Wno-unknown-pragmas", "-Werror", "-shared", "-fPIC", "-pthread"];
 
-    private static readonly Lazy<nint> Handle = new(Build);
+    private readonly string _name;
+    private readonly Lazy<nint> _handle;
+
+    /// <summary>
+    /// The library <paramref name="name"/> ("metric_graph", "gcn") built from <paramref name="runnerSource"/>, a path
+    /// relative to the repository root. Nothing is compiled until the first <see cref="Export"/>.
+    /// </summary>
+    public HostKernelLibrary(string name, string runnerSource)
+    {
+        _name = name;
+        RunnerSource = Path.Combine(RepositoryRoot, runnerSource);
+        _handle = new Lazy<nint>(Build);
+    }
 
     /// <summary>The repository root (the directory holding Orrery.slnx).</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
+    /// <summary>kernels/: the CUDA sources and host_device.cuh.</summary>
     public static string KernelDirectory => Path.Combine(RepositoryRoot, "kernels");
 
-    public static string RunnerSource => Path.Combine(RepositoryRoot, "tests", "Orrery.MetricGraphs.Tests", "HostEmulation", "cuda_host_runner.cpp");
+    /// <summary>tests/Orrery.Testing/HostEmulation/: cuda_host_grid.hpp.</summary>
+    public static string GridDirectory => Path.Combine(RepositoryRoot, "tests", "Orrery.Testing", "HostEmulation");
 
-    /// <summary>orr_host_launch_metric_graph_advance(grid, block, shared_bytes, slots, slot_count, error, error_size).</summary>
-    public static delegate* unmanaged<uint, uint, uint, ulong*, int, byte*, int, int> LaunchMetricGraphAdvance =>
-        (delegate* unmanaged<uint, uint, uint, ulong*, int, byte*, int, int>)Export("orr_host_launch_metric_graph_advance");
+    /// <summary>The runner's full path.</summary>
+    public string RunnerSource { get; }
 
-    /// <summary>orr_host_box_muller(word0, word1, z0, z1): the kernel's mg_box_muller.</summary>
-    public static delegate* unmanaged<uint, uint, float*, float*, void> BoxMuller =>
-        (delegate* unmanaged<uint, uint, float*, float*, void>)Export("orr_host_box_muller");
+    /// <summary>The address of the library's export <paramref name="symbol"/>, compiling and loading the library on first use.</summary>
+    public nint Export(string symbol) => NativeLibrary.GetExport(_handle.Value, symbol);
 
-    /// <summary>orr_host_mul_div(a, b, d): the kernel's mg_mul_div, floor(a b / d).</summary>
-    public static delegate* unmanaged<ulong, ulong, ulong, ulong> MulDiv =>
-        (delegate* unmanaged<ulong, ulong, ulong, ulong>)Export("orr_host_mul_div");
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Orrery.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
 
-    /// <summary>orr_host_add_u128(sum, low, high): the kernel's mg_atomic_add_u128.</summary>
-    public static delegate* unmanaged<ulong*, ulong, ulong, void> AddU128 =>
-        (delegate* unmanaged<ulong*, ulong, ulong, void>)Export("orr_host_add_u128");
+        throw new InvalidOperationException($"no Orrery.slnx above {AppContext.BaseDirectory}: the host emulation needs the repository's kernels/ directory");
+    }
 
-    private static nint Export(string name) => NativeLibrary.GetExport(Handle.Value, name);
-
-    private static nint Build()
+    private nint Build()
     {
         var sources = Directory.EnumerateFiles(KernelDirectory)
             .Where(path => path.EndsWith(".cu", StringComparison.Ordinal) || path.EndsWith(".cuh", StringComparison.Ordinal))
+            .Concat(Directory.EnumerateFiles(GridDirectory, "*.hpp"))
             .Append(RunnerSource)
             .Order(StringComparer.Ordinal)
             .ToList();
@@ -68,7 +85,7 @@ internal static unsafe class HostKernelLibrary
         var key = Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
         var directory = Path.Combine(Path.GetTempPath(), "orrery-host-kernels");
         Directory.CreateDirectory(directory);
-        var library = Path.Combine(directory, $"libmetric_graph_host.{key}.so");
+        var library = Path.Combine(directory, $"lib{_name}_host.{key}.so");
         if (!File.Exists(library))
         {
             var temporary = $"{library}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
@@ -79,7 +96,7 @@ internal static unsafe class HostKernelLibrary
         return NativeLibrary.Load(library);
     }
 
-    private static void Compile(string output)
+    private void Compile(string output)
     {
         var start = new ProcessStartInfo(Compiler) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var flag in Flags)
@@ -89,6 +106,8 @@ internal static unsafe class HostKernelLibrary
 
         start.ArgumentList.Add("-I");
         start.ArgumentList.Add(KernelDirectory);
+        start.ArgumentList.Add("-I");
+        start.ArgumentList.Add(GridDirectory);
         start.ArgumentList.Add("-o");
         start.ArgumentList.Add(output);
         start.ArgumentList.Add(RunnerSource);
@@ -100,7 +119,7 @@ internal static unsafe class HostKernelLibrary
         catch (Win32Exception e)
         {
             throw new InvalidOperationException(
-                $"cannot run the C++ compiler '{Compiler}' ({e.Message}). The host emulation of kernels/metric_graph.cu needs g++ 11 or later " +
+                $"cannot run the C++ compiler '{Compiler}' ({e.Message}). The host emulation of kernels/{_name}.cu needs g++ 11 or later " +
                 "(C++20): install it (Debian/Ubuntu: apt-get install g++; scripts/test.sh does) or point $CXX at one.", e);
         }
 
@@ -115,18 +134,5 @@ internal static unsafe class HostKernelLibrary
                     $"{Compiler} failed (exit {process.ExitCode}) compiling {RunnerSource} with kernels/:\n{stdout}{stderr.Result}");
             }
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Orrery.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Orrery.slnx above {AppContext.BaseDirectory}: the host emulation needs the repository's kernels/ directory");
     }
 }
