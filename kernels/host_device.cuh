@@ -16,8 +16,9 @@
 // -ffast-math, on an SSE2 or Arm target where float is evaluated in float: FLT_EVAL_METHOD == 0).
 //
 // The host also gets the CUDA names a kernel file uses (__global__, __shared__, threadIdx, blockIdx,
-// blockDim, gridDim, __syncthreads, uint2/uint4, __umulhi) so that a whole .cu file compiles there; a
-// host runner (tests/Orrery.MetricGraphs.Tests/HostEmulation/) runs each CUDA block as blockDim.x
+// blockDim, gridDim, __syncthreads, uint2/uint4, __umulhi) so that a whole .cu file compiles there; the
+// host runner (tests/Orrery.Testing/HostEmulation/cuda_host_grid.hpp, used by the metric-graph and GCN
+// kernel tests) runs each CUDA block as blockDim.x
 // std::threads with a barrier for __syncthreads, one block after another, and provides
 // orr_host_syncthreads, orr_host_dynamic_shared and the thread-local indices.
 //

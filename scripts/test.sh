@@ -18,8 +18,9 @@ command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
 # The Orleans Dashboard test reads the page in a real headless browser.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-# g++ (C++20) for the host emulation of the CUDA kernels (tests/Orrery.MetricGraphs.Tests/HostEmulation):
-# kernels/metric_graph.cu is compiled for the host and compared with the CPU sampler bit for bit.
+# g++ (C++20) for the host emulation of the CUDA kernels (tests/Orrery.Testing/HostEmulation, used by the
+# metric-graph and GCN kernel tests): kernels/metric_graph.cu and kernels/gcn.cu are compiled for the host and
+# compared with their CPU twins bit for bit.
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 # The real data set the PCA tests load (Fashion-MNIST, 30 MB).
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)

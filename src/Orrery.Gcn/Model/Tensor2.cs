@@ -13,7 +13,7 @@ public sealed class Tensor2 : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(columns);
         if (device is not CpuDevice)
         {
-            throw new NotSupportedException($"the GCN model runs on the CPU device so far; {device.Name} has no GCN kernels yet");
+            throw new NotSupportedException($"the GCN model runs on the CPU device so far: its sparse aggregation has CUDA kernels (kernels/gcn.cu), its dense operations and activations on {device.Name} not yet");
         }
 
         Rows = rows;
