@@ -18,13 +18,14 @@ public sealed unsafe class CudaDevice : IComputeDevice
 
     /// <summary>
     /// Options of single modules, after <see cref="LanguageOptions"/>. Part of the cache key.
-    /// metric_graph.cu must round like the CPU sampler and gcn.cu like its twins in Orrery.Gcn, so no
+    /// metric_graph.cu must round like the CPU sampler and gcn.cu and gcn_dense.cu like their twins in Orrery.Gcn, so no
     /// multiply-add is contracted into an FMA (their sources also use the _rn intrinsics, which are never
     /// contracted; this keeps any plain expression added later honest too).
     /// </summary>
     private static readonly Dictionary<string, string[]> ModuleOptions = new(StringComparer.Ordinal)
     {
         ["gcn"] = ["--fmad=false"],
+        ["gcn_dense"] = ["--fmad=false"],
         ["metric_graph"] = ["--fmad=false"],
     };
 

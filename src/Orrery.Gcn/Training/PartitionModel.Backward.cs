@@ -1,3 +1,4 @@
+using Orrery.Gcn.Kernels;
 using Orrery.Gcn.Model;
 
 namespace Orrery.Gcn.Training;
@@ -206,40 +207,12 @@ public sealed partial class PartitionModel
         }
 
         // y = relu(γ x̂ + β), x̂ = (z − μ) · rstd.  dγ += Σ dy' x̂, dβ += Σ dy', dx̂ = dy' γ,
-        // dz = rstd (dx̂ − mean(dx̂) − x̂ mean(dx̂ x̂)), with dy' = dy where y > 0.
+        // dz = rstd (dx̂ − mean(dx̂) − x̂ mean(dx̂ x̂)), with dy' = dy where y > 0: gcn_layer_norm_relu_backward (per row)
+        // and gcn_layer_norm_relu_parameter_gradient (per column, adding row after row), kernels/gcn_dense.cu.
         var y = _activated[below];
-        var xhat = _normalised[below];
-        var dz = _outputGradient[below];
-        var gamma = Parameters.NormScale(below).Span;
-        var dGamma = Gradients.NormScale(below).Span;
-        var dBeta = Gradients.NormShift(below).Span;
-        var inverseStd = _inverseStd[below];
-        var outWidth = y.Columns;
-        var buffer = new float[outWidth];
-        for (var i = 0; i < y.Rows; i++)
-        {
-            var dy = dx.Row(i);
-            var yRow = y.Row(i);
-            var xRow = xhat.Row(i);
-            double meanD = 0, meanDx = 0;
-            for (var j = 0; j < outWidth; j++)
-            {
-                var d = yRow[j] > 0f ? dy[j] : 0f;
-                dGamma[j] += d * xRow[j];
-                dBeta[j] += d;
-                buffer[j] = d * gamma[j];
-                meanD += buffer[j];
-                meanDx += buffer[j] * xRow[j];
-            }
-
-            var m1 = (float)(meanD / outWidth);
-            var m2 = (float)(meanDx / outWidth);
-            var dzRow = dz.Row(i);
-            for (var j = 0; j < outWidth; j++)
-            {
-                dzRow[j] = inverseStd[i] * (buffer[j] - m1 - xRow[j] * m2);
-            }
-        }
+        GcnDenseKernels.LaunchLayerNormReluBackward(
+            _device, dx.Buffer, y.Buffer, _normalised[below].Buffer, Parameters.NormScale(below).Buffer, _inverseStd[below].Buffer,
+            _outputGradient[below].Buffer, Gradients.NormScale(below).Buffer, Gradients.NormShift(below).Buffer, y.Rows, y.Columns);
     }
 
     private static void ColumnSums(Tensor2 source, Tensor2 destination)

@@ -1,4 +1,5 @@
 using Orrery.Compute;
+using Orrery.Compute.Cpu;
 using Orrery.Compute.Random;
 using Orrery.Gcn.Kernels;
 using Orrery.Gcn.Model;
@@ -26,7 +27,7 @@ public sealed partial class PartitionModel : IDisposable
     private readonly Tensor2?[] _aggregate;  // (n, in_l): normalised neighbourhood sum of layer l
     private readonly Tensor2[] _output;      // z_l: (n, out_l) before LayerNorm
     private readonly Tensor2[] _normalised;  // x̂_l: (n, out_l) LayerNorm's standardised z_l (not scaled)
-    private readonly float[][] _inverseStd;  // (n) per row of z_l
+    private readonly Tensor2[] _inverseStd;  // (n, 1) per row of z_l
     private readonly Tensor2[] _activated;   // relu(γ x̂ + β): (n, out_l)
     private readonly Tensor2[] _outputGradient;  // dL/dz_l: (n, out_l)
     private readonly Tensor2[] _inputGradient;   // dL/dx_l: (n, in_l)
@@ -53,7 +54,7 @@ public sealed partial class PartitionModel : IDisposable
         _aggregate = new Tensor2?[layers];
         _output = new Tensor2[layers];
         _normalised = new Tensor2[layers];
-        _inverseStd = new float[layers][];
+        _inverseStd = new Tensor2[layers];
         _activated = new Tensor2[layers];
         _outputGradient = new Tensor2[layers];
         _inputGradient = new Tensor2[layers];
@@ -69,7 +70,7 @@ public sealed partial class PartitionModel : IDisposable
             _dropScale[l] = _config.Dropout > 0f ? new float[n * input] : [];
             _output[l] = new Tensor2(device, n, output);
             _normalised[l] = new Tensor2(device, n, output);
-            _inverseStd[l] = new float[n];
+            _inverseStd[l] = new Tensor2(device, n, 1);
             _activated[l] = new Tensor2(device, n, output);
             _outputGradient[l] = new Tensor2(device, n, output);
             _inputGradient[l] = new Tensor2(device, n, input);
@@ -93,6 +94,11 @@ public sealed partial class PartitionModel : IDisposable
         }
 
         _aggregation = new PartitionAggregation(device, plan);
+        if (device is CpuDevice cpu)
+        {
+            GcnDenseKernels.Register(cpu.Kernels);
+        }
+
         if (_config.PrecomputeFirstLayer)
         {
             _firstAggregate = PrecomputeFirstAggregate(device, plan, _config.InputFeatures);
@@ -224,7 +230,7 @@ public sealed partial class PartitionModel : IDisposable
     public void Dispose()
     {
         Gradients.Dispose();
-        foreach (var t in _input.Concat(_output).Concat(_normalised).Concat(_activated).Concat(_outputGradient).Concat(_inputGradient))
+        foreach (var t in _input.Concat(_output).Concat(_normalised).Concat(_inverseStd).Concat(_activated).Concat(_outputGradient).Concat(_inputGradient))
         {
             t.Dispose();
         }
@@ -348,41 +354,16 @@ public sealed partial class PartitionModel : IDisposable
         }
     }
 
+    /// <summary>
+    /// x̂_l = LayerNorm(z_l) without its affine part, and relu(γ x̂_l + β) into the activations: <c>gcn_layer_norm_relu</c>
+    /// (kernels/gcn_dense.cu; its twin in <see cref="GcnDenseKernels"/> on the CPU device), each row's mean and variance
+    /// summed serially in double over its columns.
+    /// </summary>
     private void NormaliseAndActivate(int layer)
     {
         var z = _output[layer];
-        var xhat = _normalised[layer];
-        var y = _activated[layer];
-        var inverseStd = _inverseStd[layer];
-        var gamma = Parameters.NormScale(layer).Span;
-        var beta = Parameters.NormShift(layer).Span;
-        var width = z.Columns;
-        for (var i = 0; i < z.Rows; i++)
-        {
-            var row = z.Row(i);
-            double sum = 0;
-            for (var j = 0; j < width; j++)
-            {
-                sum += row[j];
-            }
-
-            var mean = (float)(sum / width);
-            double squares = 0;
-            for (var j = 0; j < width; j++)
-            {
-                var d = row[j] - mean;
-                squares += d * d;
-            }
-
-            var rstd = (float)(1.0 / Math.Sqrt(squares / width + NormEpsilon));
-            inverseStd[i] = rstd;
-            var normalised = xhat.Row(i);
-            var activated = y.Row(i);
-            for (var j = 0; j < width; j++)
-            {
-                normalised[j] = (row[j] - mean) * rstd;
-                activated[j] = MathF.Max(0f, gamma[j] * normalised[j] + beta[j]);
-            }
-        }
+        GcnDenseKernels.LaunchLayerNormRelu(
+            _device, z.Buffer, Parameters.NormScale(layer).Buffer, Parameters.NormShift(layer).Buffer, _normalised[layer].Buffer,
+            _activated[layer].Buffer, _inverseStd[layer].Buffer, z.Rows, z.Columns, NormEpsilon);
     }
 }

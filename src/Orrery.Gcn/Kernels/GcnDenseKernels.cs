@@ -1,0 +1,229 @@
+using Orrery.Compute;
+using Orrery.Compute.Cpu;
+
+namespace Orrery.Gcn.Kernels;
+
+/// <summary>
+/// The kernels of <c>kernels/gcn_dense.cu</c> (the model's row-wise operations), by name, how to launch them, and their
+/// CPU twins. Each twin computes exactly what the CUDA kernel computes from the same arguments, bit for bit: the same
+/// float and double operations, each rounded once, in the same order (C# never contracts <c>a * b + c</c>; the kernel
+/// uses the <c>_rn</c> intrinsics). tests/Orrery.Gcn.Tests/HostEmulation/ compiles gcn_dense.cu with g++ and compares
+/// it with these twins.
+/// </summary>
+public static class GcnDenseKernels
+{
+    /// <summary>Threads per block gcn_dense.cu is written for (<c>GCN_DENSE_THREADS</c>); one thread per row or column.</summary>
+    public const int ThreadsPerBlock = 256;
+
+    private static readonly Lock RegistrationGate = new();
+
+    /// <summary>
+    /// <c>gcn_layer_norm_relu(const float* z, const float* gamma, const float* beta, float* xhat, float* y,
+    /// float* inverse_std, int n, int width, float epsilon)</c>: per row, LayerNorm's mean and inverse standard deviation
+    /// (sums in double), xhat = (z − mean) · rstd and y = relu(γ xhat + β).
+    /// </summary>
+    public static KernelName LayerNormRelu { get; } = new("gcn_dense", "gcn_layer_norm_relu");
+
+    /// <summary>
+    /// <c>gcn_layer_norm_relu_backward(const float* dy, const float* y, const float* xhat, const float* gamma,
+    /// const float* inverse_std, float* dz, int n, int width)</c>: dz = rstd (b − mean(b) − xhat mean(b xhat)) per row,
+    /// b = γ dy where y &gt; 0, 0 elsewhere.
+    /// </summary>
+    public static KernelName LayerNormReluBackward { get; } = new("gcn_dense", "gcn_layer_norm_relu_backward");
+
+    /// <summary>
+    /// <c>gcn_layer_norm_relu_parameter_gradient(const float* dy, const float* y, const float* xhat, float* dgamma,
+    /// float* dbeta, int n, int width)</c>: dγ[j] += Σ_i d_ij xhat_ij and dβ[j] += Σ_i d_ij, added row after row.
+    /// </summary>
+    public static KernelName LayerNormReluParameterGradient { get; } = new("gcn_dense", "gcn_layer_norm_relu_parameter_gradient");
+
+    /// <summary>
+    /// Registers the twins in <paramref name="registry"/> unless they already are: every <see cref="Training.PartitionModel"/>
+    /// calls it for its device, and several models (and the grains of one silo) share one CPU device.
+    /// </summary>
+    public static void Register(CpuKernelRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        lock (RegistrationGate)
+        {
+            RegisterOnce(registry, LayerNormRelu, LayerNormReluTwin);
+            RegisterOnce(registry, LayerNormReluBackward, LayerNormReluBackwardTwin);
+            RegisterOnce(registry, LayerNormReluParameterGradient, LayerNormReluParameterGradientTwin);
+        }
+    }
+
+    /// <summary>One thread per item (row or column): ceil(<paramref name="items"/> / 256) blocks of <see cref="ThreadsPerBlock"/>.</summary>
+    public static LaunchGeometry ItemGeometry(int items) => LaunchGeometry.Linear(items, ThreadsPerBlock);
+
+    /// <summary>
+    /// Launches <see cref="LayerNormRelu"/> on z (n, width) with γ, β (width): writes xhat and y (n, width) and
+    /// inverseStd (n). Nothing runs when n is 0.
+    /// </summary>
+    public static void LaunchLayerNormRelu(
+        IComputeDevice device, DeviceBuffer<float> z, DeviceBuffer<float> gamma, DeviceBuffer<float> beta,
+        DeviceBuffer<float> xhat, DeviceBuffer<float> y, DeviceBuffer<float> inverseStd, int n, int width, float epsilon)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (n == 0)
+        {
+            return;
+        }
+
+        var arguments = new KernelArguments()
+            .Add(z).Add(gamma).Add(beta).Add(xhat).Add(y).Add(inverseStd)
+            .Add(n).Add(width).Add(epsilon);
+        device.Launch(LayerNormRelu, ItemGeometry(n), arguments);
+    }
+
+    /// <summary>
+    /// Launches <see cref="LayerNormReluBackward"/> and <see cref="LayerNormReluParameterGradient"/>: dz (n, width) from
+    /// dy, y, xhat (n, width), γ (width) and inverseStd (n), and adds the γ and β gradients into dγ and dβ (width).
+    /// The two launches read the same inputs and write disjoint outputs. Nothing runs when n is 0.
+    /// </summary>
+    public static void LaunchLayerNormReluBackward(
+        IComputeDevice device, DeviceBuffer<float> dy, DeviceBuffer<float> y, DeviceBuffer<float> xhat, DeviceBuffer<float> gamma,
+        DeviceBuffer<float> inverseStd, DeviceBuffer<float> dz, DeviceBuffer<float> dgamma, DeviceBuffer<float> dbeta, int n, int width)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (n == 0)
+        {
+            return;
+        }
+
+        var rows = new KernelArguments()
+            .Add(dy).Add(y).Add(xhat).Add(gamma).Add(inverseStd).Add(dz)
+            .Add(n).Add(width);
+        device.Launch(LayerNormReluBackward, ItemGeometry(n), rows);
+        var columns = new KernelArguments()
+            .Add(dy).Add(y).Add(xhat).Add(dgamma).Add(dbeta)
+            .Add(n).Add(width);
+        device.Launch(LayerNormReluParameterGradient, ItemGeometry(width), columns);
+    }
+
+    /// <summary>MathF.Max(0f, a), as the kernel's <c>gcn_relu</c> writes it: a when a &gt; 0 or NaN, +0 otherwise.</summary>
+    private static float Relu(float a) => MathF.Max(0f, a);
+
+    private static void RegisterOnce(CpuKernelRegistry registry, KernelName name, CpuKernel twin)
+    {
+        if (!registry.TryGet(name, out _))
+        {
+            registry.Register(name, twin);
+        }
+    }
+
+    private static void LayerNormReluTwin(LaunchGeometry geometry, KernelArguments arguments)
+    {
+        var z = arguments.CpuBuffer<float>(0);
+        var gamma = arguments.CpuBuffer<float>(1);
+        var beta = arguments.CpuBuffer<float>(2);
+        var xhat = arguments.CpuBuffer<float>(3);
+        var y = arguments.CpuBuffer<float>(4);
+        var inverseStd = arguments.CpuBuffer<float>(5);
+        int n = arguments.Int32(6), width = arguments.Int32(7);
+        var epsilon = arguments.Single(8);
+        CheckSizes("gcn_layer_norm_relu", (z, n, width), (gamma, 1, width), (beta, 1, width), (xhat, n, width), (y, n, width), (inverseStd, n, 1));
+        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            ReadOnlySpan<float> row = z.Span.Slice(i * width, width), scale = gamma.Span, shift = beta.Span;
+            double sum = 0;
+            for (var j = 0; j < width; j++)
+            {
+                sum += row[j];
+            }
+
+            var mean = (float)(sum / width);
+            double squares = 0;
+            for (var j = 0; j < width; j++)
+            {
+                var d = row[j] - mean;
+                squares += d * d;
+            }
+
+            var rstd = (float)(1.0 / Math.Sqrt(squares / width + epsilon));
+            inverseStd.Span[i] = rstd;
+            var normalised = xhat.Span.Slice(i * width, width);
+            var activated = y.Span.Slice(i * width, width);
+            for (var j = 0; j < width; j++)
+            {
+                normalised[j] = (row[j] - mean) * rstd;
+                activated[j] = Relu(scale[j] * normalised[j] + shift[j]);
+            }
+        });
+    }
+
+    private static void LayerNormReluBackwardTwin(LaunchGeometry geometry, KernelArguments arguments)
+    {
+        var dy = arguments.CpuBuffer<float>(0);
+        var y = arguments.CpuBuffer<float>(1);
+        var xhat = arguments.CpuBuffer<float>(2);
+        var gamma = arguments.CpuBuffer<float>(3);
+        var inverseStd = arguments.CpuBuffer<float>(4);
+        var dz = arguments.CpuBuffer<float>(5);
+        int n = arguments.Int32(6), width = arguments.Int32(7);
+        CheckSizes("gcn_layer_norm_relu_backward", (dy, n, width), (y, n, width), (xhat, n, width), (gamma, 1, width), (inverseStd, n, 1), (dz, n, width));
+        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            ReadOnlySpan<float> dyRow = dy.Span.Slice(i * width, width), yRow = y.Span.Slice(i * width, width);
+            ReadOnlySpan<float> xRow = xhat.Span.Slice(i * width, width), scale = gamma.Span;
+            double meanD = 0, meanDx = 0;
+            for (var j = 0; j < width; j++)
+            {
+                var b = (yRow[j] > 0f ? dyRow[j] : 0f) * scale[j];
+                meanD += b;
+                meanDx += b * xRow[j];
+            }
+
+            var m1 = (float)(meanD / width);
+            var m2 = (float)(meanDx / width);
+            var rstd = inverseStd.Span[i];
+            var dzRow = dz.Span.Slice(i * width, width);
+            for (var j = 0; j < width; j++)
+            {
+                var b = (yRow[j] > 0f ? dyRow[j] : 0f) * scale[j];
+                dzRow[j] = rstd * (b - m1 - xRow[j] * m2);
+            }
+        });
+    }
+
+    private static void LayerNormReluParameterGradientTwin(LaunchGeometry geometry, KernelArguments arguments)
+    {
+        var dy = arguments.CpuBuffer<float>(0);
+        var y = arguments.CpuBuffer<float>(1);
+        var xhat = arguments.CpuBuffer<float>(2);
+        var dgamma = arguments.CpuBuffer<float>(3);
+        var dbeta = arguments.CpuBuffer<float>(4);
+        int n = arguments.Int32(5), width = arguments.Int32(6);
+        CheckSizes("gcn_layer_norm_relu_parameter_gradient", (dy, n, width), (y, n, width), (xhat, n, width), (dgamma, 1, width), (dbeta, 1, width));
+
+        // Row after row, as the kernel's column threads add (and as the host loop did): each column's sum keeps its order.
+        ReadOnlySpan<float> gradient = dy.Span, activated = y.Span, normalised = xhat.Span;
+        Span<float> scale = dgamma.Span, shift = dbeta.Span;
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < width; j++)
+            {
+                var at = (i * width) + j;
+                var d = activated[at] > 0f ? gradient[at] : 0f;
+                scale[j] += d * normalised[at];
+                shift[j] += d;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks what the GPU kernel takes on trust: every matrix large enough for its (rows, width). A wrong size here
+    /// would be an out-of-bounds read or write on the GPU.
+    /// </summary>
+    private static void CheckSizes(string kernel, params ReadOnlySpan<(CpuBuffer<float> Buffer, int Rows, int Width)> matrices)
+    {
+        foreach (var (buffer, rows, width) in matrices)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(rows);
+            ArgumentOutOfRangeException.ThrowIfNegative(width);
+            if (buffer.Length < (long)rows * width)
+            {
+                throw new ArgumentException($"{kernel}: a ({rows}, {width}) matrix needs {(long)rows * width} elements; its buffer holds {buffer.Length}");
+            }
+        }
+    }
+}
