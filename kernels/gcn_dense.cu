@@ -1,6 +1,6 @@
 // gcn_dense.cu: the dense, row-wise operations of a GCN/GraphSAGE layer on one part, forward and backward: LayerNorm
-// followed by ReLU, and the gradients through them (the CUDA side of PartitionModel.NormaliseAndActivate and
-// FinishBackwardLayer; the sparse aggregation is gcn.cu, the GEMMs are cuBLAS).
+// followed by ReLU and the gradients through them, and dropout (the CUDA side of PartitionModel.NormaliseAndActivate,
+// ApplyDropout and FinishBackwardLayer; the sparse aggregation is gcn.cu, the GEMMs are cuBLAS).
 //
 // Computes (every sum serial, in the order PartitionModel's host loops take; see "Launch geometry" for the cost):
 //   gcn_layer_norm_relu      per row i of z: mean = (float)(Σ_j z[i, j] / w) with the sum in double over increasing j;
@@ -16,9 +16,17 @@
 //                            per column j: dgamma[j] += d_ij · xhat[i, j] and dbeta[j] += d_ij, one float add at a time
 //                            for i = 0, 1, ..., n - 1, starting from what dgamma and dbeta hold (the host accumulates a
 //                            part's gradients over its layers and clears them per iteration).
+//   gcn_dropout              for row i (global node id g = inner[i]) and column block b (columns 4b .. 4b + 3): the
+//                            Philox block philox_draw(seed, stream, g · ceil(w / 4) + b) (philox.cuh); word k of it
+//                            decides column 4b + k: s = 0 when uniform(word) < rate, else keep (= 1 / (1 - rate), rounded
+//                            by the host), uniform(word) = ((float)word + 0.5) · 2^-32 held below 1 (NormalTransform.
+//                            Uniform). x[i, j] = x[i, j] · s, and scale[i, j] = s when write_scale is nonzero. The mask of
+//                            a node depends on its global id, not on which part owns it or on the launch.
+//   gcn_dropout_backward     dx[k] = dx[k] · scale[k] for every element: the gradient through the mask.
 //
 // Shapes: n rows, w = width columns, all float32 row-major.
 //   z, xhat, y, dy, dz: (n, w); gamma, beta, dgamma, dbeta: (w,); inverse_std: (n,).
+//   x, scale, dx: (n, w); inner: (n,) int32 global node ids.
 //
 // Launch geometry: 1-D blocks of GCN_DENSE_THREADS = 256 threads. The row kernels run one thread per row
 //   (ceil(n / 256) blocks), which walks its row's columns in order, because the host code sums a row serially in
@@ -30,6 +38,10 @@
 //   each taking n dependent adds; its reads are coalesced (consecutive threads, consecutive columns of a row). At
 //   the model's sizes these are small beside the aggregation and the GEMMs; faster versions need the host code to
 //   sum in the order a parallel reduction does, and then both change together. 256 threads as the other kernels.
+//   gcn_dropout runs one thread per (row, 4-column block), ceil(n · ceil(w / 4) / 256) blocks: one Philox call (10
+//   rounds in registers) gives the thread's 4 words, so no two threads draw the same block; it moves 8 B per element
+//   (16 B with the scale), the GPU's Philox throughput keeps it memory-bound. gcn_dropout_backward is one thread
+//   per element, 12 B each.
 //
 // Compile: NVRTC with --fmad=false (CudaDevice's per-module options); every float operation goes through the _rn
 //   intrinsics of host_device.cuh and every double operation through the gcn_d* functions below (the _rn double
@@ -39,6 +51,7 @@
 //   source is compiled with g++ and run on the host by tests/Orrery.Gcn.Tests/HostEmulation/ and compared with the
 //   twins bit for bit.
 #include "host_device.cuh"
+#include "philox.cuh"
 
 #define GCN_DENSE_THREADS 256
 
@@ -134,4 +147,47 @@ extern "C" __global__ void __launch_bounds__(GCN_DENSE_THREADS) gcn_layer_norm_r
     }
     dgamma[j] = scale;
     dbeta[j] = shift;
+}
+
+// NormalTransform.Uniform: ((float)word + 0.5f) · 2^-32, words within 2^7 of 2^32 held at the largest float below 1.
+// (float)word is formed from its two exact 16-bit halves, so the one rounding is the sum's, to nearest even, as C#'s.
+ORR_HD float gcn_uniform(unsigned int word)
+{
+    const float as_float = orr_fadd(orr_fmul((float)(int)(word >> 16), 65536.0f), (float)(int)(word & 0xFFFFu));
+    const float u = orr_fmul(orr_fadd(as_float, 0.5f), 0x1p-32f);
+    return u < 1.0f ? u : 0x1.fffffep-1f;
+}
+
+// scale may be x itself when write_scale is 0 (it is then never touched), so it is not __restrict__.
+extern "C" __global__ void __launch_bounds__(GCN_DENSE_THREADS) gcn_dropout(
+    float* x, float* scale, const int* __restrict__ inner, int n, int width,
+    unsigned long long seed, unsigned long long stream, float rate, float keep, int write_scale)
+{
+    const long long t = (long long)blockIdx.x * GCN_DENSE_THREADS + threadIdx.x;
+    const int blocks_per_row = (width + 3) / 4;
+    if (t >= (long long)n * blocks_per_row) {
+        return;
+    }
+    const long long i = t / blocks_per_row;
+    const int b = (int)(t % blocks_per_row);
+    const unsigned long long global = (unsigned long long)(long long)inner[i];
+    const uint4 block = philox_draw(seed, stream, global * (unsigned long long)blocks_per_row + (unsigned long long)b);
+    const unsigned int words[4] = {block.x, block.y, block.z, block.w};
+    for (int k = 0; k < 4 && 4 * b + k < width; ++k) {
+        const float s = gcn_uniform(words[k]) < rate ? 0.0f : keep;
+        const long long at = i * width + 4 * b + k;
+        if (write_scale != 0) {
+            scale[at] = s;
+        }
+        x[at] = orr_fmul(x[at], s);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(GCN_DENSE_THREADS) gcn_dropout_backward(
+    float* __restrict__ dx, const float* __restrict__ scale, long long count)
+{
+    const long long k = (long long)blockIdx.x * GCN_DENSE_THREADS + threadIdx.x;
+    if (k < count) {
+        dx[k] = orr_fmul(dx[k], scale[k]);
+    }
 }

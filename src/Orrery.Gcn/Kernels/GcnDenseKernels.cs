@@ -1,5 +1,6 @@
 using Orrery.Compute;
 using Orrery.Compute.Cpu;
+using Orrery.Compute.Random;
 
 namespace Orrery.Gcn.Kernels;
 
@@ -38,6 +39,17 @@ public static class GcnDenseKernels
     public static KernelName LayerNormReluParameterGradient { get; } = new("gcn_dense", "gcn_layer_norm_relu_parameter_gradient");
 
     /// <summary>
+    /// <c>gcn_dropout(float* x, float* scale, const int* inner, int n, int width, unsigned long long seed,
+    /// unsigned long long stream, float rate, float keep, int write_scale)</c>: x *= 0 or keep per element, from the
+    /// Philox block (seed, stream, inner[i] · ceil(width / 4) + j / 4), word j % 4; the factors into scale when
+    /// write_scale is nonzero.
+    /// </summary>
+    public static KernelName Dropout { get; } = new("gcn_dense", "gcn_dropout");
+
+    /// <summary><c>gcn_dropout_backward(float* dx, const float* scale, long long count)</c>: dx[k] *= scale[k].</summary>
+    public static KernelName DropoutBackward { get; } = new("gcn_dense", "gcn_dropout_backward");
+
+    /// <summary>
     /// Registers the twins in <paramref name="registry"/> unless they already are: every <see cref="Training.PartitionModel"/>
     /// calls it for its device, and several models (and the grains of one silo) share one CPU device.
     /// </summary>
@@ -49,6 +61,8 @@ public static class GcnDenseKernels
             RegisterOnce(registry, LayerNormRelu, LayerNormReluTwin);
             RegisterOnce(registry, LayerNormReluBackward, LayerNormReluBackwardTwin);
             RegisterOnce(registry, LayerNormReluParameterGradient, LayerNormReluParameterGradientTwin);
+            RegisterOnce(registry, Dropout, DropoutTwin);
+            RegisterOnce(registry, DropoutBackward, DropoutBackwardTwin);
         }
     }
 
@@ -98,6 +112,42 @@ public static class GcnDenseKernels
             .Add(dy).Add(y).Add(xhat).Add(dgamma).Add(dbeta)
             .Add(n).Add(width);
         device.Launch(LayerNormReluParameterGradient, ItemGeometry(width), columns);
+    }
+
+    /// <summary>
+    /// Launches <see cref="Dropout"/> on x (n, width) whose row i is global node <c>inner[i]</c>: each element kept and
+    /// scaled by 1 / (1 − <paramref name="rate"/>) (rounded here, in float, as the host code did) or zeroed, the factors
+    /// into <paramref name="scale"/> (n, width) unless it is null. Nothing runs when the rate or n is 0: x stays as it is
+    /// and the scale untouched, as PartitionModel's dropout returned at once for rate 0.
+    /// </summary>
+    public static void LaunchDropout(
+        IComputeDevice device, DeviceBuffer<float> x, DeviceBuffer<float>? scale, DeviceBuffer<int> inner, int n, int width,
+        ulong seed, ulong stream, float rate)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(x);
+        if (rate == 0f || n == 0 || width == 0)
+        {
+            return;
+        }
+
+        var keep = 1f / (1f - rate);
+        var arguments = new KernelArguments()
+            .Add(x).Add(scale ?? x).Add(inner)
+            .Add(n).Add(width).Add(seed).Add(stream).Add(rate).Add(keep).Add(scale is null ? 0 : 1);
+        device.Launch(Dropout, ItemGeometry(n * ((width + 3) / 4)), arguments);
+    }
+
+    /// <summary>Launches <see cref="DropoutBackward"/>: dx[k] *= scale[k] for the first <paramref name="count"/> elements.</summary>
+    public static void LaunchDropoutBackward(IComputeDevice device, DeviceBuffer<float> dx, DeviceBuffer<float> scale, int count)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (count == 0)
+        {
+            return;
+        }
+
+        device.Launch(DropoutBackward, ItemGeometry(count), new KernelArguments().Add(dx).Add(scale).Add((long)count));
     }
 
     /// <summary>MathF.Max(0f, a), as the kernel's <c>gcn_relu</c> writes it: a when a &gt; 0 or NaN, +0 otherwise.</summary>
@@ -207,6 +257,59 @@ public static class GcnDenseKernels
                 scale[j] += d * normalised[at];
                 shift[j] += d;
             }
+        }
+    }
+
+    private static void DropoutTwin(LaunchGeometry geometry, KernelArguments arguments)
+    {
+        var x = arguments.CpuBuffer<float>(0);
+        var scale = arguments.CpuBuffer<float>(1);
+        var inner = arguments.CpuBuffer<int>(2);
+        int n = arguments.Int32(3), width = arguments.Int32(4);
+        ulong seed = arguments.UInt64(5), stream = arguments.UInt64(6);
+        float rate = arguments.Single(7), keep = arguments.Single(8);
+        var writeScale = arguments.Int32(9) != 0;
+        CheckSizes("gcn_dropout", (x, n, width), (scale, writeScale ? n : 0, width));
+        if (inner.Length < n)
+        {
+            throw new ArgumentException($"gcn_dropout: {n} rows need {n} node ids; the buffer holds {inner.Length}");
+        }
+
+        var blocksPerRow = (ulong)((width + 3) / 4);
+        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var global = (ulong)inner.Span[i];
+            var row = x.Span.Slice(i * width, width);
+            var factors = writeScale ? scale.Span.Slice(i * width, width) : [];
+            for (var j = 0; j < width; j += 4)
+            {
+                var block = Philox4x32.Generate(seed, stream, global * blocksPerRow + (ulong)(j / 4));
+                ReadOnlySpan<uint> words = [block.X0, block.X1, block.X2, block.X3];
+                for (var w = 0; w < 4 && j + w < width; w++)
+                {
+                    var s = NormalTransform.Uniform(words[w]) < rate ? 0f : keep;
+                    if (writeScale)
+                    {
+                        factors[j + w] = s;
+                    }
+
+                    row[j + w] *= s;
+                }
+            }
+        });
+    }
+
+    private static void DropoutBackwardTwin(LaunchGeometry geometry, KernelArguments arguments)
+    {
+        var dx = arguments.CpuBuffer<float>(0);
+        var scale = arguments.CpuBuffer<float>(1);
+        var count = arguments.Int64(2);
+        CheckSizes("gcn_dropout_backward", (dx, 1, (int)count), (scale, 1, (int)count));
+        var gradient = dx.Span[..(int)count];
+        ReadOnlySpan<float> factors = scale.Span[..(int)count];
+        for (var k = 0; k < gradient.Length; k++)
+        {
+            gradient[k] *= factors[k];
         }
     }
 

@@ -198,12 +198,8 @@ public sealed partial class PartitionModel
         var below = layer - 1;
         if (_config.Dropout > 0f && _training)
         {
-            var scale = _dropScale[layer];
-            var span = dx.Span;
-            for (var i = 0; i < span.Length; i++)
-            {
-                span[i] *= scale[i];
-            }
+            // dx *= the forward's mask factors: gcn_dropout_backward (kernels/gcn_dense.cu).
+            GcnDenseKernels.LaunchDropoutBackward(_device, dx.Buffer, _dropScale[layer]!.Buffer, dx.Length);
         }
 
         // y = relu(γ x̂ + β), x̂ = (z − μ) · rstd.  dγ += Σ dy' x̂, dβ += Σ dy', dx̂ = dy' γ,

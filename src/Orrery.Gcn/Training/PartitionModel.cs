@@ -1,6 +1,5 @@
 using Orrery.Compute;
 using Orrery.Compute.Cpu;
-using Orrery.Compute.Random;
 using Orrery.Gcn.Kernels;
 using Orrery.Gcn.Model;
 using Orrery.Gcn.Partitioning;
@@ -23,7 +22,7 @@ public sealed partial class PartitionModel : IDisposable
     private readonly GcnModelConfig _config;
     private readonly PartitionPlan _plan;
     private readonly Tensor2[] _input;       // x_l: (n, in_l), layer l's input after dropout
-    private readonly float[][] _dropScale;   // (n, in_l): 0 or 1/(1-p) per element, empty without dropout
+    private readonly Tensor2?[] _dropScale;  // (n, in_l): 0 or 1/(1-p) per element, null without dropout
     private readonly Tensor2?[] _aggregate;  // (n, in_l): normalised neighbourhood sum of layer l
     private readonly Tensor2[] _output;      // z_l: (n, out_l) before LayerNorm
     private readonly Tensor2[] _normalised;  // x̂_l: (n, out_l) LayerNorm's standardised z_l (not scaled)
@@ -38,6 +37,7 @@ public sealed partial class PartitionModel : IDisposable
     private readonly HaloSlot?[] _boundaryGradients; // received gradients of this part's sent rows: (SendCount, in_l)
     private readonly Tensor2? _firstAggregate;       // (n, in_0): layer 0's aggregation of the raw features, when precomputed
     private readonly PartitionAggregation _aggregation; // the plan's adjacency and its transpose on the device (kernels/gcn.cu)
+    private readonly DeviceBuffer<int> _innerIds;       // (n): the inner rows' global node ids, which key the dropout masks
 
     /// <summary>A model for <paramref name="plan"/>'s part, reading <paramref name="parameters"/>.</summary>
     public PartitionModel(IComputeDevice device, PartitionPlan plan, GcnParameters parameters)
@@ -50,7 +50,7 @@ public sealed partial class PartitionModel : IDisposable
         var layers = _config.Layers;
         int n = plan.InnerCount, h = plan.HaloCount;
         _input = new Tensor2[layers];
-        _dropScale = new float[layers][];
+        _dropScale = new Tensor2?[layers];
         _aggregate = new Tensor2?[layers];
         _output = new Tensor2[layers];
         _normalised = new Tensor2[layers];
@@ -67,7 +67,7 @@ public sealed partial class PartitionModel : IDisposable
         {
             int input = _config.InputWidth(l), output = _config.OutputWidth(l);
             _input[l] = new Tensor2(device, n, input);
-            _dropScale[l] = _config.Dropout > 0f ? new float[n * input] : [];
+            _dropScale[l] = _config.Dropout > 0f ? new Tensor2(device, n, input) : null;
             _output[l] = new Tensor2(device, n, output);
             _normalised[l] = new Tensor2(device, n, output);
             _inverseStd[l] = new Tensor2(device, n, 1);
@@ -98,6 +98,9 @@ public sealed partial class PartitionModel : IDisposable
         {
             GcnDenseKernels.Register(cpu.Kernels);
         }
+
+        _innerIds = device.Allocate<int>(Math.Max(1, n));
+        _innerIds.Upload(plan.Inner);
 
         if (_config.PrecomputeFirstLayer)
         {
@@ -235,12 +238,13 @@ public sealed partial class PartitionModel : IDisposable
             t.Dispose();
         }
 
-        foreach (var t in _aggregate.Concat(_aggregateGradient).Append(_firstAggregate))
+        foreach (var t in _aggregate.Concat(_aggregateGradient).Concat(_dropScale).Append(_firstAggregate))
         {
             t?.Dispose();
         }
 
         _aggregation.Dispose();
+        _innerIds.Dispose();
     }
 
     private static void Load(Tensor2 destination, ReadOnlySpan<float> source) => source.CopyTo(destination.Span);
@@ -321,38 +325,13 @@ public sealed partial class PartitionModel : IDisposable
         // does not depend on which part owns it.
         ApplyDropout(_input[layer], _dropScale[layer], FeatureDropoutStream | ((ulong)(uint)iteration << 8) | (uint)layer);
 
-    private void ApplyDropout(Tensor2 x, float[]? scale, ulong stream)
-    {
-        var rate = _config.Dropout;
-        if (rate == 0f)
-        {
-            return;
-        }
-
-        var width = x.Columns;
-        var keep = 1f / (1f - rate);
-        var blocksPerRow = (ulong)((width + 3) / 4);
-        for (var i = 0; i < x.Rows; i++)
-        {
-            var global = (ulong)_plan.Inner[i];
-            var row = x.Row(i);
-            for (var j = 0; j < width; j += 4)
-            {
-                var block = Philox4x32.Generate(_config.Seed, stream, global * blocksPerRow + (ulong)(j / 4));
-                ReadOnlySpan<uint> words = [block.X0, block.X1, block.X2, block.X3];
-                for (var w = 0; w < 4 && j + w < width; w++)
-                {
-                    var s = NormalTransform.Uniform(words[w]) < rate ? 0f : keep;
-                    if (scale is not null)
-                    {
-                        scale[i * width + j + w] = s;
-                    }
-
-                    row[j + w] *= s;
-                }
-            }
-        }
-    }
+    /// <summary>
+    /// x *= 0 or 1/(1-p) per element, the factors into <paramref name="scale"/> unless it is null: <c>gcn_dropout</c>
+    /// (kernels/gcn_dense.cu; its twin in <see cref="GcnDenseKernels"/> on the CPU device), Philox block
+    /// (seed, stream, global node · ceil(width / 4) + column / 4), one word per column. Nothing happens at rate 0.
+    /// </summary>
+    private void ApplyDropout(Tensor2 x, Tensor2? scale, ulong stream) =>
+        GcnDenseKernels.LaunchDropout(_device, x.Buffer, scale?.Buffer, _innerIds, x.Rows, x.Columns, _config.Seed, stream, _config.Dropout);
 
     /// <summary>
     /// x̂_l = LayerNorm(z_l) without its affine part, and relu(γ x̂_l + β) into the activations: <c>gcn_layer_norm_relu</c>

@@ -30,6 +30,15 @@ internal static unsafe class GcnDenseHostKernels
         [
             .. Floats(a, 0, 5), HostLaunch.Bits(a.Int32(5)), HostLaunch.Bits(a.Int32(6)),
         ]);
+        Add(registry, GcnDenseKernels.Dropout, "orr_host_launch_gcn_dropout", a =>
+        [
+            .. Floats(a, 0, 2), HostLaunch.Address<int>(a, 2), HostLaunch.Bits(a.Int32(3)), HostLaunch.Bits(a.Int32(4)),
+            a.UInt64(5), a.UInt64(6), HostLaunch.Bits(a.Single(7)), HostLaunch.Bits(a.Single(8)), HostLaunch.Bits(a.Int32(9)),
+        ]);
+        Add(registry, GcnDenseKernels.DropoutBackward, "orr_host_launch_gcn_dropout_backward", a =>
+        [
+            .. Floats(a, 0, 2), (ulong)a.Int64(2),
+        ]);
     }
 
     private static void Add(CpuKernelRegistry registry, KernelName kernel, string symbol, Func<KernelArguments, ulong[]> slots) =>

@@ -56,3 +56,28 @@ extern "C" int orr_host_launch_gcn_layer_norm_relu_parameter_gradient(unsigned i
                                                i32(slots, 5), i32(slots, 6));
     }, error, error_size);
 }
+
+extern "C" int orr_host_launch_gcn_dropout(unsigned int grid, unsigned int block, unsigned int shared_bytes,
+                                           const unsigned long long* slots, int slot_count, char* error, int error_size)
+{
+    if (!orr_host::expect_slots("gcn_dropout", 10, slot_count, error, error_size)) {
+        return 1;
+    }
+    auto p = [&](int i) { return pointer(slots, i); };
+    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+        gcn_dropout((float*)p(0), (float*)p(1), (const int*)p(2), i32(slots, 3), i32(slots, 4), slots[5], slots[6],
+                    f32(slots, 7), f32(slots, 8), i32(slots, 9));
+    }, error, error_size);
+}
+
+extern "C" int orr_host_launch_gcn_dropout_backward(unsigned int grid, unsigned int block, unsigned int shared_bytes,
+                                                    const unsigned long long* slots, int slot_count, char* error, int error_size)
+{
+    if (!orr_host::expect_slots("gcn_dropout_backward", 3, slot_count, error, error_size)) {
+        return 1;
+    }
+    auto p = [&](int i) { return pointer(slots, i); };
+    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+        gcn_dropout_backward((float*)p(0), (const float*)p(1), (long long)slots[2]);
+    }, error, error_size);
+}
