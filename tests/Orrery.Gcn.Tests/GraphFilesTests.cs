@@ -73,6 +73,10 @@ public sealed class GraphFilesTests : IDisposable
         Assert.Equal($"{path}: offset 128: shape (2, 2) of <f4 needs 16 bytes of data; the file has 13", error.Message);
         File.WriteAllBytes(path, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
         Assert.Contains("offset 0: not a .npy file", Assert.Throws<GcnDataException>(() => NpyFile.Read(path)).Message);
+
+        // Version 2 with a header length of 2^32 - 1 (read as an int it was negative, taken as fitting, and crashed).
+        File.WriteAllBytes(path, [0x93, .. "NUMPY"u8, 2, 0, 0xff, 0xff, 0xff, 0xff, .. "{'descr': '<f4', 'shape': (1,)}"u8]);
+        Assert.Equal($"{path}: offset 12: header of 4294967295 bytes runs past the end of the file (43 bytes)", Assert.Throws<GcnDataException>(() => NpyFile.Read(path)).Message);
     }
 
     private string Write(string name, string text)

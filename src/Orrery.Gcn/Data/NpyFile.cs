@@ -33,12 +33,28 @@ public static partial class NpyFile
             throw new GcnDataException($"{path}: cannot read ({e.Message})");
         }
 
+        var (headerStart, headerLength) = HeaderExtent(path, bytes);
+        var (type, size, shape) = ParseHeader(path, Encoding.Latin1.GetString(bytes, headerStart, headerLength), headerStart);
+        var count = shape.Aggregate(1L, (a, b) => a * b);
+        var dataStart = headerStart + headerLength;
+        if (bytes.Length - dataStart != count * size)
+        {
+            throw new GcnDataException($"{path}: offset {dataStart}: shape ({string.Join(", ", shape)}) of {type} needs {count * size} bytes of data; the file has {bytes.Length - dataStart}");
+        }
+
+        return (Decode(path, bytes.AsSpan(dataStart), type, size, count, dataStart), shape);
+    }
+
+    /// <summary>Where the header starts and how long it is, from the magic string and the version's length field.</summary>
+    private static (int Start, int Length) HeaderExtent(string path, byte[] bytes)
+    {
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
         {
             throw new GcnDataException($"{path}: offset 0: not a .npy file (it must start with \\x93NUMPY)");
         }
 
-        int major = bytes[6], headerStart, headerLength;
+        int major = bytes[6], headerStart;
+        long headerLength;
         if (major == 1)
         {
             headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8));
@@ -51,7 +67,7 @@ public static partial class NpyFile
                 throw new GcnDataException($"{path}: offset 8: header length cut off");
             }
 
-            headerLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
+            headerLength = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
             headerStart = 12;
         }
         else
@@ -64,56 +80,60 @@ public static partial class NpyFile
             throw new GcnDataException($"{path}: offset {headerStart}: header of {headerLength} bytes runs past the end of the file ({bytes.Length} bytes)");
         }
 
-        var header = Encoding.Latin1.GetString(bytes, headerStart, headerLength);
+        return (headerStart, (int)headerLength);
+    }
+
+    /// <summary>The header dictionary's dtype (and its element size) and shape; <paramref name="offset"/> locates errors.</summary>
+    private static (string Type, int Size, int[] Shape) ParseHeader(string path, string header, int offset)
+    {
         var descr = DescrPattern().Match(header);
         var shapeMatch = ShapePattern().Match(header);
         if (!descr.Success || !shapeMatch.Success)
         {
-            throw new GcnDataException($"{path}: offset {headerStart}: header '{header.Trim()}' lacks 'descr' or 'shape'");
+            throw new GcnDataException($"{path}: offset {offset}: header '{header.Trim()}' lacks 'descr' or 'shape'");
         }
 
         if (FortranPattern().IsMatch(header))
         {
-            throw new GcnDataException($"{path}: offset {headerStart}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
+            throw new GcnDataException($"{path}: offset {offset}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
         }
 
         var shape = shapeMatch.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        var count = shape.Aggregate(1L, (a, b) => a * b);
         var type = descr.Groups[1].Value;
         var size = type switch
         {
             "<f4" or "<i4" => 4,
             "<f8" or "<i8" => 8,
             "|u1" or "|i1" or "|b1" => 1,
-            _ => throw new GcnDataException($"{path}: offset {headerStart}: dtype '{type}' is not supported (little-endian float32, float64, int32, int64 or uint8)"),
+            _ => throw new GcnDataException($"{path}: offset {offset}: dtype '{type}' is not supported (little-endian float32, float64, int32, int64 or uint8)"),
         };
-        var dataStart = headerStart + headerLength;
-        if (bytes.Length - dataStart != count * size)
-        {
-            throw new GcnDataException($"{path}: offset {dataStart}: shape ({string.Join(", ", shape)}) of {type} needs {count * size} bytes of data; the file has {bytes.Length - dataStart}");
-        }
+        return (type, size, shape);
+    }
 
+    /// <summary>The <paramref name="count"/> elements of <paramref name="data"/> as doubles; a non-finite one is refused with its offset.</summary>
+    private static double[] Decode(string path, ReadOnlySpan<byte> data, string type, int size, long count, int dataStart)
+    {
         var values = new double[count];
-        var data = bytes.AsSpan(dataStart);
         for (var i = 0; i < count; i++)
         {
+            var element = data.Slice(i * size, size);
             values[i] = type switch
             {
-                "<f4" => BinaryPrimitives.ReadSingleLittleEndian(data[(i * 4)..]),
-                "<f8" => BinaryPrimitives.ReadDoubleLittleEndian(data[(i * 8)..]),
-                "<i4" => BinaryPrimitives.ReadInt32LittleEndian(data[(i * 4)..]),
-                "<i8" => BinaryPrimitives.ReadInt64LittleEndian(data[(i * 8)..]),
-                "|i1" => (sbyte)data[i],
-                _ => data[i],
+                "<f4" => BinaryPrimitives.ReadSingleLittleEndian(element),
+                "<f8" => BinaryPrimitives.ReadDoubleLittleEndian(element),
+                "<i4" => BinaryPrimitives.ReadInt32LittleEndian(element),
+                "<i8" => BinaryPrimitives.ReadInt64LittleEndian(element),
+                "|i1" => (sbyte)element[0],
+                _ => element[0],
             };
             if (!double.IsFinite(values[i]))
             {
-                throw new GcnDataException($"{path}: offset {dataStart + i * size}: element {i} is {values[i]}; values must be finite");
+                throw new GcnDataException($"{path}: offset {dataStart + (i * size)}: element {i} is {values[i]}; values must be finite");
             }
         }
 
-        return (values, shape);
+        return values;
     }
 
     private static void Write(string path, string type, ReadOnlySpan<byte> data, int count, int[] shape)
