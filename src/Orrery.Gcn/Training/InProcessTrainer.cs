@@ -47,72 +47,15 @@ public sealed class InProcessTrainer : IDisposable
     public SplitScores Step(int iteration, bool applyUpdate = true)
     {
         var exchangeClock = new Stopwatch();
-        var config = Parameters.Config;
-        foreach (var part in _parts)
-        {
-            part.BeginForward(iteration, training: true);
-        }
-
-        for (var l = 0; l < config.Layers; l++)
-        {
-            var aggregates = config.ExchangesFeatures(l);
-            if (aggregates && !_exchange.Stale)
-            {
-                Timed(exchangeClock, () => ExchangeFeatures(l, evaluation: false, commit: true));
-            }
-
-            foreach (var part in _parts)
-            {
-                part.ForwardLayer(l);
-            }
-
-            if (aggregates && _exchange.Stale)
-            {
-                Timed(exchangeClock, () => ExchangeFeatures(l, evaluation: false, commit: false));
-            }
-        }
-
+        Forward(iteration, exchangeClock);
         var scores = SplitScores.Zero;
         foreach (var part in _parts)
         {
             scores = scores.Add(part.ComputeLoss());
         }
 
-        for (var l = config.Layers - 1; l >= 0; l--)
-        {
-            var aggregates = config.ExchangesGradients(l);
-            foreach (var part in _parts)
-            {
-                part.BackwardLayer(l);
-            }
-
-            if (aggregates && !_exchange.Stale)
-            {
-                Timed(exchangeClock, () => ExchangeGradients(l, commit: true));
-            }
-
-            foreach (var part in _parts)
-            {
-                part.FinishBackwardLayer(l);
-            }
-
-            if (aggregates && _exchange.Stale)
-            {
-                Timed(exchangeClock, () => ExchangeGradients(l, commit: false));
-            }
-        }
-
-        // Weight gradients: summed over parts in part order, no staleness.
-        Array.Clear(_gradient);
-        foreach (var part in _parts)
-        {
-            var share = part.Gradients.Flatten();
-            for (var i = 0; i < share.Length; i++)
-            {
-                _gradient[i] += share[i];
-            }
-        }
-
+        Backward(exchangeClock);
+        SumWeightGradients();
         if (applyUpdate)
         {
             Parameters.CopyTo(_weights);
@@ -122,15 +65,7 @@ public sealed class InProcessTrainer : IDisposable
 
         if (_exchange.Stale)
         {
-            // What arrived during this iteration becomes what the next one reads: staleness exactly one.
-            for (var l = 0; l < config.Layers; l++)
-            {
-                foreach (var part in _parts)
-                {
-                    part.CommitHaloFeatures(l, smooth: _exchange.SmoothFeatures, gamma: _exchange.Gamma);
-                    part.CommitBoundaryGradients(l, smooth: _exchange.SmoothGradients, gamma: _exchange.Gamma);
-                }
-            }
+            CommitStale();
         }
 
         LastExchangeSeconds = exchangeClock.Elapsed.TotalSeconds;
@@ -195,6 +130,91 @@ public sealed class InProcessTrainer : IDisposable
         }
 
         Parameters.Dispose();
+    }
+
+    /// <summary>The training forward pass, layer by layer: vanilla exchanges before each aggregating layer, the stale modes after it.</summary>
+    private void Forward(int iteration, Stopwatch exchangeClock)
+    {
+        var config = Parameters.Config;
+        foreach (var part in _parts)
+        {
+            part.BeginForward(iteration, training: true);
+        }
+
+        for (var l = 0; l < config.Layers; l++)
+        {
+            var aggregates = config.ExchangesFeatures(l);
+            if (aggregates && !_exchange.Stale)
+            {
+                Timed(exchangeClock, () => ExchangeFeatures(l, evaluation: false, commit: true));
+            }
+
+            foreach (var part in _parts)
+            {
+                part.ForwardLayer(l);
+            }
+
+            if (aggregates && _exchange.Stale)
+            {
+                Timed(exchangeClock, () => ExchangeFeatures(l, evaluation: false, commit: false));
+            }
+        }
+    }
+
+    /// <summary>The backward pass from the last layer: each layer's halo gradients go back to their owners between its two halves.</summary>
+    private void Backward(Stopwatch exchangeClock)
+    {
+        var config = Parameters.Config;
+        for (var l = config.Layers - 1; l >= 0; l--)
+        {
+            var aggregates = config.ExchangesGradients(l);
+            foreach (var part in _parts)
+            {
+                part.BackwardLayer(l);
+            }
+
+            if (aggregates && !_exchange.Stale)
+            {
+                Timed(exchangeClock, () => ExchangeGradients(l, commit: true));
+            }
+
+            foreach (var part in _parts)
+            {
+                part.FinishBackwardLayer(l);
+            }
+
+            if (aggregates && _exchange.Stale)
+            {
+                Timed(exchangeClock, () => ExchangeGradients(l, commit: false));
+            }
+        }
+    }
+
+    /// <summary>Weight gradients summed over the parts in part order, with no staleness.</summary>
+    private void SumWeightGradients()
+    {
+        Array.Clear(_gradient);
+        foreach (var part in _parts)
+        {
+            var share = part.Gradients.Flatten();
+            for (var i = 0; i < share.Length; i++)
+            {
+                _gradient[i] += share[i];
+            }
+        }
+    }
+
+    /// <summary>What arrived during this iteration becomes what the next one reads: staleness exactly one.</summary>
+    private void CommitStale()
+    {
+        for (var l = 0; l < Parameters.Config.Layers; l++)
+        {
+            foreach (var part in _parts)
+            {
+                part.CommitHaloFeatures(l, smooth: _exchange.SmoothFeatures, gamma: _exchange.Gamma);
+                part.CommitBoundaryGradients(l, smooth: _exchange.SmoothGradients, gamma: _exchange.Gamma);
+            }
+        }
     }
 
     private static void Timed(Stopwatch clock, Action work)
