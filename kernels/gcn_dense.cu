@@ -1,6 +1,7 @@
 // gcn_dense.cu: the dense, row-wise operations of a GCN/GraphSAGE layer on one part, forward and backward: LayerNorm
-// followed by ReLU and the gradients through them, and dropout (the CUDA side of PartitionModel.NormaliseAndActivate,
-// ApplyDropout and FinishBackwardLayer; the sparse aggregation is gcn.cu, the GEMMs are cuBLAS).
+// followed by ReLU and the gradients through them, dropout, and the biases (the CUDA side of PartitionModel's
+// NormaliseAndActivate, ApplyDropout, Broadcast, AddBroadcast, FinishBackwardLayer and ColumnSums; the sparse
+// aggregation is gcn.cu, the GEMMs are cuBLAS).
 //
 // Computes (every sum serial, in the order PartitionModel's host loops take; see "Launch geometry" for the cost):
 //   gcn_layer_norm_relu      per row i of z: mean = (float)(Σ_j z[i, j] / w) with the sum in double over increasing j;
@@ -23,10 +24,15 @@
 //                            Uniform). x[i, j] = x[i, j] · s, and scale[i, j] = s when write_scale is nonzero. The mask of
 //                            a node depends on its global id, not on which part owns it or on the launch.
 //   gcn_dropout_backward     dx[k] = dx[k] · scale[k] for every element: the gradient through the mask.
+//   gcn_broadcast_rows       out[i, j] = row[j] (a copy: the bias as the start of z).
+//   gcn_add_broadcast_rows   out[i, j] = out[i, j] + row[j] (the SAGE layer's second bias).
+//   gcn_column_sums          sums[j] = sums[j] + source[0, j] + source[1, j] + ..., one float add at a time in
+//                            increasing row, onto what sums holds (a bias gradient, accumulated over the part's rows).
 //
 // Shapes: n rows, w = width columns, all float32 row-major.
 //   z, xhat, y, dy, dz: (n, w); gamma, beta, dgamma, dbeta: (w,); inverse_std: (n,).
 //   x, scale, dx: (n, w); inner: (n,) int32 global node ids.
+//   out, source: (n, w); row, sums: (w,).
 //
 // Launch geometry: 1-D blocks of GCN_DENSE_THREADS = 256 threads. The row kernels run one thread per row
 //   (ceil(n / 256) blocks), which walks its row's columns in order, because the host code sums a row serially in
@@ -41,7 +47,9 @@
 //   gcn_dropout runs one thread per (row, 4-column block), ceil(n · ceil(w / 4) / 256) blocks: one Philox call (10
 //   rounds in registers) gives the thread's 4 words, so no two threads draw the same block; it moves 8 B per element
 //   (16 B with the scale), the GPU's Philox throughput keeps it memory-bound. gcn_dropout_backward is one thread
-//   per element, 12 B each.
+//   per element, 12 B each. gcn_broadcast_rows and gcn_add_broadcast_rows are one thread per element (the row is
+//   read from cache); gcn_column_sums is one thread per column walking the rows in order, as the LayerNorm
+//   parameter gradient, for the same reason (the host adds row after row) and with the same cost.
 //
 // Compile: NVRTC with --fmad=false (CudaDevice's per-module options); every float operation goes through the _rn
 //   intrinsics of host_device.cuh and every double operation through the gcn_d* functions below (the _rn double
@@ -190,4 +198,36 @@ extern "C" __global__ void __launch_bounds__(GCN_DENSE_THREADS) gcn_dropout_back
     if (k < count) {
         dx[k] = orr_fmul(dx[k], scale[k]);
     }
+}
+
+extern "C" __global__ void __launch_bounds__(GCN_DENSE_THREADS) gcn_broadcast_rows(
+    float* __restrict__ out, const float* __restrict__ row, int n, int width)
+{
+    const long long k = (long long)blockIdx.x * GCN_DENSE_THREADS + threadIdx.x;
+    if (k < (long long)n * width) {
+        out[k] = row[k % width];
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(GCN_DENSE_THREADS) gcn_add_broadcast_rows(
+    float* __restrict__ out, const float* __restrict__ row, int n, int width)
+{
+    const long long k = (long long)blockIdx.x * GCN_DENSE_THREADS + threadIdx.x;
+    if (k < (long long)n * width) {
+        out[k] = orr_fadd(out[k], row[k % width]);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(GCN_DENSE_THREADS) gcn_column_sums(
+    const float* __restrict__ source, float* __restrict__ sums, int n, int width)
+{
+    const long long j = (long long)blockIdx.x * GCN_DENSE_THREADS + threadIdx.x;
+    if (j >= width) {
+        return;
+    }
+    float sum = sums[j];
+    for (long long i = 0; i < n; ++i) {
+        sum = orr_fadd(sum, source[i * width + j]);
+    }
+    sums[j] = sum;
 }

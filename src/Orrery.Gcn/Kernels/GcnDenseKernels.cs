@@ -49,6 +49,18 @@ public static class GcnDenseKernels
     /// <summary><c>gcn_dropout_backward(float* dx, const float* scale, long long count)</c>: dx[k] *= scale[k].</summary>
     public static KernelName DropoutBackward { get; } = new("gcn_dense", "gcn_dropout_backward");
 
+    /// <summary><c>gcn_broadcast_rows(float* out, const float* row, int n, int width)</c>: every row of out set to row.</summary>
+    public static KernelName BroadcastRows { get; } = new("gcn_dense", "gcn_broadcast_rows");
+
+    /// <summary><c>gcn_add_broadcast_rows(float* out, const float* row, int n, int width)</c>: row added to every row of out.</summary>
+    public static KernelName AddBroadcastRows { get; } = new("gcn_dense", "gcn_add_broadcast_rows");
+
+    /// <summary>
+    /// <c>gcn_column_sums(const float* source, float* sums, int n, int width)</c>: sums[j] += source[i, j] for i = 0 .. n − 1
+    /// in order, one float add at a time.
+    /// </summary>
+    public static KernelName ColumnSums { get; } = new("gcn_dense", "gcn_column_sums");
+
     /// <summary>
     /// Registers the twins in <paramref name="registry"/> unless they already are: every <see cref="Training.PartitionModel"/>
     /// calls it for its device, and several models (and the grains of one silo) share one CPU device.
@@ -63,6 +75,9 @@ public static class GcnDenseKernels
             RegisterOnce(registry, LayerNormReluParameterGradient, LayerNormReluParameterGradientTwin);
             RegisterOnce(registry, Dropout, DropoutTwin);
             RegisterOnce(registry, DropoutBackward, DropoutBackwardTwin);
+            RegisterOnce(registry, BroadcastRows, BroadcastRowsTwin);
+            RegisterOnce(registry, AddBroadcastRows, AddBroadcastRowsTwin);
+            RegisterOnce(registry, ColumnSums, ColumnSumsTwin);
         }
     }
 
@@ -148,6 +163,36 @@ public static class GcnDenseKernels
         }
 
         device.Launch(DropoutBackward, ItemGeometry(count), new KernelArguments().Add(dx).Add(scale).Add((long)count));
+    }
+
+    /// <summary>
+    /// Launches <see cref="BroadcastRows"/> (<paramref name="accumulate"/> false: out = row) or
+    /// <see cref="AddBroadcastRows"/> (true: out += row) on out (n, width) with row (width). Nothing runs for an empty out.
+    /// </summary>
+    public static void LaunchBroadcastRows(IComputeDevice device, DeviceBuffer<float> output, DeviceBuffer<float> row, int n, int width, bool accumulate)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (n == 0 || width == 0)
+        {
+            return;
+        }
+
+        device.Launch(accumulate ? AddBroadcastRows : BroadcastRows, ItemGeometry(n * width), new KernelArguments().Add(output).Add(row).Add(n).Add(width));
+    }
+
+    /// <summary>
+    /// Launches <see cref="ColumnSums"/>: adds the columns of source (n, width) into sums (width), row after row. Nothing
+    /// runs when n or width is 0 (the sums stay as they are).
+    /// </summary>
+    public static void LaunchColumnSums(IComputeDevice device, DeviceBuffer<float> source, DeviceBuffer<float> sums, int n, int width)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (n == 0 || width == 0)
+        {
+            return;
+        }
+
+        device.Launch(ColumnSums, ItemGeometry(width), new KernelArguments().Add(source).Add(sums).Add(n).Add(width));
     }
 
     /// <summary>MathF.Max(0f, a), as the kernel's <c>gcn_relu</c> writes it: a when a &gt; 0 or NaN, +0 otherwise.</summary>
@@ -310,6 +355,52 @@ public static class GcnDenseKernels
         for (var k = 0; k < gradient.Length; k++)
         {
             gradient[k] *= factors[k];
+        }
+    }
+
+    private static void BroadcastRowsTwin(LaunchGeometry geometry, KernelArguments arguments) => Broadcast(arguments, "gcn_broadcast_rows", accumulate: false);
+
+    private static void AddBroadcastRowsTwin(LaunchGeometry geometry, KernelArguments arguments) => Broadcast(arguments, "gcn_add_broadcast_rows", accumulate: true);
+
+    private static void Broadcast(KernelArguments arguments, string kernel, bool accumulate)
+    {
+        var output = arguments.CpuBuffer<float>(0);
+        var row = arguments.CpuBuffer<float>(1);
+        int n = arguments.Int32(2), width = arguments.Int32(3);
+        CheckSizes(kernel, (output, n, width), (row, 1, width));
+        ReadOnlySpan<float> bias = row.Span[..width];
+        for (var i = 0; i < n; i++)
+        {
+            var target = output.Span.Slice(i * width, width);
+            if (!accumulate)
+            {
+                bias.CopyTo(target);
+                continue;
+            }
+
+            for (var j = 0; j < width; j++)
+            {
+                target[j] += bias[j];
+            }
+        }
+    }
+
+    private static void ColumnSumsTwin(LaunchGeometry geometry, KernelArguments arguments)
+    {
+        var source = arguments.CpuBuffer<float>(0);
+        var sums = arguments.CpuBuffer<float>(1);
+        int n = arguments.Int32(2), width = arguments.Int32(3);
+        CheckSizes("gcn_column_sums", (source, n, width), (sums, 1, width));
+
+        // Row after row, as the kernel's column threads add: each column's sum keeps its order.
+        var total = sums.Span[..width];
+        for (var i = 0; i < n; i++)
+        {
+            var row = source.Span.Slice(i * width, width);
+            for (var j = 0; j < width; j++)
+            {
+                total[j] += row[j];
+            }
         }
     }
 

@@ -211,18 +211,12 @@ public sealed partial class PartitionModel
             _outputGradient[below].Buffer, Gradients.NormScale(below).Buffer, Gradients.NormShift(below).Buffer, y.Rows, y.Columns);
     }
 
-    private static void ColumnSums(Tensor2 source, Tensor2 destination)
-    {
-        var sums = destination.Span;
-        for (var i = 0; i < source.Rows; i++)
-        {
-            var row = source.Row(i);
-            for (var j = 0; j < row.Length; j++)
-            {
-                sums[j] += row[j];
-            }
-        }
-    }
+    /// <summary>
+    /// destination += the column sums of source, row after row (a bias gradient): <c>gcn_column_sums</c>
+    /// (kernels/gcn_dense.cu), one thread per column adding the rows in order.
+    /// </summary>
+    private void ColumnSums(Tensor2 source, Tensor2 destination) =>
+        GcnDenseKernels.LaunchColumnSums(_device, source.Buffer, destination.Buffer, source.Rows, source.Columns);
 
     /// <summary>
     /// dx_ext[col_e] += coef_e · dagg[v]: the transpose of <see cref="Aggregate"/>, inner rows into dx (onto what it

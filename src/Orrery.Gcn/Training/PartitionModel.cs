@@ -249,26 +249,13 @@ public sealed partial class PartitionModel : IDisposable
 
     private static void Load(Tensor2 destination, ReadOnlySpan<float> source) => source.CopyTo(destination.Span);
 
-    private static void Broadcast(Tensor2 destination, Tensor2 row)
-    {
-        for (var i = 0; i < destination.Rows; i++)
-        {
-            row.Span.CopyTo(destination.Row(i));
-        }
-    }
+    /// <summary>Every row of <paramref name="destination"/> set to <paramref name="row"/>: <c>gcn_broadcast_rows</c> (kernels/gcn_dense.cu).</summary>
+    private void Broadcast(Tensor2 destination, Tensor2 row) =>
+        GcnDenseKernels.LaunchBroadcastRows(_device, destination.Buffer, row.Buffer, destination.Rows, destination.Columns, accumulate: false);
 
-    private static void AddBroadcast(Tensor2 destination, Tensor2 row)
-    {
-        var bias = row.Span;
-        for (var i = 0; i < destination.Rows; i++)
-        {
-            var r = destination.Row(i);
-            for (var j = 0; j < r.Length; j++)
-            {
-                r[j] += bias[j];
-            }
-        }
-    }
+    /// <summary><paramref name="row"/> added to every row of <paramref name="destination"/>: <c>gcn_add_broadcast_rows</c>.</summary>
+    private void AddBroadcast(Tensor2 destination, Tensor2 row) =>
+        GcnDenseKernels.LaunchBroadcastRows(_device, destination.Buffer, row.Buffer, destination.Rows, destination.Columns, accumulate: true);
 
     /// <summary>C (m, n) += op(A) op(B), op(A) (m, k); skipped when any size is 0.</summary>
     private void Gemm(Tensor2 a, Tensor2 b, Tensor2 c, bool transposeA, bool transposeB, int m, int n, int k, float beta = 1f)

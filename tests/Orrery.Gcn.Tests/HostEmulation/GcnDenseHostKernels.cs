@@ -39,6 +39,18 @@ internal static unsafe class GcnDenseHostKernels
         [
             .. Floats(a, 0, 2), (ulong)a.Int64(2),
         ]);
+        Add(registry, GcnDenseKernels.BroadcastRows, "orr_host_launch_gcn_broadcast_rows", a =>
+        [
+            .. Floats(a, 0, 2), HostLaunch.Bits(a.Int32(2)), HostLaunch.Bits(a.Int32(3)),
+        ]);
+        Add(registry, GcnDenseKernels.AddBroadcastRows, "orr_host_launch_gcn_add_broadcast_rows", a =>
+        [
+            .. Floats(a, 0, 2), HostLaunch.Bits(a.Int32(2)), HostLaunch.Bits(a.Int32(3)),
+        ]);
+        Add(registry, GcnDenseKernels.ColumnSums, "orr_host_launch_gcn_column_sums", a =>
+        [
+            .. Floats(a, 0, 2), HostLaunch.Bits(a.Int32(2)), HostLaunch.Bits(a.Int32(3)),
+        ]);
     }
 
     private static void Add(CpuKernelRegistry registry, KernelName kernel, string symbol, Func<KernelArguments, ulong[]> slots) =>

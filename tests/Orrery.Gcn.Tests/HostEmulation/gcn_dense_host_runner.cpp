@@ -81,3 +81,39 @@ extern "C" int orr_host_launch_gcn_dropout_backward(unsigned int grid, unsigned 
         gcn_dropout_backward((float*)p(0), (const float*)p(1), (long long)slots[2]);
     }, error, error_size);
 }
+
+extern "C" int orr_host_launch_gcn_broadcast_rows(unsigned int grid, unsigned int block, unsigned int shared_bytes,
+        const unsigned long long* slots, int slot_count, char* error, int error_size)
+{
+    if (!orr_host::expect_slots("gcn_broadcast_rows", 4, slot_count, error, error_size)) {
+        return 1;
+    }
+    auto p = [&](int i) { return pointer(slots, i); };
+    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+        gcn_broadcast_rows((float*)p(0), (const float*)p(1), i32(slots, 2), i32(slots, 3));
+    }, error, error_size);
+}
+
+extern "C" int orr_host_launch_gcn_add_broadcast_rows(unsigned int grid, unsigned int block, unsigned int shared_bytes,
+        const unsigned long long* slots, int slot_count, char* error, int error_size)
+{
+    if (!orr_host::expect_slots("gcn_add_broadcast_rows", 4, slot_count, error, error_size)) {
+        return 1;
+    }
+    auto p = [&](int i) { return pointer(slots, i); };
+    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+        gcn_add_broadcast_rows((float*)p(0), (const float*)p(1), i32(slots, 2), i32(slots, 3));
+    }, error, error_size);
+}
+
+extern "C" int orr_host_launch_gcn_column_sums(unsigned int grid, unsigned int block, unsigned int shared_bytes,
+        const unsigned long long* slots, int slot_count, char* error, int error_size)
+{
+    if (!orr_host::expect_slots("gcn_column_sums", 4, slot_count, error, error_size)) {
+        return 1;
+    }
+    auto p = [&](int i) { return pointer(slots, i); };
+    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+        gcn_column_sums((const float*)p(0), (float*)p(1), i32(slots, 2), i32(slots, 3));
+    }, error, error_size);
+}
