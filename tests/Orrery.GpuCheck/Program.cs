@@ -3,7 +3,8 @@ using Orrery.GpuCheck;
 
 // orrery-gpucheck: compares the CUDA backend with the CPU backend on the same inputs and prints a
 // pass/fail table with the largest error of each check (llm.c's validate_result), then the metric-graph
-// sampler's kernel (kernels/metric_graph.cu) with the CPU sampler on the same particles (MetricGraphChecks). Run it on a machine
+// sampler's kernel (kernels/metric_graph.cu) with the CPU sampler on the same particles (MetricGraphChecks), then
+// the GCN's kernels (kernels/gcn.cu, kernels/gcn_dense.cu) bitwise against their CPU twins (GcnChecks). Run it on a machine
 // with a GPU through bench/gpu-check.sh. Without a usable GPU it runs the CPU backend's own checks,
 // says clearly that nothing ran on a GPU, and exits 0, or 3 with --require-gpu.
 //
@@ -78,6 +79,7 @@ try
             Console.WriteLine($"{gpu.Name}: kernels for {gpu.KernelTarget}, cache {gpu.KernelCacheDirectory}");
             new GpuChecks(gpu, discovery.Cpu, options, table, Console.Out).Run();
             new MetricGraphChecks(gpu, table, Console.Out).Run();
+            new GcnChecks(gpu, table, Console.Out).Run();
         }
 
         Console.WriteLine();

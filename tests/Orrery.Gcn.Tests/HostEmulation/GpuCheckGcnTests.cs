@@ -1,0 +1,90 @@
+using Orrery.Compute;
+using Orrery.Compute.Cpu;
+using Orrery.Gcn.Kernels;
+using Orrery.GpuCheck;
+using Orrery.Testing.HostEmulation;
+
+namespace Orrery.Gcn.Tests.HostEmulation;
+
+/// <summary>
+/// orrery-gpucheck's GCN rows (<see cref="GcnChecks"/>) with the g++-built kernels/gcn.cu and kernels/gcn_dense.cu on a
+/// <see cref="HostEmulatedGpu"/> as the device under test: every row must pass, so the check's inputs, launches and
+/// downloads run here before a GPU machine sees them; and a kernel that gets one bit wrong must fail its rows, so the
+/// check cannot pass by comparing nothing.
+/// </summary>
+public sealed class GpuCheckGcnTests
+{
+    /// <summary>2 kernels × 2 layer kinds × 2 widths for the aggregation, 8 per shape × 2 shapes for gcn_dense.cu.</summary>
+    private const int Rows = 24;
+
+    [Fact]
+    public void EveryGcnRowPassesOnTheHostEmulatedKernels()
+    {
+        using var gpu = new HostEmulatedGpu(registry =>
+        {
+            GcnHostKernels.Register(registry);
+            GcnDenseHostKernels.Register(registry);
+        });
+        var (table, printed) = Run(gpu);
+        Assert.True(table.AllPassed, printed);
+        Assert.Equal(Rows, table.Count);
+        Assert.Contains($"all {Rows} checks passed", printed);
+        Assert.True(gpu.Launches >= Rows, $"{gpu.Launches} launches on the device under test");
+    }
+
+    [Fact]
+    public void AColumnSumOneBitOffFailsItsRows()
+    {
+        // The real gcn_column_sums, then the lowest bit of sums[0] flipped: the smallest error a kernel could make.
+        using var gpu = new HostEmulatedGpu(registry =>
+        {
+            var real = new CpuKernelRegistry();
+            GcnHostKernels.Register(real);
+            GcnDenseHostKernels.Register(real);
+            foreach (var name in real.Names)
+            {
+                real.TryGet(name, out var kernel);
+                registry.Register(name, name == GcnDenseKernels.ColumnSums ? OneBitOff(kernel!) : kernel!);
+            }
+        });
+        var (table, printed) = Run(gpu);
+        Assert.False(table.AllPassed, printed);
+        Assert.Contains($"2 of {Rows} checks FAILED", printed);
+        Assert.Contains("1 of 128 outside", printed);
+        Assert.Contains("1 of 7 outside", printed);
+        var failing = printed.Split('\n').Where(line => line.TrimEnd().EndsWith("FAIL", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, failing.Count);
+        Assert.All(failing, line => Assert.StartsWith("gcn_column_sums", line));
+    }
+
+    [Fact]
+    public void TheBitwiseComparisonCountsEveryDifferingElementAndTheLargestError()
+    {
+        float[] expected = [1f, 2f, 0f, float.NaN];
+        Assert.True(GcnChecks.Bitwise([1f, 2f, 0f, float.NaN], expected).Passed);
+
+        var comparison = GcnChecks.Bitwise([BitConverter.UInt32BitsToSingle(0x3F800001), 2.5f, -0f, float.NaN], expected);
+        Assert.Equal(3, comparison.Failures);
+        Assert.Equal(0.5, comparison.MaxAbsError);
+        Assert.Equal(4, comparison.Elements);
+        Assert.StartsWith("[0]: 1.0000001 vs 1", comparison.FirstFailure);
+    }
+
+    private static (CheckTable Table, string Printed) Run(IComputeDevice gpu)
+    {
+        var table = new CheckTable();
+        var log = new StringWriter();
+        // 150 nodes (~50 inner and ~100 halo rows per part, a warp each) and 40 dense rows: under 10^5 CUDA threads in
+        // all, each a host thread in the emulation; the program's sizes took minutes per run on 2 cores.
+        new GcnChecks(gpu, table, log, graphNodes: 150, denseRows: 40).Run();
+        table.Print(log);
+        return (table, log.ToString());
+    }
+
+    private static CpuKernel OneBitOff(CpuKernel kernel) => (geometry, arguments) =>
+    {
+        kernel(geometry, arguments);
+        var sums = arguments.CpuBuffer<float>(1).Span;
+        sums[0] = BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(sums[0]) ^ 1u);
+    };
+}

@@ -1,0 +1,327 @@
+using System.Globalization;
+using Orrery.Compute;
+using Orrery.Compute.Cpu;
+using Orrery.Gcn.Data;
+using Orrery.Gcn.Kernels;
+using Orrery.Gcn.Model;
+using Orrery.Gcn.Partitioning;
+
+namespace Orrery.GpuCheck;
+
+/// <summary>
+/// The GCN's kernels (kernels/gcn.cu and kernels/gcn_dense.cu) on the device under test against their CPU twins
+/// (<see cref="GcnKernels"/>, <see cref="GcnDenseKernels"/>): the same inputs go through the same launch helpers on a
+/// CPU device and on the device, and both results are downloaded. The kernels round every product and add once, in
+/// the twins' order, so the expected result is bitwise equality; a row that fails reports the largest absolute
+/// difference and how many elements differ. tests/Orrery.Gcn.Tests/HostEmulation/ runs this class on the g++-built
+/// kernels, on a smaller graph and fewer dense rows (<paramref name="graphNodes"/>, <paramref name="denseRows"/>): the
+/// emulation starts a host thread per CUDA thread, and the full sizes would take it minutes.
+/// </summary>
+/// <param name="device">The device under test.</param>
+/// <param name="table">Where the rows go.</param>
+/// <param name="output">Where the sizes and any exception are written.</param>
+/// <param name="graphNodes">Nodes of the CSBM graph whose parts the aggregation runs on; 3,000 by default.</param>
+/// <param name="denseRows">Rows of the larger dense shape (width 128; the other is 33 x 7); 5,000 by default.</param>
+internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWriter output, int graphNodes = 3000, int denseRows = 5000)
+{
+    /// <summary>Parts the CSBM graph is split into: every part then has a halo, so both halves of [x; halo] are read.</summary>
+    private const int Parts = 3;
+
+    /// <summary>LayerNorm's epsilon, as the model uses it.</summary>
+    private const float Epsilon = 1e-5f;
+
+    private string Pair => $"{device.Name} vs cpu";
+
+    /// <summary>
+    /// Compares <paramref name="actual"/> with <paramref name="expected"/> bit for bit. Elements is the length, the
+    /// error the largest |actual − expected| over the differing elements (infinity where either is NaN or infinite),
+    /// failures the count of elements whose bits differ.
+    /// </summary>
+    public static Comparison Bitwise(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
+    {
+        if (actual.Length != expected.Length)
+        {
+            return new Comparison(expected.Length, double.PositiveInfinity, expected.Length, $"length {actual.Length} vs {expected.Length}");
+        }
+
+        double worst = 0;
+        long failures = 0;
+        var first = "";
+        for (var i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.SingleToUInt32Bits(actual[i]) == BitConverter.SingleToUInt32Bits(expected[i]))
+            {
+                continue;
+            }
+
+            if (failures++ == 0)
+            {
+                first = string.Create(CultureInfo.InvariantCulture, $"[{i}]: {actual[i]:R} vs {expected[i]:R}");
+            }
+
+            var error = Math.Abs((double)actual[i] - expected[i]);
+
+            // +0 against -0 differs in bits but not in value: it still counts, with an error of 0.
+            worst = double.IsFinite(error) ? Math.Max(worst, error) : double.PositiveInfinity;
+        }
+
+        return new Comparison(expected.Length, worst, failures, first);
+    }
+
+    /// <summary>Adds one row per kernel, per layer kind and width for the aggregation, per shape for the dense kernels.</summary>
+    public void Run()
+    {
+        using var cpu = new CpuDevice();
+        GcnKernels.Register(cpu.Kernels);
+        GcnDenseKernels.Register(cpu.Kernels);
+
+        // Seeded CSBM in 4 classes, ~10 neighbours within the class and ~2 across per node: at 3,000 nodes a part holds
+        // ~1,000 inner nodes and, split at random, a halo of nearly all ~2,000 others (each has ~11 neighbours, a third here).
+        var nodes = graphNodes;
+        var graph = new CsbmGenerator(nodes, Classes: 4, Features: 8, IntraProbability: 10.0 / (nodes / 4.0), InterProbability: 2.0 / nodes, Separation: 1.0, Seed: 11).Generate();
+        var assignment = RandomPartitioner.Partition(graph.NodeCount, Parts, seed: 5);
+        foreach (var kind in new[] { GcnLayerKind.Sage, GcnLayerKind.Gcn })
+        {
+            var plans = PartitionPlan.Build(graph, assignment, Parts, kind);
+            foreach (var width in new[] { 64, 7 })
+            {
+                var label = $"{kind.ToString().ToLowerInvariant()}, {Parts} parts of {nodes} nodes, width {width}";
+                Guard($"gcn_aggregate {label}", () => Aggregation(cpu, plans, width, label));
+            }
+        }
+
+        foreach (var (n, width) in new[] { (denseRows, 128), (33, 7) })
+        {
+            Dense(cpu, n, width);
+        }
+    }
+
+    /// <summary>A value in ±[2^-8, 2^8): many binades, so a sum taken in another order rounds to other bits.</summary>
+    private static float Value(Random random) => (float)((random.NextDouble() + 0.5) * (random.Next(2) == 0 ? -1 : 1) * Math.Pow(2, random.Next(-8, 8)));
+
+    private static float[] Values(Random random, long count)
+    {
+        var values = new float[count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = Value(random);
+        }
+
+        return values;
+    }
+
+    private static DeviceBuffer<T> Upload<T>(IComputeDevice on, T[] values)
+        where T : unmanaged
+    {
+        var buffer = on.Allocate<T>(Math.Max(1, values.Length));
+        buffer.Upload(values);
+        return buffer;
+    }
+
+    private static float[] Download(DeviceBuffer<float> buffer, long length)
+    {
+        var values = new float[length];
+        buffer.Download(values);
+        return values;
+    }
+
+    /// <summary>
+    /// gcn_aggregate and gcn_aggregate_transpose on every part of <paramref name="plans"/>: agg (n, w) from x (n, w)
+    /// and halo (h, w); dx (n, w) and dhalo (h, w), started from nonzero values as the SAGE layer's self term leaves
+    /// dx, plus the transpose of dagg (n, w). The parts' outputs are compared together, one row per kernel.
+    /// </summary>
+    private void Aggregation(CpuDevice cpu, PartitionPlan[] plans, int width, string label)
+    {
+        List<float> aggregateCpu = [], aggregateDevice = [], transposeCpu = [], transposeDevice = [];
+        long edges = 0;
+        foreach (var plan in plans)
+        {
+            var random = new Random((plan.Part * 1000) + width);
+            int n = plan.InnerCount, h = plan.HaloCount;
+            var x = Values(random, (long)n * width);
+            var halo = Values(random, (long)h * width);
+            var dagg = Values(random, (long)n * width);
+            var dx = Values(random, (long)n * width);
+            var dhalo = Values(random, (long)h * width);
+            var transposed = TransposedAdjacency.Build(plan);
+            edges += plan.EdgeCount;
+            foreach (var on in new IComputeDevice[] { cpu, device })
+            {
+                using var rowStart = Upload(on, plan.RowStart);
+                using var columns = Upload(on, plan.Columns);
+                using var coefficients = Upload(on, plan.Coefficients);
+                using var columnStart = Upload(on, transposed.ColumnStart);
+                using var rows = Upload(on, transposed.Rows);
+                using var transposedCoefficients = Upload(on, transposed.Coefficients);
+                using var xBuffer = Upload(on, x);
+                using var haloBuffer = Upload(on, halo);
+                using var aggBuffer = on.Allocate<float>(Math.Max(1L, (long)n * width));
+                using var daggBuffer = Upload(on, dagg);
+                using var dxBuffer = Upload(on, dx);
+                using var dhaloBuffer = Upload(on, dhalo);
+                GcnKernels.LaunchAggregate(on, rowStart, columns, coefficients, xBuffer, haloBuffer, aggBuffer, n, h, width);
+                GcnKernels.LaunchAggregateTranspose(on, columnStart, rows, transposedCoefficients, daggBuffer, dxBuffer, dhaloBuffer, n, h, width);
+                on.Synchronize();
+                (on == cpu ? aggregateCpu : aggregateDevice).AddRange(Download(aggBuffer, (long)n * width));
+                var transpose = on == cpu ? transposeCpu : transposeDevice;
+                transpose.AddRange(Download(dxBuffer, (long)n * width));
+                transpose.AddRange(Download(dhaloBuffer, (long)h * width));
+            }
+        }
+
+        output.WriteLine($"  gcn_aggregate {label}: {edges} adjacency entries, halos {string.Join(", ", plans.Select(p => p.HaloCount))}");
+        table.Add($"gcn_aggregate {label}", Pair, Bitwise(aggregateDevice.ToArray(), aggregateCpu.ToArray()), "bitwise");
+        table.Add($"gcn_aggregate_transpose {label}: [dx; dhalo]", Pair, Bitwise(transposeDevice.ToArray(), transposeCpu.ToArray()), "bitwise");
+    }
+
+    /// <summary>Every gcn_dense.cu kernel on (<paramref name="n"/>, <paramref name="width"/>) rows.</summary>
+    private void Dense(CpuDevice cpu, int n, int width)
+    {
+        var shape = $"{n}x{width}";
+        var count = (long)n * width;
+        var random = new Random(n + width);
+        var z = Values(random, count);
+        var gamma = Values(random, width);
+        var beta = Values(random, width);
+
+        // The backward reads the forward's outputs: the CPU's, handed to both devices, so its row tests the backward alone.
+        var forward = new (float[] Xhat, float[] Y, float[] InverseStd)[2];
+        Guard($"gcn_layer_norm_relu {shape}", () =>
+        {
+            var results = new float[2][];
+            foreach (var (on, slot) in new[] { ((IComputeDevice)cpu, 0), (device, 1) })
+            {
+                using var zBuffer = Upload(on, z);
+                using var gammaBuffer = Upload(on, gamma);
+                using var betaBuffer = Upload(on, beta);
+                using var xhat = on.Allocate<float>(count);
+                using var y = on.Allocate<float>(count);
+                using var inverseStd = on.Allocate<float>(n);
+                GcnDenseKernels.LaunchLayerNormRelu(on, zBuffer, gammaBuffer, betaBuffer, xhat, y, inverseStd, n, width, Epsilon);
+                on.Synchronize();
+                forward[slot] = (Download(xhat, count), Download(y, count), Download(inverseStd, n));
+                results[slot] = [.. forward[slot].Xhat, .. forward[slot].Y, .. forward[slot].InverseStd];
+            }
+
+            table.Add($"gcn_layer_norm_relu {shape}: xhat, y, rstd", Pair, Bitwise(results[1], results[0]), "bitwise");
+        });
+
+        var dy = Values(random, count);
+        var dgammaStart = Values(random, width);
+        var dbetaStart = Values(random, width);
+        Guard($"gcn_layer_norm_relu_backward {shape}", () =>
+        {
+            var (xhat, y, inverseStd) = forward[0];
+            var dz = new float[2][];
+            var parameters = new float[2][];
+            foreach (var (on, slot) in new[] { ((IComputeDevice)cpu, 0), (device, 1) })
+            {
+                using var dyBuffer = Upload(on, dy);
+                using var yBuffer = Upload(on, y);
+                using var xhatBuffer = Upload(on, xhat);
+                using var gammaBuffer = Upload(on, gamma);
+                using var inverseStdBuffer = Upload(on, inverseStd);
+                using var dzBuffer = on.Allocate<float>(count);
+                using var dgamma = Upload(on, dgammaStart);
+                using var dbeta = Upload(on, dbetaStart);
+                GcnDenseKernels.LaunchLayerNormReluBackward(on, dyBuffer, yBuffer, xhatBuffer, gammaBuffer, inverseStdBuffer, dzBuffer, dgamma, dbeta, n, width);
+                on.Synchronize();
+                dz[slot] = Download(dzBuffer, count);
+                parameters[slot] = [.. Download(dgamma, width), .. Download(dbeta, width)];
+            }
+
+            table.Add($"gcn_layer_norm_relu_backward {shape}: dz", Pair, Bitwise(dz[1], dz[0]), "bitwise");
+            table.Add($"gcn_layer_norm_relu_parameter_gradient {shape}: dgamma, dbeta", Pair, Bitwise(parameters[1], parameters[0]), "bitwise");
+        });
+
+        // Row i is global node 7i + 3, so the Philox counters are not simply the row numbers; rate 0.3 as a model might use.
+        var x = Values(random, count);
+        var inner = Enumerable.Range(0, n).Select(i => (7 * i) + 3).ToArray();
+        var scales = new float[2][];
+        Guard($"gcn_dropout {shape}", () =>
+        {
+            var results = new float[2][];
+            foreach (var (on, slot) in new[] { ((IComputeDevice)cpu, 0), (device, 1) })
+            {
+                using var xBuffer = Upload(on, x);
+                using var scale = on.Allocate<float>(count);
+                using var innerBuffer = Upload(on, inner);
+                GcnDenseKernels.LaunchDropout(on, xBuffer, scale, innerBuffer, n, width, seed: 0x5EED_0000_0000_0042, stream: 9, rate: 0.3f);
+                on.Synchronize();
+                scales[slot] = Download(scale, count);
+                results[slot] = [.. Download(xBuffer, count), .. scales[slot]];
+            }
+
+            table.Add($"gcn_dropout {shape}: x, scale", Pair, Bitwise(results[1], results[0]), "bitwise");
+        });
+
+        var dx = Values(random, count);
+        Guard($"gcn_dropout_backward {shape}", () =>
+        {
+            // The CPU's scale when the dropout ran, else a seeded one of 0s and 1/(1 - 0.3)s.
+            var scale = scales[0] ?? [.. Values(random, count).Select(v => v < 0 ? 0f : 1f / 0.7f)];
+            var results = new float[2][];
+            foreach (var (on, slot) in new[] { ((IComputeDevice)cpu, 0), (device, 1) })
+            {
+                using var dxBuffer = Upload(on, dx);
+                using var scaleBuffer = Upload(on, scale);
+                GcnDenseKernels.LaunchDropoutBackward(on, dxBuffer, scaleBuffer, (int)count);
+                on.Synchronize();
+                results[slot] = Download(dxBuffer, count);
+            }
+
+            table.Add($"gcn_dropout_backward {shape}: dx", Pair, Bitwise(results[1], results[0]), "bitwise");
+        });
+
+        var bias = Values(random, width);
+        var target = Values(random, count);
+        foreach (var accumulate in new[] { false, true })
+        {
+            var name = accumulate ? "gcn_add_broadcast_rows" : "gcn_broadcast_rows";
+            Guard($"{name} {shape}", () =>
+            {
+                var results = new float[2][];
+                foreach (var (on, slot) in new[] { ((IComputeDevice)cpu, 0), (device, 1) })
+                {
+                    using var outBuffer = Upload(on, target);
+                    using var row = Upload(on, bias);
+                    GcnDenseKernels.LaunchBroadcastRows(on, outBuffer, row, n, width, accumulate);
+                    on.Synchronize();
+                    results[slot] = Download(outBuffer, count);
+                }
+
+                table.Add($"{name} {shape}: out", Pair, Bitwise(results[1], results[0]), "bitwise");
+            });
+        }
+
+        var sumsStart = Values(random, width);
+        Guard($"gcn_column_sums {shape}", () =>
+        {
+            var results = new float[2][];
+            foreach (var (on, slot) in new[] { ((IComputeDevice)cpu, 0), (device, 1) })
+            {
+                using var source = Upload(on, target);
+                using var sums = Upload(on, sumsStart);
+                GcnDenseKernels.LaunchColumnSums(on, source, sums, n, width);
+                on.Synchronize();
+                results[slot] = Download(sums, width);
+            }
+
+            table.Add($"gcn_column_sums {shape}: sums", Pair, Bitwise(results[1], results[0]), "bitwise");
+        });
+    }
+
+    private void Guard(string check, Action run)
+    {
+        try
+        {
+            run();
+        }
+        catch (Exception e)
+        {
+            // CUDA errors carry the call and the error name, compile errors NVRTC's log: print them whole.
+            output.WriteLine($"  {check}: {e}");
+            table.Add(check, device.Name, false, $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+}
