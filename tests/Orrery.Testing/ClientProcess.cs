@@ -27,7 +27,12 @@ public sealed partial class ClientProcess : IAsyncDisposable
     /// <summary>Starts the built client with <paramref name="args"/>, its output redirected (so it is not a terminal).</summary>
     public static ClientProcess Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Through env --default-signal=INT: a test run started as a background job of a non-interactive shell (nohup
+        // ... &) inherits SIGINT ignored, .NET then leaves it ignored in the client as POSIX asks, and a test's Ctrl-C
+        // would go unheard. The client must start as from a terminal, with SIGINT at its default.
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(Executables.Client);
         foreach (var arg in args)
         {
@@ -35,7 +40,7 @@ public sealed partial class ClientProcess : IAsyncDisposable
         }
 
         info.Environment["COLUMNS"] = "200";
-        var client = new ClientProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet"));
+        var client = new ClientProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start env --default-signal=INT dotnet"));
         client._process.OutputDataReceived += (_, e) => client.Append(e.Data);
         client._process.ErrorDataReceived += (_, e) => client.Append(e.Data);
         client._process.BeginOutputReadLine();
