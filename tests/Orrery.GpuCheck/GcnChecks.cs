@@ -5,6 +5,7 @@ using Orrery.Gcn.Data;
 using Orrery.Gcn.Kernels;
 using Orrery.Gcn.Model;
 using Orrery.Gcn.Partitioning;
+using static Orrery.Compute.DeviceBuffers;
 
 namespace Orrery.GpuCheck;
 
@@ -107,21 +108,6 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
             values[i] = Value(random);
         }
 
-        return values;
-    }
-
-    private static DeviceBuffer<T> Upload<T>(IComputeDevice on, T[] values)
-        where T : unmanaged
-    {
-        var buffer = on.Allocate<T>(Math.Max(1, values.Length));
-        buffer.Upload(values);
-        return buffer;
-    }
-
-    private static float[] Download(DeviceBuffer<float> buffer, long length)
-    {
-        var values = new float[length];
-        buffer.Download(values);
         return values;
     }
 

@@ -2,6 +2,7 @@ using Orrery.Compute;
 using Orrery.Compute.Cpu;
 using Orrery.Gcn.Model;
 using Orrery.Gcn.Partitioning;
+using static Orrery.Compute.DeviceBuffers;
 
 namespace Orrery.Gcn.Kernels;
 
@@ -88,15 +89,6 @@ internal sealed class PartitionAggregation : IDisposable
         _transposedCoefficients.Dispose();
         _halo?.Dispose();
     }
-
-    private static DeviceBuffer<T> Upload<T>(IComputeDevice device, T[] values)
-        where T : unmanaged
-    {
-        var buffer = device.Allocate<T>(Math.Max(1, values.Length));
-        buffer.Upload(values);
-        return buffer;
-    }
-
     /// <summary>The halo scratch, grown to hold (h, <paramref name="width"/>).</summary>
     private DeviceBuffer<float> HaloScratch(int width)
     {

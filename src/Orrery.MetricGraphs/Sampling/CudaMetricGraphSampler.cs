@@ -1,5 +1,6 @@
 using Orrery.Compute;
 using Orrery.MetricGraphs.Graphs;
+using static Orrery.Compute.DeviceBuffers;
 
 namespace Orrery.MetricGraphs.Sampling;
 
@@ -182,22 +183,5 @@ public sealed class CudaMetricGraphSampler : IParticleSampler
         counts.Exited = sums[3];
         counts.ExitTickSum = new UInt128((ulong)sums[5], (ulong)sums[4]);
         counts.ExitTickSquareSum = new UInt128((ulong)sums[7], (ulong)sums[6]);
-    }
-
-    private static DeviceBuffer<T> Upload<T>(IComputeDevice device, T[] values)
-        where T : unmanaged
-    {
-        // Allocate takes at least one element: empty tables (no potential knots) get one unused slot.
-        var buffer = device.Allocate<T>(Math.Max(1, values.Length));
-        try
-        {
-            buffer.Upload(values);
-            return buffer;
-        }
-        catch
-        {
-            buffer.Dispose();
-            throw;
-        }
     }
 }

@@ -1,6 +1,7 @@
 using Orrery.Compute;
 using Orrery.Gcn.Kernels;
 using Orrery.Testing.HostEmulation;
+using static Orrery.Compute.DeviceBuffers;
 using static Orrery.Gcn.Tests.HostEmulation.DenseKernelData;
 
 namespace Orrery.Gcn.Tests.HostEmulation;

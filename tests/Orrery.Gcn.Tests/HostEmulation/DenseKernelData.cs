@@ -20,23 +20,6 @@ internal static class DenseKernelData
     public static float[] Values(Random random, int count) =>
         [.. Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() + 0.5) * (random.Next(2) == 0 ? -1 : 1) * Math.Pow(2, random.Next(-8, 8))))];
 
-    /// <summary>A buffer on <paramref name="device"/> holding <paramref name="values"/> (one element when empty).</summary>
-    public static DeviceBuffer<T> Upload<T>(IComputeDevice device, T[] values)
-        where T : unmanaged
-    {
-        var buffer = device.Allocate<T>(Math.Max(1, values.Length));
-        buffer.Upload(values);
-        return buffer;
-    }
-
-    /// <summary>The first <paramref name="length"/> elements of <paramref name="buffer"/>.</summary>
-    public static float[] Download(DeviceBuffer<float> buffer, int length)
-    {
-        var values = new float[length];
-        buffer.Download(values);
-        return values;
-    }
-
     /// <summary>Whether the two arrays hold the same bits.</summary>
     public static bool SameBits(float[] expected, float[] actual) =>
         expected.Length == actual.Length && expected.Select(BitConverter.SingleToUInt32Bits).SequenceEqual(actual.Select(BitConverter.SingleToUInt32Bits));

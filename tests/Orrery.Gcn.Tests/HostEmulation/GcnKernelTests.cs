@@ -4,6 +4,7 @@ using Orrery.Gcn.Kernels;
 using Orrery.Gcn.Model;
 using Orrery.Gcn.Partitioning;
 using Orrery.Testing.HostEmulation;
+using static Orrery.Compute.DeviceBuffers;
 
 namespace Orrery.Gcn.Tests.HostEmulation;
 
@@ -278,21 +279,6 @@ public sealed class GcnKernelTests
             }
 
             return new Outputs(agg, dx, dhalo);
-        }
-
-        private static DeviceBuffer<T> Upload<T>(IComputeDevice device, T[] values)
-            where T : unmanaged
-        {
-            var buffer = device.Allocate<T>(Math.Max(1, values.Length));
-            buffer.Upload(values);
-            return buffer;
-        }
-
-        private static float[] Download(DeviceBuffer<float> buffer, int length)
-        {
-            var values = new float[length];
-            buffer.Download(values);
-            return values;
         }
     }
 }
