@@ -4,8 +4,9 @@
 //
 // Computes, per particle (see mg_advance_particle): for steps j = start_step .. end_step - 1 the step of
 //   SplittingScheme.Step (the piecewise drift lookup, the crossing fraction s of the cancellation-free
-//   root, tau *= 1 - s^2, the jump-weight choice at a junction, absorption, the Brownian-bridge test of
-//   absorbing ends after a move that stays inside, truncation at max_splits),
+//   root, tau *= 1 - s^2, or with boundary: bridge the bridge's passage time; the jump-weight choice at a
+//   junction, absorption, the Brownian-bridge test of both ends after a move that stays inside, a touched
+//   end handled as a crossing; truncation at max_splits),
 //   and the observables the CPU's SamplingAccumulator counts: occupation samples after steps with
 //   (j + 1) % sample_every == 0, exits (vertex, exit tick, exit-time bin, 128-bit tick sums),
 //   particle-steps, splits, truncated steps. Every observable is an integer, so atomics in any order
@@ -34,11 +35,14 @@
 #define MG_END_TAIL 0
 #define MG_ALIVE (-1)
 
-// SamplerLayout.TailBridge, .HeadBridge; SplittingScheme.BridgeCutoff; ParticleRandom.BridgeStream.
+// SamplerLayout.TailBridge, .HeadBridge, .BridgeCrossing; SplittingScheme.BridgeCutoff; ParticleRandom.BridgeStream,
+// .TouchStream.
 #define MG_BRIDGE_TAIL 1
 #define MG_BRIDGE_HEAD 2
+#define MG_BRIDGE_CROSSING 4
 #define MG_BRIDGE_CUTOFF 23.0f
 #define MG_BRIDGE_STREAM 0x80000000u
+#define MG_TOUCH_STREAM 0xC0000000u
 
 // How a step ended (StepOutcome).
 #define MG_COMPLETED 0
@@ -92,7 +96,7 @@ struct mg_graph {
     const int* incidence_ends;             // (2m,) EdgeEnd of the edge at the vertex
     const float* incidence_cumulative;     // (2m,) cumulative jump weights, the last of each vertex 1
     const float* bin_scales;               // (m,) bins / L_e
-    const int* bridge_ends;                // (m,) MG_BRIDGE_TAIL | MG_BRIDGE_HEAD: absorbing ends bridge-tested (0 with boundary: step)
+    const int* bridge_ends;                // (m,) MG_BRIDGE_TAIL | MG_BRIDGE_HEAD | MG_BRIDGE_CROSSING (all with boundary: bridge, 0 with step)
 };
 
 // The launch's constants.
@@ -194,14 +198,38 @@ ORR_HD unsigned int mg_bridge_word(unsigned long long seed, unsigned long long p
     return (step & 1) == 0 ? (head ? block.y : block.x) : (head ? block.w : block.z);
 }
 
-// SplittingScheme.Touched: did the bridge from distance d0 to d1 of an absorbing end touch it?
-// P = exp(-2 d0 d1 / variance); drawn only below the cutoff (no uniform's -ln reaches 23).
+// SplittingScheme.Touched: did the bridge from distance d0 to d1 of an end touch it?
+// P = exp(-2 d0 d1 / variance); drawn only below the cutoff (no uniform's -ln reaches 23). `argument` = 2 d0 d1 / variance.
 ORR_HD bool mg_bridge_touched(const mg_run& r, unsigned long long particle, long long step, int split, bool head,
-                              float d0, float d1, float variance)
+                              float d0, float d1, float variance, float& argument)
 {
-    const float argument = orr_fdiv(orr_fmul(2.0f, orr_fmul(d0, d1)), variance);
+    argument = orr_fdiv(orr_fmul(2.0f, orr_fmul(d0, d1)), variance);
     return argument < MG_BRIDGE_CUTOFF
         && -mg_log(mg_uniform(mg_bridge_word(r.seed, particle, step, split, head))) > argument;
+}
+
+// ParticleRandom.TouchBlock, read as PreparedSplitDraws.TouchDraw does: the normal and the uniform's word.
+ORR_HD void mg_touch_draw(unsigned long long seed, unsigned long long particle, long long step, int split, float& normal, unsigned int& word)
+{
+    const uint4 block = philox_draw(seed, particle,
+                                    ((unsigned long long)(MG_TOUCH_STREAM | (unsigned int)split) << 32) | ((unsigned long long)step >> 1));
+    float z0, z1;
+    mg_box_muller(block.x, block.y, z0, z1);
+    normal = (step & 1) == 0 ? z0 : z1;
+    word = (step & 1) == 0 ? block.z : block.w;
+}
+
+// SplittingScheme.TimeLeftAfterTouch: the time left after the bridge's first passage (inverse Gaussian by
+// Michael-Schucany-Haas).
+ORR_HD float mg_time_left_after_touch(float tau, float d0, float d1, float argument, float normal, float uniform)
+{
+    if (!(argument > 0.0f)) {
+        return d0 <= d1 ? tau : 0.0f;
+    }
+    const float r = orr_fdiv(orr_fmul(normal, normal), argument);
+    const float q = orr_fadd(orr_fadd(1.0f, r), orr_fsqrt(orr_fmul(r, orr_fadd(r, 2.0f))));
+    const float ratio = orr_fmul(uniform, orr_fadd(q, 1.0f)) <= q ? orr_fdiv(d0, q) : orr_fmul(d0, q);
+    return orr_fmul(tau, orr_fdiv(d1, orr_fadd(d1, ratio)));
 }
 
 // SplittingScheme.CrossingFraction.
@@ -262,40 +290,61 @@ ORR_HD int mg_step(const mg_graph& g, const mg_run& r, unsigned long long partic
         const float noise_scale = orr_fmul(g.sigmas[e], sqrt_tau);
         const float noise_part = orr_fmul(noise_scale, w);
         const float next = orr_fadd(orr_fadd(x, drift_part), noise_part);
+        bool at_vertex_head;
         if (next > 0.0f && next < length) {
             const int bridge = g.bridge_ends[e];
+            bool touched = false, touched_head = false;
+            float argument = 0.0f;
             if (bridge != 0) {
-                // The move stayed inside: did the path touch an absorbing end? (Exits at the step's end.)
+                // The move stayed inside: did the path touch an end? Tail first; not the end it starts on.
                 const float variance = orr_fmul(noise_scale, noise_scale);
-                const bool at_tail = (bridge & MG_BRIDGE_TAIL) != 0
-                    && mg_bridge_touched(r, particle, step, splits, false, x, next, variance);
-                if (at_tail || ((bridge & MG_BRIDGE_HEAD) != 0
-                                && mg_bridge_touched(r, particle, step, splits, true, orr_fsub(length, x), orr_fsub(length, next), variance))) {
-                    edge = e;
-                    position = at_tail ? 0.0f : length;
-                    exit_vertex = at_tail ? g.edge_tails[e] : g.edge_heads[e];
-                    time_left = 0.0f;
-                    return MG_EXITED;
+                touched = (bridge & MG_BRIDGE_TAIL) != 0 && x > 0.0f
+                    && mg_bridge_touched(r, particle, step, splits, false, x, next, variance, argument);
+                if (!touched && (bridge & MG_BRIDGE_HEAD) != 0 && x < length) {
+                    touched = touched_head = mg_bridge_touched(r, particle, step, splits, true, orr_fsub(length, x), orr_fsub(length, next), variance, argument);
                 }
             }
 
-            edge = e;
-            position = next;
-            exit_vertex = -1;
-            time_left = 0.0f;
-            return MG_COMPLETED;
+            if (!touched) {
+                edge = e;
+                position = next;
+                exit_vertex = -1;
+                time_left = 0.0f;
+                return MG_COMPLETED;
+            }
+
+            // Touched: on from the vertex at the bridge's passage time, as from a crossing.
+            float touch_normal;
+            unsigned int touch_word;
+            mg_touch_draw(r.seed, particle, step, splits, touch_normal, touch_word);
+            tau = mg_time_left_after_touch(tau, touched_head ? orr_fsub(length, x) : x, touched_head ? orr_fsub(length, next) : next,
+                                           argument, touch_normal, mg_uniform(touch_word));
+            at_vertex_head = touched_head;
+        } else {
+            const bool at_head = next >= length;
+            if ((g.bridge_ends[e] & MG_BRIDGE_CROSSING) != 0) {
+                const float distance = at_head ? orr_fsub(length, x) : x;
+                const float overshoot = at_head ? orr_fsub(next, length) : -next;
+                float touch_normal;
+                unsigned int touch_word;
+                mg_touch_draw(r.seed, particle, step, splits, touch_normal, touch_word);
+                tau = mg_time_left_after_touch(tau, distance, overshoot,
+                                               orr_fdiv(orr_fmul(2.0f, orr_fmul(distance, overshoot)), orr_fmul(noise_scale, noise_scale)),
+                                               touch_normal, mg_uniform(touch_word));
+            } else {
+                const float s = mg_crossing_fraction(at_head ? orr_fsub(length, x) : x,
+                                                     at_head ? drift_part : -drift_part,
+                                                     at_head ? noise_part : -noise_part);
+                tau = orr_fmul(tau, orr_fsub(1.0f, orr_fmul(s, s)));
+            }
+            at_vertex_head = at_head;
         }
 
-        const bool at_head = next >= length;
-        const float s = mg_crossing_fraction(at_head ? orr_fsub(length, x) : x,
-                                             at_head ? drift_part : -drift_part,
-                                             at_head ? noise_part : -noise_part);
-        tau = orr_fmul(tau, orr_fsub(1.0f, orr_fmul(s, s)));
         ++splits;
-        const int vertex = at_head ? g.edge_heads[e] : g.edge_tails[e];
+        const int vertex = at_vertex_head ? g.edge_heads[e] : g.edge_tails[e];
         if (g.vertex_kinds[vertex] == MG_VERTEX_ABSORBING) {
             edge = e;
-            position = at_head ? length : 0.0f;
+            position = at_vertex_head ? length : 0.0f;
             exit_vertex = vertex;
             time_left = tau;
             return MG_EXITED;

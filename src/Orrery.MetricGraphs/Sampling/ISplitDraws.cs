@@ -8,4 +8,7 @@ internal interface ISplitDraws
 
     /// <summary>The word whose uniform tests a touch of the edge's tail (<paramref name="head"/> false) or head in iteration <paramref name="split"/> (<see cref="ParticleRandom.BridgeBlock"/>).</summary>
     uint BridgeWord(int split, bool head);
+
+    /// <summary>The normal and the word of the uniform that draw the passage time of a touch or crossing in iteration <paramref name="split"/> (<see cref="ParticleRandom.TouchBlock"/>).</summary>
+    void TouchDraw(int split, out float normal, out uint word);
 }

@@ -76,6 +76,12 @@ public sealed partial class MetricGraphSampler
         ref var alive0 = ref MemoryMarshal.GetArrayDataReference(t.Alive);
         ref var tailBridge0 = ref MemoryMarshal.GetArrayDataReference(t.TailBridge);
         ref var headBridge0 = ref MemoryMarshal.GetArrayDataReference(t.HeadBridge);
+        ref var idLow0 = ref MemoryMarshal.GetArrayDataReference(t.IdLow);
+        ref var idHigh0 = ref MemoryMarshal.GetArrayDataReference(t.IdHigh);
+        var key0 = (uint)seed;
+        var key1 = (uint)(seed >> 32);
+        var bridgeStream = Vector256.Create(ParticleRandom.BridgeStream);
+        var bridgeCutoff = Vector256.Create(SplittingScheme.BridgeCutoff);
         var timeStep = Vector256.Create(g.TimeStep);
         var signBit = Vector256.Create(-0f);
         var bridgeTests = g.HasBridgeEnds;
@@ -95,6 +101,7 @@ public sealed partial class MetricGraphSampler
             ref var normal0 = ref MemoryMarshal.GetArrayDataReference(normals);
             particleSteps += aliveCount;
             var pending = 0;
+            var pairVector = Vector256.Create((uint)(step >> 1));
             for (var c = 0; c < padded; c += Lanes)
             {
                 var offset = (nuint)c;
@@ -119,13 +126,32 @@ public sealed partial class MetricGraphSampler
                 var done = inside & Vector256.AndNot(alive, Vector256.LoadUnsafe(ref piecewise0, offset));
                 if (bridgeTests)
                 {
-                    // The bridge test, vectorised as a filter: a lane whose 2 d0 d1 reaches 24 (sigma^2 dt) cannot
-                    // touch (the scalar test needs 2 d0 d1 / (sigma^2 dt) < 23), so it stays done; the few others
-                    // finish the step in the scalar scheme, which draws and tests exactly.
-                    var limit = bridgeFilter * (noiseScale * noiseScale);
+                    // The bridge test, first as a filter: a lane whose 2 d0 d1 reaches 24 (sigma^2 dt) cannot touch
+                    // (the scalar test needs 2 d0 d1 / (sigma^2 dt) < 23), so it stays done. Where a lane is nearer,
+                    // the whole vector draws its bridge block and tests exactly with SplittingScheme.Touched's
+                    // operations (the vector log gives the scalar one's bits); only lanes that touched an end finish
+                    // the step in the scalar scheme, which draws the same words and decides the same way.
+                    var variance = noiseScale * noiseScale;
+                    var limit = bridgeFilter * variance;
                     var tail = Vector256.LoadUnsafe(ref tailBridge0, offset) & Vector256.LessThan(two * (x * next), limit);
                     var head = Vector256.LoadUnsafe(ref headBridge0, offset) & Vector256.LessThan(two * ((length - x) * (length - next)), limit);
-                    done = Vector256.AndNot(done, tail | head);
+                    var near = done & (tail | head);
+                    if (near != Vector256<float>.Zero)
+                    {
+                        var c0 = Vector256.LoadUnsafe(ref idLow0, offset);
+                        var c1 = Vector256.LoadUnsafe(ref idHigh0, offset);
+                        var c2 = pairVector;
+                        var c3 = bridgeStream;
+                        PhiloxLanes.Generate(ref c0, ref c1, ref c2, ref c3, key0, key1);
+                        var tailArgument = (two * (x * next)) / variance;
+                        var headArgument = (two * ((length - x) * (length - next))) / variance;
+                        var tailLog = -PortableBoxMuller.Log(PortableBoxMuller.Uniform(odd ? c2 : c0));
+                        var headLog = -PortableBoxMuller.Log(PortableBoxMuller.Uniform(odd ? c3 : c1));
+                        var touched = (tail & Vector256.GreaterThan(x, Vector256<float>.Zero) & Vector256.LessThan(tailArgument, bridgeCutoff)
+                                & Vector256.GreaterThan(tailLog, tailArgument))
+                            | (head & Vector256.LessThan(x, length) & Vector256.LessThan(headArgument, bridgeCutoff) & Vector256.GreaterThan(headLog, headArgument));
+                        done = Vector256.AndNot(done, near & touched);
+                    }
                 }
 
                 Vector256.ConditionalSelect(done, next, x).StoreUnsafe(ref x0, offset);
@@ -142,13 +168,15 @@ public sealed partial class MetricGraphSampler
             {
                 // The particles that reached a vertex (or sit on a piecewise potential) finish their step in the
                 // scalar scheme. Their draws for iteration 1 come from one vectorised pass over all of them.
-                DrawFirstSplit(t, pending, step, seed);
+                DrawFirstSplit(t, pending, step, seed, bridgeTests);
                 for (var j = 0; j < pending; j++)
                 {
                     var i = t.Pending[j];
                     var edge = t.Edges[i];
                     var position = t.Positions[i];
-                    var draws = new PreparedSplitDraws(seed, firstParticle + i, step, t.SplitNormals[j], t.SplitWords[j]);
+                    var draws = bridgeTests
+                        ? new PreparedSplitDraws(seed, firstParticle + i, step, t.SplitNormals[j], t.SplitWords[j], t.SplitTailWords[j], t.SplitHeadWords[j], t.SplitTouchNormals[j], t.SplitTouchWords[j])
+                        : new PreparedSplitDraws(seed, firstParticle + i, step, t.SplitNormals[j], t.SplitWords[j]);
                     var outcome = SplittingScheme.Step(g, ref edge, ref position, normals[i], words[i], ref draws, out var splits, out var exitVertex, out var timeLeft);
                     splitCount += splits;
                     t.Positions[i] = position;
@@ -253,9 +281,10 @@ public sealed partial class MetricGraphSampler
     /// <summary>
     /// The draws of iteration 1 of <paramref name="step"/> for the first <paramref name="pending"/> particles in
     /// <see cref="Tile.Pending"/>, eight at a time: the normal and edge-choice word of <see cref="ParticleRandom"/>'s
-    /// layout for split 1 (some go unused: a particle on a piecewise potential may not reach a vertex).
+    /// layout for split 1 (some go unused: a particle on a piecewise potential may not reach a vertex); with
+    /// <paramref name="bridge"/> also iteration 0's bridge words and passage-time normal and word (<see cref="PreparedSplitDraws"/>).
     /// </summary>
-    private static void DrawFirstSplit(Tile t, int pending, long step, ulong seed)
+    private static void DrawFirstSplit(Tile t, int pending, long step, ulong seed, bool bridge)
     {
         var odd = (step & 1) != 0;
         var pair = Vector256.Create((uint)(step >> 1));
@@ -269,14 +298,31 @@ public sealed partial class MetricGraphSampler
                 high[lane] = t.IdHigh[i];
             }
 
-            var c0 = Vector256.Create<uint>(low);
-            var c1 = Vector256.Create<uint>(high);
-            var c2 = pair;
-            var c3 = Vector256<uint>.One;
+            var id0 = Vector256.Create<uint>(low);
+            var id1 = Vector256.Create<uint>(high);
+            var offset = (nuint)j;
+            Draw(id0, id1, pair, Vector256<uint>.One, seed, odd, ref MemoryMarshal.GetArrayDataReference(t.SplitNormals), ref MemoryMarshal.GetArrayDataReference(t.SplitWords), offset);
+            if (bridge)
+            {
+                // Iteration 0's bridge words (tail, head) and passage-time draws, for the touches and crossings to come.
+                var c0 = id0;
+                var c1 = id1;
+                var c2 = pair;
+                var c3 = Vector256.Create(ParticleRandom.BridgeStream);
+                PhiloxLanes.Generate(ref c0, ref c1, ref c2, ref c3, (uint)seed, (uint)(seed >> 32));
+                (odd ? c2 : c0).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(t.SplitTailWords), offset);
+                (odd ? c3 : c1).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(t.SplitHeadWords), offset);
+                Draw(id0, id1, pair, Vector256.Create(ParticleRandom.TouchStream), seed, odd,
+                    ref MemoryMarshal.GetArrayDataReference(t.SplitTouchNormals), ref MemoryMarshal.GetArrayDataReference(t.SplitTouchWords), offset);
+            }
+        }
+
+        static void Draw(Vector256<uint> c0, Vector256<uint> c1, Vector256<uint> c2, Vector256<uint> c3, ulong seed, bool odd, ref float normals, ref uint words, nuint offset)
+        {
             PhiloxLanes.Generate(ref c0, ref c1, ref c2, ref c3, (uint)seed, (uint)(seed >> 32));
             var (z0, z1) = PortableBoxMuller.Transform(c0, c1);
-            (odd ? z1 : z0).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(t.SplitNormals), (nuint)j);
-            (odd ? c3 : c2).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(t.SplitWords), (nuint)j);
+            (odd ? z1 : z0).StoreUnsafe(ref normals, offset);
+            (odd ? c3 : c2).StoreUnsafe(ref words, offset);
         }
     }
 
@@ -310,6 +356,10 @@ public sealed partial class MetricGraphSampler
             Pending = new int[size];
             SplitNormals = new float[size + Lanes];
             SplitWords = new uint[size + Lanes];
+            SplitTailWords = new uint[size + Lanes];
+            SplitHeadWords = new uint[size + Lanes];
+            SplitTouchNormals = new float[size + Lanes];
+            SplitTouchWords = new uint[size + Lanes];
         }
 
         public float[] Positions { get; }
@@ -356,6 +406,15 @@ public sealed partial class MetricGraphSampler
         public float[] SplitNormals { get; }
 
         public uint[] SplitWords { get; }
+
+        /// <summary>Per pending particle (bridge only): iteration 0's bridge words for the tail and the head, and its passage-time normal and word.</summary>
+        public uint[] SplitTailWords { get; }
+
+        public uint[] SplitHeadWords { get; }
+
+        public float[] SplitTouchNormals { get; }
+
+        public uint[] SplitTouchWords { get; }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void LoadEdge(SamplerLayout g, int i, int edge)

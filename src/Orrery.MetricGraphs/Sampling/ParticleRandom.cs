@@ -27,6 +27,10 @@ namespace Orrery.MetricGraphs.Sampling;
 /// that drawing them or not leaves every other number in place: counter (c0, c1, (uint)(j &gt;&gt; 1), 0x80000000 | k),
 /// one block per step pair and iteration; the uniform tested against the tail of the edge is X0 (j even) or X2
 /// (j odd), the one for the head X1 (j even) or X3 (j odd). It is drawn only where a touch is possible at all.</para>
+/// <para><b>Passage times</b> (also <see cref="Orrery.Contracts.MetricGraphs.BoundaryScheme.Bridge"/> only): when iteration k
+/// touches or crosses a vertex, the time it got there is drawn from counter (c0, c1, (uint)(j &gt;&gt; 1), 0xC0000000 | k)
+/// laid out like a step block: the normal z0 (j even) or z1 (j odd) of Box–Muller(X0, X1), the uniform of X2 (j even)
+/// or X3 (j odd) (<see cref="SplittingScheme.TimeLeftAfterTouch"/>).</para>
 /// <para><b>Initial placement</b> uses the counter (c0, c1, 0xFFFFFFFF, 0xFFFFFFFF), which no step
 /// uses because k &lt; 2^32 - 1: X0 picks the source vertex or the edge, X1 the position along the edge,
 /// X2 the edge at a start vertex (see <see cref="InitialCondition"/>).</para>
@@ -53,6 +57,14 @@ public static class ParticleRandom
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static PhiloxBlock BridgeBlock(ulong seed, long particle, long step, int split) =>
         Philox4x32.Generate(seed, (ulong)particle, ((ulong)(BridgeStream | (uint)split) << 32) | ((ulong)step >> 1));
+
+    /// <summary>The first c3 of the passage-time stream: iteration k uses 0xC0000000 | k.</summary>
+    public const uint TouchStream = 0xC000_0000;
+
+    /// <summary>The passage-time block of iteration <paramref name="split"/> of step <paramref name="step"/> of particle <paramref name="particle"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static PhiloxBlock TouchBlock(ulong seed, long particle, long step, int split) =>
+        Philox4x32.Generate(seed, (ulong)particle, ((ulong)(TouchStream | (uint)split) << 32) | ((ulong)step >> 1));
 
     /// <summary>The word whose uniform tests a touch of the tail (<paramref name="head"/> false) or head of the edge in step <paramref name="step"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -2,25 +2,78 @@ using System.Runtime.CompilerServices;
 
 namespace Orrery.MetricGraphs.Sampling;
 
-/// <summary>Draws of one particle's step whose iteration-1 values were generated in a vectorised batch; later iterations come from <see cref="ParticleRandom"/> one by one.</summary>
-internal readonly struct PreparedSplitDraws(ulong seed, long particle, long step, float firstNormal, uint firstWord) : ISplitDraws
+/// <summary>
+/// Draws of one particle's step whose first values were generated in a vectorised batch: the normal and edge-choice word
+/// of iteration 1 and, when <see cref="HasFirstBridgeDraws"/>, iteration 0's bridge words and passage-time draws. Later
+/// iterations' come from <see cref="ParticleRandom"/> one by one.
+/// </summary>
+internal readonly struct PreparedSplitDraws : ISplitDraws
 {
+    private readonly ulong _seed;
+    private readonly long _particle;
+    private readonly long _step;
+    private readonly float _firstNormal;
+    private readonly uint _firstWord;
+    private readonly uint _tailWord;
+    private readonly uint _headWord;
+    private readonly float _touchNormal;
+    private readonly uint _touchWord;
+
+    public PreparedSplitDraws(ulong seed, long particle, long step, float firstNormal, uint firstWord)
+    {
+        _seed = seed;
+        _particle = particle;
+        _step = step;
+        _firstNormal = firstNormal;
+        _firstWord = firstWord;
+    }
+
+    public PreparedSplitDraws(ulong seed, long particle, long step, float firstNormal, uint firstWord, uint tailWord, uint headWord, float touchNormal, uint touchWord)
+        : this(seed, particle, step, firstNormal, firstWord)
+    {
+        _tailWord = tailWord;
+        _headWord = headWord;
+        _touchNormal = touchNormal;
+        _touchWord = touchWord;
+        HasFirstBridgeDraws = true;
+    }
+
+    /// <summary>Whether iteration 0's bridge words and passage-time draws were prepared.</summary>
+    public bool HasFirstBridgeDraws { get; }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Draw(int split, out float normal, out uint choiceWord)
     {
         if (split == 1)
         {
-            normal = firstNormal;
-            choiceWord = firstWord;
+            normal = _firstNormal;
+            choiceWord = _firstWord;
             return;
         }
 
-        var block = ParticleRandom.StepBlock(seed, particle, step, split);
-        normal = ParticleRandom.Normal(block, step);
-        choiceWord = ParticleRandom.EdgeChoiceWord(block, step);
+        var block = ParticleRandom.StepBlock(_seed, _particle, _step, split);
+        normal = ParticleRandom.Normal(block, _step);
+        choiceWord = ParticleRandom.EdgeChoiceWord(block, _step);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint BridgeWord(int split, bool head) =>
-        ParticleRandom.BridgeWord(ParticleRandom.BridgeBlock(seed, particle, step, split), step, head);
+        split == 0 && HasFirstBridgeDraws
+            ? (head ? _headWord : _tailWord)
+            : ParticleRandom.BridgeWord(ParticleRandom.BridgeBlock(_seed, _particle, _step, split), _step, head);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TouchDraw(int split, out float normal, out uint word)
+    {
+        if (split == 0 && HasFirstBridgeDraws)
+        {
+            normal = _touchNormal;
+            word = _touchWord;
+            return;
+        }
+
+        var block = ParticleRandom.TouchBlock(_seed, _particle, _step, split);
+        normal = ParticleRandom.Normal(block, _step);
+        word = ParticleRandom.EdgeChoiceWord(block, _step);
+    }
 }

@@ -9,11 +9,14 @@ namespace Orrery.MetricGraphs.Sampling;
 /// </summary>
 internal sealed class SamplerLayout
 {
-    /// <summary>Bit of <see cref="BridgeEnds"/>: the edge's tail (x = 0) is absorbing and bridge-tested.</summary>
+    /// <summary>Bit of <see cref="BridgeEnds"/>: a move that stays inside the edge is bridge-tested against its tail (x = 0).</summary>
     public const int TailBridge = 1;
 
-    /// <summary>Bit of <see cref="BridgeEnds"/>: the edge's head (x = L_e) is absorbing and bridge-tested.</summary>
+    /// <summary>Bit of <see cref="BridgeEnds"/>: a move that stays inside the edge is bridge-tested against its head (x = L_e).</summary>
     public const int HeadBridge = 2;
+
+    /// <summary>Bit of <see cref="BridgeEnds"/>: a move that leaves the edge reaches the vertex at a time drawn from the bridge's passage law.</summary>
+    public const int BridgeCrossing = 4;
 
     public SamplerLayout(MetricGraph graph, SamplingOptions options)
     {
@@ -48,8 +51,8 @@ internal sealed class SamplerLayout
             FirstNoiseScales[e] = Sigmas[e] * SqrtTimeStep;
             if (options.Boundary == BoundaryScheme.Bridge)
             {
-                BridgeEnds[e] = (VertexKinds[EdgeTails[e]] == VertexKind.Absorbing ? TailBridge : 0)
-                    | (VertexKinds[EdgeHeads[e]] == VertexKind.Absorbing ? HeadBridge : 0);
+                // Every end, absorbing or junction: a touched junction redraws the edge as a crossing does.
+                BridgeEnds[e] = TailBridge | HeadBridge | BridgeCrossing;
             }
         }
     }
@@ -102,8 +105,9 @@ internal sealed class SamplerLayout
     public float[] FirstNoiseScales { get; }
 
     /// <summary>
-    /// Per edge: which absorbing ends a move that stays inside the edge is bridge-tested against
-    /// (<see cref="TailBridge"/> | <see cref="HeadBridge"/>); all 0 with <see cref="BoundaryScheme.Step"/>.
+    /// Per edge: which ends a move that stays inside the edge is bridge-tested against (<see cref="TailBridge"/>,
+    /// <see cref="HeadBridge"/>) and whether crossings take the bridge's passage time (<see cref="BridgeCrossing"/>):
+    /// all three on every edge with <see cref="BoundaryScheme.Bridge"/>, all 0 with <see cref="BoundaryScheme.Step"/>.
     /// </summary>
     public int[] BridgeEnds { get; }
 

@@ -42,38 +42,60 @@ internal static class ReferenceSampler
                 var scale = graph.Sigmas[edge] * MathF.Sqrt(tau);
                 var B = scale * w;
                 var next = (x + A) + B;
+                bool head;
+                var bridgeScheme = options.Boundary == BoundaryScheme.Bridge;
                 if (next > 0f && next < L)
                 {
-                    if (options.Boundary == BoundaryScheme.Bridge)
+                    // Brownian-bridge touch of either end, tail first: P = exp(-2 d0 d1 / (sigma^2 tau)); not the end it starts on.
+                    bool? touchedHead = null;
+                    var touchArgument = 0f;
+                    if (bridgeScheme)
                     {
-                        // Brownian-bridge touch of an absorbing end, tail first: P = exp(-2 d0 d1 / (sigma^2 tau)).
                         var bridge = ParticleRandom.BridgeBlock(options.Seed, id, j, splits);
                         foreach (var toHead in new[] { false, true })
                         {
-                            var end = toHead ? graph.EdgeHeads[edge] : graph.EdgeTails[edge];
                             var d0 = toHead ? L - x : x;
                             var d1 = toHead ? L - next : next;
                             var argument = (2f * (d0 * d1)) / (scale * scale);
                             var touch = PortableBoxMuller.Uniform(ParticleRandom.BridgeWord(bridge, j, toHead));
-                            if (graph.VertexKinds[end] == VertexKind.Absorbing && -PortableBoxMuller.Log(touch) > argument)
+                            if (d0 > 0f && -PortableBoxMuller.Log(touch) > argument)
                             {
-                                return new Particle(edge, toHead ? L : 0f, end, (j + 1) << 20, steps, splitsTotal + splits, truncated, samples);
+                                touchedHead = toHead;
+                                touchArgument = argument;
+                                break;
                             }
                         }
                     }
 
-                    x = next;
-                    break;
+                    if (touchedHead is not { } touched)
+                    {
+                        x = next;
+                        break;
+                    }
+
+                    head = touched;
+                    tau = PassageTimeLeft(options, id, j, splits, tau, head ? L - x : x, head ? L - next : next, touchArgument);
+                }
+                else
+                {
+                    head = next >= L;
+                    var d = head ? L - x : x;
+                    if (bridgeScheme)
+                    {
+                        var overshoot = head ? next - L : -next;
+                        tau = PassageTimeLeft(options, id, j, splits, tau, d, overshoot, (2f * (d * overshoot)) / (scale * scale));
+                    }
+                    else
+                    {
+                        var aOut = head ? A : -A;
+                        var bOut = head ? B : -B;
+                        var disc = MathF.Max(MathF.FusedMultiplyAdd(bOut, bOut, 4f * aOut * d), 0f);
+                        var s = bOut > 0f ? (2f * d) / (bOut + MathF.Sqrt(disc)) : (MathF.Sqrt(disc) - bOut) / (2f * aOut);
+                        s = s < 1f ? s : 1f;
+                        tau = tau * (1f - s * s);
+                    }
                 }
 
-                var head = next >= L;
-                var d = head ? L - x : x;
-                var aOut = head ? A : -A;
-                var bOut = head ? B : -B;
-                var disc = MathF.Max(MathF.FusedMultiplyAdd(bOut, bOut, 4f * aOut * d), 0f);
-                var s = bOut > 0f ? (2f * d) / (bOut + MathF.Sqrt(disc)) : (MathF.Sqrt(disc) - bOut) / (2f * aOut);
-                s = s < 1f ? s : 1f;
-                tau = tau * (1f - s * s);
                 splits++;
                 var v = head ? graph.EdgeHeads[edge] : graph.EdgeTails[edge];
                 if (graph.VertexKinds[v] == VertexKind.Absorbing)
@@ -111,6 +133,27 @@ internal static class ReferenceSampler
         }
 
         return new Particle(edge, x, -1, 0, steps, splitsTotal, truncated, samples);
+    }
+
+    /// <summary>
+    /// The time left after the bridge from d0 to d1 (either side) first reached the vertex: s = t* / (tau - t*) is
+    /// inverse Gaussian IG(d0 / d1, d0^2 / (sigma^2 tau)), drawn by Michael-Schucany-Haas, x = mu + mu^2 y / (2 lambda) -
+    /// mu / (2 lambda) sqrt(4 mu lambda y + mu^2 y^2) written as mu / q (no cancellation), kept when u &lt;= mu / (mu + x).
+    /// </summary>
+    private static float PassageTimeLeft(SamplingOptions options, long id, long j, int splits, float tau, float d0, float d1, float argument)
+    {
+        if (!(argument > 0f))
+        {
+            return d0 <= d1 ? tau : 0f;
+        }
+
+        var block = ParticleRandom.TouchBlock(options.Seed, id, j, splits);
+        var y = ParticleRandom.Normal(block, j);
+        var u = PortableBoxMuller.Uniform(ParticleRandom.EdgeChoiceWord(block, j));
+        var r = (y * y) / argument; // mu y / (2 lambda)
+        var q = (1f + r) + MathF.Sqrt(r * (r + 2f));
+        var muTimesD1 = u * (q + 1f) <= q ? d0 / q : d0 * q; // s d1: mu / q or mu^2 / x = mu q
+        return tau * (d1 / (d1 + muTimesD1));
     }
 
     private static float Drift(MetricGraph graph, int edge, float x)

@@ -1,3 +1,4 @@
+using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Generators;
 using Orrery.MetricGraphs.Graphs;
 using Orrery.MetricGraphs.Sampling;
@@ -104,6 +105,62 @@ public sealed class SchemeTests
     }
 
     [Fact]
+    public void WithTheBridgeATouchedJunctionRedrawsTheEdgeFromThePassageTime()
+    {
+        // On arm 1 at x = 0.01 from the centre, w = 0.05, dt = 0.01, sigma = 1: x' = 0.015 stays inside, but the bridge
+        // from 0.01 to 0.015 touched the centre with probability exp(-2 (0.01)(0.015) / 0.01) = exp(-0.03); the scripted
+        // bridge word (u = 2^-33, -ln u = 22.9) says it did. The passage time: normal 1 and uniform 1/4 give r = 1 / 0.03,
+        // q = 1 + r + sqrt(r (r + 2)), accepted (u (q + 1) <= q), so the time left is dt x 0.015 / (0.015 + 0.01 / q).
+        // At the centre u = 0.9 picks arm 2 (cumulative 0.2, 0.5, 1), which the particle enters by 0.5 sqrt(time left).
+        var graph = MetricGraphGenerators.Star([1.0, 1.0, 1.0], [0.2, 0.3, 0.5]);
+        var layout = Layout(graph, 1e-2f, boundary: BoundaryScheme.Bridge);
+        int edge = 1;
+        var x = 0.01f;
+        var draws = new ScriptedDraws([0.5f], [0], bridgeWord: 0, touchNormal: 1f, touchWord: 0x4000_0000);
+        var outcome = SplittingScheme.Step(layout, ref edge, ref x, 0.05f, (uint)(0.9 * 4294967296.0), ref draws, out var splits, out _, out _);
+
+        var argument = 2 * 0.01 * 0.015 / 0.01;
+        var r = 1 / argument;
+        var q = 1 + r + Math.Sqrt(r * (r + 2));
+        var timeLeft = 0.01 * 0.015 / (0.015 + 0.01 / q);
+        Assert.Equal(StepOutcome.Completed, outcome);
+        Assert.Equal(1, splits);
+        Assert.Equal(1, draws.TouchesDrawn);
+        Assert.Equal(1, draws.Used);
+        Assert.Equal(2, edge);
+        Assert.Equal(0.5 * Math.Sqrt(timeLeft), x, 1e-6);
+
+        // The same step with the step scheme: no touch test, the particle stays on arm 1 at 0.015.
+        edge = 1;
+        x = 0.01f;
+        var stepDraws = new ScriptedDraws([], [], bridgeWord: 0);
+        Assert.Equal(StepOutcome.Completed, SplittingScheme.Step(Layout(graph, 1e-2f), ref edge, ref x, 0.05f, 0, ref stepDraws, out splits, out _, out _));
+        Assert.Equal((1, 0), (edge, splits));
+        Assert.Equal(0.015, x, 1e-7);
+    }
+
+    [Fact]
+    public void WithTheBridgeATouchedAbsorbingEndExitsAtThePassageTime()
+    {
+        // As above with an absorbing tail: the exit is recorded at the passage time, with the time left unused.
+        var graph = Segment(VertexKind.Absorbing, VertexKind.Junction, 1, EdgeDrift.None);
+        var layout = Layout(graph, 1e-2f, boundary: BoundaryScheme.Bridge);
+        int edge = 0;
+        var x = 0.01f;
+        var draws = new ScriptedDraws([], [], bridgeWord: 0, touchNormal: 1f, touchWord: uint.MaxValue);
+        var outcome = SplittingScheme.Step(layout, ref edge, ref x, 0.05f, 0, ref draws, out var splits, out var exitVertex, out var timeLeft);
+
+        // u just below 1 rejects MSH's first root (u (q + 1) > q): s = mu q, time left dt x 0.015 / (0.015 + 0.01 q).
+        var r = 1 / (2 * 0.01 * 0.015 / 0.01);
+        var q = 1 + r + Math.Sqrt(r * (r + 2));
+        Assert.Equal(StepOutcome.Exited, outcome);
+        Assert.Equal(graph.VertexIndex("a"), exitVertex);
+        Assert.Equal(0f, x);
+        Assert.Equal(1, splits);
+        Assert.Equal(0.01 * 0.015 / (0.015 + 0.01 * q), timeLeft, 1e-8);
+    }
+
+    [Fact]
     public void TheCrossingFractionMatchesTheExactRootWithoutCancellation()
     {
         var random = new System.Random(12);
@@ -137,10 +194,11 @@ public sealed class SchemeTests
     private static MetricGraph Segment(VertexKind tail, VertexKind head, double length, EdgeDrift drift) =>
         new MetricGraphBuilder().AddVertex("a", tail).AddVertex("b", head).AddEdge("e", "a", "b", length, 1, drift).Build();
 
-    private static SamplerLayout Layout(MetricGraph graph, float dt, int maxSplits = 100) =>
-        new(graph, new SamplingOptions { TimeStep = dt, MaxSplits = maxSplits });
+    /// <summary>The scripted crossings above are the step scheme's (s^2 tau); the bridge's passage times have tests of their own.</summary>
+    private static SamplerLayout Layout(MetricGraph graph, float dt, int maxSplits = 100, BoundaryScheme boundary = BoundaryScheme.Step) =>
+        new(graph, new SamplingOptions { TimeStep = dt, MaxSplits = maxSplits, Boundary = boundary });
 
-    private struct ScriptedDraws(float[] normals, uint[] words) : ISplitDraws
+    private struct ScriptedDraws(float[] normals, uint[] words, uint bridgeWord = uint.MaxValue, float touchNormal = float.NaN, uint touchWord = 0) : ISplitDraws
     {
         public int Used { get; private set; }
 
@@ -152,7 +210,17 @@ public sealed class SchemeTests
             Used++;
         }
 
-        /// <summary>The largest word: u just below 1, -ln u about 6e-8, so no scripted step touches an end by the bridge test.</summary>
-        public readonly uint BridgeWord(int split, bool head) => uint.MaxValue;
+        public int TouchesDrawn { get; private set; }
+
+        /// <summary>By default the largest word: u just below 1, -ln u about 6e-8, so no scripted step touches an end by the bridge test.</summary>
+        public readonly uint BridgeWord(int split, bool head) => bridgeWord;
+
+        public void TouchDraw(int split, out float normal, out uint word)
+        {
+            Assert.False(float.IsNaN(touchNormal), "no passage time was scripted");
+            normal = touchNormal;
+            word = touchWord;
+            TouchesDrawn++;
+        }
     }
 }
