@@ -11,13 +11,21 @@ Orrery's portable ones, so paths agree statistically, not bit for bit. Single pr
 Orrery. Reads a graph in Orrery's JSON format (the C# benchmark exports it); supports the drift kinds
 none, constant and linear.
 
---boundary bridge (the default, as in Orrery) adds Orrery's Brownian-bridge test for absorbing ends
-(src/Orrery.MetricGraphs/Sampling/SplittingScheme.cs, Touched): after a move that stays inside an edge with
-an absorbing end, at distances d0, d1 from it, var = (sigma sqrt(tau))^2, arg = (2 (d0 d1)) / var in float32,
-the particle exits there (at the step's end) when arg < 23 and -ln(uniform(u)) > arg, tail first. The uniform
+--boundary bridge (the default, as in Orrery) is Orrery's bridge scheme (src/Orrery.MetricGraphs/Sampling/
+SplittingScheme.cs, Step, Touched and TimeLeftAfterTouch), all in float32 in the same order: after a move x -> x'
+that stays inside its edge, both ends are bridge-tested, absorbing and junction ends alike, tail first, each only
+if x is not on it: d0, d1 = distances of x and x' from the end, var = (sigma sqrt(tau))^2, arg = (2 (d0 d1)) / var,
+touched when arg < 23 and -ln(uniform(u)) > arg (the head is not tested when the tail was touched). The uniform
 comes from the bridge stream of ParticleRandom: counter (particle low, particle high, step >> 1,
-0x80000000 | split), word X0 (even step) or X2 (odd) for the tail, X1 or X3 for the head. --boundary step is the
-seed's scheme.
+0x80000000 | split), word X0 (even step) or X2 (odd) for the tail, X1 or X3 for the head, drawn only where a
+test has arg < 23. A touched end is handled as a crossed one: the time left tau becomes
+TimeLeftAfterTouch(tau, d0, d1, arg, normal, uniform) (for a crossing d0 = distance of x from the crossed end,
+d1 = the overshoot beyond it), with the normal and uniform of the passage-time stream: counter (particle low,
+particle high, step >> 1, 0xC0000000 | split) laid out like a step block (z0 and X2 for even steps, z1 and X3
+for odd ones), drawn only for the particles that touched or crossed. The particle is then absorbed at the vertex
+(touches and crossings both count as splits) or goes on along an edge chosen with the step block's word, as after
+a crossing. --boundary step is the seed's scheme (no bridge tests; the time left after a crossing from the
+interpolated path x + s^2 A + s B, tau (1 - s^2)).
 
     metric_graphs_numpy.py --graph star5.json --start vertex:c --dt 1e-5 --particles 1000000 --steps 40
 """
@@ -101,9 +109,6 @@ class Graph:
                 sys.exit(f"drift kind {drift['kind']} is not supported by the NumPy peer")
         n = len(vertices)
         self.absorbing = np.array([v.get("kind") == "absorbing" for v in vertices])
-        # Edges whose tail (head) is absorbing: the ends the bridge test watches.
-        self.tail_absorbing = self.absorbing[self.tail]
-        self.head_absorbing = self.absorbing[self.head]
         incident = [[] for _ in range(n)]
         for i in range(m):
             incident[self.tail[i]].append((i, 0))
@@ -126,30 +131,49 @@ class Graph:
 
 
 BRIDGE_STREAM = 0x80000000
+TOUCH_STREAM = 0xC0000000
 BRIDGE_CUTOFF = np.float32(23.0)
 
 
-def bridge_exits(graph, seed, j, k, lo, hi, e, x, nxt, noise_scale, length):
-    """Orrery's bridge test for moves x -> nxt that stayed inside edge e (arrays over those particles).
+def bridge_touches(seed, j, k, lo, hi, x, nxt, noise_scale, length):
+    """Orrery's bridge tests (SplittingScheme.Touched) for moves x -> nxt that stayed inside their edge.
 
-    Returns (tail_hit, head_hit): boolean arrays, the particles whose path touched the absorbing tail (head).
+    Both ends, tail first, each only if x is not on it. Returns (touched, head, d0, d1, arg): boolean arrays
+    (touched, touched end is the head) and, for the touched ones, the float32 distances and argument that the
+    passage time needs. The bridge block is drawn only for particles with a test below the cutoff.
     """
     variance = noise_scale * noise_scale
-    tail_arg = (np.float32(2) * (x * nxt)) / variance
-    head_arg = (np.float32(2) * ((length - x) * (length - nxt))) / variance
-    tail_maybe = graph.tail_absorbing[e] & (tail_arg < BRIDGE_CUTOFF)
-    head_maybe = graph.head_absorbing[e] & (head_arg < BRIDGE_CUTOFF)
-    tail_hit = np.zeros(e.shape[0], dtype=bool)
-    head_hit = np.zeros(e.shape[0], dtype=bool)
+    tail_d0, tail_d1 = x, nxt
+    head_d0, head_d1 = length - x, length - nxt
+    tail_arg = (np.float32(2) * (tail_d0 * tail_d1)) / variance
+    head_arg = (np.float32(2) * (head_d0 * head_d1)) / variance
+    tail_maybe = (x > 0) & (tail_arg < BRIDGE_CUTOFF)
+    head_maybe = (x < length) & (head_arg < BRIDGE_CUTOFF)
+    touched = np.zeros(x.shape[0], dtype=bool)
+    head = np.zeros(x.shape[0], dtype=bool)
     maybe = np.nonzero(tail_maybe | head_maybe)[0]
-    if maybe.size == 0:
-        return tail_hit, head_hit
-    b0, b1, b2, b3 = philox(lo[maybe], hi[maybe], j >> 1, BRIDGE_STREAM | k, seed)
-    tail_word, head_word = (b0, b1) if j % 2 == 0 else (b2, b3)
-    with np.errstate(divide="ignore"):
-        tail_hit[maybe] = tail_maybe[maybe] & (-np.log(uniform(tail_word)) > tail_arg[maybe])
-        head_hit[maybe] = ~tail_hit[maybe] & head_maybe[maybe] & (-np.log(uniform(head_word)) > head_arg[maybe])
-    return tail_hit, head_hit
+    if maybe.size:
+        b0, b1, b2, b3 = philox(lo[maybe], hi[maybe], j >> 1, BRIDGE_STREAM | k, seed)
+        tail_word, head_word = (b0, b1) if j % 2 == 0 else (b2, b3)
+        with np.errstate(divide="ignore"):
+            tail_hit = tail_maybe[maybe] & (-np.log(uniform(tail_word)) > tail_arg[maybe])
+            head_hit = ~tail_hit & head_maybe[maybe] & (-np.log(uniform(head_word)) > head_arg[maybe])
+        touched[maybe] = tail_hit | head_hit
+        head[maybe] = head_hit
+    d0 = np.where(head, head_d0, tail_d0)
+    d1 = np.where(head, head_d1, tail_d1)
+    arg = np.where(head, head_arg, tail_arg)
+    return touched, head, d0, d1, arg
+
+
+def time_left_after_touch(tau, d0, d1, arg, normal, u):
+    """SplittingScheme.TimeLeftAfterTouch on float32 arrays, in the same order of operations."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        r = (normal * normal) / arg
+        q = (np.float32(1) + r) + np.sqrt(r * (r + np.float32(2)))
+        ratio = np.where(u * (q + np.float32(1)) <= q, d0 / q, d0 * q)
+        left = tau * (d1 / (d1 + ratio))
+    return np.where(arg > 0, left, np.where(d0 <= d1, tau, np.float32(0))).astype(np.float32)
 
 
 def run(graph, seed, dt, particles, steps, start, max_splits=100, sample_every=100, bins=32, boundary="bridge"):
@@ -177,7 +201,7 @@ def run(graph, seed, dt, particles, steps, start, max_splits=100, sample_every=1
     splits_total = 0
     truncated = 0
     z_odd = w_odd = None
-    bridge = boundary == "bridge" and bool(graph.absorbing.any())
+    bridge = boundary == "bridge"
     clock = time.perf_counter()
     for j in range(steps):
         n = lo.shape[0]
@@ -210,34 +234,51 @@ def run(graph, seed, dt, particles, steps, start, max_splits=100, sample_every=1
             noise_part = noise_scale * wi
             nxt = (xi + drift_part) + noise_part
             inside = (nxt > 0) & (nxt < length)
-            x[idx[inside]] = nxt[inside]
             if bridge:
                 ins = np.nonzero(inside)[0]
-                tail_hit, head_hit = bridge_exits(graph, seed, j, k, lo[idx[ins]], hi[idx[ins]], e[ins], xi[ins], nxt[ins], noise_scale[ins], length[ins])
-                hit = tail_hit | head_hit
-                if hit.any():
-                    gone_idx = idx[ins[hit]]
-                    gone_edge = e[ins[hit]]
-                    at_head = head_hit[hit]
-                    np.add.at(exits, np.where(at_head, graph.head[gone_edge], graph.tail[gone_edge]), 1)
-                    alive[gone_idx] = False
-                    x[gone_idx] = np.where(at_head, length[ins[hit]], np.float32(0))
-            cross = ~inside
-            if not cross.any():
-                break
-            c = idx[cross]
-            e, xi, length, nxt = e[cross], xi[cross], length[cross], nxt[cross]
-            drift_part, noise_part, t = drift_part[cross], noise_part[cross], t[cross]
-            head = nxt >= length
-            dist = np.where(head, length - xi, xi)
-            a_out = np.where(head, drift_part, -drift_part)
-            b_out = np.where(head, noise_part, -noise_part)
-            disc = np.maximum(b_out * b_out + np.float32(4) * a_out * dist, np.float32(0))
-            root = np.sqrt(disc)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                s = np.where(b_out > 0, (np.float32(2) * dist) / (b_out + root), (root - b_out) / (np.float32(2) * a_out))
-            s = np.where(s < 1, s, np.float32(1)).astype(np.float32)
-            t = t * (np.float32(1) - s * s)
+                touched, t_head, t_d0, t_d1, t_arg = bridge_touches(seed, j, k, lo[idx[ins]], hi[idx[ins]], xi[ins], nxt[ins], noise_scale[ins], length[ins])
+                moved = ins[~touched]
+                x[idx[moved]] = nxt[moved]
+                reach = ~inside
+                reach[ins[touched]] = True
+                if not reach.any():
+                    break
+                # Per particle that touched or crossed an end: which end, d0, d1 and arg of its passage time.
+                head = nxt >= length
+                head[ins[touched]] = t_head[touched]
+                d0 = np.where(head, length - xi, xi)
+                d1 = np.where(head, nxt - length, -nxt)
+                arg = np.empty(nxt.shape[0], dtype=np.float32)
+                d0[ins[touched]] = t_d0[touched]
+                d1[ins[touched]] = t_d1[touched]
+                arg[ins[touched]] = t_arg[touched]
+                c = idx[reach]
+                e, length, head, d0, d1, t = e[reach], length[reach], head[reach], d0[reach], d1[reach], tau[c]
+                crossed = ~inside[reach]
+                arg_r = arg[reach]
+                arg_r[crossed] = (np.float32(2) * (d0[crossed] * d1[crossed])) / (noise_scale[reach][crossed] * noise_scale[reach][crossed])
+                p0, p1, p2, p3 = philox(lo[c], hi[c], j >> 1, TOUCH_STREAM | k, seed)
+                za, zb = box_muller(p0, p1)
+                normal, u_touch = (za, uniform(p2)) if j % 2 == 0 else (zb, uniform(p3))
+                t = time_left_after_touch(t, d0, d1, arg_r, normal, u_touch)
+            else:
+                x[idx[inside]] = nxt[inside]
+                cross = ~inside
+                if not cross.any():
+                    break
+                c = idx[cross]
+                e, xi, length, nxt = e[cross], xi[cross], length[cross], nxt[cross]
+                drift_part, noise_part, t = drift_part[cross], noise_part[cross], t[cross]
+                head = nxt >= length
+                dist = np.where(head, length - xi, xi)
+                a_out = np.where(head, drift_part, -drift_part)
+                b_out = np.where(head, noise_part, -noise_part)
+                disc = np.maximum(b_out * b_out + np.float32(4) * a_out * dist, np.float32(0))
+                root = np.sqrt(disc)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    s = np.where(b_out > 0, (np.float32(2) * dist) / (b_out + root), (root - b_out) / (np.float32(2) * a_out))
+                s = np.where(s < 1, s, np.float32(1)).astype(np.float32)
+                t = t * (np.float32(1) - s * s)
             tau[c] = t
             splits_total += c.size
             vertex = np.where(head, graph.head[e], graph.tail[e])
