@@ -23,7 +23,7 @@ internal static class AccuracyReport
             md.AppendLine("- " + note);
         }
 
-        md.AppendLine().AppendLine(string.Create(CultureInfo.InvariantCulture, $"Particles per run: {settings.MaxParticles:G3} for the star's bridge runs (bias expected O(dt) and small), N(dt) = {settings.HalfOrderConstant:G3} / dt within [{settings.MinParticles:G3}, {settings.MaxParticles:G3}] for the others (bias expected O(sqrt dt)); seed {settings.Seed}; " +
+        md.AppendLine().AppendLine(string.Create(CultureInfo.InvariantCulture, $"Particles per run: N(dt) = {settings.FirstOrderConstant:G3} / dt^2 for the bridge runs (bias expected O(dt)), {settings.HalfOrderConstant:G3} / dt for the step runs (bias expected O(sqrt dt)), within [{settings.MinParticles:G3}, {settings.MaxParticles:G3}] and at most {settings.MaxParticleSteps:G3} particle-steps per run; seed {settings.Seed}; " +
             $"errors are relative for E[exit time], the times and the stationary occupations, absolute for probabilities; +- is one standard error (exit-time sample variance, binomial, " +
             $"or batch means over >= 8 independent batches for the times and occupations). `*` marks errors below 2 standard errors (not used in the fits)."));
         foreach (var problem in problems)

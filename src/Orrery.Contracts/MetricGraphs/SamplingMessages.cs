@@ -28,25 +28,27 @@ public sealed class SamplingSettings
     [Id(8)] public long ExitTimeSteps { get; set; }
     [Id(9)] public double TruncationWarningFraction { get; set; }
 
-    /// <summary>How absorbing ends are checked; 0 (the default) is the Brownian-bridge test.</summary>
+    /// <summary>How vertices are detected; 0 (the default) is the Brownian-bridge test.</summary>
     [Id(10)] public BoundaryScheme Boundary { get; set; }
 }
 
 /// <summary>
-/// How a sampling run detects that a step reached an absorbing end (specs/metric-graphs.md, "Absorbing ends").
-/// The numeric values are the device layout and the wire format.
+/// How a sampling run detects that a step reached a vertex (absorbing end or junction; specs/metric-graphs.md,
+/// "Absorbing ends"). The numeric values are the device layout and the wire format.
 /// </summary>
 [GenerateSerializer]
 [Alias("orrery.metricgraphs.boundary")]
 public enum BoundaryScheme
 {
     /// <summary>
-    /// Also after a step that ends inside the edge, the path is taken to have touched an absorbing end with the
-    /// Brownian-bridge probability exp(-2 d0 d1 / (sigma^2 tau)): first-order accurate exits.
+    /// Also after a step that ends inside the edge, the path is taken to have touched either end with the
+    /// Brownian-bridge probability exp(-2 d0 d1 / (sigma^2 tau)), and a touched or crossed vertex is reached at a
+    /// passage time drawn from the bridge's law: absorbed there, or on into an edge drawn with the jump weights.
+    /// First order in dt at absorbing ends and at junctions.
     /// </summary>
     Bridge = 0,
 
-    /// <summary>Only a step whose end lies beyond the edge's end is absorbed (the seed's scheme; O(sqrt dt) bias).</summary>
+    /// <summary>Only a step whose end lies beyond the edge's end reaches the vertex, at an interpolated time (the seed's scheme; O(sqrt dt) bias).</summary>
     Step = 1,
 }
 

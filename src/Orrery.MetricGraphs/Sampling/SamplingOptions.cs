@@ -32,9 +32,10 @@ public sealed record SamplingOptions
     public int MaxSplits { get; init; } = 100;
 
     /// <summary>
-    /// How absorbing ends are detected: <see cref="BoundaryScheme.Bridge"/> also tests, after every move that
-    /// stays inside an edge with an absorbing end, whether the path touched that end (first order in dt);
-    /// <see cref="BoundaryScheme.Step"/> checks only where a move ends (the seed's scheme, O(sqrt dt)).
+    /// How vertices are detected: <see cref="BoundaryScheme.Bridge"/> also tests, after every move that stays inside
+    /// an edge, whether the path touched either end (absorbing or junction) and draws the passage time of every touch
+    /// and crossing from the Brownian bridge's law (first order in dt); <see cref="BoundaryScheme.Step"/> checks only
+    /// where a move ends (the seed's scheme, O(sqrt dt)).
     /// Default <see cref="BoundaryScheme.Bridge"/>.
     /// </summary>
     public BoundaryScheme Boundary { get; init; } = BoundaryScheme.Bridge;
