@@ -8,6 +8,10 @@ namespace Orrery.Diagnostics;
 /// <c>i / rate</c> seconds, so the offered load does not adapt to the latency it measures). Shared
 /// by <see cref="LoadGrain"/> and the benchmarks' peers, so both sides of a comparison are driven
 /// and measured by the same code.
+/// <para>Open loop, one pacer sends every call that is due (or due within the timer's millisecond) and sleeps on a
+/// single timer in between; answers are recorded as they come, at most <c>concurrency</c> calls in flight. (An earlier
+/// version gave each of <c>concurrency</c> workers a timer of its own: hundreds of timers per millisecond fired in
+/// bursts through the thread pool, and the bursts' queueing was charged to the system under test.)</para>
 /// </summary>
 public static class LoadDriver
 {
@@ -21,11 +25,15 @@ public static class LoadDriver
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(calls);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(concurrency);
+        if (rate > 0)
+        {
+            return await RunOpenLoopAsync(calls, concurrency, Stopwatch.Frequency / rate, call, cancellationToken).ConfigureAwait(false);
+        }
+
         var latencies = new double[calls];
         var next = -1;
         var errors = 0;
         var firstError = "";
-        var interval = rate > 0 ? Stopwatch.Frequency / rate : 0;
         var start = Stopwatch.GetTimestamp();
 
         async Task WorkerAsync()
@@ -33,18 +41,6 @@ public static class LoadDriver
             int i;
             while ((i = Interlocked.Increment(ref next)) < calls)
             {
-                var ready = Stopwatch.GetTimestamp();
-                var due = start + (long)(i * interval);
-                if (interval > 0)
-                {
-                    // Task.Delay is good to about a millisecond; closer than that the call goes out early.
-                    var wait = Stopwatch.GetElapsedTime(ready, due);
-                    if (wait.TotalMilliseconds > 1)
-                    {
-                        await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-
                 var sent = Stopwatch.GetTimestamp();
                 try
                 {
@@ -58,12 +54,7 @@ public static class LoadDriver
                     }
                 }
 
-                // Paced, a call whose worker was still waiting for its previous answer when the call
-                // fell due counts from the due time, so slow answers are also charged to the calls
-                // queued behind them (no coordinated omission); a call whose worker was free counts
-                // from its send, so the timer's millisecond lateness is not charged to the system.
-                var from = interval > 0 && ready > due ? due : sent;
-                latencies[i] = Stopwatch.GetElapsedTime(from).TotalMicroseconds;
+                latencies[i] = Stopwatch.GetElapsedTime(sent).TotalMicroseconds;
             }
         }
 
@@ -74,6 +65,80 @@ public static class LoadDriver
         }
 
         await Task.WhenAll(workers).ConfigureAwait(false);
+        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Array.Sort(latencies);
+        return new LoadMeasurement(calls, seconds, latencies, errors, firstError);
+    }
+
+    /// <summary>
+    /// The open loop: call i is due at start + i x <paramref name="interval"/> (in Stopwatch ticks). A call sent when due
+    /// (or up to the timer's millisecond early, or late by the timer's lateness) counts from its send; one that fell due
+    /// while the pacer was held back because <paramref name="concurrency"/> calls were in flight counts from its due time,
+    /// so slow answers are also charged to the calls queued behind them (no coordinated omission).
+    /// </summary>
+    private static async Task<LoadMeasurement> RunOpenLoopAsync(
+        int calls, int concurrency, double interval, Func<int, CancellationToken, Task> call, CancellationToken cancellationToken)
+    {
+        var latencies = new double[calls];
+        var errors = 0;
+        var firstError = "";
+        using var gate = new SemaphoreSlim(concurrency, concurrency);
+        var answers = new Task[calls];
+        var oneMillisecond = Stopwatch.Frequency / 1000;
+        var start = Stopwatch.GetTimestamp();
+        var heldUntil = start; // when the pacer last got a slot after waiting for one
+
+        async Task AnswerAsync(Task pending, int i, long from)
+        {
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                if (Interlocked.Increment(ref errors) == 1)
+                {
+                    firstError = $"{e.GetType().Name}: {e.Message}";
+                }
+            }
+            finally
+            {
+                latencies[i] = Stopwatch.GetElapsedTime(from).TotalMicroseconds;
+                gate.Release();
+            }
+        }
+
+        for (var i = 0; i < calls; i++)
+        {
+            var due = start + (long)(i * interval);
+            var ahead = due - Stopwatch.GetTimestamp();
+            if (ahead > oneMillisecond)
+            {
+                // Task.Delay is good to about a millisecond; closer than that the call goes out early.
+                await Task.Delay(TimeSpan.FromTicks(ahead * TimeSpan.TicksPerSecond / Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!gate.Wait(0))
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                heldUntil = Stopwatch.GetTimestamp();
+            }
+
+            var sent = Stopwatch.GetTimestamp();
+            Task pending;
+            try
+            {
+                pending = call(i, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                pending = Task.FromException(e);
+            }
+
+            answers[i] = AnswerAsync(pending, i, due < heldUntil ? due : sent);
+        }
+
+        await Task.WhenAll(answers).ConfigureAwait(false);
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         Array.Sort(latencies);
         return new LoadMeasurement(calls, seconds, latencies, errors, firstError);
