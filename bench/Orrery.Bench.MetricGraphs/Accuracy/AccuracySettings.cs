@@ -11,9 +11,9 @@ namespace Orrery.Bench.MetricGraphs.Accuracy;
 /// first-order bias can then fall below 2 standard errors: such points are marked and left out of the fits).
 /// </summary>
 internal sealed record AccuracySettings(double[] TimeSteps, double HalfOrderConstant, double FirstOrderConstant, int MinParticles, int MaxParticles,
-    double MaxParticleSteps, double TargetError, int Threads, ulong Seed, string OutputDirectory)
+    double MaxParticleSteps, double TargetError, int Threads, ulong Seed, string OutputDirectory, IReadOnlyList<string> Problems)
 {
-    /// <summary>Reads --dts (comma-separated), --half-order-constant, --first-order-constant, --min-particles, --max-particles, --max-particle-steps, --target, --threads, --seed, --out.</summary>
+    /// <summary>Reads --dts (comma-separated), --half-order-constant, --first-order-constant, --min-particles, --max-particles, --max-particle-steps, --target, --threads, --seed, --out, --problems (comma-separated: star, graph, stationary; default all).</summary>
     public static AccuracySettings Parse(IReadOnlyDictionary<string, string> values)
     {
         string Get(string key, string fallback) => values.TryGetValue(key, out var v) ? v : fallback;
@@ -28,7 +28,8 @@ internal sealed record AccuracySettings(double[] TimeSteps, double HalfOrderCons
             Number("target", "1e-3"),
             (int)Number("threads", "-1"),
             ulong.Parse(Get("seed", "2026"), CultureInfo.InvariantCulture),
-            Get("out", "bench/out/accuracy"));
+            Get("out", "bench/out/accuracy"),
+            Get("problems", "star,graph,stationary").Split(','));
     }
 
     /// <summary>N(dt) of the class summary for a series whose bias is expected to be of order dt^<paramref name="order"/> (1 or 1/2), each on the graph for <paramref name="lifetime"/> time units on average.</summary>

@@ -42,7 +42,7 @@ internal static class AccuracyStudy
     {
         Directory.CreateDirectory(settings.OutputDirectory);
         var notes = new List<string>();
-        var problems = new[] { StarProblem(notes), GraphProblem(notes), StationaryProblem(notes) };
+        var problems = new[] { StarProblem(notes), GraphProblem(notes), StationaryProblem(notes) }.Where(p => settings.Problems.Contains(p.Name)).ToArray();
         foreach (var note in notes)
         {
             Console.WriteLine("# " + note);
@@ -262,16 +262,17 @@ internal static class AccuracyStudy
     /// target, both come from the fits: bias &lt;= target / 2 and N = (2 CV / (target / 2))^2.
     /// </summary>
     /// <summary>
-    /// Where no bridge run of the series reached the target and its errors are all within 2 standard errors of 0 (no
-    /// fit: the bias is below the series' noise), runs the bridge with enough particles for the target, N = (2 CV /
+    /// Where no bridge run of the series reached the target and its errors are too close to 0 for a fit (fewer than two
+    /// points above 2 standard errors: the bias is at the series' noise), runs the bridge with enough particles for the target, N = (2 CV /
     /// (target / 2))^2, at the study's dts from 0.02 down until one run reaches |error| + 2 SE &lt;= target (at most three
     /// tries); the run joins the measurements, where <see cref="CostAtMatchedAccuracy"/> finds it.
     /// </summary>
     private static void ConfirmTarget(AccuracyProblem problem, List<Measurement> measurements, AccuracySettings settings)
     {
-        var bridge = measurements.Where(m => m.Problem == problem.Name && m.Boundary == BoundaryScheme.Bridge).ToList();
+        var bridge = measurements.Where(m => m.Problem == problem.Name && m.Boundary == BoundaryScheme.Bridge).OrderBy(m => m.TimeStep).ToList();
         bool Reached(Measurement m) => Math.Abs(m.Values[0].Error) + 2 * m.Values[0].ErrorStandardError <= settings.TargetError;
-        if (bridge.Count == 0 || bridge.Any(Reached) || bridge.Any(m => Math.Abs(m.Values[0].Error) > 2 * m.Values[0].ErrorStandardError))
+        if (bridge.Count == 0 || bridge.Any(Reached) || ErrorFit.Of(bridge.Select(m => m.TimeStep).ToArray(), bridge.Select(m => m.Values[0].Error).ToArray(),
+                bridge.Select(m => m.Values[0].ErrorStandardError).ToArray()) is not null)
         {
             return;
         }
