@@ -33,7 +33,7 @@ internal static class CommandErrors
             AnsiConsole.MarkupLineInterpolated($"[red]orrery: bad spec:[/] {e.Message}");
             return 1;
         }
-        catch (Exception e) when (e is ArgumentException or OptionsValidationException or TimeoutException
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or OptionsValidationException or TimeoutException
                                    or Orleans.Runtime.OrleansException or SamplingRequestException or SamplingJobFailedException)
         {
             var kind = e switch

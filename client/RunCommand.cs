@@ -19,16 +19,23 @@ internal static class RunCommand
         var output = new Option<string?>("--out", "-o") { Description = "Output folder. Default: results/<spec file name without extension>" };
         var embeddedSilos = new Option<int>("--embedded-silos") { Description = "Silos of the embedded cluster used when no gateway is given", DefaultValueFactory = _ => 1 };
         var verbose = new Option<bool>("--verbose") { Description = "Show the embedded silos' logs" };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run of this spec and output folder from its last checkpoint (gcn)" };
         var connection = new ConnectionOptions();
         var command = new Command("run", "Run an experiment spec on a cluster, or on an embedded one when no gateway is given");
         command.Arguments.Add(spec);
         command.Options.Add(output);
         command.Options.Add(embeddedSilos);
         command.Options.Add(verbose);
+        command.Options.Add(resume);
         connection.AddTo(command);
         command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
-            var request = ReadRequest(parse.GetValue(spec)!, parse.GetValue(output), parse.GetValue(embeddedSilos), parse.GetValue(verbose));
+            var request = ReadRequest(parse.GetValue(spec)!, parse.GetValue(output), parse.GetValue(embeddedSilos), parse.GetValue(verbose)) with { Resume = parse.GetValue(resume) };
+            if (request.Resume && !request.Runner.CanResume)
+            {
+                throw new ArgumentException($"--resume: {request.Runner.Kind} runs keep no checkpoint to continue from; only gcn runs do");
+            }
+
             return await RunAsync(parse, connection, request, cancellationToken);
         }, cancellationToken));
         return command;
@@ -88,6 +95,7 @@ internal static class RunCommand
                 Output = staged,
                 Progress = progress,
                 Say = say,
+                Resume = request.Resume,
             }, cancellationToken);
             staged.Commit();
             Report(outcome, staged);
@@ -170,7 +178,7 @@ internal static class RunCommand
     }
 
     /// <summary>What one <c>orrery run</c> was asked to do, checked.</summary>
-    private sealed record RunRequest(FileInfo SpecFile, SpecNode Root, IExperimentRunner Runner, string OutDir, int Silos, bool Verbose);
+    private sealed record RunRequest(FileInfo SpecFile, SpecNode Root, IExperimentRunner Runner, string OutDir, int Silos, bool Verbose, bool Resume = false);
 
     private sealed class SynchronousProgress(Action<ExperimentProgress> report) : IProgress<ExperimentProgress>
     {

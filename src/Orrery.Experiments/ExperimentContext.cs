@@ -19,6 +19,12 @@ public sealed class ExperimentContext
 
     /// <summary>Lines for the person running the experiment (summary, checks, warnings).</summary>
     public Action<string> Say { get; init; } = _ => { };
+
+    /// <summary>
+    /// Continue an interrupted run from the state it left in <see cref="ExperimentOutput.ResumeDirectory"/>
+    /// (<c>orrery run --resume</c>); a runner without resume state ignores it. Default false.
+    /// </summary>
+    public bool Resume { get; init; }
 }
 
 /// <summary>

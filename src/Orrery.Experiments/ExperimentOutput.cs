@@ -6,6 +6,9 @@ namespace Orrery.Experiments;
 /// An existing output folder is replaced only at commit. The constructor checks the place before any work starts
 /// (an existing file, <c>/dev/null</c> or a folder that cannot be written is refused with
 /// <see cref="ArgumentException"/>); the staging folder is created only when the first file is written.
+/// <para>Beside them, <see cref="ResumeDirectory"/> keeps what a runner needs to continue an interrupted run (a GCN
+/// checkpoint, for one): it outlives a failed or killed run, so that <c>orrery run --resume</c> finds it, and goes when a
+/// run commits.</para>
 /// </summary>
 public sealed class ExperimentOutput : IDisposable
 {
@@ -29,6 +32,21 @@ public sealed class ExperimentOutput : IDisposable
 
     /// <summary>Where files are written until commit (created with the first file).</summary>
     public string StagingDirectory { get; }
+
+    /// <summary>Where a run keeps its resume state (created by <see cref="ResumePath"/>; removed by <see cref="Commit"/>, kept otherwise).</summary>
+    public string ResumeDirectory => Path.Combine(_parent, $".{Path.GetFileName(Directory)}.resume");
+
+    /// <summary>The path of the resume file <paramref name="name"/> (a plain file name), creating <see cref="ResumeDirectory"/>.</summary>
+    public string ResumePath(string name)
+    {
+        if (name.Length == 0 || name != Path.GetFileName(name) || name is "." or "..")
+        {
+            throw new ArgumentException($"resume file name {name} must be a plain file name");
+        }
+
+        System.IO.Directory.CreateDirectory(ResumeDirectory);
+        return Path.Combine(ResumeDirectory, name);
+    }
 
     /// <summary>Relative names of the files written so far.</summary>
     public IReadOnlyList<string> Files => _files;
@@ -55,7 +73,7 @@ public sealed class ExperimentOutput : IDisposable
     /// <summary>Writes a text file into the output.</summary>
     public void WriteText(string name, string text) => File.WriteAllText(PathFor(name), text);
 
-    /// <summary>Moves the staged files under the final name (replacing an earlier output there).</summary>
+    /// <summary>Moves the staged files under the final name (replacing an earlier output there) and removes the resume state.</summary>
     public void Commit()
     {
         EnsureStaged();
@@ -66,6 +84,10 @@ public sealed class ExperimentOutput : IDisposable
 
         System.IO.Directory.Move(StagingDirectory, Directory);
         _committed = true;
+        if (System.IO.Directory.Exists(ResumeDirectory))
+        {
+            System.IO.Directory.Delete(ResumeDirectory, recursive: true);
+        }
     }
 
     /// <summary>Removes the staging folder when the run did not commit.</summary>

@@ -10,6 +10,9 @@ public interface IExperimentRunner
     /// <summary>The value of the spec's <c>kind</c> field, such as <c>sampling</c> or <c>pca</c>.</summary>
     string Kind { get; }
 
+    /// <summary>Whether the runner keeps resume state and honours <see cref="ExperimentContext.Resume"/> (<c>orrery run --resume</c>).</summary>
+    bool CanResume => false;
+
     /// <summary>
     /// Reads and checks the whole spec (<c>kind</c> included) as <see cref="RunAsync"/> does before any work, without a
     /// cluster: <c>orrery check</c>. Problems throw <see cref="ExperimentSpecException"/> naming the file, line and field.

@@ -30,6 +30,9 @@ public sealed class GcnExperimentRunner : IExperimentRunner
     public string Kind => "gcn";
 
     /// <inheritdoc />
+    public bool CanResume => true;
+
+    /// <inheritdoc />
     public void Check(SpecNode spec) => _ = GcnSpec.Parse(spec);
 
     /// <inheritdoc />
@@ -88,7 +91,9 @@ public sealed class GcnExperimentRunner : IExperimentRunner
     /// <see cref="GcnRunLostException"/>, or a call fails while the cluster no longer lists that silo as active) the run
     /// starts again under a new key, at most <see cref="MaxRestarts"/> times, and resumes from the last checkpoint (from
     /// the seed when there is none): in vanilla mode with the undisturbed run's bits, since every epoch depends only on
-    /// the seed, its number and the weights and optimiser state it starts from.
+    /// the seed, its number and the weights and optimiser state it starts from. Each checkpoint is also written to the
+    /// output's resume folder (<see cref="GcnCheckpointFile"/>), from which <see cref="ExperimentContext.Resume"/> starts a
+    /// run whose client was lost; the folder goes when the output is committed.
     /// </summary>
     private async Task<(GcnStartReply Start, List<EpochMetrics> Metrics, long Bytes, List<GcnWeight> Weights, int Restarts)> TrainAsync(
         ExperimentContext context, GcnSpec parsed, CancellationToken cancellationToken)
@@ -96,6 +101,22 @@ public sealed class GcnExperimentRunner : IExperimentRunner
         var metrics = new List<EpochMetrics>();
         var bytes = new List<long>();
         GcnCheckpoint? checkpoint = null;
+        var resumeFile = Path.Combine(context.Output.ResumeDirectory, GcnCheckpointFile.FileName);
+        if (context.Resume)
+        {
+            if (!File.Exists(resumeFile))
+            {
+                throw new ArgumentException($"--resume: there is no checkpoint to continue at {resumeFile} (an interrupted run of this spec and output folder leaves one there); run without --resume to start from the seed");
+            }
+
+            (checkpoint, metrics, bytes) = GcnCheckpointFile.Read(resumeFile, parsed.Request);
+            context.Say($"gcn {parsed.Name}: continuing the interrupted run from {resumeFile} (after epoch {checkpoint.Epoch})");
+        }
+        else if (File.Exists(resumeFile))
+        {
+            context.Say($"gcn {parsed.Name}: {resumeFile} holds the checkpoint of an interrupted run; this run starts from the seed and replaces it (orrery run --resume continues it)");
+        }
+
         for (var restarts = 0; ; restarts++)
         {
             var coordinator = context.Cluster.GetGrain<IGcnCoordinatorGrain>($"gcn/{parsed.Name}/{Guid.NewGuid():N}");
@@ -128,7 +149,13 @@ public sealed class GcnExperimentRunner : IExperimentRunner
                             $"epoch {row.Epoch + 1}/{parsed.Epochs}, loss {row.Loss:F4}, train {row.TrainAccuracy:P1}, val {row.ValidationAccuracy:P1}, {row.Seconds * 1000:F0} ms, exchange {waiting:P0}"));
                     }
 
-                    checkpoint = reply.Checkpoint ?? checkpoint;
+                    if (reply.Checkpoint is { } fresh)
+                    {
+                        // Kept beside the output, so that a lost client's run can go on (orrery run --resume).
+                        checkpoint = fresh;
+                        GcnCheckpointFile.Write(context.Output.ResumePath(GcnCheckpointFile.FileName), parsed.Request, checkpoint, metrics, bytes);
+                    }
+
                     finished = reply.Finished;
                 }
 
