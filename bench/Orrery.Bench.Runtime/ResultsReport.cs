@@ -48,8 +48,9 @@ internal static class ResultsReport
         text.AppendLine();
         text.AppendLine("### Open loop (at half of each side's own peak unless --open-rate set the rate)");
         text.AppendLine();
-        text.AppendLine("Call i is due at i / rate. A call whose worker was still busy when it fell due counts from the due time (no");
-        text.AppendLine("coordinated omission); one whose worker was waiting on the ~1 ms timer counts from its send.");
+        text.AppendLine("Call i is due at i / rate; one pacer sends every call that is due and sleeps on a ~1 ms timer in between. A call");
+        text.AppendLine("that fell due while the pacer waited for one of the 512 slots counts from its due time (no coordinated omission);");
+        text.AppendLine("the others count from their send.");
         text.AppendLine();
         text.AppendLine("| side | offered calls/s | achieved calls/s | p50 (ms) | p99 (ms) | max (ms) | errors | CPU cores: driver + server, others |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
