@@ -6,6 +6,8 @@ namespace Orrery.Experiments;
 /// An existing output folder is replaced only at commit. The constructor checks the place before any work starts
 /// (an existing file, <c>/dev/null</c> or a folder that cannot be written is refused with
 /// <see cref="ArgumentException"/>); the staging folder is created only when the first file is written.
+/// <para>Staging folders that a process no longer running left behind (killed before it could clean up) are removed
+/// when a new output for the same folder is made.</para>
 /// <para>Beside them, <see cref="ResumeDirectory"/> keeps what a runner needs to continue an interrupted run (a GCN
 /// checkpoint, for one): it outlives a failed or killed run, so that <c>orrery run --resume</c> finds it, and goes when a
 /// run commits.</para>
@@ -25,6 +27,7 @@ public sealed class ExperimentOutput : IDisposable
         _parent = Path.GetDirectoryName(Directory) ?? throw new ArgumentException($"output folder {directory} has no parent: name a folder inside one");
         CheckWritable(directory, Directory, _parent);
         StagingDirectory = Path.Combine(_parent, $".{Path.GetFileName(Directory)}.staging-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        RemoveStaleStaging(_parent, Path.GetFileName(Directory));
     }
 
     /// <summary>The final output folder.</summary>
@@ -105,6 +108,52 @@ public sealed class ExperimentOutput : IDisposable
         {
             System.IO.Directory.CreateDirectory(StagingDirectory);
             _staged = true;
+        }
+    }
+
+    /// <summary>
+    /// Removes staging folders of this output that a process which is no longer running left behind (a client killed
+    /// with <c>kill -9</c>, or its machine lost, has no chance to remove its own). The process id is in the folder's name;
+    /// a folder whose process still runs (or whose name does not parse) is left alone.
+    /// </summary>
+    private static void RemoveStaleStaging(string parent, string name)
+    {
+        if (!System.IO.Directory.Exists(parent))
+        {
+            return;
+        }
+
+        var prefix = $".{name}.staging-";
+        foreach (var folder in System.IO.Directory.EnumerateDirectories(parent, prefix + "*"))
+        {
+            var rest = Path.GetFileName(folder)[prefix.Length..];
+            var dash = rest.IndexOf('-', StringComparison.Ordinal);
+            if (dash <= 0 || !int.TryParse(rest.AsSpan(0, dash), out var pid) || pid == Environment.ProcessId || IsRunning(pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                System.IO.Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Someone else's, or going away already: not this run's business.
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
         }
     }
 

@@ -114,6 +114,34 @@ public sealed class SpecNodeTests
         }
     }
 
+    [Fact]
+    public void StagingFoldersOfProcessesThatAreGoneAreRemoved()
+    {
+        var parent = Directory.CreateTempSubdirectory("orrery-out-stale-").FullName;
+        try
+        {
+            using var gone = System.Diagnostics.Process.Start("true")!;
+            gone.WaitForExit();
+            var stale = Directory.CreateDirectory(Path.Combine(parent, $".run1.staging-{gone.Id}-0123abcd")).FullName;
+            File.WriteAllText(Path.Combine(stale, "half-written.csv"), "x");
+            var mine = Directory.CreateDirectory(Path.Combine(parent, $".run1.staging-{Environment.ProcessId}-feed")).FullName;
+            var otherOutput = Directory.CreateDirectory(Path.Combine(parent, $".run2.staging-{gone.Id}-0123abcd")).FullName;
+            var unparsed = Directory.CreateDirectory(Path.Combine(parent, ".run1.staging-notapid")).FullName;
+
+            using (new ExperimentOutput(Path.Combine(parent, "run1")))
+            {
+                Assert.False(Directory.Exists(stale));
+                Assert.True(Directory.Exists(mine)); // a running process's (this one's) is left alone
+                Assert.True(Directory.Exists(otherOutput));
+                Assert.True(Directory.Exists(unparsed));
+            }
+        }
+        finally
+        {
+            Directory.Delete(parent, recursive: true);
+        }
+    }
+
     // Caught before: an existing file or /dev/null as --out passed here and failed with an IOException trace only at
     // commit, after the whole run; a folder the user cannot write failed with a trace at the staging folder.
     [Fact]

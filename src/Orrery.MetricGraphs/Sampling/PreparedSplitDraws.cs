@@ -51,9 +51,7 @@ internal readonly struct PreparedSplitDraws : ISplitDraws
             return;
         }
 
-        var block = ParticleRandom.StepBlock(_seed, _particle, _step, split);
-        normal = ParticleRandom.Normal(block, _step);
-        choiceWord = ParticleRandom.EdgeChoiceWord(block, _step);
+        FromBlock(ParticleRandom.StepBlock(_seed, _particle, _step, split), out normal, out choiceWord);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -72,7 +70,13 @@ internal readonly struct PreparedSplitDraws : ISplitDraws
             return;
         }
 
-        var block = ParticleRandom.TouchBlock(_seed, _particle, _step, split);
+        FromBlock(ParticleRandom.TouchBlock(_seed, _particle, _step, split), out normal, out word);
+    }
+
+    /// <summary>A step-block-shaped block's normal and word for this step's parity (z0 and X2, or z1 and X3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void FromBlock(Orrery.Compute.Random.PhiloxBlock block, out float normal, out uint word)
+    {
         normal = ParticleRandom.Normal(block, _step);
         word = ParticleRandom.EdgeChoiceWord(block, _step);
     }
