@@ -23,7 +23,7 @@ internal static class DemoSampling
           sigma: 1.0
         particles: 6000
         dt: 0.001
-        end_time: 12
+        end_time: 20
         seed: 7
         initial: {vertex: c}
         observables: {bins_per_edge: 16, exit_time_bins: 40, exit_time_max: 4}
