@@ -118,6 +118,21 @@ public sealed class MultiSiloTests(RedisFixture fixture) : IClassFixture<RedisFi
     [Fact]
     public async Task AGatewayKilledUnderLoad_EveryCallToGrainsOnLiveSilosSucceeds_ThoseInFlightThroughItAreResent()
     {
+        // Every call must succeed in every attempt. That some call was in flight through the killed gateway (so the resend
+        // is exercised) depends on the moment of the kill; a second attempt on a fresh cluster is made when none was
+        // (seen once in a full run, 2026-12-07), and the test fails only when neither attempt resent anything.
+        var resent = 0L;
+        for (var attempt = 1; attempt <= 2 && resent == 0; attempt++)
+        {
+            resent = await KillAGatewayUnderLoadAsync();
+        }
+
+        Assert.True(resent > 0, "no call was resent in two attempts: the gateway's loss was not noticed, or no call was in flight through any gateway");
+    }
+
+    /// <summary>One attempt of the test above: asserts that every call succeeded and returns how many calls were resent.</summary>
+    private async Task<long> KillAGatewayUnderLoadAsync()
+    {
         await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
         var silos = await cluster.Client.GetGrain<IClusterInventoryGrain>(0).GetActiveSilosAsync();
         var doomed = cluster.Silos[0];
@@ -170,8 +185,7 @@ public sealed class MultiSiloTests(RedisFixture fixture) : IClassFixture<RedisFi
         // Without the resend, the calls in flight through the dying gateway were lost to the caller's deadline (one per
         // worker that had a call there): Orleans 10.4.2's client neither fails nor resends them.
         Assert.True(failures.IsEmpty, $"{failures.Count} calls to grains on live silos failed; first: {failures.FirstOrDefault().Error}");
-        var resend = cluster.Client.ServiceProvider.GetRequiredService<GatewayLossResend>();
-        Assert.True(resend.Resent > 0, "no call was resent: the gateway's loss was not noticed, or no call was in flight through any gateway");
+        return cluster.Client.ServiceProvider.GetRequiredService<GatewayLossResend>().Resent;
     }
 
     private static async Task<SiloAddress> AddressOfAsync(ProcessCluster cluster, string name) =>
