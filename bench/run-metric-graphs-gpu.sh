@@ -18,6 +18,10 @@
 # Orrery: a self-contained published Orrery.Bench.MetricGraphs (no .NET needed on the GPU machine), with
 # --device cuda: STEPS steps (default 2000) after a warm-up that compiles the kernel with NVRTC; the time
 # is the whole Advance, the state's upload and download and the counts included; median of REPEAT runs.
+# Scheme: the PyTorch peer implements `boundary: step` only (no bridge tests, no passage times), so both run it:
+# BOUNDARY (default step) goes to Orrery. BOUNDARY=bridge measures Orrery's default scheme (junction and absorbing
+# ends bridge-tested: about 3x dearer per particle-step on the CPU), against the same step peer: that ratio compares
+# different schemes and says so in the table.
 # PyTorch: the same scheme, same graph (exported by the Orrery run), same Philox layout, TORCH_STEPS steps
 # (default 100: it runs ~100x slower, and a particle-step costs the same at any step count), one run after
 # its own warm-up. Needs on the GPU machine: the NVIDIA driver, NVRTC (CUDA 12 or 13; the loader path,
@@ -37,6 +41,7 @@ SCENARIOS=${SCENARIOS:-"star5 vessel"}
 STEPS=${STEPS:-2000}
 TORCH_STEPS=${TORCH_STEPS:-100}
 REPEAT=${REPEAT:-3}
+BOUNDARY=${BOUNDARY:-step}
 PYTHON=${PYTHON:-python3}
 
 gpu_publish run-metric-graphs-gpu.sh bench/Orrery.Bench.MetricGraphs/Orrery.Bench.MetricGraphs.csproj "$out" Orrery.Bench.MetricGraphs "$flag" || exit 0
@@ -62,6 +67,7 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
   echo "- Command: \`$command_line\`"
   echo "- Orrery: $STEPS steps, median of $REPEAT runs, time of the whole Advance (uploads and downloads included);"
   echo "  PyTorch: $TORCH_STEPS steps, one run. Occupation sampled every 100 steps into 32 bins per edge."
+  echo "- Scheme: Orrery boundary: $BOUNDARY; PyTorch step (the peer has no bridge)$([ "$BOUNDARY" = step ] || echo ': the ratio compares different schemes')."
   echo "- Goals: >= 1e11 particle-steps/s at 10^8 particles (stated for an H100), >= 100x PyTorch."
   echo
   echo "| scenario | particles | Orrery particle-steps/s | issue fraction (est.) | PyTorch particle-steps/s | Orrery / PyTorch |"
@@ -78,7 +84,7 @@ for scenario in $SCENARIOS; do
   esac
   for n in $PARTICLES; do
     "$bench" --scenario "$scenario" --device cuda --particles "$n" --steps "$STEPS" --repeat "$REPEAT" \
-      --export-graph "$work/$scenario.json" | tee "$work/$scenario.$n.orrery"
+      --boundary "$BOUNDARY" --export-graph "$work/$scenario.json" | tee "$work/$scenario.$n.orrery"
     # Warm-up of the peer (CUDA context, kernels) on a small ensemble, then the measured run.
     "$PYTHON" bench/peers/metric_graph_torch.py --graph "$work/$scenario.json" --scenario "$scenario" --start "$start" --dt "$dt" \
       --particles 100000 --steps 4 >/dev/null
