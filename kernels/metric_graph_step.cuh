@@ -208,15 +208,21 @@ ORR_HD bool mg_bridge_touched(const mg_run& r, unsigned long long particle, long
         && -mg_log(mg_uniform(mg_bridge_word(r.seed, particle, step, split, head))) > argument;
 }
 
-// ParticleRandom.TouchBlock, read as PreparedSplitDraws.TouchDraw does: the normal and the uniform's word.
-ORR_HD void mg_touch_draw(unsigned long long seed, unsigned long long particle, long long step, int split, float& normal, unsigned int& word)
+// A step-block-shaped block's normal and word for the step's parity (ParticleRandom: z0 and X2 for an even step,
+// z1 and X3 for an odd one).
+ORR_HD void mg_block_draws(uint4 block, long long step, float& normal, unsigned int& word)
 {
-    const uint4 block = philox_draw(seed, particle,
-                                    ((unsigned long long)(MG_TOUCH_STREAM | (unsigned int)split) << 32) | ((unsigned long long)step >> 1));
     float z0, z1;
     mg_box_muller(block.x, block.y, z0, z1);
     normal = (step & 1) == 0 ? z0 : z1;
     word = (step & 1) == 0 ? block.z : block.w;
+}
+
+// ParticleRandom.TouchBlock, read as PreparedSplitDraws.TouchDraw does: the normal and the uniform's word.
+ORR_HD void mg_touch_draw(unsigned long long seed, unsigned long long particle, long long step, int split, float& normal, unsigned int& word)
+{
+    mg_block_draws(philox_draw(seed, particle, ((unsigned long long)(MG_TOUCH_STREAM | (unsigned int)split) << 32) | ((unsigned long long)step >> 1)),
+                   step, normal, word);
 }
 
 // SplittingScheme.TimeLeftAfterTouch: the time left after the bridge's first passage (inverse Gaussian by
@@ -362,11 +368,7 @@ ORR_HD int mg_step(const mg_graph& g, const mg_run& r, unsigned long long partic
         }
 
         // The draws of iteration `splits` (ParticleRandom: the step's parity picks z0/X2 or z1/X3).
-        const uint4 block = mg_step_block(r.seed, particle, step, splits);
-        float z0, z1;
-        mg_box_muller(block.x, block.y, z0, z1);
-        w = (step & 1) == 0 ? z0 : z1;
-        choice_word = (step & 1) == 0 ? block.z : block.w;
+        mg_block_draws(mg_step_block(r.seed, particle, step, splits), step, w, choice_word);
         sqrt_tau = orr_fsqrt(tau);
     }
 }

@@ -32,8 +32,7 @@ public static class LoadDriver
 
         var latencies = new double[calls];
         var next = -1;
-        var errors = 0;
-        var firstError = "";
+        var errors = new ErrorTally();
         var start = Stopwatch.GetTimestamp();
 
         async Task WorkerAsync()
@@ -48,10 +47,7 @@ public static class LoadDriver
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    if (Interlocked.Increment(ref errors) == 1)
-                    {
-                        firstError = $"{e.GetType().Name}: {e.Message}";
-                    }
+                    errors.Record(e);
                 }
 
                 latencies[i] = Stopwatch.GetElapsedTime(sent).TotalMicroseconds;
@@ -67,7 +63,7 @@ public static class LoadDriver
         await Task.WhenAll(workers).ConfigureAwait(false);
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         Array.Sort(latencies);
-        return new LoadMeasurement(calls, seconds, latencies, errors, firstError);
+        return new LoadMeasurement(calls, seconds, latencies, errors.Count, errors.First);
     }
 
     /// <summary>
@@ -80,8 +76,7 @@ public static class LoadDriver
         int calls, int concurrency, double interval, Func<int, CancellationToken, Task> call, CancellationToken cancellationToken)
     {
         var latencies = new double[calls];
-        var errors = 0;
-        var firstError = "";
+        var errors = new ErrorTally();
         using var gate = new SemaphoreSlim(concurrency, concurrency);
         var answers = new Task[calls];
         var oneMillisecond = Stopwatch.Frequency / 1000;
@@ -96,10 +91,7 @@ public static class LoadDriver
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                if (Interlocked.Increment(ref errors) == 1)
-                {
-                    firstError = $"{e.GetType().Name}: {e.Message}";
-                }
+                errors.Record(e);
             }
             finally
             {
@@ -141,6 +133,24 @@ public static class LoadDriver
         await Task.WhenAll(answers).ConfigureAwait(false);
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         Array.Sort(latencies);
-        return new LoadMeasurement(calls, seconds, latencies, errors, firstError);
+        return new LoadMeasurement(calls, seconds, latencies, errors.Count, errors.First);
+    }
+
+    /// <summary>Calls that threw, counted from any thread, and the first one's message.</summary>
+    private sealed class ErrorTally
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public string First { get; private set; } = "";
+
+        public void Record(Exception e)
+        {
+            if (Interlocked.Increment(ref _count) == 1)
+            {
+                First = $"{e.GetType().Name}: {e.Message}";
+            }
+        }
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Orrery.GpuCheck;
 
 /// <summary>
@@ -54,5 +56,41 @@ internal readonly record struct Comparison(long Elements, double MaxAbsError, lo
         }
 
         return new Comparison(expected.Length, failures == 0 ? 0 : double.NaN, failures, first);
+    }
+
+    /// <summary>
+    /// Compares <paramref name="actual"/> with <paramref name="expected"/> bit for bit. Elements is the length, the
+    /// error the largest |actual − expected| over the differing elements (infinity where either is NaN or infinite),
+    /// failures the count of elements whose bits differ.
+    /// </summary>
+    public static Comparison Bitwise(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
+    {
+        if (actual.Length != expected.Length)
+        {
+            return new Comparison(expected.Length, double.PositiveInfinity, expected.Length, $"length {actual.Length} vs {expected.Length}");
+        }
+
+        double worst = 0;
+        long failures = 0;
+        var first = "";
+        for (var i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.SingleToUInt32Bits(actual[i]) == BitConverter.SingleToUInt32Bits(expected[i]))
+            {
+                continue;
+            }
+
+            if (failures++ == 0)
+            {
+                first = string.Create(CultureInfo.InvariantCulture, $"[{i}]: {actual[i]:R} vs {expected[i]:R}");
+            }
+
+            var error = Math.Abs((double)actual[i] - expected[i]);
+
+            // +0 against -0 differs in bits but not in value: it still counts, with an error of 0.
+            worst = double.IsFinite(error) ? Math.Max(worst, error) : double.PositiveInfinity;
+        }
+
+        return new Comparison(expected.Length, worst, failures, first);
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Orrery.Compute;
 using Orrery.Compute.Cpu;
 using Orrery.Gcn.Data;
@@ -32,42 +31,6 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
     private const float Epsilon = 1e-5f;
 
     private string Pair => $"{device.Name} vs cpu";
-
-    /// <summary>
-    /// Compares <paramref name="actual"/> with <paramref name="expected"/> bit for bit. Elements is the length, the
-    /// error the largest |actual − expected| over the differing elements (infinity where either is NaN or infinite),
-    /// failures the count of elements whose bits differ.
-    /// </summary>
-    public static Comparison Bitwise(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
-    {
-        if (actual.Length != expected.Length)
-        {
-            return new Comparison(expected.Length, double.PositiveInfinity, expected.Length, $"length {actual.Length} vs {expected.Length}");
-        }
-
-        double worst = 0;
-        long failures = 0;
-        var first = "";
-        for (var i = 0; i < expected.Length; i++)
-        {
-            if (BitConverter.SingleToUInt32Bits(actual[i]) == BitConverter.SingleToUInt32Bits(expected[i]))
-            {
-                continue;
-            }
-
-            if (failures++ == 0)
-            {
-                first = string.Create(CultureInfo.InvariantCulture, $"[{i}]: {actual[i]:R} vs {expected[i]:R}");
-            }
-
-            var error = Math.Abs((double)actual[i] - expected[i]);
-
-            // +0 against -0 differs in bits but not in value: it still counts, with an error of 0.
-            worst = double.IsFinite(error) ? Math.Max(worst, error) : double.PositiveInfinity;
-        }
-
-        return new Comparison(expected.Length, worst, failures, first);
-    }
 
     /// <summary>Adds one row per kernel, per layer kind and width for the aggregation, per shape for the dense kernels.</summary>
     public void Run()
@@ -156,8 +119,8 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
         }
 
         output.WriteLine($"  gcn_aggregate {label}: {edges} adjacency entries, halos {string.Join(", ", plans.Select(p => p.HaloCount))}");
-        table.Add($"gcn_aggregate {label}", Pair, Bitwise(aggregateDevice.ToArray(), aggregateCpu.ToArray()), "bitwise");
-        table.Add($"gcn_aggregate_transpose {label}: [dx; dhalo]", Pair, Bitwise(transposeDevice.ToArray(), transposeCpu.ToArray()), "bitwise");
+        table.Add($"gcn_aggregate {label}", Pair, Comparison.Bitwise(aggregateDevice.ToArray(), aggregateCpu.ToArray()), "bitwise");
+        table.Add($"gcn_aggregate_transpose {label}: [dx; dhalo]", Pair, Comparison.Bitwise(transposeDevice.ToArray(), transposeCpu.ToArray()), "bitwise");
     }
 
     /// <summary>Every gcn_dense.cu kernel on (<paramref name="n"/>, <paramref name="width"/>) rows.</summary>
@@ -189,7 +152,7 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
                 results[slot] = [.. forward[slot].Xhat, .. forward[slot].Y, .. forward[slot].InverseStd];
             }
 
-            table.Add($"gcn_layer_norm_relu {shape}: xhat, y, rstd", Pair, Bitwise(results[1], results[0]), "bitwise");
+            table.Add($"gcn_layer_norm_relu {shape}: xhat, y, rstd", Pair, Comparison.Bitwise(results[1], results[0]), "bitwise");
         });
 
         var dy = Values(random, count);
@@ -216,8 +179,8 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
                 parameters[slot] = [.. Download(dgamma, width), .. Download(dbeta, width)];
             }
 
-            table.Add($"gcn_layer_norm_relu_backward {shape}: dz", Pair, Bitwise(dz[1], dz[0]), "bitwise");
-            table.Add($"gcn_layer_norm_relu_parameter_gradient {shape}: dgamma, dbeta", Pair, Bitwise(parameters[1], parameters[0]), "bitwise");
+            table.Add($"gcn_layer_norm_relu_backward {shape}: dz", Pair, Comparison.Bitwise(dz[1], dz[0]), "bitwise");
+            table.Add($"gcn_layer_norm_relu_parameter_gradient {shape}: dgamma, dbeta", Pair, Comparison.Bitwise(parameters[1], parameters[0]), "bitwise");
         });
 
         // Row i is global node 7i + 3, so the Philox counters are not simply the row numbers; rate 0.3 as a model might use.
@@ -238,7 +201,7 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
                 results[slot] = [.. Download(xBuffer, count), .. scales[slot]];
             }
 
-            table.Add($"gcn_dropout {shape}: x, scale", Pair, Bitwise(results[1], results[0]), "bitwise");
+            table.Add($"gcn_dropout {shape}: x, scale", Pair, Comparison.Bitwise(results[1], results[0]), "bitwise");
         });
 
         var dx = Values(random, count);
@@ -256,7 +219,7 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
                 results[slot] = Download(dxBuffer, count);
             }
 
-            table.Add($"gcn_dropout_backward {shape}: dx", Pair, Bitwise(results[1], results[0]), "bitwise");
+            table.Add($"gcn_dropout_backward {shape}: dx", Pair, Comparison.Bitwise(results[1], results[0]), "bitwise");
         });
 
         var bias = Values(random, width);
@@ -276,7 +239,7 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
                     results[slot] = Download(outBuffer, count);
                 }
 
-                table.Add($"{name} {shape}: out", Pair, Bitwise(results[1], results[0]), "bitwise");
+                table.Add($"{name} {shape}: out", Pair, Comparison.Bitwise(results[1], results[0]), "bitwise");
             });
         }
 
@@ -293,7 +256,7 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
                 results[slot] = Download(sums, width);
             }
 
-            table.Add($"gcn_column_sums {shape}: sums", Pair, Bitwise(results[1], results[0]), "bitwise");
+            table.Add($"gcn_column_sums {shape}: sums", Pair, Comparison.Bitwise(results[1], results[0]), "bitwise");
         });
     }
 

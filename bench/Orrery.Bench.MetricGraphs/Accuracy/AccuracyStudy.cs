@@ -269,10 +269,9 @@ internal static class AccuracyStudy
     /// </summary>
     private static void ConfirmTarget(AccuracyProblem problem, List<Measurement> measurements, AccuracySettings settings)
     {
-        var bridge = measurements.Where(m => m.Problem == problem.Name && m.Boundary == BoundaryScheme.Bridge).OrderBy(m => m.TimeStep).ToList();
+        var bridge = measurements.Where(m => m.Problem == problem.Name && m.Boundary == BoundaryScheme.Bridge).ToList();
         bool Reached(Measurement m) => Math.Abs(m.Values[0].Error) + 2 * m.Values[0].ErrorStandardError <= settings.TargetError;
-        if (bridge.Count == 0 || bridge.Any(Reached) || ErrorFit.Of(bridge.Select(m => m.TimeStep).ToArray(), bridge.Select(m => m.Values[0].Error).ToArray(),
-                bridge.Select(m => m.Values[0].ErrorStandardError).ToArray()) is not null)
+        if (bridge.Count == 0 || bridge.Any(Reached) || FitOf(bridge) is not null)
         {
             return;
         }
@@ -293,16 +292,19 @@ internal static class AccuracyStudy
         }
     }
 
+    /// <summary>The fit of the first observable's error against dt over <paramref name="series"/> (null where fewer than two points stand above 2 SE).</summary>
+    private static ErrorFit? FitOf(IEnumerable<Measurement> series)
+    {
+        var ordered = series.OrderBy(m => m.TimeStep).ToList();
+        return ErrorFit.Of(ordered.Select(m => m.TimeStep).ToArray(), ordered.Select(m => m.Values[0].Error).ToArray(),
+            ordered.Select(m => m.Values[0].ErrorStandardError).ToArray());
+    }
+
     private static CostEstimate? CostAtMatchedAccuracy(AccuracyProblem problem, List<Measurement> measurements, AccuracySettings settings)
     {
         var runs = measurements.Where(m => m.Problem == problem.Name).ToList();
         var exact = problem.Observables[0].Exact;
-        ErrorFit? Fit(BoundaryScheme b)
-        {
-            var series = runs.Where(m => m.Boundary == b).OrderBy(m => m.TimeStep).ToList();
-            return ErrorFit.Of(series.Select(m => m.TimeStep).ToArray(), series.Select(m => m.Values[0].Error).ToArray(),
-                series.Select(m => m.Values[0].ErrorStandardError).ToArray());
-        }
+        ErrorFit? Fit(BoundaryScheme b) => FitOf(runs.Where(m => m.Boundary == b));
 
         var stepFit = Fit(BoundaryScheme.Step);
         var bridgeFit = Fit(BoundaryScheme.Bridge);

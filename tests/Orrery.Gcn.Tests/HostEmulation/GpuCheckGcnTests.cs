@@ -61,9 +61,9 @@ public sealed class GpuCheckGcnTests
     public void TheBitwiseComparisonCountsEveryDifferingElementAndTheLargestError()
     {
         float[] expected = [1f, 2f, 0f, float.NaN];
-        Assert.True(GcnChecks.Bitwise([1f, 2f, 0f, float.NaN], expected).Passed);
+        Assert.True(Comparison.Bitwise([1f, 2f, 0f, float.NaN], expected).Passed);
 
-        var comparison = GcnChecks.Bitwise([BitConverter.UInt32BitsToSingle(0x3F800001), 2.5f, -0f, float.NaN], expected);
+        var comparison = Comparison.Bitwise([BitConverter.UInt32BitsToSingle(0x3F800001), 2.5f, -0f, float.NaN], expected);
         Assert.Equal(3, comparison.Failures);
         Assert.Equal(0.5, comparison.MaxAbsError);
         Assert.Equal(4, comparison.Elements);
