@@ -22,6 +22,12 @@ internal sealed class Connection
     private const int MaxHeaderBytes = 1 << 20;
     private const int FlushThresholdBytes = 512 * 1024;
 
+    /// <summary>The most bytes a large payload's read waits to have in the socket before it wakes (SO_RCVLOWAT).</summary>
+    private const int PayloadReadChunk = 256 * 1024;
+
+    /// <summary>False once the platform refused a receive low-water mark (not Linux): payload reads then take what is there.</summary>
+    private static bool _lowWaterMarks = OperatingSystem.IsLinux();
+
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly PipeReader _reader;
@@ -34,6 +40,7 @@ internal sealed class Connection
     private readonly long _maxPayloadBytes;
     private readonly CancellationTokenSource _closing = new();
     private ulong _nextCorrelationId;
+    private int _lowWater = 1;
     private int _closed;
     private bool _refusing;
 
@@ -237,6 +244,57 @@ internal sealed class Connection
         return true;
     }
 
+    /// <summary>
+    /// Reads the rest of a large payload straight from the socket. When the link is slower than the reader, each packet
+    /// would wake this loop for a few kilobytes (54 MB at 250 Mbit/s: 27,000 reads, 2.4x the CPU of reading it in 256 KiB
+    /// pieces, measured with a veth pair shaped by tc); a receive low-water mark (SO_RCVLOWAT) makes the kernel wake it
+    /// once per <see cref="PayloadReadChunk"/> instead. The mark is never above what is left of the payload (so the last
+    /// piece wakes it too) and is back at 1 byte before frames are parsed again.
+    /// </summary>
+    private async ValueTask ReadPayloadAsync(Memory<byte> destination)
+    {
+        try
+        {
+            while (destination.Length > 0)
+            {
+                SetLowWater(Math.Min(destination.Length, PayloadReadChunk));
+                var read = await _stream.ReadAsync(destination, _closing.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new EndOfStreamException($"{Description} closed the connection in the middle of a payload ({destination.Length} bytes of it missing)");
+                }
+
+                destination = destination[read..];
+            }
+        }
+        finally
+        {
+            SetLowWater(1);
+        }
+    }
+
+    /// <summary>Sets the socket's receive low-water mark to <paramref name="bytes"/> where the platform has one; a closed socket keeps what it had.</summary>
+    private void SetLowWater(int bytes)
+    {
+        if (bytes == _lowWater || !_lowWaterMarks)
+        {
+            return;
+        }
+
+        try
+        {
+            _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReceiveLowWater, bytes);
+            _lowWater = bytes;
+        }
+        catch (Exception e) when (e is SocketException or PlatformNotSupportedException)
+        {
+            _lowWaterMarks = false;
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
     private async Task ReadLoopAsync()
     {
         Exception? failure = null;
@@ -304,7 +362,7 @@ internal sealed class Connection
                             // Everything buffered belongs to this payload; read the rest straight into it.
                             _reader.AdvanceTo(buffer.Start);
                             advanced = true;
-                            await _stream.ReadExactlyAsync(payload[buffered..], _closing.Token).ConfigureAwait(false);
+                            await ReadPayloadAsync(payload[buffered..]).ConfigureAwait(false);
                             Deliver(new InboundFrame(header, message, payload));
                             break;
                         }

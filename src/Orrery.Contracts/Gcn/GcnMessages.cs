@@ -80,7 +80,11 @@ public sealed class GcnTrainRequest
     [Id(52)] public string NodeFeatures { get; set; } = "identity";
 }
 
-/// <summary>One boundary block between two parts: rows of features (forward) or of gradients (backward).</summary>
+/// <summary>
+/// Floats between the grains of a run: one boundary block between two parts (rows of features forward, of gradients
+/// backward; <see cref="From"/> and <see cref="To"/> are parts), or the weights and a part's weight gradient between the
+/// coordinator (-1) and a part.
+/// </summary>
 [GenerateSerializer]
 [Alias("orrery.gcn.block")]
 public sealed class GcnBlock

@@ -24,9 +24,12 @@ public interface IGcnPartitionGrain : IGrainWithStringKey
     [Alias("is-set-up")]
     Task<bool> IsSetUpAsync();
 
-    /// <summary>Loads <paramref name="weights"/> (flattened, every part's copy) and starts a forward pass.</summary>
-    [Alias("begin")]
-    Task BeginForwardAsync(int iteration, bool training, float[] weights);
+    /// <summary>
+    /// Loads <paramref name="weights"/> (flattened, every part's copy: inline up to the run's limit, else a reference into
+    /// the coordinator's tensor store that every part reads once) and starts a forward pass.
+    /// </summary>
+    [Alias("begin-block")]
+    Task BeginForwardAsync(int iteration, bool training, GcnBlock weights);
 
     /// <summary>This part's rows of layer <paramref name="layer"/>'s input that each peer needs, one block per peer.</summary>
     [Alias("send-features")]
@@ -67,9 +70,9 @@ public interface IGcnPartitionGrain : IGrainWithStringKey
     [Alias("finish-backward")]
     Task FinishBackwardLayerAsync(int layer);
 
-    /// <summary>This part's weight gradient, flattened in the parameters' order.</summary>
-    [Alias("weight-gradients")]
-    Task<float[]> WeightGradientsAsync();
+    /// <summary>This part's weight gradient, flattened in the parameters' order (inline up to the run's limit, else by reference for one read).</summary>
+    [Alias("weight-gradient-block")]
+    Task<GcnBlock> WeightGradientsAsync();
 
     /// <summary>Pipelined modes: what arrived during the iteration becomes what the next one reads (with smoothing as set).</summary>
     [Alias("commit-stale")]

@@ -4,6 +4,7 @@ using Orleans;
 using Orleans.Runtime;
 using Orrery.Cluster.Placement;
 using Orrery.Cluster.Silos;
+using Orrery.Cluster.Tensors;
 using Orrery.Compute;
 using Orrery.Contracts.Gcn;
 using Orrery.Gcn.Model;
@@ -28,7 +29,7 @@ namespace Orrery.Gcn.Grains;
 /// last epoch's rows.
 /// </para>
 /// </summary>
-public sealed partial class GcnCoordinatorGrain(IClusterMembershipService membership, ILocalSiloDetails silo, ILogger<GcnCoordinatorGrain> logger)
+public sealed partial class GcnCoordinatorGrain(IClusterMembershipService membership, ILocalSiloDetails silo, TensorChannel tensors, ILogger<GcnCoordinatorGrain> logger)
     : Grain, IGcnCoordinatorGrain
 {
     private GcnTrainRequest? _request;
@@ -394,8 +395,8 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
         var background = new List<Task<long>>();
         try
         {
-            _parameters!.CopyTo(_weights);
-            await Task.WhenAll(_parts.Select(p => p.BeginForwardAsync(iteration, true, _weights)));
+            var weights = WeightsBlock();
+            await Task.WhenAll(_parts.Select(p => p.BeginForwardAsync(iteration, true, weights)));
             for (var l = 0; l < config.Layers; l++)
             {
                 var aggregates = config.ExchangesFeatures(l);
@@ -430,7 +431,7 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
 
             // Weight gradients summed in part order (the in-process trainer's order, so the sum is the same to the bit).
             Array.Clear(_gradient);
-            foreach (var share in await Task.WhenAll(_parts.Select(p => p.WeightGradientsAsync())))
+            foreach (var share in await Task.WhenAll(_parts.Select(async p => await GcnBlocks.UnpackAsync(tensors, await p.WeightGradientsAsync(), cancellationToken))))
             {
                 for (var i = 0; i < share.Length; i++)
                 {
@@ -438,6 +439,7 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
                 }
             }
 
+            _parameters!.CopyTo(_weights);
             _adam!.Step(_weights, _gradient);
             _parameters.Load(_weights);
             if (settings.Stale)
@@ -460,8 +462,8 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
     private async Task<SplitScores> EvaluateAsync(ExchangeClock exchange, CancellationToken cancellationToken)
     {
         var config = _setup!.Model;
-        _parameters!.CopyTo(_weights);
-        await Task.WhenAll(_parts.Select(p => p.BeginForwardAsync(0, false, _weights)));
+        var weights = WeightsBlock();
+        await Task.WhenAll(_parts.Select(p => p.BeginForwardAsync(0, false, weights)));
         for (var l = 0; l < config.Layers; l++)
         {
             if (config.ExchangesFeatures(l))
@@ -487,6 +489,17 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
         var sent = (await Task.WhenAll(_parts.Select(p => p.SendGradientsAsync(layer)))).SelectMany(b => b).ToList();
         var received = await Task.WhenAll(_parts.Select((p, q) => p.ReceiveGradientsAsync(layer, commit, Addressed(sent, q), cancellationToken)));
         return received.Sum();
+    }
+
+    /// <summary>
+    /// The weights for a forward pass, a copy of the current parameters: inline up to the run's limit, above it put once in
+    /// this silo's tensor store for every part to read (so a large model stays out of the Orleans messages).
+    /// </summary>
+    private GcnBlock WeightsBlock()
+    {
+        var weights = new float[_parameters!.TotalLength];
+        _parameters.CopyTo(weights);
+        return GcnBlocks.Pack(tensors, weights, _request!.InlineLimitBytes, GcnBlocks.Coordinator, GcnBlocks.Coordinator, _parts.Length);
     }
 
     /// <summary>The blocks addressed to part <paramref name="part"/>, in sender order.</summary>

@@ -17,9 +17,6 @@ namespace Orrery.Gcn.Grains;
 [CollectionAgeLimit(Minutes = 10)]
 public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails silo) : Grain, IGcnPartitionGrain
 {
-    /// <summary>How long a sent block waits in the store for its reader: far longer than one phase of an epoch.</summary>
-    private static readonly TimeSpan BlockTimeToLive = TimeSpan.FromMinutes(2);
-
     private GcnParameters? _parameters;
     private PartitionModel? _model;
     private int _inlineLimit;
@@ -76,12 +73,11 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     public Task<bool> IsSetUpAsync() => Task.FromResult(_model is not null);
 
     /// <inheritdoc />
-    public Task BeginForwardAsync(int iteration, bool training, float[] weights)
+    public async Task BeginForwardAsync(int iteration, bool training, GcnBlock weights)
     {
         var model = Model();
-        _parameters!.Load(weights);
+        _parameters!.Load(await GcnBlocks.UnpackAsync(tensors, weights, CancellationToken.None));
         model.BeginForward(iteration, training);
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -169,7 +165,11 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     }
 
     /// <inheritdoc />
-    public Task<float[]> WeightGradientsAsync() => Task.FromResult(Model().Gradients.Flatten());
+    public Task<GcnBlock> WeightGradientsAsync()
+    {
+        var model = Model();
+        return Task.FromResult(GcnBlocks.Pack(tensors, model.Gradients.Flatten(), _inlineLimit, model.Plan.Part, GcnBlocks.Coordinator));
+    }
 
     /// <inheritdoc />
     public Task CommitStaleAsync(bool smoothFeatures, bool smoothGradients, float gamma)
@@ -222,17 +222,11 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
                 continue;
             }
 
-            var values = rows(q);
-            blocks.Add(sizeof(float) * (long)values.Length <= _inlineLimit
-                ? new GcnBlock { From = model.Plan.Part, To = q, Values = values }
-                : new GcnBlock { From = model.Plan.Part, To = q, Tensor = tensors.Put(values, new TensorLifetime(BlockTimeToLive, 1)) });
+            blocks.Add(GcnBlocks.Pack(tensors, rows(q), _inlineLimit, model.Plan.Part, q));
         }
 
         return blocks;
     }
 
-    private async Task<float[]> UnpackAsync(GcnBlock block, CancellationToken cancellationToken) =>
-        block.Values ?? (block.Tensor is { } tensor
-            ? await tensors.FetchAsync<float>(tensor, cancellationToken)
-            : throw new GcnRequestException($"the block from part {block.From} carries neither values nor a tensor reference"));
+    private Task<float[]> UnpackAsync(GcnBlock block, CancellationToken cancellationToken) => GcnBlocks.UnpackAsync(tensors, block, cancellationToken);
 }

@@ -48,6 +48,12 @@ internal sealed class RawFrameClient : IAsyncDisposable
 
     public async Task<(FrameHeader Header, byte[] Message)> ReceiveAsync(TimeSpan timeout)
     {
+        var (header, message, _) = await ReceiveWithPayloadAsync(timeout);
+        return (header, message);
+    }
+
+    public async Task<(FrameHeader Header, byte[] Message, byte[] Payload)> ReceiveWithPayloadAsync(TimeSpan timeout)
+    {
         using var cancel = new CancellationTokenSource(timeout);
         var prefix = new byte[16];
         await _stream.ReadExactlyAsync(prefix, cancel.Token);
@@ -60,7 +66,7 @@ internal sealed class RawFrameClient : IAsyncDisposable
         await _stream.ReadExactlyAsync(message, cancel.Token);
         var payload = new byte[payloadLength];
         await _stream.ReadExactlyAsync(payload, cancel.Token);
-        return (FrameHeader.Parser.ParseFrom(head), message);
+        return (FrameHeader.Parser.ParseFrom(head), message, payload);
     }
 
     /// <summary>True when the silo closed the connection (read returns 0 bytes) within the timeout.</summary>
