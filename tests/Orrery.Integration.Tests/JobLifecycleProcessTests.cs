@@ -220,7 +220,7 @@ public sealed class JobLifecycleProcessTests(RedisFixture fixture) : IClassFixtu
             .ToDictionary(f => f.Name, f => (int)f.GetRawConstantValue()!);
         Assert.Empty(table.GroupBy(e => e.Value).Where(g => g.Count() > 1).Select(g => $"{g.Key}: {string.Join(", ", g.Select(e => e.Key))}"));
         Assert.Empty(messages.Where(m => !table.ContainsValue(m.Attribute!.EventId)).Select(m => $"{m.Method} ({m.Attribute!.EventId})"));
-        foreach (var id in new[] { 1000, 1001, 1002, 1003, 1004, 1100, 1101, 1102, 3102, 3104, 4000, 4001, 4002, 4003, 4100, 4101, 4102, 4103, 4200, 4201, 4202, 4203, 4204 })
+        foreach (var id in new[] { 1000, 1001, 1002, 1003, 1004, 1100, 1101, 1102, 3102, 3104, 4000, 4001, 4002, 4003, 4100, 4101, 4102, 4103, 4104, 4200, 4201, 4202, 4203, 4204 })
         {
             Assert.Contains(messages, m => m.Attribute!.EventId == id);
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Orleans;
+using Orrery.Cluster.Silos;
 using Orrery.Cluster.Tensors;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Pca;
@@ -7,6 +8,7 @@ using Orrery.Pca.Experiments;
 using Orrery.Pca.Grains;
 using Orrery.Pca.Solvers;
 using Orrery.Pca.Tests.Support;
+using Orrery.Testing;
 
 namespace Orrery.Pca.Tests;
 
@@ -214,6 +216,73 @@ public sealed class GrainTests
         {
             Assert.Equal(undisturbed.Published[k], result.Vectors[k]);
         }
+    }
+
+    /// <summary>
+    /// A run gives its grains back when it ends: once <see cref="PcaJob.RunAsync"/> has returned, the coordinator, the
+    /// shards (their rows) and the workers are deactivated within the deadline, where idle collection would take two
+    /// minutes for shards and workers and longer for the coordinator.
+    /// </summary>
+    [Fact]
+    public async Task AFinishedRunReleasesItsGrains()
+    {
+        var request = PcaRuns.Request(PcaRuns.Generated("power"), rounds: 5, shards: 4);
+        await using var cluster = await PcaRuns.StartClusterAsync(2);
+        var result = await PcaJob.RunAsync(cluster.Client, "released", request);
+
+        Assert.Equal(5, result.Result.History.Count);
+        await Eventually.TrueAsync(async () => await ActivationsAsync(cluster) == (0, 0, 0), TimeSpan.FromSeconds(30), "the finished run's grains to be deactivated");
+    }
+
+    /// <summary>
+    /// Ctrl-C while the coordinator computes the exact truth (a covariance pass of seconds over 40,000 x 600 rows): the
+    /// job ends with the cancellation, and the run's coordinator, shards and workers are deactivated within the deadline
+    /// (the truth's background pass is stopped by the release: <see cref="TruthPassStopsWhenCancelled"/>).
+    /// </summary>
+    [Fact]
+    public async Task ARunCancelledWhileItComputesTheTruthReleasesItsGrains()
+    {
+        var request = PcaRuns.Request(PcaRuns.Generated("power", dimension: 600, rows: 40_000), components: 4, rounds: 5, shards: 2);
+        request.Truth = "exact";
+        await using var cluster = await PcaRuns.StartClusterAsync(2);
+        using var cancel = new CancellationTokenSource();
+        var phases = new List<string>();
+        void OnSlice(PcaAdvanceReply slice)
+        {
+            phases.Add(slice.Phase);
+            if (slice.Phase == "computing the exact truth")
+            {
+                cancel.Cancel();
+            }
+        }
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => PcaJob.RunAsync(cluster.Client, "cancelled", request, OnSlice, sliceSeconds: 0.2, cancellationToken: cancel.Token));
+        Assert.Contains("computing the exact truth", phases);
+        await Eventually.TrueAsync(async () => await ActivationsAsync(cluster) == (0, 0, 0), TimeSpan.FromSeconds(30), "the cancelled run's grains to be deactivated");
+    }
+
+    /// <summary>
+    /// The exact truth's pass over the data stops at its next row block once cancelled: over 2,000,000 x 1,000 generated
+    /// rows (minutes of work) it ends within seconds of the cancellation.
+    /// </summary>
+    [Fact]
+    public async Task TruthPassStopsWhenCancelled()
+    {
+        var source = PcaOptions.Normalise(PcaRuns.Request(PcaRuns.Generated("power", dimension: 1000, rows: 2_000_000), components: 3)).Source;
+        using var cancel = new CancellationTokenSource();
+        var pass = Task.Run(() => PcaTruth.FromData(source, "matrix-free", 2_000_000, 1000, 3, cancel.Token));
+        await Task.Delay(300);
+        Assert.False(pass.IsCompleted);
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pass.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
+
+    /// <summary>Activations of the PCA coordinator, shard and worker grains over the cluster's silos.</summary>
+    private static async Task<(int Coordinators, int Shards, int Workers)> ActivationsAsync(OrleansEmbeddedCluster cluster)
+    {
+        var statistics = await cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).GetSimpleGrainStatistics();
+        int Count(string type) => statistics.Where(s => s.GrainType.Contains(type, StringComparison.Ordinal)).Sum(s => s.ActivationCount);
+        return (Count(nameof(PcaCoordinatorGrain)), Count(nameof(DataShardGrain)), Count(nameof(DeflationWorkerGrain)));
     }
 
     /// <summary>Counts the tensor channels' fetches in this process (every embedded silo's), by where the tensor was.</summary>

@@ -84,6 +84,9 @@ public static class OrreryLogEvents
     /// <summary>A PCA run started on its coordinator (its shards and workers placed; loading follows).</summary>
     public const int PcaRunStarted = 4103;
 
+    /// <summary>A PCA run was released: its shards, workers and coordinator freed and deactivated.</summary>
+    public const int PcaRunReleased = 4104;
+
     /// <summary>A GCN run started on its coordinator (the graph and partition plans are being built).</summary>
     public const int GcnRunStarted = 4200;
 

@@ -22,4 +22,8 @@ public interface IDataShardGrain : IGrainWithStringKey
     /// <summary>Multiplies the request's vectors by the shard's part of Y^T Y (loading it first when it was lost).</summary>
     [Alias("multiply")]
     Task<ShardMultiplyReply> MultiplyAsync(ShardMultiplyRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Frees the shard's rows (a load still running frees its rows when it ends) and deactivates it.</summary>
+    [Alias("release")]
+    Task ReleaseAsync();
 }

@@ -19,4 +19,8 @@ public interface IDeflationWorkerGrain : IGrainWithStringKey
     /// </summary>
     [Alias("step")]
     Task<WorkerStepReply> StepAsync(WorkerStepRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Drops the worker's vector and deactivates it.</summary>
+    [Alias("release")]
+    Task ReleaseAsync();
 }

@@ -35,4 +35,13 @@ public interface IPcaCoordinatorGrain : IGrainWithStringKey
     /// <summary>The published vectors <paramref name="first"/> .. <paramref name="first"/> + <paramref name="count"/> - 1, row after row (count x d floats).</summary>
     [Alias("vectors")]
     Task<float[]> GetVectorsAsync(int first, int count);
+
+    /// <summary>
+    /// Ends the run on the cluster, finished or not: stops its background work (the exact truth's covariance pass), frees
+    /// its shards' data and its workers' vectors and deactivates them and this coordinator, so their memory comes back at
+    /// once rather than after idle collection. A call afterwards finds a fresh activation that holds no run; releasing
+    /// again, or a coordinator that never ran, is harmless.
+    /// </summary>
+    [Alias("release")]
+    Task ReleaseAsync();
 }

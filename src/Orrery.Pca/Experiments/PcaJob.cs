@@ -14,7 +14,9 @@ namespace Orrery.Pca.Experiments;
 /// activation (<see cref="PcaRunLostException"/>), or a call fails with an error that can mean a lost silo
 /// (<see cref="SiloLoss.Means"/>) and the cluster no longer lists the coordinator's silo as active
 /// (<see cref="LostSilo"/>). A call that times out or is rejected while that silo is active is asked again: the
-/// coordinator is slow, not gone. Synchronous runs are deterministic, so a restarted run gives the same bits.
+/// coordinator is slow, not gone. Synchronous runs are deterministic, so a restarted run gives the same bits. However a
+/// coordinator's run ends (its result fetched, a failure, a refusal, a cancellation) but by the loss of its silo, it is
+/// released (<see cref="IPcaCoordinatorGrain.ReleaseAsync"/>): its grains and background work end then, not at idle collection.
 /// </summary>
 public static class PcaJob
 {
@@ -45,6 +47,7 @@ public static class PcaJob
             var key = $"{name}/a{attempt}";
             var coordinator = grains.GetGrain<IPcaCoordinatorGrain>(key);
             PcaStartReply? start = null;
+            var release = true;
             try
             {
                 if (lostSilo is not null)
@@ -106,8 +109,31 @@ public static class PcaJob
             catch (Exception e) when ((e is PcaRunLostException || (start is null && SiloLoss.Means(e)))
                                       && attempt <= maxRestarts && !cancellationToken.IsCancellationRequested)
             {
+                // The coordinator's silo is gone with the run's state; its shards and workers elsewhere are collected as idle.
+                release = false;
                 say?.Invoke($"the coordinator of PCA run {key} was lost ({e.GetType().Name}: {e.Message}); starting the run again ({attempt} of {maxRestarts} restarts)");
             }
+            finally
+            {
+                // Finished, failed, refused or cancelled (Ctrl-C): the run's grains and background work end now.
+                if (release)
+                {
+                    await ReleaseQuietlyAsync(coordinator);
+                }
+            }
+        }
+    }
+
+    /// <summary>Ends the run on the cluster (<see cref="IPcaCoordinatorGrain.ReleaseAsync"/>); a coordinator that is gone or slow has nothing more to give back here.</summary>
+    private static async Task ReleaseQuietlyAsync(IPcaCoordinatorGrain coordinator)
+    {
+        try
+        {
+            await coordinator.ReleaseAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (Exception e) when (SiloLoss.Means(e) || e is OrleansException)
+        {
+            // Its grains are collected as idle in the end.
         }
     }
 

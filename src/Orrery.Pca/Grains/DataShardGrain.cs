@@ -91,13 +91,27 @@ public sealed class DataShardGrain(IServiceProvider services, TensorChannel tens
     }
 
     /// <inheritdoc />
+    public Task ReleaseAsync()
+    {
+        Free();
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        Free();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Disposes the rows held, and those of a load still running once it ends.</summary>
+    private void Free()
     {
         _data?.Dispose();
         _data = null;
         _loading?.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-        _loading = null;
-        return Task.CompletedTask;
+        (_loading, _loadingFor) = (null, null);
     }
 
     /// <summary>Loads the shard unless it holds exactly this description (waiting for a load in the background); true when it already did.</summary>

@@ -58,4 +58,12 @@ public sealed class DeflationWorkerGrain(TensorChannel tensors, ILocalSiloDetail
 
         return new WorkerStepReply { Silo = silo.Name, Vector = VectorBlocks.Pack(tensors, next, _inlineLimitBytes) };
     }
+
+    /// <inheritdoc />
+    public Task ReleaseAsync()
+    {
+        _state = null;
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
 }

@@ -266,6 +266,36 @@ public sealed class GrainBackend : IPcaBackend
         }
     }
 
+    /// <summary>
+    /// Frees every shard's rows and every worker's vector where they are placed now and deactivates those grains (a
+    /// placement given up after a loss has nothing left). A grain whose silo is gone, or that does not answer in time, is
+    /// left to idle collection.
+    /// </summary>
+    public async Task ReleaseAsync()
+    {
+        Placement[] shards, workers;
+        lock (_gate)
+        {
+            (shards, workers) = ([.. _shards], [.. _workers]);
+        }
+
+        await Task.WhenAll(
+            shards.Select((p, s) => ReleaseQuietlyAsync(_grains.GetGrain<IDataShardGrain>($"{_job}/shard-{s}/p{p.Number}").ReleaseAsync()))
+                .Concat(workers.Select((p, k) => ReleaseQuietlyAsync(_grains.GetGrain<IDeflationWorkerGrain>($"{_job}/worker-{k}/p{p.Number}").ReleaseAsync()))));
+    }
+
+    private static async Task ReleaseQuietlyAsync(Task release)
+    {
+        try
+        {
+            await release.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception e) when (SiloLoss.Means(e) || e is OrleansException)
+        {
+            // Collected as idle in the end.
+        }
+    }
+
     /// <summary>Calls the grain of placement <paramref name="index"/> with a placement hint to its silo; a lost-placement error marks that silo failed.</summary>
     private async Task<T> CallAsync<TGrain, T>(Placement[] placements, string kind, int index, Func<TGrain, Task<T>> call)
         where TGrain : IGrainWithStringKey

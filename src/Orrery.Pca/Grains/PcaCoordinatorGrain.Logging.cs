@@ -17,4 +17,7 @@ public sealed partial class PcaCoordinatorGrain
 
     [LoggerMessage(EventId = OrreryLogEvents.PcaRunFailed, Level = LogLevel.Warning, Message = "PCA run {Job} failed: {Failure}")]
     private partial void LogFailed(string job, string failure);
+
+    [LoggerMessage(EventId = OrreryLogEvents.PcaRunReleased, Level = LogLevel.Information, Message = "PCA run {Job} released: {Shards} shard(s) and {Workers} worker(s) freed")]
+    private partial void LogReleased(string job, int shards, int workers);
 }

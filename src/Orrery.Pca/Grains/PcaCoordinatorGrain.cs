@@ -190,8 +190,25 @@ public sealed partial class PcaCoordinatorGrain : Grain, IPcaCoordinatorGrain
     }
 
     /// <inheritdoc />
+    public async Task ReleaseAsync()
+    {
+        var (driver, backend) = (_driver, _backend);
+        (_driver, _backend) = (null, null);
+        driver?.Abandon();
+        if (backend is not null)
+        {
+            await backend.ReleaseAsync();
+            LogReleased(Job, backend.ShardCount, backend.WorkerLocations.Length);
+        }
+
+        _metrics.RunEnded(Job);
+        DeactivateOnIdle();
+    }
+
+    /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _driver?.Abandon();
         _metrics.RunEnded(Job);
         return Task.CompletedTask;
     }

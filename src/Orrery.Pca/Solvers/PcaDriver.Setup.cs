@@ -13,6 +13,7 @@ namespace Orrery.Pca.Solvers;
 public sealed partial class PcaDriver
 {
     private SetupPhase _phase = SetupPhase.Load;
+    private readonly CancellationTokenSource _abandoned = new();
     private Task<PcaTruth?>? _truthTask;
     private Stopwatch? _setupClock;
 
@@ -90,7 +91,7 @@ public sealed partial class PcaDriver
                 _truthTask = Options.Truth == "none" ? Task.FromResult<PcaTruth?>(null)
                     : Options.Truth == "auto" && PcaData.HasKnownBasis(source) ? Task.FromResult<PcaTruth?>(KnownTruth())
                     // In covariance mode the shard answers d rows (Sigma's); the truth is formed from the data's own rows.
-                    : Task.Run(() => (PcaTruth?)PcaTruth.FromData(source, mode, mode == "covariance" ? PcaData.Shape(source).Rows : rows, dimension, components), CancellationToken.None);
+                    : Task.Run(() => (PcaTruth?)PcaTruth.FromData(source, mode, mode == "covariance" ? PcaData.Shape(source).Rows : rows, dimension, components, _abandoned.Token), CancellationToken.None);
                 _phase = SetupPhase.Truth;
                 return true;
             case SetupPhase.Truth:
@@ -110,6 +111,15 @@ public sealed partial class PcaDriver
                 _clock.Start();
                 return true;
         }
+    }
+
+    /// <summary>
+    /// Gives the run up: work it left running in the background (the exact truth's pass over the data) stops at its next
+    /// row block. The driver is not used afterwards.
+    /// </summary>
+    public void Abandon()
+    {
+        _abandoned.Cancel();
     }
 
     /// <summary>The generated basis: the truth of generated power, exponential and spiked spectra, known without any work.</summary>

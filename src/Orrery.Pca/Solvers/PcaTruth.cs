@@ -34,8 +34,10 @@ public sealed record PcaTruth(double[] Eigenvalues, double[][] Vectors)
     /// shard's Sigma itself), then decomposed in double. Not through the shards: their float32 GEMM and sums would make
     /// the truth only as exact as float32 (E about 7% optimistic near 1e-6), and the solver's communicated bytes would
     /// count it. Runs on the caller's thread for as long as it takes; the driver runs it in the background.
+    /// <paramref name="cancellationToken"/> is checked between row blocks (the pass over the data is the long part; the
+    /// decomposition of the d x d matrix that follows is not interrupted).
     /// </summary>
-    public static PcaTruth FromData(PcaSource source, string mode, long rows, int dimension, int components)
+    public static PcaTruth FromData(PcaSource source, string mode, long rows, int dimension, int components, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (dimension > MaxExactDimension)
@@ -57,6 +59,7 @@ public sealed record PcaTruth(double[] Eigenvalues, double[][] Vectors)
         {
             for (long first = 0; first < rows; first += RowsPerBlock)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var count = (int)Math.Min(RowsPerBlock, rows - first);
                 AddGram(sigma, PcaData.Rows(source, first, count));
             }
@@ -80,6 +83,7 @@ public sealed record PcaTruth(double[] Eigenvalues, double[][] Vectors)
             }
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         return Exact(sigma, d, components);
     }
 
