@@ -53,6 +53,9 @@ SHAPED_SILOS=${SHAPED_SILOS:-4}
 SHAPED_MODES=${SHAPED_MODES:-vanilla pipelined}
 LINKS=${LINKS:-10gbit 1gbit}
 SHAPER=${SHAPER:-tbf}
+# The queue behind each shaper: fifo (the shaper's own single queue, like a switch port's buffer) or fq_codel (flows
+# queued apart, as a Linux host's default qdisc does: Orleans's small calls do not wait behind tensor blocks).
+QUEUE=${QUEUE:-fifo}
 # Deadlines (seconds): one `orrery run`, a silo's start, a cluster's membership.
 RUN_TIMEOUT=${RUN_TIMEOUT:-900}
 READY_TIMEOUT=${READY_TIMEOUT:-120}
@@ -202,7 +205,7 @@ commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src silo client b
 {
   echo "# GCN benchmark, $(date -u +%FT%TZ)"
   echo
-  echo "- command: \`$(for v in NODES FEATURES CLASSES DEGREE CROSS_DEGREE SEPARATION LAYERS HIDDEN LINEAR_LAYERS DROPOUT EPOCHS WARMUP LR WEIGHT_DECAY PHASES SILO_COUNTS MODES SHAPED_SILOS SHAPED_MODES LINKS SHAPER; do printf '%s="%s" ' "$v" "${!v}"; done)bench/run-gcn.sh\`"
+  echo "- command: \`$(for v in NODES FEATURES CLASSES DEGREE CROSS_DEGREE SEPARATION LAYERS HIDDEN LINEAR_LAYERS DROPOUT EPOCHS WARMUP LR WEIGHT_DECAY PHASES SILO_COUNTS MODES SHAPED_SILOS SHAPED_MODES LINKS SHAPER QUEUE; do printf '%s="%s" ' "$v" "${!v}"; done)bench/run-gcn.sh\`"
   echo "- machine: $(uname -n), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB; $(uname -sr)"
   echo "- software: .NET $(dotnet --version), PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)'), redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
   echo "- commit: $commit"
@@ -255,7 +258,8 @@ if [[ " $PHASES " == *" torch "* ]] && [ -z "$torch_done" ]; then run_torch; fi
 
 # --- shaped links -----------------------------------------------------------------------------------------------
 # shape RATE: both directions of every silo's veth to RATE (tbf with a burst of 2 ms at that rate, at least 64 KiB;
-# or htb), so each silo has RATE up and RATE down to the bridge, like a port of a switch.
+# or htb), so each silo has RATE up and RATE down to the bridge, like a port of a switch; QUEUE=fq_codel puts a
+# per-flow fair queue under each shaper.
 shape() {
   local rate=$1 bits burst i
   bits=$(awk -v r="$rate" 'BEGIN { n = r + 0; if (r ~ /gbit$/) n *= 1e9; else if (r ~ /mbit$/) n *= 1e6; print n }')
@@ -266,7 +270,10 @@ shape() {
         $side root handle 1: htb default 10 r2q 1000
         ${side/qdisc replace/class replace} parent 1: classid 1:10 htb rate "$rate" ceil "$rate" burst "$burst" cburst "$burst"
       else
-        $side root tbf rate "$rate" burst "$burst" latency 50ms
+        $side root handle 1: tbf rate "$rate" burst "$burst" latency 50ms
+      fi
+      if [ "$QUEUE" = fq_codel ]; then
+        $side parent "$([ "$SHAPER" = htb ] && echo 1:10 || echo 1:1)" handle 10: fq_codel
       fi
     done
   done
@@ -319,12 +326,14 @@ if [[ " $PHASES " == *" shaped "* ]]; then
   redis_port=$(free_port)
   start_redis "$SUBNET.1" "$redis_port"
   start_cluster "$NS_PREFIX" "$SHAPED_SILOS" "$SUBNET.1:$redis_port" gcn-shaped
+  shaper=$SHAPER
+  [ "$QUEUE" = fifo ] || shaper="$SHAPER+$QUEUE"
   for rate in $LINKS; do
     shape "$rate"
     measured=$(measure_link)
-    say "link $SHAPER $rate: measured $measured Gbit/s (one TCP stream, silo 1 to silo 2)"
-    echo "$SHAPER-$rate,$measured" >>"$OUT/links.csv"
-    for mode in $SHAPED_MODES; do run_orrery "$SHAPER-$rate-s$SHAPED_SILOS-$mode" "$SHAPED_SILOS" "$mode" gcn-shaped; done
+    say "link $shaper $rate: measured $measured Gbit/s (one TCP stream, silo 1 to silo 2)"
+    echo "$shaper-$rate,$measured" >>"$OUT/links.csv"
+    for mode in $SHAPED_MODES; do run_orrery "$shaper-$rate-s$SHAPED_SILOS-$mode" "$SHAPED_SILOS" "$mode" gcn-shaped; done
   done
   stop_cluster
 fi
