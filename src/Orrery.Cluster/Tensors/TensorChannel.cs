@@ -77,7 +77,7 @@ public sealed partial class TensorChannel : IAsyncDisposable
         _meter.CreateObservableGauge(TensorMetricNames.StoreCapacity, () => Store.CapacityBytes, "By", "The tensor store's cap (Tensors:MaxStoreBytes).");
 
         var transportIdentity = new TransportIdentity(
-            options.ClusterId, Encoding.UTF8.GetBytes(options.Secret), "silo", identity.Name, identity.Generation, MaxMessageBytes, MaxTensorBytes);
+            options.ClusterId, Encoding.UTF8.GetBytes(options.Secret), "silo", identity.Name, identity.Generation, MaxMessageBytes, MaxTensorBytes, options.Dscp);
         _handler = new FrameHandler(this);
         _connections = new ConnectionManager(transportIdentity, _handler, _transportMetrics, _logger, options.ConnectionsPerPeer, options.ConnectTimeout);
         Socket socket;

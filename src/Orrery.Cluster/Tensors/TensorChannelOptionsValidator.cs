@@ -39,6 +39,11 @@ public sealed class TensorChannelOptionsValidator : IValidateOptions<TensorChann
         Positive(failures, "DefaultTimeToLive", options.DefaultTimeToLive);
         Positive(failures, "TransferTimeout", options.TransferTimeout);
         Positive(failures, "ConnectTimeout", options.ConnectTimeout);
+        if (options.Dscp is < 0 or > 63)
+        {
+            failures.Add($"Tensors:Dscp is {options.Dscp}; it must be a DSCP, 0 (unmarked) to 63");
+        }
+
         if (options.ConnectionsPerPeer is < 1 or > 64)
         {
             failures.Add($"Tensors:ConnectionsPerPeer is {options.ConnectionsPerPeer}; it must be 1 to 64");

@@ -143,6 +143,7 @@ internal sealed partial class ConnectionManager : IAsyncDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_connectTimeout);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        TrafficClass.Mark(socket, _identity.Dscp);
         try
         {
             var address = IPAddress.TryParse(host, out var ip) ? ip : (await Dns.GetHostAddressesAsync(host, timeout.Token).ConfigureAwait(false))[0];

@@ -88,6 +88,7 @@ internal sealed partial class TransportListener : IAsyncDisposable
     private async Task AcceptOneAsync(Socket socket)
     {
         socket.NoDelay = true;
+        TrafficClass.Mark(socket, _identity.Dscp);
         var remote = socket.RemoteEndPoint?.ToString() ?? "unknown peer";
         var stream = new NetworkStream(socket, ownsSocket: false);
         try

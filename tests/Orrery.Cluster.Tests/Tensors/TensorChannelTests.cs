@@ -331,10 +331,11 @@ public sealed class TensorChannelTests : IAsyncLifetime
             MaxStoreBytes = 0,
             DefaultTimeToLive = TimeSpan.Zero,
             ConnectionsPerPeer = 0,
+            Dscp = 64,
         });
         Assert.True(result.Failed);
         var failures = string.Join("\n", result.Failures!);
-        foreach (var setting in new[] { "Tensors:Secret", "Tensors:BindAddress", "Tensors:Port", "Tensors:MaxStoreBytes", "Tensors:DefaultTimeToLive", "Tensors:ConnectionsPerPeer" })
+        foreach (var setting in new[] { "Tensors:Secret", "Tensors:BindAddress", "Tensors:Port", "Tensors:MaxStoreBytes", "Tensors:DefaultTimeToLive", "Tensors:ConnectionsPerPeer", "Tensors:Dscp" })
         {
             Assert.Contains(setting, failures);
         }
