@@ -183,6 +183,9 @@ public sealed partial class TensorChannel : IAsyncDisposable
     /// which the caller keeps and may reuse for the next fetch: a reused array's pages are already mapped, where a new
     /// one's first touch costs a page fault per 4 KiB (0.2-0.3 GB/s on the 2-core build VM, bench/results/runtime.md
     /// section 3). From the owner's own silo the stored elements are copied in. Errors as <see cref="FetchAsync{T}"/>.
+    /// A fetch that fails by its deadline or its cancellation while the payload is arriving leaves the connection
+    /// reading the rest of it into <paramref name="destination"/>: do not reuse the array for another fetch until the
+    /// payload would have ended (the transfer timeout), or use a new one after a failure.
     /// </summary>
     public async Task FetchIntoAsync<T>(TensorRef tensor, T[] destination, CancellationToken cancellationToken = default)
         where T : unmanaged
