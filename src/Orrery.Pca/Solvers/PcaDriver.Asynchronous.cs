@@ -152,24 +152,37 @@ public sealed partial class PcaDriver
     /// <summary>A lost worker restarts from its last published vector; the others keep going. Anything else ends the run.</summary>
     private async Task RecoverWorkerAsync(int index, Exception failure, int d, CancellationToken cancellationToken)
     {
-        if (!await _backend.RecoverAsync(failure, cancellationToken))
+        while (true)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        }
+            if (!await _backend.RecoverAsync(failure, cancellationToken))
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
 
-        float[] restart;
-        lock (_asyncGate)
-        {
-            Recoveries++;
-            LastFailure = failure.Message;
-            restart = _published[index];
-            _current[index] = restart;
-        }
+            float[] restart;
+            lock (_asyncGate)
+            {
+                Recoveries++;
+                LastFailure = failure.Message;
+                restart = _published[index];
+                _current[index] = restart;
+            }
 
-        await _backend.InitWorkerAsync(
-            index,
-            new WorkerInitRequest { Index = index, Dimension = d, Solver = Options.Solver, Top1 = Options.Top1, Eta = Options.Eta },
-            restart,
-            cancellationToken);
+            try
+            {
+                await _backend.InitWorkerAsync(
+                    index,
+                    new WorkerInitRequest { Index = index, Dimension = d, Solver = Options.Solver, Top1 = Options.Top1, Eta = Options.Eta },
+                    restart,
+                    cancellationToken);
+                return;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The restart met the loss too (a call to the dead silo still in flight, or membership not yet settled):
+                // recover again. The backend decides what is a loss and gives up after its limit of recoveries in a row.
+                failure = e;
+            }
+        }
     }
 }
