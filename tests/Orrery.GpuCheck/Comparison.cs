@@ -10,32 +10,8 @@ internal readonly record struct Comparison(long Elements, double MaxAbsError, lo
 {
     public bool Passed => Failures == 0;
 
-    public static Comparison Of(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected, double atol, double rtol)
-    {
-        if (actual.Length != expected.Length)
-        {
-            return new Comparison(expected.Length, double.PositiveInfinity, expected.Length, $"length {actual.Length} vs {expected.Length}");
-        }
-
-        double worst = 0;
-        long failures = 0;
-        var first = "";
-        for (var i = 0; i < expected.Length; i++)
-        {
-            var error = Math.Abs((double)actual[i] - expected[i]);
-            if (!(error <= atol + (rtol * Math.Abs((double)expected[i]))))
-            {
-                if (failures++ == 0)
-                {
-                    first = $"[{i}]: {actual[i]:R} vs {expected[i]:R}";
-                }
-            }
-
-            worst = double.IsNaN(error) ? double.PositiveInfinity : Math.Max(worst, error);
-        }
-
-        return new Comparison(expected.Length, worst, failures, first);
-    }
+    public static Comparison Of(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected, double atol, double rtol) =>
+        Compare(actual, expected, (a, e) => Math.Abs((double)a - e) <= atol + (rtol * Math.Abs((double)e)), errorOfAgreeing: true);
 
     /// <summary>Bit-for-bit equality of 32-bit words (random numbers, exact sums).</summary>
     public static Comparison Exact(ReadOnlySpan<uint> actual, ReadOnlySpan<uint> expected)
@@ -61,9 +37,18 @@ internal readonly record struct Comparison(long Elements, double MaxAbsError, lo
     /// <summary>
     /// Compares <paramref name="actual"/> with <paramref name="expected"/> bit for bit. Elements is the length, the
     /// error the largest |actual − expected| over the differing elements (infinity where either is NaN or infinite),
-    /// failures the count of elements whose bits differ.
+    /// failures the count of elements whose bits differ. +0 against -0 differs in bits but not in value: it still
+    /// counts, with an error of 0.
     /// </summary>
-    public static Comparison Bitwise(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
+    public static Comparison Bitwise(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected) =>
+        Compare(actual, expected, (a, e) => BitConverter.SingleToUInt32Bits(a) == BitConverter.SingleToUInt32Bits(e), errorOfAgreeing: false);
+
+    /// <summary>
+    /// Counts the elements that do not <paramref name="agree"/> and names the first; the error is the largest
+    /// |actual − expected| (infinity where it is NaN or infinite) over every element, or over the disagreeing ones only
+    /// unless <paramref name="errorOfAgreeing"/>.
+    /// </summary>
+    private static Comparison Compare(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected, Func<float, float, bool> agree, bool errorOfAgreeing)
     {
         if (actual.Length != expected.Length)
         {
@@ -75,19 +60,18 @@ internal readonly record struct Comparison(long Elements, double MaxAbsError, lo
         var first = "";
         for (var i = 0; i < expected.Length; i++)
         {
-            if (BitConverter.SingleToUInt32Bits(actual[i]) == BitConverter.SingleToUInt32Bits(expected[i]))
-            {
-                continue;
-            }
-
-            if (failures++ == 0)
+            var agrees = agree(actual[i], expected[i]);
+            if (!agrees && failures++ == 0)
             {
                 first = string.Create(CultureInfo.InvariantCulture, $"[{i}]: {actual[i]:R} vs {expected[i]:R}");
             }
 
-            var error = Math.Abs((double)actual[i] - expected[i]);
+            if (agrees && !errorOfAgreeing)
+            {
+                continue;
+            }
 
-            // +0 against -0 differs in bits but not in value: it still counts, with an error of 0.
+            var error = Math.Abs((double)actual[i] - expected[i]);
             worst = double.IsFinite(error) ? Math.Max(worst, error) : double.PositiveInfinity;
         }
 

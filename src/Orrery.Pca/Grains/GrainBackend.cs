@@ -280,8 +280,8 @@ public sealed class GrainBackend : IPcaBackend
         }
 
         await Task.WhenAll(
-            shards.Select((p, s) => ReleaseQuietlyAsync(_grains.GetGrain<IDataShardGrain>($"{_job}/shard-{s}/p{p.Number}").ReleaseAsync()))
-                .Concat(workers.Select((p, k) => ReleaseQuietlyAsync(_grains.GetGrain<IDeflationWorkerGrain>($"{_job}/worker-{k}/p{p.Number}").ReleaseAsync()))));
+            shards.Select((p, s) => ReleaseQuietlyAsync(_grains.GetGrain<IDataShardGrain>(Key("shard", s, p)).ReleaseAsync()))
+                .Concat(workers.Select((p, k) => ReleaseQuietlyAsync(_grains.GetGrain<IDeflationWorkerGrain>(Key("worker", k, p)).ReleaseAsync()))));
     }
 
     private static async Task ReleaseQuietlyAsync(Task release)
@@ -306,7 +306,7 @@ public sealed class GrainBackend : IPcaBackend
             current = placements[index];
         }
 
-        var grain = _grains.GetGrain<TGrain>($"{_job}/{kind}-{index}/p{current.Number}");
+        var grain = _grains.GetGrain<TGrain>(Key(kind, index, current));
         try
         {
             using (PlacementHint.On(current.Silo.Address))
@@ -324,6 +324,9 @@ public sealed class GrainBackend : IPcaBackend
             throw;
         }
     }
+
+    /// <summary>The grain key of shard or worker <paramref name="index"/> (<paramref name="kind"/>) in <paramref name="placement"/>.</summary>
+    private string Key(string kind, int index, Placement placement) => $"{_job}/{kind}-{index}/p{placement.Number}";
 
     private int PlacementOf(Placement[] placements, int index)
     {
