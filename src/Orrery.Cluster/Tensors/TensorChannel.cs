@@ -183,9 +183,10 @@ public sealed partial class TensorChannel : IAsyncDisposable
     /// which the caller keeps and may reuse for the next fetch: a reused array's pages are already mapped, where a new
     /// one's first touch costs a page fault per 4 KiB (0.2-0.3 GB/s on the 2-core build VM, bench/results/runtime.md
     /// section 3). From the owner's own silo the stored elements are copied in. Errors as <see cref="FetchAsync{T}"/>.
-    /// A fetch that fails by its deadline or its cancellation while the payload is arriving leaves the connection
-    /// reading the rest of it into <paramref name="destination"/>: do not reuse the array for another fetch until the
-    /// payload would have ended (the transfer timeout), or use a new one after a failure.
+    /// A fetch that fails (its deadline, its cancellation, a lost owner) has stopped writing into
+    /// <paramref name="destination"/> by the time it throws, so the array may be reused at once; its contents are then
+    /// undefined (part of the tensor may have arrived). The connection reads the rest of an abandoned payload into
+    /// scratch memory and stays usable.
     /// </summary>
     public async Task FetchIntoAsync<T>(TensorRef tensor, T[] destination, CancellationToken cancellationToken = default)
         where T : unmanaged
@@ -393,10 +394,20 @@ public sealed partial class TensorChannel : IAsyncDisposable
         Func<int, Memory<byte>>? responsePayload, CancellationToken cancellationToken)
     {
         var deadline = Environment.TickCount64 + (long)_options.TransferTimeout.TotalMilliseconds;
-        var call = connection.SendRequestAsync(header, message, payload, deadline, description, responsePayload);
+        var call = connection.SendRequest(header, message, payload, deadline, description, responsePayload);
         try
         {
-            return await call.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await call.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Given up (cancelled, past the deadline, connection lost): once this returns, the connection writes
+                // nothing more into the caller's destination, so a FetchIntoAsync caller may reuse it at once.
+                await call.AbandonAsync().ConfigureAwait(false);
+                throw;
+            }
         }
         catch (SiloUnavailableException e)
         {

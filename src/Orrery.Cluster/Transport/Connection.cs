@@ -99,17 +99,27 @@ internal sealed class Connection
     /// for its length (null: a fresh byte array). The memory must be exactly that long.
     /// </summary>
     public Task<InboundFrame> SendRequestAsync(
+        FrameHeader header, IMessage? message, ReadOnlyMemory<byte> payload, long deadlineMs, object description, Func<int, Memory<byte>>? responsePayload) =>
+        SendRequest(header, message, payload, deadlineMs, description, responsePayload).Task;
+
+    /// <summary>
+    /// As <see cref="SendRequestAsync(FrameHeader, IMessage?, ReadOnlyMemory{byte}, long, object, Func{int, Memory{byte}}?)"/>,
+    /// returning the call itself: a caller that gives up on a response read into its own memory awaits
+    /// <see cref="PendingCall.AbandonAsync"/> before it reuses that memory.
+    /// </summary>
+    public PendingCall SendRequest(
         FrameHeader header, IMessage? message, ReadOnlyMemory<byte> payload, long deadlineMs, object description, Func<int, Memory<byte>>? responsePayload)
     {
+        var call = new PendingCall(deadlineMs, description, responsePayload);
         if (payload.Length > PeerMaxPayloadBytes)
         {
-            return Task.FromException<InboundFrame>(new PayloadTooLargeException(
+            call.Fail(new PayloadTooLargeException(
                 $"{description}: payload of {payload.Length} bytes exceeds the {PeerMaxPayloadBytes}-byte limit of {Description}"));
+            return call;
         }
 
         var id = Interlocked.Increment(ref _nextCorrelationId);
         header.CorrelationId = id;
-        var call = new PendingCall(deadlineMs, description, responsePayload);
         _pending[id] = call;
         if (!_sendQueue.Writer.TryWrite(new OutgoingFrame(header, message, payload)) || IsClosed)
         {
@@ -117,7 +127,7 @@ internal sealed class Connection
             call.Fail(new SiloUnavailableException($"{description}: connection to {Description} is closed"));
         }
 
-        return call.Task;
+        return call;
     }
 
     /// <summary>Queues a frame that expects no answer (a response).</summary>
@@ -250,16 +260,29 @@ internal sealed class Connection
     /// 256 KiB pieces, measured with a plain blocking socket pair over a veth pair shaped by tc); a receive low-water
     /// mark (SO_RCVLOWAT) makes the kernel wake it once per <see cref="PayloadReadChunk"/> instead. The mark is never
     /// above what is left of the payload (so the last piece wakes it too) and is back at 1 byte before frames are
-    /// parsed again.
+    /// parsed again. When <paramref name="receiver"/>'s caller abandons the call, the read in progress is cancelled
+    /// (a cancelled socket receive copies nothing), the caller is told that its memory is free, and the rest of the
+    /// payload is read into scratch memory so that the connection stays in frame.
     /// </summary>
-    private async ValueTask ReadPayloadAsync(Memory<byte> destination)
+    private async ValueTask ReadPayloadAsync(Memory<byte> destination, PendingCall? receiver)
     {
+        using var linked = receiver is null ? null : CancellationTokenSource.CreateLinkedTokenSource(_closing.Token, receiver.AbandonToken);
+        var token = linked?.Token ?? _closing.Token;
         try
         {
-            while (destination.Length > 0)
+            while (destination.Length > 0 && receiver is not { IsAbandoned: true })
             {
                 SetLowWater(Math.Min(destination.Length, PayloadReadChunk));
-                var read = await _stream.ReadAsync(destination, _closing.Token).ConfigureAwait(false);
+                int read;
+                try
+                {
+                    read = await _stream.ReadAsync(destination, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (receiver is { IsAbandoned: true } && !_closing.IsCancellationRequested)
+                {
+                    break;
+                }
+
                 if (read == 0)
                 {
                     throw new EndOfStreamException($"{Description} closed the connection in the middle of a payload ({destination.Length} bytes of it missing)");
@@ -267,10 +290,41 @@ internal sealed class Connection
 
                 destination = destination[read..];
             }
+
+            receiver?.EndPayload();
+            if (destination.Length > 0)
+            {
+                await DiscardPayloadAsync(destination.Length).ConfigureAwait(false);
+            }
         }
         finally
         {
             SetLowWater(1);
+        }
+    }
+
+    /// <summary>Reads and drops <paramref name="bytes"/> of a payload whose caller gave up on it.</summary>
+    private async ValueTask DiscardPayloadAsync(long bytes)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent((int)Math.Min(bytes, PayloadReadChunk));
+        try
+        {
+            while (bytes > 0)
+            {
+                var want = (int)Math.Min(bytes, scratch.Length);
+                SetLowWater(want);
+                var read = await _stream.ReadAsync(scratch.AsMemory(0, want), _closing.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new EndOfStreamException($"{Description} closed the connection in the middle of a payload ({bytes} bytes of it missing)");
+                }
+
+                bytes -= read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 
@@ -340,30 +394,73 @@ internal sealed class Connection
                     if (prefix.PayloadLength > 0)
                     {
                         var length = checked((int)prefix.PayloadLength);
+                        PendingCall? receiver = null;
+                        var discard = false;
                         if (header.Kind == FrameKind.Response && _pending.TryGetValue(header.CorrelationId, out var waiting) && waiting.ResponsePayload is { } destination)
                         {
-                            payload = destination(length);
-                            if (payload.Length != length)
-                            {
-                                throw new InvalidOperationException($"response payload destination gave {payload.Length} bytes for a {length}-byte payload");
-                            }
-                        }
-                        else
-                        {
-                            var array = GC.AllocateUninitializedArray<byte>(length);
-                            TransparentHugePages.Advise(array);
-                            payload = array;
+                            // Into the caller's own memory, unless the caller has given up on the call already.
+                            receiver = waiting.TryBeginPayload() ? waiting : null;
+                            discard = receiver is null;
                         }
 
-                        var buffered = (int)Math.Min(buffer.Length, prefix.PayloadLength);
-                        buffer.Slice(0, buffered).CopyTo(payload.Span);
-                        buffer = buffer.Slice(buffered);
-                        if (buffered < length)
+                        try
                         {
-                            // Everything buffered belongs to this payload; read the rest straight into it.
-                            _reader.AdvanceTo(buffer.Start);
-                            advanced = true;
-                            await ReadPayloadAsync(payload[buffered..]).ConfigureAwait(false);
+                            if (receiver is not null)
+                            {
+                                payload = receiver.ResponsePayload!(length);
+                                if (payload.Length != length)
+                                {
+                                    throw new InvalidOperationException($"response payload destination gave {payload.Length} bytes for a {length}-byte payload");
+                                }
+                            }
+                            else if (!discard)
+                            {
+                                var array = GC.AllocateUninitializedArray<byte>(length);
+                                TransparentHugePages.Advise(array);
+                                payload = array;
+                            }
+
+                            var buffered = (int)Math.Min(buffer.Length, prefix.PayloadLength);
+                            if (!discard)
+                            {
+                                buffer.Slice(0, buffered).CopyTo(payload.Span);
+                            }
+
+                            buffer = buffer.Slice(buffered);
+                            if (buffered < length)
+                            {
+                                // Everything buffered belongs to this payload; read the rest straight into it.
+                                _reader.AdvanceTo(buffer.Start);
+                                advanced = true;
+                                if (discard)
+                                {
+                                    await DiscardPayloadAsync(length - buffered).ConfigureAwait(false);
+                                }
+                                else
+                                {
+                                    await ReadPayloadAsync(payload[buffered..], receiver).ConfigureAwait(false);
+                                }
+                            }
+                        }
+                        finally
+                        {
+                            receiver?.EndPayload();
+                        }
+
+                        if (discard || receiver is { IsAbandoned: true })
+                        {
+                            // The caller gave up on this response; its payload was not written into the caller's memory.
+                            _pending.TryRemove(header.CorrelationId, out _);
+                            if (advanced)
+                            {
+                                break;
+                            }
+
+                            continue;
+                        }
+
+                        if (advanced)
+                        {
                             Deliver(new InboundFrame(header, message, payload));
                             break;
                         }
