@@ -34,7 +34,11 @@ public interface IGcnCoordinatorGrain : IGrainWithStringKey
     [Alias("resume")]
     Task ResumeAsync(GcnCheckpoint checkpoint);
 
-    /// <summary>Trains epochs for about <paramref name="seconds"/> (at least one) and answers the epochs finished meanwhile.</summary>
+    /// <summary>
+    /// Trains epochs for about <paramref name="seconds"/> and answers the epochs finished meanwhile: at least one, unless
+    /// an epoch outlasts the call's own limit (a third of the silo's response timeout, at most 10 s; the epoch goes on and a
+    /// later call answers it), so no call waits past its deadline however long an epoch takes.
+    /// </summary>
     [Alias("advance")]
     Task<GcnAdvanceReply> AdvanceAsync(double seconds, CancellationToken cancellationToken);
 

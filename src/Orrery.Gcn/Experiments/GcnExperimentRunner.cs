@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Orleans;
 using Orrery.Cluster.Silos;
 using Orrery.Contracts.Gcn;
 using Orrery.Experiments;
@@ -123,7 +124,9 @@ public sealed class GcnExperimentRunner : IExperimentRunner
             GcnStartReply? start = null;
             try
             {
-                start = await GcnJob.StartAsync(coordinator, parsed.Request, cancellationToken, phase: p => context.Progress.Report(new ExperimentProgress(0, p)));
+                start = await GcnJob.StartAsync(
+                    coordinator, parsed.Request, cancellationToken, phase: p => context.Progress.Report(new ExperimentProgress(0, p)), grains: context.Cluster, say: context.Say);
+                var patient = GcnJob.Patient(context.Cluster, coordinator.GetPrimaryKeyString(), start.CoordinatorSilo, context.Say, cancellationToken);
                 context.Say($"gcn {parsed.Name}: {start.Nodes} nodes, {start.Edges} edges, {parsed.Parts} parts ({parsed.Partitioning}) on " +
                     $"{string.Join(", ", start.Parts.Select(p => p.Silo).Distinct())}, coordinator on {start.CoordinatorSilo}, {start.RowsExchangedPerLayer} rows exchanged per layer, {parsed.Exchange.Mode}");
                 var resumeAt = checkpoint?.Epoch ?? 0;
@@ -138,7 +141,17 @@ public sealed class GcnExperimentRunner : IExperimentRunner
                 for (var finished = false; !finished;)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var reply = await coordinator.AdvanceAsync(AdvanceSeconds, cancellationToken);
+                    if (await patient.CallAsync(() => coordinator.AdvanceAsync(AdvanceSeconds, cancellationToken)) is not { } reply)
+                    {
+                        continue;
+                    }
+
+                    if (reply.Epochs.Count == 0)
+                    {
+                        // An epoch longer than the coordinator's wait: it goes on, and a later call answers it.
+                        context.Progress.Report(new ExperimentProgress((double)metrics.Count / parsed.Epochs, $"training epoch {metrics.Count + 1}/{parsed.Epochs}"));
+                    }
+
                     foreach (var epoch in reply.Epochs)
                     {
                         var row = new EpochMetrics(epoch.Epoch, epoch.Loss, epoch.TrainAccuracy, epoch.ValidationAccuracy, epoch.TestAccuracy, epoch.Seconds, epoch.ExchangeSeconds);
@@ -159,7 +172,11 @@ public sealed class GcnExperimentRunner : IExperimentRunner
                     finished = reply.Finished;
                 }
 
-                var weights = await coordinator.GetWeightsAsync();
+                List<GcnWeight>? weights;
+                while ((weights = await patient.CallAsync(coordinator.GetWeightsAsync)) is null)
+                {
+                }
+
                 await ReleaseQuietlyAsync(coordinator);
                 return (start, metrics, bytes.Sum(), weights, restarts);
             }

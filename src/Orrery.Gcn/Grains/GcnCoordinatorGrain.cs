@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans;
+using Orleans.Configuration;
 using Orleans.Runtime;
 using Orrery.Cluster.Placement;
 using Orrery.Cluster.Silos;
@@ -28,8 +30,14 @@ namespace Orrery.Gcn.Grains;
 /// gradients (what it received during the epoch before), so the next epoch reads zeros where it would have read
 /// last epoch's rows.
 /// </para>
+/// <para>
+/// An epoch runs off the advance call that starts it (on this activation's scheduler, between calls' turns); a call
+/// waits for it at most a third of the response timeout, and a later call takes it when it ends. A release cancels it
+/// between phases.
+/// </para>
 /// </summary>
-public sealed partial class GcnCoordinatorGrain(IClusterMembershipService membership, ILocalSiloDetails silo, TensorChannel tensors, ILogger<GcnCoordinatorGrain> logger)
+public sealed partial class GcnCoordinatorGrain(
+    IClusterMembershipService membership, ILocalSiloDetails silo, TensorChannel tensors, IOptions<SiloMessagingOptions> messaging, ILogger<GcnCoordinatorGrain> logger)
     : Grain, IGcnCoordinatorGrain
 {
     private GcnTrainRequest? _request;
@@ -52,6 +60,12 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
     private float[] _weights = [];
     private float[] _gradient = [];
     private int _epoch;
+
+    /// <summary>The epoch in flight, started by an advance call and taken by the call that sees it end.</summary>
+    private Task<(GcnEpochRecord Record, GcnCheckpoint? Checkpoint)>? _running;
+
+    /// <summary>Cancelled when the run is released: stops the epoch in flight.</summary>
+    private readonly CancellationTokenSource _stopping = new();
 
     /// <inheritdoc />
     public Task<GcnStartReply> StartAsync(GcnTrainRequest request, CancellationToken cancellationToken)
@@ -154,41 +168,49 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
             throw new GcnRequestException($"GCN run '{this.GetPrimaryKeyString()}' is not set up yet (call SetUpAsync until it is ready)");
         }
 
-        var until = Stopwatch.GetTimestamp() + (long)(Math.Clamp(seconds, 0, 60) * Stopwatch.Frequency);
+        // An epoch runs off this call (as _running) and may outlast it: the call waits for the first epoch at most
+        // MaxWait, below the response timeout, and the next call picks the epoch up where it is. So an epoch longer than
+        // Orleans's response timeout (a large graph, a recovery that waits for membership) never fails the client's call.
+        var now = Stopwatch.GetTimestamp();
+        var maxWait = MaxWait;
+        var until = now + (long)(Math.Clamp(seconds, 0, maxWait.TotalSeconds) * Stopwatch.Frequency);
+        var firstBy = now + (long)(maxWait.TotalSeconds * Stopwatch.Frequency);
         var reply = new GcnAdvanceReply();
-        do
+        while (true)
         {
-            if (_epoch >= request.Epochs)
+            if (_running is null)
             {
-                break;
+                if (_epoch >= request.Epochs || (reply.Epochs.Count > 0 && Stopwatch.GetTimestamp() >= until))
+                {
+                    break;
+                }
+
+                _running = RunEpochAsync(_epoch, _stopping.Token);
             }
 
-            var clock = Stopwatch.StartNew();
-            var exchange = new ExchangeClock();
-            var epoch = _epoch;
-            var train = await WithRecoveryAsync(() => StepAsync(epoch, exchange, cancellationToken), cancellationToken);
-            var stepSeconds = clock.Elapsed.TotalSeconds;
-            var evaluation = await WithRecoveryAsync(() => EvaluateAsync(exchange, cancellationToken), cancellationToken);
-            reply.Epochs.Add(new GcnEpochRecord
+            if (!_running.IsCompleted)
             {
-                Epoch = _epoch,
-                Loss = train.Loss,
-                TrainAccuracy = evaluation.Accuracy(0),
-                ValidationAccuracy = evaluation.Accuracy(1),
-                TestAccuracy = evaluation.Accuracy(2),
-                Seconds = stepSeconds,
-                ExchangeSeconds = exchange.TrainingSeconds,
-                ExchangedBytes = exchange.Bytes,
-            });
-            _epoch++;
-            if (request.CheckpointEvery > 0 && (_epoch % request.CheckpointEvery == 0 || _epoch == request.Epochs))
-            {
-                reply.Checkpoint = Checkpoint();
+                var wait = Remaining(reply.Epochs.Count == 0 ? firstBy : until);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.WhenAny(_running, Task.Delay(wait, cancellationToken));
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!_running.IsCompleted)
+                {
+                    break;
+                }
             }
+
+            var running = _running;
+            _running = null;
+            var (record, checkpoint) = await running;
+            reply.Epochs.Add(record);
+            reply.Checkpoint = checkpoint ?? reply.Checkpoint;
         }
-        while (Stopwatch.GetTimestamp() < until);
 
-        reply.Finished = _epoch >= request.Epochs;
+        reply.Finished = _epoch >= request.Epochs && _running is null;
         if (reply.Finished && reply.Epochs.Count > 0)
         {
             var last = reply.Epochs[^1];
@@ -200,14 +222,45 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
         return reply;
     }
 
+    /// <summary>
+    /// One epoch (training step, then evaluation), each phase repeated after a lost part is set up again. It runs on this
+    /// activation's scheduler between the calls' turns and moves the run on (epoch, weights) only when it is whole.
+    /// </summary>
+    private async Task<(GcnEpochRecord Record, GcnCheckpoint? Checkpoint)> RunEpochAsync(int epoch, CancellationToken cancellationToken)
+    {
+        var request = _request!;
+        var clock = Stopwatch.StartNew();
+        var exchange = new ExchangeClock();
+        var train = await WithRecoveryAsync(() => StepAsync(epoch, exchange, cancellationToken), cancellationToken);
+        var stepSeconds = clock.Elapsed.TotalSeconds;
+        var evaluation = await WithRecoveryAsync(() => EvaluateAsync(exchange, cancellationToken), cancellationToken);
+        var record = new GcnEpochRecord
+        {
+            Epoch = epoch,
+            Loss = train.Loss,
+            TrainAccuracy = evaluation.Accuracy(0),
+            ValidationAccuracy = evaluation.Accuracy(1),
+            TestAccuracy = evaluation.Accuracy(2),
+            Seconds = stepSeconds,
+            ExchangeSeconds = exchange.TrainingSeconds,
+            ExchangedBytes = exchange.Bytes,
+        };
+        _epoch = epoch + 1;
+        var checkpoint = request.CheckpointEvery > 0 && (_epoch % request.CheckpointEvery == 0 || _epoch == request.Epochs) ? Checkpoint() : null;
+        return (record, checkpoint);
+    }
+
+    /// <summary>The longest an advance call waits for an epoch: a third of the silo's response timeout, at most 10 s.</summary>
+    private TimeSpan MaxWait => TimeSpan.FromTicks(Math.Min(messaging.Value.ResponseTimeout.Ticks / 3, TimeSpan.FromSeconds(10).Ticks));
+
     /// <inheritdoc />
     public Task ResumeAsync(GcnCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var request = _request ?? throw new GcnRunLostException($"GCN run '{this.GetPrimaryKeyString()}' was not started (a fresh activation)");
-        if (_ready is null || _epoch != 0)
+        if (_ready is null || _epoch != 0 || _running is not null)
         {
-            throw new GcnRequestException($"GCN run '{this.GetPrimaryKeyString()}' can resume only once set up and before it trains (it is at epoch {_epoch})");
+            throw new GcnRequestException($"GCN run '{this.GetPrimaryKeyString()}' can resume only once set up and before it trains (it is at epoch {_epoch}{(_running is null ? "" : ", training")})");
         }
 
         var length = _parameters!.TotalLength;
@@ -237,6 +290,7 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
     /// <inheritdoc />
     public async Task ReleaseAsync()
     {
+        await StopEpochAsync();
         var parts = _parts;
         _parts = [];
         await Task.WhenAll(parts.Select(ReleaseQuietlyAsync));
@@ -254,9 +308,28 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
     /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _stopping.Cancel();
         _parameters?.Dispose();
         _parameters = null;
         return Task.CompletedTask;
+    }
+
+    /// <summary>Cancels the epoch in flight, if any, and waits (bounded) until it has stopped calling the parts.</summary>
+    private async Task StopEpochAsync()
+    {
+        _stopping.Cancel();
+        if (_running is { } running)
+        {
+            _running = null;
+            try
+            {
+                await running.WaitAsync(TimeSpan.FromSeconds(20));
+            }
+            catch (Exception)
+            {
+                // The run is being released: what the epoch was doing no longer matters.
+            }
+        }
     }
 
     /// <summary>Releases <paramref name="part"/>; a part whose silo is gone, or that does not answer in time, has nothing left to free here.</summary>
@@ -399,6 +472,7 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
             await Task.WhenAll(_parts.Select(p => p.BeginForwardAsync(iteration, true, weights)));
             for (var l = 0; l < config.Layers; l++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var aggregates = config.ExchangesFeatures(l);
                 if (aggregates && !settings.Stale)
                 {
@@ -412,9 +486,11 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
                 }
             }
 
+            cancellationToken.ThrowIfCancellationRequested();
             var scores = Sum(await Task.WhenAll(_parts.Select(p => p.ComputeLossAsync())));
             for (var l = config.Layers - 1; l >= 0; l--)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var aggregates = config.ExchangesGradients(l);
                 await Task.WhenAll(_parts.Select(p => p.BackwardLayerAsync(l)));
                 if (aggregates && !settings.Stale)
@@ -466,6 +542,7 @@ public sealed partial class GcnCoordinatorGrain(IClusterMembershipService member
         await Task.WhenAll(_parts.Select(p => p.BeginForwardAsync(0, false, weights)));
         for (var l = 0; l < config.Layers; l++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (config.ExchangesFeatures(l))
             {
                 exchange.Bytes += await ExchangeFeaturesAsync(l, evaluation: true, commit: true, cancellationToken);

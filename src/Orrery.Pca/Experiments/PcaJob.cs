@@ -65,7 +65,14 @@ public static class PcaJob
 
                 lostSilo = start.CoordinatorSilo;
                 started?.Invoke(key, start);
-                var patient = new PatientCalls(grains, key, start.CoordinatorSilo, say, cancellationToken);
+                var silo = start.CoordinatorSilo;
+                var patient = new PatientCalls(
+                    grains, silo, UnansweredPatience,
+                    e => new PcaRunLostException($"coordinator '{key}': its silo '{silo}' is no longer active ({e.GetType().Name}: {e.Message})", e),
+                    (e, waited) => new PcaRunFailedException(
+                        $"coordinator '{key}' on silo '{silo}' has not answered for {waited.TotalSeconds:F0} s ({e.GetType().Name}: {e.Message}) though its silo is active", e),
+                    e => say?.Invoke($"a call to the coordinator of PCA run {key} failed ({e.GetType().Name}); its silo '{silo}' is active, so asking again"),
+                    cancellationToken);
                 while (true)
                 {
                     if (await patient.CallAsync(() => coordinator.AdvanceAsync(sliceSeconds, cancellationToken)) is not { } slice)
@@ -149,47 +156,5 @@ public static class PcaJob
         ArgumentNullException.ThrowIfNull(failure);
         return failure is PcaRunLostException
             || (SiloLoss.Means(failure) && await LostSilo.WaitUntilGoneAsync(grains, coordinatorSilo, patience, cancellationToken));
-    }
-
-    /// <summary>Calls to one coordinator: a failure is a lost coordinator (thrown as <see cref="PcaRunLostException"/>), a call to ask again (null), or thrown as it is.</summary>
-    private sealed class PatientCalls(IGrainFactory grains, string key, string silo, Action<string>? say, CancellationToken cancellationToken)
-    {
-        private Stopwatch? _failing;
-
-        public async Task<T?> CallAsync<T>(Func<Task<T>> call)
-            where T : class
-        {
-            try
-            {
-                var answer = await call();
-                _failing = null;
-                return answer;
-            }
-            catch (Exception e) when (SiloLoss.Means(e) && !cancellationToken.IsCancellationRequested)
-            {
-                _failing ??= Stopwatch.StartNew();
-                var givingUp = _failing.Elapsed > UnansweredPatience;
-                if (await MeansCoordinatorLostAsync(grains, silo, e, givingUp ? LostSilo.DefaultPatience : TimeSpan.Zero, cancellationToken))
-                {
-                    throw new PcaRunLostException($"coordinator '{key}': its silo '{silo}' is no longer active ({e.GetType().Name}: {e.Message})", e);
-                }
-
-                if (givingUp)
-                {
-                    throw new PcaRunFailedException(
-                        $"coordinator '{key}' on silo '{silo}' has not answered for {_failing.Elapsed.TotalSeconds:F0} s ({e.GetType().Name}: {e.Message}) though its silo is active", e);
-                }
-
-                say?.Invoke($"a call to the coordinator of PCA run {key} failed ({e.GetType().Name}); its silo '{silo}' is active, so asking again");
-                if (e is not TimeoutException)
-                {
-                    // A rejection comes back at once; a timeout has waited already. (The coordinator is non-reentrant: the
-                    // next advance waits for the one that overran.)
-                    await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-                }
-
-                return null;
-            }
-        }
     }
 }
