@@ -52,8 +52,8 @@ public sealed class GcnProcessTests(RedisFixture fixture) : IClassFixture<RedisF
         Assert.NotEqual(start.CoordinatorSilo, victim.Name);
         var victimAddress = silos.Single(s => s.Name == victim.Name).Address.ToString();
 
-        // Each AdvanceAsync(0) trains one epoch, and the one after the kill waits for the recovery (at most the
-        // coordinator's 45 s loss patience per try); 10 epochs take seconds undisturbed, so 5 minutes means a hang.
+        // Each AdvanceAsync(0) answers one epoch, or none while the epoch after the kill waits for the recovery (at most
+        // the coordinator's 45 s loss patience per try); 10 epochs take seconds undisturbed, so 5 minutes means a hang.
         var epochs = new List<GcnEpochRecord>();
         var clock = Stopwatch.StartNew();
         GcnAdvanceReply reply;

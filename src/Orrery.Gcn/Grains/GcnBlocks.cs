@@ -18,14 +18,16 @@ internal static class GcnBlocks
     /// <paramref name="inlineLimit"/> bytes, else put in <paramref name="tensors"/>' store for <paramref name="reads"/> reads.
     /// A put keeps the array: the caller must not change it afterwards.
     /// </summary>
-    public static GcnBlock Pack(TensorChannel tensors, float[] values, int inlineLimit, int from, int to, int reads = 1) =>
-        sizeof(float) * (long)values.Length <= inlineLimit
-            ? new GcnBlock { From = from, To = to, Values = values }
-            : new GcnBlock { From = from, To = to, Tensor = tensors.Put(values, new TensorLifetime(TimeToLive, reads)) };
+    public static GcnBlock Pack(TensorChannel tensors, float[] values, int inlineLimit, int from, int to, int reads = 1)
+    {
+        var (inline, tensor) = InlineOrRef.Pack(tensors, values, inlineLimit, new TensorLifetime(TimeToLive, reads));
+        return new GcnBlock { From = from, To = to, Values = inline, Tensor = tensor };
+    }
 
     /// <summary>The floats of <paramref name="block"/>: its inline values, or fetched from the owner of its reference (its own silo's without a copy).</summary>
-    public static async Task<float[]> UnpackAsync(TensorChannel tensors, GcnBlock block, CancellationToken cancellationToken) =>
-        block.Values ?? (block.Tensor is { } tensor
-            ? await tensors.FetchAsync<float>(tensor, cancellationToken)
-            : throw new GcnRequestException($"the block from {(block.From == Coordinator ? "the coordinator" : $"part {block.From}")} carries neither values nor a tensor reference"));
+    public static Task<float[]> UnpackAsync(TensorChannel tensors, GcnBlock block, CancellationToken cancellationToken) =>
+        InlineOrRef.UnpackAsync(
+            tensors, block.Values, block.Tensor,
+            () => new GcnRequestException($"the block from {(block.From == Coordinator ? "the coordinator" : $"part {block.From}")} carries neither values nor a tensor reference"),
+            cancellationToken);
 }

@@ -23,30 +23,15 @@ internal static class VectorBlocks
     /// <paramref name="values"/> inline, or put in <paramref name="tensors"/>' store for at most <paramref name="reads"/>
     /// reads. The store keeps the array itself: the caller must not write to it afterwards.
     /// </summary>
-    public static VectorBlock Pack(TensorChannel tensors, float[] values, int limitBytes, int reads = 1) =>
-        Inline(values.Length, limitBytes)
-            ? new VectorBlock { Values = values }
-            : new VectorBlock { Tensor = tensors.Put(values, new TensorLifetime(TimeToLive, reads)) };
-
-    /// <summary>
-    /// The floats of <paramref name="block"/>: the inline array, or the stored one fetched over the channel (the stored
-    /// array itself when the owner is this silo: read-only). Fetch errors are the channel's typed ones
-    /// (<see cref="TensorOwnerUnavailableException"/>, <see cref="TensorNotFoundException"/>, <see cref="TimeoutException"/>).
-    /// </summary>
-    public static async Task<float[]> UnpackAsync(TensorChannel tensors, VectorBlock block, CancellationToken cancellationToken)
+    public static VectorBlock Pack(TensorChannel tensors, float[] values, int limitBytes, int reads = 1)
     {
-        if (block.Values is { } values)
-        {
-            return values;
-        }
-
-        if (block.Tensor is { } tensor)
-        {
-            return await tensors.FetchAsync<float>(tensor, cancellationToken);
-        }
-
-        throw new PcaRequestException("a vector block carries neither values nor a tensor reference");
+        var (inline, tensor) = InlineOrRef.Pack(tensors, values, InlineLimit(limitBytes), new TensorLifetime(TimeToLive, reads));
+        return new VectorBlock { Values = inline, Tensor = tensor };
     }
+
+    /// <summary>The floats of <paramref name="block"/> (<see cref="InlineOrRef.UnpackAsync"/>).</summary>
+    public static Task<float[]> UnpackAsync(TensorChannel tensors, VectorBlock block, CancellationToken cancellationToken) =>
+        InlineOrRef.UnpackAsync(tensors, block.Values, block.Tensor, () => new PcaRequestException("a vector block carries neither values nor a tensor reference"), cancellationToken);
 
     /// <summary>Frees a block this silo stored, when it did (no-op for inline blocks).</summary>
     public static async Task ReleaseAsync(TensorChannel tensors, VectorBlock block)
