@@ -32,4 +32,14 @@ public interface ISamplingCoordinatorGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("cancel")]
     Task<SamplingState> CancelAsync(string reason);
+
+    /// <summary>
+    /// Ends the job, finished or not (the client calls it once it holds the result, and when the user interrupts the
+    /// run): a running job is cancelled and its ensembles freed, the result is dropped and this coordinator deactivates,
+    /// so nothing of the job waits for idle collection. A later call finds an activation without a job
+    /// (<see cref="SamplingState.Unknown"/>). Releasing twice is harmless.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("release")]
+    Task ReleaseAsync();
 }

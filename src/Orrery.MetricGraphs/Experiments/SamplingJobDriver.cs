@@ -51,6 +51,7 @@ public static class SamplingJobDriver
         {
             var key = $"{id}/a{attempt}";
             var coordinator = grains.GetGrain<ISamplingCoordinatorGrain>(key);
+            var release = true;
             try
             {
                 if (lostSilo is not null)
@@ -64,15 +65,20 @@ public static class SamplingJobDriver
                 var outcome = await PollAsync(grains, coordinator, key, reply.Silo, plan, progress, say, patience, cancellationToken).ConfigureAwait(false);
                 return outcome with { Restarts = attempt - 1 };
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // Stop the job on the cluster too, or its ensembles would run on until idle.
-                await CancelQuietlyAsync(coordinator).ConfigureAwait(false);
-                throw;
-            }
             catch (CoordinatorLostException e) when (attempt <= maxRestarts && !cancellationToken.IsCancellationRequested)
             {
+                // The coordinator's silo is gone with the job; its ensembles elsewhere are collected as idle.
+                release = false;
                 say?.Invoke($"the coordinator of sampling job {key} was lost ({e.Message}); starting the job again ({attempt} of {maxRestarts} restarts)");
+            }
+            finally
+            {
+                // Finished (the result is here), failed, refused or cancelled (Ctrl-C: the ensembles would otherwise
+                // run on until idle): the job's coordinator and ensembles end now.
+                if (release)
+                {
+                    await ReleaseQuietlyAsync(coordinator).ConfigureAwait(false);
+                }
             }
         }
     }
@@ -141,11 +147,11 @@ public static class SamplingJobDriver
         }
     }
 
-    private static async Task CancelQuietlyAsync(ISamplingCoordinatorGrain coordinator)
+    private static async Task ReleaseQuietlyAsync(ISamplingCoordinatorGrain coordinator)
     {
         try
         {
-            await coordinator.CancelAsync("cancelled by the client").WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await coordinator.ReleaseAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OrleansException or TimeoutException)
         {

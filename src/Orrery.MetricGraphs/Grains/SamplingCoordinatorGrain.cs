@@ -192,6 +192,18 @@ public sealed partial class SamplingCoordinatorGrain : Grain, ISamplingCoordinat
     }
 
     /// <inheritdoc />
+    public async Task ReleaseAsync()
+    {
+        if (_state == SamplingState.Running)
+        {
+            await CancelAsync("released by the client");
+        }
+
+        (_state, _result, _plan, _slots) = (SamplingState.Unknown, null, null, []);
+        DeactivateOnIdle();
+    }
+
+    /// <inheritdoc />
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await _stop.CancelAsync();

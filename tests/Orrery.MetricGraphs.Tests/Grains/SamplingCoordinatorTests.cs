@@ -8,6 +8,7 @@ using Orrery.MetricGraphs.Formats;
 using Orrery.MetricGraphs.Grains;
 using Orrery.MetricGraphs.Sampling;
 using Orrery.MetricGraphs.Tests.Support;
+using Orrery.Testing;
 
 namespace Orrery.MetricGraphs.Tests.Grains;
 
@@ -214,12 +215,34 @@ public sealed class SamplingCoordinatorTests
             cancellationToken: cancel.Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
 
+        // The job was stopped and released: its coordinator and ensembles are deactivated (idle collection would take
+        // minutes), and a later poll finds no job.
+        await Eventually.TrueAsync(async () => await ActivationsAsync(cluster) == (0, 0), TimeSpan.FromSeconds(30), "the cancelled job's grains to be deactivated");
         var coordinator = cluster.Client.GetGrain<ISamplingCoordinatorGrain>(key);
-        var progress = await coordinator.GetProgressAsync();
-        Assert.Equal(SamplingState.Failed, progress.State);
-        Assert.Equal("cancelled by the client", progress.Error);
-        Assert.True(progress.Fraction < 1);
-        Assert.Equal(SamplingState.Failed, await coordinator.CancelAsync("again"));
+        Assert.Equal(SamplingState.Unknown, (await coordinator.GetProgressAsync()).State);
+    }
+
+    /// <summary>
+    /// A finished job gives its grains back once the driver holds the result: the coordinator (which held the merged
+    /// counts) and the ensembles are deactivated within the deadline; releasing again is harmless.
+    /// </summary>
+    [Fact]
+    public async Task AFinishedJobReleasesItsGrains()
+    {
+        await using var cluster = await StartClusterAsync(2);
+        var key = "";
+        var run = await SamplingJobDriver.RunAsync(cluster.Client, Job(2000, ensembles: 3, sliceSteps: 100), "released", started: (k, _) => key = k);
+        Assert.Equal(2000, run.Result.Particles);
+        await Eventually.TrueAsync(async () => await ActivationsAsync(cluster) == (0, 0), TimeSpan.FromSeconds(30), "the finished job's grains to be deactivated");
+        await cluster.Client.GetGrain<ISamplingCoordinatorGrain>(key).ReleaseAsync();
+    }
+
+    /// <summary>Activations of the sampling coordinator and ensemble grains over the cluster's silos.</summary>
+    private static async Task<(int Coordinators, int Ensembles)> ActivationsAsync(OrleansEmbeddedCluster cluster)
+    {
+        var statistics = await cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).GetSimpleGrainStatistics();
+        int Count(string type) => statistics.Where(s => s.GrainType.Contains(type, StringComparison.Ordinal)).Sum(s => s.ActivationCount);
+        return (Count(nameof(SamplingCoordinatorGrain)), Count(nameof(ParticleEnsembleGrain)));
     }
 
     [Fact]
