@@ -85,6 +85,62 @@ public sealed class TensorFetchAbandonTests
         Assert.Equal(1, await owner.WaitAsync(Wait));
     }
 
+    /// <summary>
+    /// Many fetches in flight on one connection to a real owner, every third cancelled after a random short delay (before
+    /// its request goes out, while its payload arrives, or after it ended): each fetch that completes holds its own
+    /// tensor's bytes, each cancelled one throws a cancellation and nothing else, and the connection serves a fetch
+    /// afterwards. A payload cut off at the wrong place would put the next frame out of step and fail the rest.
+    /// </summary>
+    [Fact]
+    public async Task CancellationsAmongManyFetchesKeepTheConnectionInFrame()
+    {
+        var options = new TensorChannelOptions { Secret = Secret, BindAddress = "127.0.0.1", Port = 0, ConnectTimeout = TimeSpan.FromSeconds(2), ConnectionsPerPeer = 1 };
+        await using var owner = new TensorChannel(options, new TensorChannelIdentity("owner", 11, null), NullLoggerFactory.Instance);
+        await using var reader = new TensorChannel(options, new TensorChannelIdentity("reader", 12, null), NullLoggerFactory.Instance);
+        owner.Start();
+        reader.Start();
+        var tensors = Enumerable.Range(0, 8).Select(t => owner.Put(Enumerable.Range(0, 256 * 1024).Select(i => (float)((t * 7919) + i)).ToArray())).ToArray();
+        var random = new Random(5);
+        var fetches = new List<Task<(int Tensor, float[]? Values)>>();
+        for (var i = 0; i < 120; i++)
+        {
+            var t = i % tensors.Length;
+            var cancel = i % 3 == 0 ? new CancellationTokenSource(TimeSpan.FromMilliseconds(random.Next(0, 40))) : null;
+            fetches.Add(FetchAsync(t, cancel));
+        }
+
+        async Task<(int Tensor, float[]? Values)> FetchAsync(int t, CancellationTokenSource? cancel)
+        {
+            var destination = new float[256 * 1024];
+            try
+            {
+                await reader.FetchIntoAsync(tensors[t], destination, cancel?.Token ?? default).WaitAsync(Wait);
+                return (t, destination);
+            }
+            catch (OperationCanceledException) when (cancel is not null)
+            {
+                return (t, null);
+            }
+            finally
+            {
+                cancel?.Dispose();
+            }
+        }
+
+        var results = await Task.WhenAll(fetches);
+        Assert.True(results.Count(r => r.Values is not null) >= 80, "the fetches that were not cancelled did not all complete");
+        Assert.True(results.Any(r => r.Values is null), "no fetch was cancelled before it ended");
+        foreach (var (t, values) in results.Where(r => r.Values is not null))
+        {
+            var stored = await owner.FetchAsync<float>(tensors[t]);
+            Assert.True(values!.AsSpan().SequenceEqual(stored), $"a fetch of tensor {t} holds other bytes");
+        }
+
+        var last = await reader.FetchAsync<float>(tensors[0]).WaitAsync(Wait);
+        Assert.Equal(0f, last[0]);
+        Assert.Equal(256 * 1024 - 1f, last[^1]);
+    }
+
     private static TensorRef Ref(int port, ulong id) => new()
     {
         Endpoint = $"127.0.0.1:{port}",
