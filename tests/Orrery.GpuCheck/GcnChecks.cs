@@ -9,11 +9,12 @@ using static Orrery.Compute.DeviceBuffers;
 namespace Orrery.GpuCheck;
 
 /// <summary>
-/// The GCN's kernels (kernels/gcn.cu and kernels/gcn_dense.cu) on the device under test against their CPU twins
-/// (<see cref="GcnKernels"/>, <see cref="GcnDenseKernels"/>): the same inputs go through the same launch helpers on a
-/// CPU device and on the device, and both results are downloaded. The kernels round every product and add once, in
-/// the twins' order, so the expected result is bitwise equality; a row that fails reports the largest absolute
-/// difference and how many elements differ. tests/Orrery.Gcn.Tests/HostEmulation/ runs this class on the g++-built
+/// The GCN's kernels (kernels/gcn.cu, kernels/gcn_dense.cu and kernels/gcn_loss.cu) on the device under test against
+/// their CPU twins (<see cref="GcnKernels"/>, <see cref="GcnDenseKernels"/>, <see cref="GcnLossKernels"/>): the same inputs
+/// go through the same launch helpers on a CPU device and on the device, and both results are downloaded. The kernels
+/// round every product and add once, in the twins' order, so the expected result is bitwise equality, except for the
+/// loss, whose exp and log are CUDA's on the device and libm's on the CPU (a stated tolerance, see <see cref="Loss"/>);
+/// a row that fails reports the largest absolute difference and how many elements differ. tests/Orrery.Gcn.Tests/HostEmulation/ runs this class on the g++-built
 /// kernels, on a smaller graph and fewer dense rows (<paramref name="graphNodes"/>, <paramref name="denseRows"/>): the
 /// emulation starts a host thread per CUDA thread, and the full sizes would take it minutes.
 /// </summary>
@@ -21,7 +22,7 @@ namespace Orrery.GpuCheck;
 /// <param name="table">Where the rows go.</param>
 /// <param name="output">Where the sizes and any exception are written.</param>
 /// <param name="graphNodes">Nodes of the CSBM graph whose parts the aggregation runs on; 3,000 by default.</param>
-/// <param name="denseRows">Rows of the larger dense shape (width 128; the other is 33 x 7); 5,000 by default.</param>
+/// <param name="denseRows">Rows of the larger dense shape (width 128, and 41 classes for the loss; the other is 33 x 7); 5,000 by default.</param>
 internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWriter output, int graphNodes = 3000, int denseRows = 5000)
 {
     /// <summary>Parts the CSBM graph is split into: every part then has a halo, so both halves of [x; halo] are read.</summary>
@@ -38,6 +39,7 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
         using var cpu = new CpuDevice();
         GcnKernels.Register(cpu.Kernels);
         GcnDenseKernels.Register(cpu.Kernels);
+        GcnLossKernels.Register(cpu.Kernels);
 
         // Seeded CSBM in 4 classes, ~10 neighbours within the class and ~2 across per node: at 3,000 nodes a part holds
         // ~1,000 inner nodes and, split at random, a halo of nearly all ~2,000 others (each has ~11 neighbours, a third here).
@@ -57,6 +59,12 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
         foreach (var (n, width) in new[] { (denseRows, 128), (33, 7) })
         {
             Dense(cpu, n, width);
+        }
+
+        foreach (var (n, classes) in new[] { (denseRows, 41), (33, 7) })
+        {
+            Loss(cpu, n, classes, multiLabel: false);
+            Loss(cpu, n, classes, multiLabel: true);
         }
     }
 
@@ -257,6 +265,72 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
             }
 
             table.Add($"gcn_column_sums {shape}: sums", Pair, Comparison.Bitwise(results[1], results[0]), "bitwise");
+        });
+    }
+
+    /// <summary>
+    /// gcn_softmax_cross_entropy or gcn_sigmoid_bce on (<paramref name="n"/>, <paramref name="classes"/>) logits, rows in
+    /// the train, validation and test splits and in none. Not bitwise: the kernel calls CUDA's double exp and log (at
+    /// most 1 ulp from the true value, CUDA C Programming Guide, Mathematical Functions) where the twin calls libm's, so
+    /// a result may differ in its last bits. The bounds: the row's correct counts compare no exp or log (argmaxes and
+    /// sign tests) and must be equal. dz = (float)(d) · scale with d ∈ [−1, 1] a double whose exp/log error is below
+    /// 2^-44 absolute (log_sum ≤ 2^9 carries an ulp of 2^-44 into exp's argument; exp's own error is 2^-52 relative on a
+    /// value ≤ 1); narrowing it to float may then round the other way (1 float ulp) and the product rounds once more, so
+    /// |Δ| ≤ 2^-40 · scale + 2^-21 |dz| (4 float ulps) is already generous. The loss is a sum of non-negative terms (no
+    /// cancellation) added in the same order on both sides, each off by far less than 2^-30 relative: compared as
+    /// float within 2^-21 relative.
+    /// </summary>
+    private void Loss(CpuDevice cpu, int n, int classes, bool multiLabel)
+    {
+        var kernel = multiLabel ? "gcn_sigmoid_bce" : "gcn_softmax_cross_entropy";
+        var shape = $"{n}x{classes}";
+        var count = (long)n * classes;
+        var random = new Random(n + classes + (multiLabel ? 1 : 0));
+        var z = Values(random, count);
+        var targets = new float[count];
+        var split = new byte[n];
+        for (var i = 0; i < n; i++)
+        {
+            // Train, validation, test and none (3), with about half the rows in train as in the datasets' splits.
+            split[i] = (byte)(i % 8 < 4 ? 0 : i % 8 - 3);
+            for (var j = 0; j < classes; j++)
+            {
+                targets[(i * classes) + j] = multiLabel ? random.Next(2) : 0f;
+            }
+
+            if (!multiLabel)
+            {
+                targets[(i * classes) + random.Next(classes)] = 1f;
+            }
+        }
+
+        var trainRows = split.Count(s => s == 0);
+        var scale = (float)(1.0 / ((double)trainRows * (multiLabel ? classes : 1)));
+        Guard($"{kernel} {shape}", () =>
+        {
+            var dz = new float[2][];
+            var loss = new float[2];
+            var correct = new uint[2][];
+            foreach (var (on, slot) in new[] { ((IComputeDevice)cpu, 0), (device, 1) })
+            {
+                using var zBuffer = Upload(on, z);
+                using var targetBuffer = Upload(on, targets);
+                using var splitBuffer = Upload(on, split);
+                using var dzBuffer = on.Allocate<float>(count);
+                using var terms = on.Allocate<double>(count);
+                using var correctRows = on.Allocate<int>(n);
+                GcnLossKernels.LaunchLoss(on, zBuffer, targetBuffer, splitBuffer, dzBuffer, terms, correctRows, n, classes, multiLabel, scale);
+                on.Synchronize();
+                dz[slot] = Download(dzBuffer, count);
+                var rows = Download(correctRows, n);
+                correct[slot] = [.. rows.Select(c => (uint)c)];
+                loss[slot] = (float)GcnLossKernels.SumLoss(Download(terms, count), rows, split, classes, multiLabel, new long[3], new long[3]);
+            }
+
+            const double Rtol = 1.0 / (1 << 21);
+            table.Add($"{kernel} {shape}: dz", Pair, Comparison.Of(dz[1], dz[0], atol: scale * Math.Pow(2, -40), rtol: Rtol), "atol 2^-40 scale, rtol 2^-21");
+            table.Add($"{kernel} {shape}: loss", Pair, Comparison.Of([loss[1]], [loss[0]], atol: 0, rtol: Rtol), "rtol 2^-21");
+            table.Add($"{kernel} {shape}: correct per row", Pair, Comparison.Exact(correct[1], correct[0]), "exact");
         });
     }
 

@@ -4,7 +4,8 @@ using Orrery.GpuCheck;
 // orrery-gpucheck: compares the CUDA backend with the CPU backend on the same inputs and prints a
 // pass/fail table with the largest error of each check (llm.c's validate_result), then the metric-graph
 // sampler's kernel (kernels/metric_graph.cu) with the CPU sampler on the same particles (MetricGraphChecks), then
-// the GCN's kernels (kernels/gcn.cu, kernels/gcn_dense.cu) bitwise against their CPU twins (GcnChecks). Run it on a machine
+// the GCN's kernels (kernels/gcn.cu, kernels/gcn_dense.cu bitwise, kernels/gcn_loss.cu within stated tolerances: CUDA's
+// exp and log against libm's) against their CPU twins (GcnChecks). Run it on a machine
 // with a GPU through bench/gpu-check.sh. Without a usable GPU it runs the CPU backend's own checks,
 // says clearly that nothing ran on a GPU, and exits 0, or 3 with --require-gpu.
 //

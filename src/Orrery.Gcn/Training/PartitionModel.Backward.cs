@@ -14,73 +14,19 @@ public sealed partial class PartitionModel
     {
         var z = Logits;
         var dz = _outputGradient[_config.Layers - 1];
-        dz.Clear();
         var classes = z.Columns;
         var correct = new long[3];
         var total = new long[3];
-        double loss = 0;
         var divisor = (double)Math.Max(1, _plan.GlobalTrainCount) * (_config.MultiLabel ? classes : 1);
         var scale = (float)(1.0 / divisor);
-        for (var i = 0; i < z.Rows; i++)
-        {
-            var split = _plan.Split[i];
-            if (split > 2)
-            {
-                continue;
-            }
 
-            var logits = z.Row(i);
-            var target = _plan.Targets.AsSpan(i * classes, classes);
-            if (_config.MultiLabel)
-            {
-                for (var j = 0; j < classes; j++)
-                {
-                    correct[split] += (logits[j] > 0f) == (target[j] > 0.5f) ? 1 : 0;
-                }
-
-                total[split] += classes;
-                if (split == 0)
-                {
-                    var gradient = dz.Row(i);
-                    for (var j = 0; j < classes; j++)
-                    {
-                        double x = logits[j], t = target[j];
-                        loss += Math.Max(x, 0) - x * t + Math.Log(1 + Math.Exp(-Math.Abs(x)));
-                        gradient[j] = (float)(1 / (1 + Math.Exp(-x)) - t) * scale;
-                    }
-                }
-
-                continue;
-            }
-
-            int predicted = 0, label = 0;
-            for (var j = 1; j < classes; j++)
-            {
-                predicted = logits[j] > logits[predicted] ? j : predicted;
-                label = target[j] > target[label] ? j : label;
-            }
-
-            correct[split] += predicted == label ? 1 : 0;
-            total[split]++;
-            if (split == 0)
-            {
-                var max = logits[predicted];
-                double sum = 0;
-                for (var j = 0; j < classes; j++)
-                {
-                    sum += Math.Exp(logits[j] - max);
-                }
-
-                var logSum = max + Math.Log(sum);
-                var gradient = dz.Row(i);
-                for (var j = 0; j < classes; j++)
-                {
-                    loss -= target[j] * (logits[j] - logSum);
-                    gradient[j] = (float)(Math.Exp(logits[j] - logSum) - target[j]) * scale;
-                }
-            }
-        }
-
+        // Per row: dz (zero outside the train split), the train rows' loss terms and the correct count:
+        // gcn_softmax_cross_entropy or gcn_sigmoid_bce (kernels/gcn_loss.cu; twins in GcnLossKernels). The terms come back
+        // one per element, not per row, so the host adds them to one running double in the order the former loop did.
+        GcnLossKernels.LaunchLoss(_device, z.Buffer, _targets, _splitOnDevice, dz.Buffer, _lossTerms, _correctRows, z.Rows, classes, _config.MultiLabel, scale);
+        _lossTerms.Download(_lossTermsOnHost);
+        _correctRows.Download(_correctRowsOnHost);
+        var loss = GcnLossKernels.SumLoss(_lossTermsOnHost, _correctRowsOnHost, _plan.Split.AsSpan(0, z.Rows), classes, _config.MultiLabel, correct, total);
         return new SplitScores(loss / divisor, correct, total);
     }
 

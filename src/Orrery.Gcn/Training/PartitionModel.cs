@@ -38,6 +38,12 @@ public sealed partial class PartitionModel : IDisposable
     private readonly Tensor2? _firstAggregate;       // (n, in_0): layer 0's aggregation of the raw features, when precomputed
     private readonly PartitionAggregation _aggregation; // the plan's adjacency and its transpose on the device (kernels/gcn.cu)
     private readonly DeviceBuffer<int> _innerIds;       // (n): the inner rows' global node ids, which key the dropout masks
+    private readonly DeviceBuffer<float> _targets;      // (n, classes): the plan's targets, for the loss (kernels/gcn_loss.cu)
+    private readonly DeviceBuffer<byte> _splitOnDevice; // (n): the plan's split per inner row (0 train, 1 validation, 2 test, > 2 none)
+    private readonly DeviceBuffer<double> _lossTerms;   // (n, classes): the loss kernel's terms, added up on the host
+    private readonly DeviceBuffer<int> _correctRows;    // (n): the loss kernel's correct count per row
+    private readonly double[] _lossTermsOnHost;         // (n, classes): _lossTerms downloaded
+    private readonly int[] _correctRowsOnHost;          // (n): _correctRows downloaded
 
     /// <summary>A model for <paramref name="plan"/>'s part, reading <paramref name="parameters"/>.</summary>
     public PartitionModel(IComputeDevice device, PartitionPlan plan, GcnParameters parameters)
@@ -97,10 +103,20 @@ public sealed partial class PartitionModel : IDisposable
         if (device is CpuDevice cpu)
         {
             GcnDenseKernels.Register(cpu.Kernels);
+            GcnLossKernels.Register(cpu.Kernels);
         }
 
         _innerIds = device.Allocate<int>(Math.Max(1, n));
         _innerIds.Upload(plan.Inner);
+        var classes = _config.OutputWidth(layers - 1);
+        _targets = device.Allocate<float>(Math.Max(1, n * classes));
+        _targets.Upload(plan.Targets.AsSpan(0, n * classes));
+        _splitOnDevice = device.Allocate<byte>(Math.Max(1, n));
+        _splitOnDevice.Upload(plan.Split.AsSpan(0, n));
+        _lossTerms = device.Allocate<double>(Math.Max(1, n * classes));
+        _correctRows = device.Allocate<int>(Math.Max(1, n));
+        _lossTermsOnHost = new double[n * classes];
+        _correctRowsOnHost = new int[n];
 
         if (_config.PrecomputeFirstLayer)
         {
@@ -245,6 +261,10 @@ public sealed partial class PartitionModel : IDisposable
 
         _aggregation.Dispose();
         _innerIds.Dispose();
+        _targets.Dispose();
+        _splitOnDevice.Dispose();
+        _lossTerms.Dispose();
+        _correctRows.Dispose();
     }
 
     private static void Load(Tensor2 destination, ReadOnlySpan<float> source) => source.CopyTo(destination.Span);

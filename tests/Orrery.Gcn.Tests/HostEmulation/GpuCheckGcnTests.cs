@@ -7,15 +7,18 @@ using Orrery.Testing.HostEmulation;
 namespace Orrery.Gcn.Tests.HostEmulation;
 
 /// <summary>
-/// orrery-gpucheck's GCN rows (<see cref="GcnChecks"/>) with the g++-built kernels/gcn.cu and kernels/gcn_dense.cu on a
+/// orrery-gpucheck's GCN rows (<see cref="GcnChecks"/>) with the g++-built kernels/gcn.cu, gcn_dense.cu and gcn_loss.cu on a
 /// <see cref="HostEmulatedGpu"/> as the device under test: every row must pass, so the check's inputs, launches and
 /// downloads run here before a GPU machine sees them; and a kernel that gets one bit wrong must fail its rows, so the
 /// check cannot pass by comparing nothing.
 /// </summary>
 public sealed class GpuCheckGcnTests
 {
-    /// <summary>2 kernels × 2 layer kinds × 2 widths for the aggregation, 8 per shape × 2 shapes for gcn_dense.cu.</summary>
-    private const int Rows = 24;
+    /// <summary>
+    /// 2 kernels × 2 layer kinds × 2 widths for the aggregation, 8 per shape × 2 shapes for gcn_dense.cu, 3 (dz, loss,
+    /// correct counts) × 2 kernels × 2 shapes for gcn_loss.cu.
+    /// </summary>
+    private const int Rows = 36;
 
     [Fact]
     public void EveryGcnRowPassesOnTheHostEmulatedKernels()
@@ -24,6 +27,7 @@ public sealed class GpuCheckGcnTests
         {
             GcnHostKernels.Register(registry);
             GcnDenseHostKernels.Register(registry);
+            GcnLossHostKernels.Register(registry);
         });
         var (table, printed) = Run(gpu);
         Assert.True(table.AllPassed, printed);
@@ -41,6 +45,7 @@ public sealed class GpuCheckGcnTests
             var real = new CpuKernelRegistry();
             GcnHostKernels.Register(real);
             GcnDenseHostKernels.Register(real);
+            GcnLossHostKernels.Register(real);
             foreach (var name in real.Names)
             {
                 real.TryGet(name, out var kernel);
@@ -55,6 +60,35 @@ public sealed class GpuCheckGcnTests
         var failing = printed.Split('\n').Where(line => line.TrimEnd().EndsWith("FAIL", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, failing.Count);
         Assert.All(failing, line => Assert.StartsWith("gcn_column_sums", line));
+    }
+
+    /// <summary>
+    /// The loss rows carry a tolerance (CUDA's exp and log against libm's): a gradient one float ulp off still passes,
+    /// one off by 2^-16 of its value fails the dz rows of that kernel and no other row.
+    /// </summary>
+    [Theory]
+    [InlineData(1u, 0)]
+    [InlineData(1u << 7, 2)]
+    public void ALossGradientFailsOnlyOutsideItsTolerance(uint ulps, int failingRows)
+    {
+        using var gpu = new HostEmulatedGpu(registry =>
+        {
+            var real = new CpuKernelRegistry();
+            GcnHostKernels.Register(real);
+            GcnDenseHostKernels.Register(real);
+            GcnLossHostKernels.Register(real);
+            foreach (var name in real.Names)
+            {
+                real.TryGet(name, out var kernel);
+                registry.Register(name, name == GcnLossKernels.SoftmaxCrossEntropy ? GradientOff(kernel!, ulps) : kernel!);
+            }
+        });
+        var (table, printed) = Run(gpu);
+        Assert.Equal(failingRows == 0, table.AllPassed);
+        var failing = printed.Split('\n').Where(line => line.TrimEnd().EndsWith("FAIL", StringComparison.Ordinal)).ToList();
+        Assert.Equal(failingRows, failing.Count);
+        Assert.All(failing, line => Assert.StartsWith("gcn_softmax_cross_entropy", line));
+        Assert.All(failing, line => Assert.Contains(": dz", line));
     }
 
     [Fact]
@@ -80,6 +114,23 @@ public sealed class GpuCheckGcnTests
         table.Print(log);
         return (table, log.ToString());
     }
+
+    /// <summary>
+    /// The kernel, then the largest gradient element moved by <paramref name="ulps"/> float ulps (the largest: a row whose
+    /// softmax rounds to one-hot has only zeros, and a zero moved by ulps is a subnormal within the absolute tolerance).
+    /// </summary>
+    private static CpuKernel GradientOff(CpuKernel kernel, uint ulps) => (geometry, arguments) =>
+    {
+        kernel(geometry, arguments);
+        var dz = arguments.CpuBuffer<float>(3).Span[..(arguments.Int32(6) * arguments.Int32(7))];
+        var largest = 0;
+        for (var k = 1; k < dz.Length; k++)
+        {
+            largest = Math.Abs(dz[k]) > Math.Abs(dz[largest]) ? k : largest;
+        }
+
+        dz[largest] = BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(dz[largest]) + ulps);
+    };
 
     private static CpuKernel OneBitOff(CpuKernel kernel) => (geometry, arguments) =>
     {
