@@ -9,8 +9,8 @@ using static Orrery.Compute.DeviceBuffers;
 namespace Orrery.GpuCheck;
 
 /// <summary>
-/// The GCN's kernels (kernels/gcn.cu, kernels/gcn_dense.cu and kernels/gcn_loss.cu) on the device under test against
-/// their CPU twins (<see cref="GcnKernels"/>, <see cref="GcnDenseKernels"/>, <see cref="GcnLossKernels"/>): the same inputs
+/// The GCN's kernels (kernels/gcn.cu, gcn_dense.cu, gcn_loss.cu and gcn_rows.cu) on the device under test against their CPU
+/// twins (<see cref="GcnKernels"/>, <see cref="GcnDenseKernels"/>, <see cref="GcnLossKernels"/>, <see cref="GcnRowKernels"/>): the same inputs
 /// go through the same launch helpers on a CPU device and on the device, and both results are downloaded. The kernels
 /// round every product and add once, in the twins' order, so the expected result is bitwise equality, except for the
 /// loss, whose exp and log are CUDA's on the device and libm's on the CPU (a stated tolerance, see <see cref="Loss"/>);
@@ -40,6 +40,7 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
         GcnKernels.Register(cpu.Kernels);
         GcnDenseKernels.Register(cpu.Kernels);
         GcnLossKernels.Register(cpu.Kernels);
+        GcnRowKernels.Register(cpu.Kernels);
 
         // Seeded CSBM in 4 classes, ~10 neighbours within the class and ~2 across per node: at 3,000 nodes a part holds
         // ~1,000 inner nodes and, split at random, a halo of nearly all ~2,000 others (each has ~11 neighbours, a third here).
@@ -53,6 +54,7 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
             {
                 var label = $"{kind.ToString().ToLowerInvariant()}, {Parts} parts of {nodes} nodes, width {width}";
                 Guard($"gcn_aggregate {label}", () => Aggregation(cpu, plans, width, label));
+                Guard($"gcn_gather_rows {label}", () => RowCopies(cpu, plans, width, label));
             }
         }
 
@@ -80,6 +82,45 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// gcn_gather_rows and gcn_scatter_add_rows on every part of <paramref name="plans"/>, one launch per peer as
+    /// PartitionModel makes them: each peer's boundary rows of x (n, w) into the send block (s, w), then received gradients
+    /// (s, w) added onto dx (n, w). A copy and one add per element, so bitwise.
+    /// </summary>
+    private void RowCopies(CpuDevice cpu, PartitionPlan[] plans, int width, string label)
+    {
+        List<float> gatheredCpu = [], gatheredDevice = [], addedCpu = [], addedDevice = [];
+        foreach (var plan in plans)
+        {
+            var random = new Random((plan.Part * 1000) + width + 1);
+            int n = plan.InnerCount, s = plan.SendCount;
+            var x = Values(random, (long)n * width);
+            var dx = Values(random, (long)n * width);
+            var received = Values(random, (long)s * width);
+            int[] sendRows = [.. plan.SendToPeer.SelectMany(rows => rows)];
+            foreach (var on in new IComputeDevice[] { cpu, device })
+            {
+                using var xBuffer = Upload(on, x);
+                using var dxBuffer = Upload(on, dx);
+                using var rows = Upload(on, sendRows);
+                using var block = on.Allocate<float>(Math.Max(1L, (long)s * width));
+                using var receivedBuffer = Upload(on, received);
+                for (var q = 0; q < plan.PartCount; q++)
+                {
+                    GcnRowKernels.LaunchGatherRows(on, xBuffer, rows, block, plan.SendOffset[q], plan.SendToPeer[q].Length, width);
+                    GcnRowKernels.LaunchScatterAddRows(on, dxBuffer, rows, receivedBuffer, plan.SendOffset[q], plan.SendToPeer[q].Length, width);
+                }
+
+                on.Synchronize();
+                (on == cpu ? gatheredCpu : gatheredDevice).AddRange(Download(block, (long)s * width));
+                (on == cpu ? addedCpu : addedDevice).AddRange(Download(dxBuffer, (long)n * width));
+            }
+        }
+
+        table.Add($"gcn_gather_rows {label}", Pair, Comparison.Bitwise(gatheredDevice.ToArray(), gatheredCpu.ToArray()), "bitwise");
+        table.Add($"gcn_scatter_add_rows {label}", Pair, Comparison.Bitwise(addedDevice.ToArray(), addedCpu.ToArray()), "bitwise");
     }
 
     /// <summary>

@@ -18,7 +18,7 @@ public sealed unsafe class CudaDevice : IComputeDevice
 
     /// <summary>
     /// Options of single modules, after <see cref="LanguageOptions"/>. Part of the cache key.
-    /// metric_graph.cu must round like the CPU sampler and gcn.cu, gcn_dense.cu and gcn_loss.cu like their twins in Orrery.Gcn, so no
+    /// metric_graph.cu must round like the CPU sampler and gcn.cu, gcn_dense.cu, gcn_loss.cu and gcn_rows.cu like their twins in Orrery.Gcn, so no
     /// multiply-add is contracted into an FMA (their sources also use the _rn intrinsics, which are never
     /// contracted; this keeps any plain expression added later honest too).
     /// </summary>
@@ -27,6 +27,7 @@ public sealed unsafe class CudaDevice : IComputeDevice
         ["gcn"] = ["--fmad=false"],
         ["gcn_dense"] = ["--fmad=false"],
         ["gcn_loss"] = ["--fmad=false"],
+        ["gcn_rows"] = ["--fmad=false"],
         ["metric_graph"] = ["--fmad=false"],
     };
 

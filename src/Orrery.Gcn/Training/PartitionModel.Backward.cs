@@ -122,22 +122,15 @@ public sealed partial class PartitionModel
 
         var dx = _inputGradient[layer];
         var width = dx.Columns;
-        if (_boundaryGradients[layer] is { } slot)
+        if (_boundaryGradients[layer] is { } slot && _plan.SendCount > 0)
         {
-            var received = slot.Current;
+            // dx[send row] += its gradient from each peer: gcn_scatter_add_rows (kernels/gcn_rows.cu), one launch per peer
+            // in peer order (a peer's rows are distinct; a row sent to several peers gets their adds in that order).
+            var received = _receivedGradients[layer]!;
+            received.Upload(slot.Current.AsSpan(0, _plan.SendCount * width));
             for (var q = 0; q < _plan.PartCount; q++)
             {
-                var rows = _plan.SendToPeer[q];
-                var offset = _plan.SendOffset[q];
-                for (var i = 0; i < rows.Length; i++)
-                {
-                    var target = dx.Row(rows[i]);
-                    var source = received.AsSpan((offset + i) * width, width);
-                    for (var j = 0; j < width; j++)
-                    {
-                        target[j] += source[j];
-                    }
-                }
+                GcnRowKernels.LaunchScatterAddRows(_device, dx.Buffer, _sendRows, received, _plan.SendOffset[q], _plan.SendToPeer[q].Length, width);
             }
         }
 

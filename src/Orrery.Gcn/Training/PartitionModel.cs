@@ -44,6 +44,10 @@ public sealed partial class PartitionModel : IDisposable
     private readonly DeviceBuffer<int> _correctRows;    // (n): the loss kernel's correct count per row
     private readonly double[] _lossTermsOnHost;         // (n, classes): _lossTerms downloaded
     private readonly int[] _correctRowsOnHost;          // (n): _correctRows downloaded
+    private readonly DeviceBuffer<int> _sendRows;       // (SendCount): the per-peer send lists concatenated in peer order (inner rows)
+    private readonly DeviceBuffer<float>?[] _sendBlock; // (SendCount, in_l): gathered boundary rows of x_l, allocated at the first send
+    private readonly DeviceBuffer<float>?[] _receivedGradients; // (SendCount, in_l): the current boundary gradients, uploaded to add them
+    private readonly Lock _sendBlockGate = new();
 
     /// <summary>A model for <paramref name="plan"/>'s part, reading <paramref name="parameters"/>.</summary>
     public PartitionModel(IComputeDevice device, PartitionPlan plan, GcnParameters parameters)
@@ -69,6 +73,8 @@ public sealed partial class PartitionModel : IDisposable
         _haloFeatures = new HaloSlot?[layers];
         _evaluationHalo = new HaloSlot?[layers];
         _boundaryGradients = new HaloSlot?[layers];
+        _sendBlock = new DeviceBuffer<float>?[layers];
+        _receivedGradients = new DeviceBuffer<float>?[layers];
         for (var l = 0; l < layers; l++)
         {
             int input = _config.InputWidth(l), output = _config.OutputWidth(l);
@@ -96,6 +102,7 @@ public sealed partial class PartitionModel : IDisposable
             {
                 _haloGradient[l] = new float[h * input];
                 _boundaryGradients[l] = new HaloSlot(plan.SendCount, input);
+                _receivedGradients[l] = device.Allocate<float>(Math.Max(1, plan.SendCount * input));
             }
         }
 
@@ -104,7 +111,11 @@ public sealed partial class PartitionModel : IDisposable
         {
             GcnDenseKernels.Register(cpu.Kernels);
             GcnLossKernels.Register(cpu.Kernels);
+            GcnRowKernels.Register(cpu.Kernels);
         }
+
+        _sendRows = device.Allocate<int>(Math.Max(1, plan.SendCount));
+        _sendRows.Upload(plan.SendToPeer.SelectMany(rows => rows).ToArray());
 
         _innerIds = device.Allocate<int>(Math.Max(1, n));
         _innerIds.Upload(plan.Inner);
@@ -153,15 +164,31 @@ public sealed partial class PartitionModel : IDisposable
     /// <summary>The rows of x_l that <paramref name="peer"/> needs, in its halo order: (count, in_l).</summary>
     public float[] BoundaryFeatures(int layer, int peer)
     {
-        var rows = _plan.SendToPeer[peer];
-        var width = _input[layer].Columns;
-        var block = new float[rows.Length * width];
-        for (var i = 0; i < rows.Length; i++)
+        var count = _plan.SendToPeer[peer].Length;
+        var x = _input[layer];
+        var width = x.Columns;
+        var block = new float[count * width];
+        if (block.Length == 0)
         {
-            _input[layer].Row(rows[i]).CopyTo(block.AsSpan(i * width, width));
+            return block;
         }
 
+        // The peer's range of the send block: gcn_gather_rows (kernels/gcn_rows.cu; its twin in GcnRowKernels on the CPU
+        // device). Calls for different peers write disjoint ranges.
+        var first = _plan.SendOffset[peer];
+        var send = SendBlock(layer);
+        GcnRowKernels.LaunchGatherRows(_device, x.Buffer, _sendRows, send, first, count, width);
+        send.Download(block, (long)first * width);
         return block;
+    }
+
+    /// <summary>Layer <paramref name="layer"/>'s send block (SendCount, in_l), allocated when the layer first sends.</summary>
+    private DeviceBuffer<float> SendBlock(int layer)
+    {
+        lock (_sendBlockGate)
+        {
+            return _sendBlock[layer] ??= _device.Allocate<float>(Math.Max(1, _plan.SendCount * _input[layer].Columns));
+        }
     }
 
     /// <summary>Stores the rows of x_l owned by <paramref name="peer"/> into the pending halo (training or evaluation pass).</summary>
@@ -265,6 +292,11 @@ public sealed partial class PartitionModel : IDisposable
         _splitOnDevice.Dispose();
         _lossTerms.Dispose();
         _correctRows.Dispose();
+        _sendRows.Dispose();
+        foreach (var buffer in _sendBlock.Concat(_receivedGradients))
+        {
+            buffer?.Dispose();
+        }
     }
 
     private static void Load(Tensor2 destination, ReadOnlySpan<float> source) => source.CopyTo(destination.Span);

@@ -7,7 +7,7 @@ using Orrery.Testing.HostEmulation;
 namespace Orrery.Gcn.Tests.HostEmulation;
 
 /// <summary>
-/// orrery-gpucheck's GCN rows (<see cref="GcnChecks"/>) with the g++-built kernels/gcn.cu, gcn_dense.cu and gcn_loss.cu on a
+/// orrery-gpucheck's GCN rows (<see cref="GcnChecks"/>) with the g++-built kernels/gcn.cu, gcn_dense.cu, gcn_loss.cu and gcn_rows.cu on a
 /// <see cref="HostEmulatedGpu"/> as the device under test: every row must pass, so the check's inputs, launches and
 /// downloads run here before a GPU machine sees them; and a kernel that gets one bit wrong must fail its rows, so the
 /// check cannot pass by comparing nothing.
@@ -15,10 +15,10 @@ namespace Orrery.Gcn.Tests.HostEmulation;
 public sealed class GpuCheckGcnTests
 {
     /// <summary>
-    /// 2 kernels × 2 layer kinds × 2 widths for the aggregation, 8 per shape × 2 shapes for gcn_dense.cu, 3 (dz, loss,
-    /// correct counts) × 2 kernels × 2 shapes for gcn_loss.cu.
+    /// 2 kernels × 2 layer kinds × 2 widths for the aggregation and as many for the row copies (gcn_rows.cu), 8 per
+    /// shape × 2 shapes for gcn_dense.cu, 3 (dz, loss, correct counts) × 2 kernels × 2 shapes for gcn_loss.cu.
     /// </summary>
-    private const int Rows = 36;
+    private const int Rows = 44;
 
     [Fact]
     public void EveryGcnRowPassesOnTheHostEmulatedKernels()
@@ -28,6 +28,7 @@ public sealed class GpuCheckGcnTests
             GcnHostKernels.Register(registry);
             GcnDenseHostKernels.Register(registry);
             GcnLossHostKernels.Register(registry);
+            GcnRowHostKernels.Register(registry);
         });
         var (table, printed) = Run(gpu);
         Assert.True(table.AllPassed, printed);
@@ -46,6 +47,7 @@ public sealed class GpuCheckGcnTests
             GcnHostKernels.Register(real);
             GcnDenseHostKernels.Register(real);
             GcnLossHostKernels.Register(real);
+            GcnRowHostKernels.Register(real);
             foreach (var name in real.Names)
             {
                 real.TryGet(name, out var kernel);
@@ -77,6 +79,7 @@ public sealed class GpuCheckGcnTests
             GcnHostKernels.Register(real);
             GcnDenseHostKernels.Register(real);
             GcnLossHostKernels.Register(real);
+            GcnRowHostKernels.Register(real);
             foreach (var name in real.Names)
             {
                 real.TryGet(name, out var kernel);
