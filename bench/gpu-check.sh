@@ -4,7 +4,8 @@
 # inputs and printing a pass/fail table with the largest error of each check, then the metric-graph
 # sampler on the GPU (kernels/metric_graph.cu) against the CPU sampler on the same particles: per-particle
 # state bitwise, integer counts exact, and chi-square / KS rows that tell a last-bit drift from a wrong scheme.
-# It also covers the GCN kernels (kernels/gcn.cu, kernels/gcn_dense.cu): each bitwise against its CPU twin.
+# It also covers the GCN kernels (kernels/gcn.cu, gcn_dense.cu, gcn_rows.cu bitwise against their CPU twins;
+# kernels/gcn_loss.cu within stated tolerances, its exp and log being CUDA's, not libm's).
 #
 # Needs on the GPU machine: the NVIDIA driver (libcuda.so.1), NVRTC and cuBLAS from CUDA 13 or 12
 # (found through the loader path, CUDA_HOME, or /usr/local/cuda), and ideally OpenBLAS (Debian/Ubuntu

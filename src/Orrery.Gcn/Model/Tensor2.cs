@@ -13,7 +13,7 @@ public sealed class Tensor2 : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(columns);
         if (device is not CpuDevice)
         {
-            throw new NotSupportedException($"the GCN model runs on the CPU device so far: its aggregation, LayerNorm, ReLU, dropout and biases have CUDA kernels (kernels/gcn.cu, gcn_dense.cu), its loss and row copies not yet, and the model does not keep its tensors on {device.Name} yet");
+            throw new NotSupportedException($"the GCN model runs on the CPU device so far: its aggregation, LayerNorm, ReLU, dropout, biases, loss and halo row copies have CUDA kernels (kernels/gcn.cu, gcn_dense.cu, gcn_loss.cu, gcn_rows.cu), but the model does not keep its tensors on {device.Name} yet");
         }
 
         Rows = rows;
