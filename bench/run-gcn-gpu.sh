@@ -8,9 +8,10 @@
 #      loader draws (split.npy), so all implementations train on the same bytes and split;
 #   2. PyG (bench/peers/gcn_pyg.py): SAGEConv layers, edge_index layout and the sparse-adjacency layout;
 #   3. PyTorch (bench/peers/gcn_torch.py --device cuda): the model written by hand with CSR spmm on the GPU;
-#   4. Orrery (Orrery.Bench.Gcn train): the whole graph as one part in one process, --device cuda, and the same on
-#      the machine's CPU cores for scale. The GCN has no CUDA kernels yet, so the cuda row reports why it did not
-#      run (exit 4) until it does; the CPU row and the peers are measured either way.
+#   4. Orrery (Orrery.Bench.Gcn train): the whole graph as one part in one process, --device cuda (the model's
+#      tensors on the GPU, cuBLAS GEMMs, kernels/gcn*.cu), and the same on the machine's CPU cores for scale. A cuda
+#      row that cannot run (no usable GPU, out of memory) reports why (exit 4); the CPU row and the peers are
+#      measured either way.
 #
 # Writes a table (device, date, command, epoch times, accuracies, ratios to PyG) to
 # bench/results/gcn-gpu-<UTC date>.md and prints it; raw outputs go to bench/out/gcn-gpu/ (ignored).

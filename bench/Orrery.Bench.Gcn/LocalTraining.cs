@@ -13,8 +13,8 @@ namespace Orrery.Bench.Gcn;
 /// a one-part run: no exchange), on <c>--device cpu</c> or <c>cuda</c>/<c>cuda:N</c>, for the GPU benchmark
 /// (bench/run-gcn-gpu.sh), which runs no silos on a GPU machine without .NET. Reads the <c>graph</c> command's files
 /// with Orrery's own loader and its split seed, so the PyTorch and PyG peers train on the same graph and split.
-/// Prints a <c>RESULT</c> line like the peers' and writes <c>--out</c> JSON. A device the GCN has no kernels for
-/// ends with exit code 4 and the reason on the RESULT line (the GCN computes on the CPU only so far).
+/// Prints a <c>RESULT</c> line like the peers' and writes <c>--out</c> JSON. A device that cannot be had or cannot
+/// hold the model ends with exit code 4 and the reason on the RESULT line.
 /// </summary>
 internal static class LocalTraining
 {
@@ -51,8 +51,9 @@ internal static class LocalTraining
         {
             trainer = new InProcessTrainer(device, config, plans, new ExchangeSettings(), (float)arguments.Double("lr", 0.003), (float)arguments.Double("weight-decay", 0.0005));
         }
-        catch (NotSupportedException e)
+        catch (ComputeException e)
         {
+            // Out of device memory, a kernel module that does not compile: the row says why.
             Console.WriteLine($"RESULT impl={impl} device={device.Name} unavailable: {e.Message}");
             return 4;
         }

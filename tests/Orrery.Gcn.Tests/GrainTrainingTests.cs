@@ -1,6 +1,12 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orrery.Cluster.Placement;
 using Orrery.Cluster.Silos;
 using Orrery.Compute.Cpu;
 using Orrery.Contracts.Gcn;
+using Orrery.Contracts.MetricGraphs;
+using Orrery.Gcn.Experiments;
 using Orrery.Gcn.Training;
 using Orrery.Testing;
 
@@ -125,11 +131,39 @@ public sealed class GrainTrainingTests
         var lost = await Assert.ThrowsAsync<GcnPartLostException>(() => part.ForwardLayerAsync(0));
         Assert.Contains("was not set up", lost.Message);
         Assert.False(await part.IsSetUpAsync());
-        var error = await Assert.ThrowsAsync<GcnRequestException>(() => part.SetUpAsync(Request("vanilla", 0), 7, 30, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<GcnRequestException>(() => part.SetUpAsync(Request("vanilla", 0), 7, "cpu", 30, CancellationToken.None));
         Assert.Contains("part is 7; the run has 3 parts", error.Message);
         var coordinator = cluster.Client.GetGrain<IGcnCoordinatorGrain>("gcn-test/unstarted");
         var runLost = await Assert.ThrowsAsync<GcnRunLostException>(() => coordinator.AdvanceAsync(1, CancellationToken.None));
         Assert.Contains("was not started", runLost.Message);
+    }
+
+    /// <summary>
+    /// <c>training.device: gpu</c> places the parts on the GPUs the silos advertise in their metadata and nowhere else.
+    /// Silo 0 advertises one GPU it does not have (as a silo whose GPU failed after it joined), so the part's set-up there
+    /// fails, naming the silo, the device and what the silo has, and no part was sent to silo 1; on a cluster that
+    /// advertises no GPU the start fails naming training.device. With <c>cpu</c> the same request trains on both silos.
+    /// </summary>
+    [Fact]
+    public async Task GpuRunsGoOnlyToAdvertisedGpusAndAreRefusedByNameWithoutThem()
+    {
+        await using var cluster = await OrleansEmbeddedCluster.StartAsync([1, 0]);
+        await WaitForSiloMetadataAsync(cluster);
+        var request = Request("vanilla", 0);
+        request.Device = DevicePreference.Gpu;
+        var error = await Assert.ThrowsAsync<GcnRequestException>(() => GcnJob.StartAsync(cluster.Client.GetGrain<IGcnCoordinatorGrain>("gcn-test/gpu-advertised"), request, CancellationToken.None));
+        Assert.Contains("silo 'embedded-0' has no device 'cuda:0'; it has cpu", error.Message);
+
+        request.Device = DevicePreference.Cpu;
+        var start = await GcnJob.StartAsync(cluster.Client.GetGrain<IGcnCoordinatorGrain>("gcn-test/gpu-cpu"), request, CancellationToken.None);
+        Assert.Equal(["cpu"], start.Parts.Select(p => p.Device).Distinct());
+        Assert.Equal(2, start.Parts.Select(p => p.Silo).Distinct().Count());
+
+        await using var noGpus = await OrleansEmbeddedCluster.StartAsync(new int[2]);
+        await WaitForSiloMetadataAsync(noGpus);
+        request.Device = DevicePreference.Gpu;
+        var none = await Assert.ThrowsAsync<GcnRequestException>(() => GcnJob.StartAsync(noGpus.Client.GetGrain<IGcnCoordinatorGrain>("gcn-test/gpu-none"), request, CancellationToken.None));
+        Assert.Contains("training.device is 'gpu', and none of the 2 active silos offers a GPU", none.Message);
     }
 
     /// <summary>
@@ -168,6 +202,23 @@ public sealed class GrainTrainingTests
     /// passes), and once backward except at layer 0 (the raw features need no gradient) or when layer 0's
     /// aggregation is precomputed (then layer 0 exchanges nothing at all).
     /// </summary>
+    /// <summary>Waits (at most 30 s) until every silo's metadata cache holds every active silo's capabilities.</summary>
+    private static async Task WaitForSiloMetadataAsync(OrleansEmbeddedCluster cluster)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        bool Complete() => cluster.Silos.All(services =>
+        {
+            var members = services.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).ToList();
+            var cache = services.GetRequiredService<ISiloMetadataCache>();
+            return members.Count == cluster.Silos.Count && members.All(m => cache.GetSiloMetadata(m.SiloAddress).Metadata.ContainsKey(SiloCapabilityMetadata.GpuCountKey));
+        });
+        while (!Complete())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the silos' metadata caches did not fill within 30 s");
+            await Task.Delay(100);
+        }
+    }
+
     private static long ExpectedBytes(GcnRunSetup setup)
     {
         var halo = setup.Plans.Sum(p => (long)p.HaloCount);

@@ -1,3 +1,4 @@
+using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
 using Orrery.Gcn.Data;
 using Orrery.Gcn.Experiments;
@@ -49,10 +50,15 @@ public sealed class RunnerTests : IDisposable
 
         Assert.True(outcome.Passed);
         await Eventually.TrueAsync(async () => await GrainTrainingTests.ActivationsAsync(cluster) == (0, 0), TimeSpan.FromSeconds(30), "the finished run's grains to be released");
-        Assert.Contains(said, line => line.Contains("600 nodes", StringComparison.Ordinal) && line.Contains(cluster.SiloNames[0], StringComparison.Ordinal) && line.Contains(cluster.SiloNames[1], StringComparison.Ordinal));
+        Assert.Contains(said, line => line.Contains("600 nodes", StringComparison.Ordinal) && line.Contains($"{cluster.SiloNames[0]}/cpu", StringComparison.Ordinal) && line.Contains($"{cluster.SiloNames[1]}/cpu", StringComparison.Ordinal));
         foreach (var file in new[] { "metrics.csv", "partition.csv", "loss.svg", "accuracy.svg", "summary.json", "weights/layer0.self.weight.npy" })
         {
             Assert.True(File.Exists(Path.Combine(outDir, file)), $"{file} is missing");
+        }
+
+        using (var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json"))))
+        {
+            Assert.Equal(["cpu", "cpu", "cpu"], summary.RootElement.GetProperty("part_devices").EnumerateArray().Select(d => d.GetString()));
         }
 
         var rows = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
@@ -133,10 +139,22 @@ public sealed class RunnerTests : IDisposable
     }
 
     [Theory]
+    [InlineData("", DevicePreference.Any)]
+    [InlineData("training: { device: any }", DevicePreference.Any)]
+    [InlineData("training: { device: cpu }", DevicePreference.Cpu)]
+    [InlineData("training: { device: gpu }", DevicePreference.Gpu)]
+    public void TheDeviceChoiceReachesTheRequest(string line, DevicePreference expected)
+    {
+        var text = $"kind: gcn\ndata: {{ source: csbm, nodes: 100, p_in: 0.1, p_out: 0.01 }}\n{line}\n";
+        Assert.Equal(expected, GcnSpec.Parse(ExperimentSpec.Parse(text, Path.Combine(_dir, "device.yaml"))).Request.Device);
+    }
+
+    [Theory]
     [InlineData("exchange: { mode: async }", "mode")]
     [InlineData("model: { layers: 2, linear_layers: 2 }", "linear_layers")]
     [InlineData("training: { epoch: 3 }", "epoch")]
     [InlineData("model: { precompute: sometimes }", "precompute")]
+    [InlineData("training: { device: tpu }", "device")]
     public void BadSpecNamesTheField(string line, string field)
     {
         var text = $"kind: gcn\ndata: {{ source: csbm, nodes: 100, p_in: 0.1, p_out: 0.01 }}\n{line}\n";

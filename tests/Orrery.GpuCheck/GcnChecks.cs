@@ -1,9 +1,11 @@
 using Orrery.Compute;
 using Orrery.Compute.Cpu;
 using Orrery.Gcn.Data;
+using Orrery.Gcn.Graphs;
 using Orrery.Gcn.Kernels;
 using Orrery.Gcn.Model;
 using Orrery.Gcn.Partitioning;
+using Orrery.Gcn.Training;
 using static Orrery.Compute.DeviceBuffers;
 
 namespace Orrery.GpuCheck;
@@ -23,7 +25,8 @@ namespace Orrery.GpuCheck;
 /// <param name="output">Where the sizes and any exception are written.</param>
 /// <param name="graphNodes">Nodes of the CSBM graph whose parts the aggregation runs on; 3,000 by default.</param>
 /// <param name="denseRows">Rows of the larger dense shape (width 128, and 41 classes for the loss; the other is 33 x 7); 5,000 by default.</param>
-internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWriter output, int graphNodes = 3000, int denseRows = 5000)
+/// <param name="trainingHidden">The hidden width of the training step's model; 32 by default, 0 for no training rows.</param>
+internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWriter output, int graphNodes = 3000, int denseRows = 5000, int trainingHidden = 32)
 {
     /// <summary>Parts the CSBM graph is split into: every part then has a halo, so both halves of [x; halo] are read.</summary>
     private const int Parts = 3;
@@ -56,6 +59,11 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
                 Guard($"gcn_aggregate {label}", () => Aggregation(cpu, plans, width, label));
                 Guard($"gcn_gather_rows {label}", () => RowCopies(cpu, plans, width, label));
             }
+
+            if (trainingHidden > 0)
+            {
+                Guard($"gcn training step {kind.ToString().ToLowerInvariant()}", () => TrainingStep(cpu, graph, kind));
+            }
         }
 
         foreach (var (n, width) in new[] { (denseRows, 128), (33, 7) })
@@ -68,6 +76,36 @@ internal sealed class GcnChecks(IComputeDevice device, CheckTable table, TextWri
             Loss(cpu, n, classes, multiLabel: false);
             Loss(cpu, n, classes, multiLabel: true);
         }
+    }
+
+    /// <summary>
+    /// One training iteration of the whole model with its tensors on the device (PartitionModel through InProcessTrainer:
+    /// every kernel, cuBLAS's GEMM, the uploads and downloads between them) against the same iteration on the CPU device:
+    /// 3 layers (2 aggregating, hidden 32 unless told, a linear tail), LayerNorm, ReLU, dropout 0.5, 2 random parts so the halo rows
+    /// cross. The kernels are bitwise; the GEMMs are not: cuBLAS and OpenBLAS (or the managed GEMM) add a dot product's
+    /// terms in other orders, a relative error of about sqrt(K) · 2^-24 of the sum of |terms| (K ≤ 1,500 here, the
+    /// weight gradients' sums over a part's rows), carried through LayerNorm. Loss: relative 1e-5, some ten times that
+    /// estimate through three layers. Summed weight gradients: |device − cpu| ≤ 1e-3 · max|g| + 1e-3 · |g| per element,
+    /// an absolute floor since an element that is a sum of cancelling terms has no relative accuracy to keep. A wrong
+    /// launch (transposed operand, missing term, a stale upload) is off by the size of the gradient itself.
+    /// </summary>
+    private void TrainingStep(CpuDevice cpu, GcnGraph graph, GcnLayerKind kind)
+    {
+        var label = $"{kind.ToString().ToLowerInvariant()}, 2 parts of {graph.NodeCount} nodes";
+        var config = new GcnModelConfig(graph.FeatureCount, Hidden: trainingHidden, Classes: graph.ClassCount, Layers: 3, LinearTail: 1, Kind: kind, Dropout: 0.5f, Seed: 3);
+        var plans = PartitionPlan.Build(graph, RandomPartitioner.Partition(graph.NodeCount, 2, seed: 9), 2, kind);
+        var results = new (double Loss, float[] Gradient)[2];
+        foreach (var (on, slot) in new[] { ((IComputeDevice)cpu, 0), (device, 1) })
+        {
+            using var trainer = new InProcessTrainer(on, config, plans, new ExchangeSettings(), learningRate: 0.01f);
+            var scores = trainer.Step(0, applyUpdate: false);
+            results[slot] = (scores.Loss, trainer.LastGradient.ToArray());
+        }
+
+        var scale = results[0].Gradient.Max(g => Math.Abs((double)g));
+        output.WriteLine($"  gcn training step {label}: loss {results[0].Loss:R} on the cpu, {results[1].Loss:R} on {device.Name}; {results[0].Gradient.Length} weights, largest gradient {scale:G4}");
+        table.Add($"gcn training step {label}: loss", Pair, Comparison.Of([(float)results[1].Loss], [(float)results[0].Loss], atol: 0, rtol: 1e-5), "rel 1e-5");
+        table.Add($"gcn training step {label}: weight gradients", Pair, Comparison.Of(results[1].Gradient, results[0].Gradient, atol: 1e-3 * scale, rtol: 1e-3), "1e-3 max|g| + 1e-3 |g|");
     }
 
     /// <summary>A value in ±[2^-8, 2^8): many binades, so a sum taken in another order rounds to other bits.</summary>

@@ -70,6 +70,12 @@ public sealed class GcnTrainRequest
     /// <summary>The coordinator hands its client a <see cref="GcnCheckpoint"/> every this many epochs (0: never).</summary>
     [Id(41)] public int CheckpointEvery { get; set; }
 
+    /// <summary>
+    /// Which devices the parts compute on (<c>training.device</c>): any (each GPU of a silo that offers GPUs, else its
+    /// CPU), cpu, or gpu (only silos' GPUs; the run fails at the start when no silo offers one).
+    /// </summary>
+    [Id(42)] public Orrery.Contracts.MetricGraphs.DevicePreference Device { get; set; }
+
     /// <summary>The graph of graph-tool's collection (graph-tool): its file name without .gt.gz, such as polblogs or football.</summary>
     [Id(50)] public string GraphName { get; set; } = "";
 
@@ -121,6 +127,9 @@ public sealed class GcnPartInfo
 
     /// <summary>False while the part is still building the graph and its plan (ask again).</summary>
     [Id(4)] public bool Ready { get; set; }
+
+    /// <summary>The device its model computes on ("cpu", "cuda:0", ...).</summary>
+    [Id(5)] public string Device { get; set; } = "";
 }
 
 /// <summary>One epoch as the coordinator recorded it.</summary>

@@ -14,11 +14,12 @@ public interface IGcnPartitionGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Builds the part's plan from <paramref name="request"/> (graph and partition rebuilt on this silo, in the
-    /// background) and its model, waiting at most <paramref name="waitSeconds"/>; not <see cref="GcnPartInfo.Ready"/> yet:
-    /// ask again. Asking for another part of the same activation throws <see cref="GcnRequestException"/>.
+    /// background) and its model on the silo's device named <paramref name="device"/> ("cpu", "cuda:0", ...), waiting at
+    /// most <paramref name="waitSeconds"/>; not <see cref="GcnPartInfo.Ready"/> yet: ask again. Asking for another part of
+    /// the same activation, or for a device the silo does not have, throws <see cref="GcnRequestException"/>.
     /// </summary>
     [Alias("set-up")]
-    Task<GcnPartInfo> SetUpAsync(GcnTrainRequest request, int part, double waitSeconds, CancellationToken cancellationToken);
+    Task<GcnPartInfo> SetUpAsync(GcnTrainRequest request, int part, string device, double waitSeconds, CancellationToken cancellationToken);
 
     /// <summary>False on a fresh activation that holds no part.</summary>
     [Alias("is-set-up")]

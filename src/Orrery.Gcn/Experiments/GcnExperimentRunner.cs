@@ -73,6 +73,7 @@ public sealed class GcnExperimentRunner : IExperimentRunner
             coordinator_restarts = restarts,
             coordinator_silo = start.CoordinatorSilo,
             part_silos = start.Parts.Select(p => p.Silo).ToArray(),
+            part_devices = start.Parts.Select(p => p.Device).ToArray(),
             final_loss = last.Loss,
             test_accuracy = last.TestAccuracy,
             validation_accuracy = last.ValidationAccuracy,
@@ -128,7 +129,7 @@ public sealed class GcnExperimentRunner : IExperimentRunner
                     coordinator, parsed.Request, cancellationToken, phase: p => context.Progress.Report(new ExperimentProgress(0, p)), grains: context.Cluster, say: context.Say);
                 var patient = GcnJob.Patient(context.Cluster, coordinator.GetPrimaryKeyString(), start.CoordinatorSilo, context.Say, cancellationToken);
                 context.Say($"gcn {parsed.Name}: {start.Nodes} nodes, {start.Edges} edges, {parsed.Parts} parts ({parsed.Partitioning}) on " +
-                    $"{string.Join(", ", start.Parts.Select(p => p.Silo).Distinct())}, coordinator on {start.CoordinatorSilo}, {start.RowsExchangedPerLayer} rows exchanged per layer, {parsed.Exchange.Mode}");
+                    $"{string.Join(", ", start.Parts.Select(p => $"{p.Silo}/{p.Device}").Distinct())}, coordinator on {start.CoordinatorSilo}, {start.RowsExchangedPerLayer} rows exchanged per layer, {parsed.Exchange.Mode}");
                 var resumeAt = checkpoint?.Epoch ?? 0;
                 if (checkpoint is not null)
                 {

@@ -1,4 +1,5 @@
 using Orrery.Contracts.Gcn;
+using Orrery.Contracts.MetricGraphs;
 using Orrery.Experiments;
 using Orrery.Gcn.Data;
 using Orrery.Gcn.Graphs;
@@ -96,7 +97,7 @@ public sealed class GcnSpec
         var exchange = root.Optional("exchange");
         exchange?.AllowOnly("mode", "smooth", "gamma", "inline_limit");
         var training = root.Optional("training");
-        training?.AllowOnly("epochs", "learning_rate", "weight_decay", "seed", "checkpoint_every");
+        training?.AllowOnly("epochs", "learning_rate", "weight_decay", "seed", "checkpoint_every", "device");
         var mode = exchange?.Optional("mode")?.AsChoice("vanilla", "pipelined", "smoothed") ?? "vanilla";
         var smooth = exchange?.Optional("smooth")?.AsChoice("features", "gradients", "both") ?? "both";
         request.Name = root.Optional("name")?.AsString() ?? "gcn";
@@ -117,6 +118,12 @@ public sealed class GcnSpec
         request.WeightDecay = (float)(training?.Optional("weight_decay")?.AsDouble(0, 10) ?? 0);
         request.Seed = training?.Optional("seed")?.AsInt() ?? 1;
         request.CheckpointEvery = training?.Optional("checkpoint_every")?.AsInt(0, 1_000_000) ?? DefaultCheckpointEvery;
+        request.Device = (training?.Optional("device")?.AsChoice("any", "cpu", "gpu") ?? "any") switch
+        {
+            "cpu" => DevicePreference.Cpu,
+            "gpu" => DevicePreference.Gpu,
+            _ => DevicePreference.Any,
+        };
         return new GcnSpec
         {
             Request = request,

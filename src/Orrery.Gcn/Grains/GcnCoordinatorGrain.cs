@@ -4,11 +4,14 @@ using Microsoft.Extensions.Options;
 using Orleans;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orrery.Cluster.Placement;
 using Orrery.Cluster.Silos;
 using Orrery.Cluster.Tensors;
 using Orrery.Compute;
+using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Gcn;
+using Orrery.Contracts.MetricGraphs;
 using Orrery.Gcn.Model;
 using Orrery.Gcn.Partitioning;
 using Orrery.Gcn.Training;
@@ -37,7 +40,8 @@ namespace Orrery.Gcn.Grains;
 /// </para>
 /// </summary>
 public sealed partial class GcnCoordinatorGrain(
-    IClusterMembershipService membership, ILocalSiloDetails silo, TensorChannel tensors, IOptions<SiloMessagingOptions> messaging, ILogger<GcnCoordinatorGrain> logger)
+    IClusterMembershipService membership, ISiloMetadataCache metadata, ILocalSiloDetails silo, TensorChannel tensors, IOptions<SiloMessagingOptions> messaging,
+    ILogger<GcnCoordinatorGrain> logger)
     : Grain, IGcnCoordinatorGrain
 {
     private GcnTrainRequest? _request;
@@ -52,6 +56,7 @@ public sealed partial class GcnCoordinatorGrain(
 
     private IGcnPartitionGrain[] _parts = [];
     private SiloAddress[] _partSilos = [];
+    private string[] _partDevices = [];
     private int[] _placements = [];
     private int _recoveries;
     private Task<GcnRunSetup>? _building;
@@ -122,11 +127,12 @@ public sealed partial class GcnCoordinatorGrain(
             _weights = new float[_parameters.TotalLength];
             _gradient = new float[_parameters.TotalLength];
 
-            // One part per active silo in turn (address order), each pinned there by a placement hint at its first call.
-            var silos = ActiveSilos().OrderBy(a => a.ToParsableString(), StringComparer.Ordinal).ToArray();
-            silos = silos.Length > 0 ? silos : [silo.SiloAddress];
+            // One part per device of the active silos in turn (GcnDevicePlan), each pinned to its silo by a placement hint
+            // at its first call.
+            var slots = GcnDevicePlan.Assign(SiloInfos(), request.Device, request.Parts);
             _placements = new int[request.Parts];
-            _partSilos = [.. Enumerable.Range(0, request.Parts).Select(p => silos[p % silos.Length])];
+            _partSilos = [.. slots.Select(s => s.Silo)];
+            _partDevices = [.. slots.Select(s => s.Device)];
             _parts = [.. Enumerable.Range(0, request.Parts).Select(Part)];
             _partInfos = new GcnPartInfo[request.Parts];
         }
@@ -155,7 +161,7 @@ public sealed partial class GcnCoordinatorGrain(
             Ready = true,
             Phase = "ready",
         };
-        LogReady(this.GetPrimaryKeyString(), _ready.Nodes, _ready.Edges, _parts.Length, string.Join(", ", _partSilos.Select(a => a.ToString())), _ready.RowsExchangedPerLayer);
+        LogReady(this.GetPrimaryKeyString(), _ready.Nodes, _ready.Edges, _parts.Length, string.Join(", ", _partSilos.Select((a, p) => $"{a}/{_partDevices[p]}")), _ready.RowsExchangedPerLayer);
         return _ready;
     }
 
@@ -284,7 +290,7 @@ public sealed partial class GcnCoordinatorGrain(
     public Task<List<GcnWeight>> GetWeightsAsync()
     {
         var parameters = _parameters ?? throw new GcnRunLostException($"GCN run '{this.GetPrimaryKeyString()}' was not started (a fresh activation)");
-        return Task.FromResult(parameters.Entries.Select(e => new GcnWeight { Name = e.Name, Rows = e.Value.Rows, Columns = e.Value.Columns, Values = e.Value.Span.ToArray() }).ToList());
+        return Task.FromResult(parameters.Entries.Select(e => new GcnWeight { Name = e.Name, Rows = e.Value.Rows, Columns = e.Value.Columns, Values = e.Value.ToArray() }).ToList());
     }
 
     /// <inheritdoc />
@@ -387,20 +393,30 @@ public sealed partial class GcnCoordinatorGrain(
             // dead a few seconds later); when every silo is among them, one may be back.
             var live = active.Where(a => !failed.Contains(a)).OrderBy(a => a.ToParsableString(), StringComparer.Ordinal).ToArray();
             live = live.Length > 0 ? live : [.. active.OrderBy(a => a.ToParsableString(), StringComparer.Ordinal)];
-            if (lost.Count > 0 && live.Length > 0)
+            // The live silos' devices of the run's kind (training.device); with 'gpu' and no GPU left the run fails here.
+            var devices = lost.Count > 0 && live.Length > 0
+                ? GcnDevicePlan.Devices([.. SiloInfos().Where(info => live.Contains(info.Address))], _request!.Device)
+                : [];
+            if (lost.Count > 0 && devices.Count == 0 && live.Length > 0 && _request!.Device == DevicePreference.Gpu)
             {
-                var from = lost.Select(p => _partSilos[p]).ToArray();
+                throw new GcnRequestException($"GCN run '{this.GetPrimaryKeyString()}' lost a part and no live silo offers a GPU (training.device is 'gpu')");
+            }
+
+            if (devices.Count > 0)
+            {
+                var from = lost.Select(p => $"{_partSilos[p]}/{_partDevices[p]}").ToArray();
                 foreach (var p in lost)
                 {
                     _placements[p]++;
-                    _partSilos[p] = live[(p + _placements[p]) % live.Length];
+                    var slot = devices[(p + _placements[p]) % devices.Count];
+                    (_partSilos[p], _partDevices[p]) = (slot.Silo, slot.Device);
                     _parts[p] = Part(p);
                 }
 
                 try
                 {
                     await Task.WhenAll(lost.Select(p => SetUpPartFullyAsync(p, cancellationToken)));
-                    LogPartsReplaced(this.GetPrimaryKeyString(), string.Join(", ", lost.Select((p, i) => $"part {p} {from[i]} -> {_partSilos[p]}")),
+                    LogPartsReplaced(this.GetPrimaryKeyString(), string.Join(", ", lost.Select((p, i) => $"part {p} {from[i]} -> {_partSilos[p]}/{_partDevices[p]}")),
                         failure.GetType().Name, failure.Message, _epoch, waited.Elapsed.TotalSeconds);
                     return;
                 }
@@ -439,7 +455,7 @@ public sealed partial class GcnCoordinatorGrain(
     {
         using (PlacementHint.On(_partSilos[part]))
         {
-            return _parts[part].SetUpAsync(_request!, part, waitSeconds, cancellationToken);
+            return _parts[part].SetUpAsync(_request!, part, _partDevices[part], waitSeconds, cancellationToken);
         }
     }
 
@@ -452,6 +468,28 @@ public sealed partial class GcnCoordinatorGrain(
     }
 
     private static TimeSpan Remaining(long until) => TimeSpan.FromSeconds(Math.Max(0, (until - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
+
+    /// <summary>The active silos with the devices they offer, in address order; this silo alone while membership lists none yet.</summary>
+    private IReadOnlyList<ClusterSiloInfo> SiloInfos()
+    {
+        var silos = ClusterInventoryGrain.ActiveSilos(membership, metadata);
+        if (silos.Length > 0)
+        {
+            return silos;
+        }
+
+        var offered = metadata.GetSiloMetadata(silo.SiloAddress);
+        return
+        [
+            new ClusterSiloInfo
+            {
+                Name = silo.Name,
+                Address = silo.SiloAddress,
+                GpuDevices = SiloCapabilityMetadata.GpuDevices(offered),
+                CpuCores = SiloCapabilityMetadata.CpuCores(offered),
+            },
+        ];
+    }
 
     private IEnumerable<SiloAddress> ActiveSilos() =>
         membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress);

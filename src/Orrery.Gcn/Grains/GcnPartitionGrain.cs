@@ -9,14 +9,15 @@ using Orrery.Gcn.Training;
 namespace Orrery.Gcn.Grains;
 
 /// <summary>
-/// One part of a GCN run: its <see cref="PartitionModel"/> on the silo's CPU and a copy of the weights the coordinator
-/// sends with every forward pass. Boundary blocks it sends are put in the silo's tensor store for one read (or go
+/// One part of a GCN run: its <see cref="PartitionModel"/> on the silo's device the coordinator chose (its CPU or one of
+/// its GPUs) and a copy of the weights the coordinator sends with every forward pass. Boundary blocks it sends are put in the silo's tensor store for one read (or go
 /// inline below the run's limit); blocks it receives are fetched from their owners over the tensor channel.
 /// An orphan (its coordinator lost) is collected after ten idle minutes; a live run calls every part several times an epoch.
 /// </summary>
 [CollectionAgeLimit(Minutes = 10)]
-public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails silo) : Grain, IGcnPartitionGrain
+public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails silo, DeviceDiscovery? devices = null) : Grain, IGcnPartitionGrain
 {
+    private readonly DeviceDiscovery _devices = devices ?? ComputeDevices.SharedCpuOnly;
     private GcnParameters? _parameters;
     private PartitionModel? _model;
     private int _inlineLimit;
@@ -25,7 +26,7 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     private Task<GcnRunSetup>? _building;
 
     /// <inheritdoc />
-    public async Task<GcnPartInfo> SetUpAsync(GcnTrainRequest request, int part, double waitSeconds, CancellationToken cancellationToken)
+    public async Task<GcnPartInfo> SetUpAsync(GcnTrainRequest request, int part, string device, double waitSeconds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (_part is { } taken && taken != part)
@@ -60,13 +61,25 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
                 throw new GcnRequestException($"part is {part}; the run has {setup.Plans.Length} parts");
             }
 
-            var device = ComputeDevices.SharedCpuOnly.Cpu;
-            _parameters = new GcnParameters(device, setup.Model);
-            _model = new PartitionModel(device, setup.Plans[part], _parameters);
+            var on = ResolveDevice(part, device);
+            try
+            {
+                _parameters = new GcnParameters(on, setup.Model);
+                _model = new PartitionModel(on, setup.Plans[part], _parameters);
+            }
+            catch (Exception e) when (e is not GcnRequestException)
+            {
+                // Out of device memory, a kernel that does not compile: nothing half-built is kept.
+                _model?.Dispose();
+                _parameters?.Dispose();
+                (_model, _parameters) = (null, null);
+                throw new GcnRequestException($"part {part} on silo '{silo.Name}', device {on.Name}: {e.GetType().Name}: {e.Message}");
+            }
+
             _inlineLimit = request.InlineLimitBytes;
         }
 
-        return new GcnPartInfo { Part = part, Inner = _model.Plan.InnerCount, Halo = _model.Plan.HaloCount, Silo = silo.Name, Ready = true };
+        return new GcnPartInfo { Part = part, Inner = _model.Plan.InnerCount, Halo = _model.Plan.HaloCount, Silo = silo.Name, Device = _model.Device.Name, Ready = true };
     }
 
     /// <inheritdoc />
@@ -206,6 +219,18 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
         _parameters?.Dispose();
         (_model, _parameters) = (null, null);
         return Task.CompletedTask;
+    }
+
+    /// <summary>The silo's device named <paramref name="name"/>: "cpu" (or empty) is its CPU, anything else one of its GPUs.</summary>
+    private IComputeDevice ResolveDevice(int part, string name)
+    {
+        if (string.IsNullOrEmpty(name) || name == "cpu")
+        {
+            return _devices.Cpu;
+        }
+
+        return _devices.Devices.FirstOrDefault(d => d.Name == name)
+            ?? throw new GcnRequestException($"part {part}: silo '{silo.Name}' has no device '{name}'; it has {string.Join(", ", _devices.Devices.Select(d => d.Name))}");
     }
 
     private PartitionModel Model() =>

@@ -81,28 +81,26 @@ public sealed class GcnParameters : IDisposable
         for (var p = 0; p < _entries.Count; p++)
         {
             var (name, value) = _entries[p];
-            var span = value.Span;
+            var values = new float[value.Length];
             if (name.EndsWith(".weight", StringComparison.Ordinal))
             {
                 var a = MathF.Sqrt(6f / (value.Rows + value.Columns));
-                for (var i = 0; i < span.Length; i += 4)
+                for (var i = 0; i < values.Length; i += 4)
                 {
                     var block = Philox4x32.Generate(Config.Seed, 0x6763_6E00UL + (ulong)p, (ulong)(i / 4));
                     ReadOnlySpan<uint> words = [block.X0, block.X1, block.X2, block.X3];
-                    for (var j = 0; j < 4 && i + j < span.Length; j++)
+                    for (var j = 0; j < 4 && i + j < values.Length; j++)
                     {
-                        span[i + j] = (2f * NormalTransform.Uniform(words[j]) - 1f) * a;
+                        values[i + j] = (2f * NormalTransform.Uniform(words[j]) - 1f) * a;
                     }
                 }
             }
             else if (name.EndsWith(".scale", StringComparison.Ordinal))
             {
-                span.Fill(1f);
+                values.AsSpan().Fill(1f);
             }
-            else
-            {
-                span.Clear();
-            }
+
+            value.Upload(values);
         }
     }
 
@@ -129,7 +127,7 @@ public sealed class GcnParameters : IDisposable
         var offset = 0;
         foreach (var (_, value) in _entries)
         {
-            value.Span.CopyTo(destination[offset..]);
+            value.Download(destination.Slice(offset, value.Length));
             offset += value.Length;
         }
     }
@@ -145,7 +143,7 @@ public sealed class GcnParameters : IDisposable
         var offset = 0;
         foreach (var (_, value) in _entries)
         {
-            source.Slice(offset, value.Length).CopyTo(value.Span);
+            value.Upload(source.Slice(offset, value.Length));
             offset += value.Length;
         }
     }

@@ -47,6 +47,8 @@ public sealed partial class PartitionModel : IDisposable
     private readonly DeviceBuffer<int> _sendRows;       // (SendCount): the per-peer send lists concatenated in peer order (inner rows)
     private readonly DeviceBuffer<float>?[] _sendBlock; // (SendCount, in_l): gathered boundary rows of x_l, allocated at the first send
     private readonly DeviceBuffer<float>?[] _receivedGradients; // (SendCount, in_l): the current boundary gradients, uploaded to add them
+    private readonly DeviceBuffer<int> _allRows;        // (n): 0 .. n − 1, the row list of a whole-tensor copy on the device
+    private readonly Tensor2? _features;               // (n, in_0): the plan's features kept on a GPU; null on the CPU (read from the plan)
     private readonly Lock _sendBlockGate = new();
 
     /// <summary>A model for <paramref name="plan"/>'s part, reading <paramref name="parameters"/>.</summary>
@@ -117,6 +119,15 @@ public sealed partial class PartitionModel : IDisposable
         _sendRows = device.Allocate<int>(Math.Max(1, plan.SendCount));
         _sendRows.Upload(plan.SendToPeer.SelectMany(rows => rows).ToArray());
 
+        _allRows = device.Allocate<int>(Math.Max(1, n));
+        _allRows.Upload(Enumerable.Range(0, n).ToArray());
+        if (device is not CpuDevice)
+        {
+            // A GPU keeps the features: each iteration then copies them on the device instead of uploading n × in_0 floats.
+            _features = new Tensor2(device, n, _config.InputFeatures);
+            _features.Upload(plan.Features.AsSpan(0, _features.Length));
+        }
+
         _innerIds = device.Allocate<int>(Math.Max(1, n));
         _innerIds.Upload(plan.Inner);
         var classes = _config.OutputWidth(layers - 1);
@@ -135,6 +146,9 @@ public sealed partial class PartitionModel : IDisposable
         }
     }
 
+    /// <summary>The device its tensors live on and its kernels run on.</summary>
+    public IComputeDevice Device => _device;
+
     /// <summary>The part this model computes.</summary>
     public PartitionPlan Plan => _plan;
 
@@ -148,7 +162,15 @@ public sealed partial class PartitionModel : IDisposable
     public void BeginForward(int iteration, bool training)
     {
         Gradients.Clear();
-        Load(_input[0], _plan.Features);
+        if (_features is not null)
+        {
+            Copy(_input[0], _features);
+        }
+        else
+        {
+            _input[0].Upload(_plan.Features.AsSpan(0, _input[0].Length));
+        }
+
         if (training)
         {
             ApplyDropout(0, iteration);
@@ -232,7 +254,7 @@ public sealed partial class PartitionModel : IDisposable
             var agg = _aggregate[layer]!;
             if (layer == 0 && _firstAggregate is { } precomputed)
             {
-                Load(agg, precomputed.Span);
+                Copy(agg, precomputed);
                 if (_training)
                 {
                     ApplyDropout(agg, null, AggregateDropoutStream | ((ulong)(uint)_iteration << 8));
@@ -262,7 +284,7 @@ public sealed partial class PartitionModel : IDisposable
         }
 
         NormaliseAndActivate(layer);
-        Load(_input[layer + 1], _activated[layer].Span);
+        Copy(_input[layer + 1], _activated[layer]);
         if (_training)
         {
             ApplyDropout(layer + 1, _iteration);
@@ -281,7 +303,7 @@ public sealed partial class PartitionModel : IDisposable
             t.Dispose();
         }
 
-        foreach (var t in _aggregate.Concat(_aggregateGradient).Concat(_dropScale).Append(_firstAggregate))
+        foreach (var t in _aggregate.Concat(_aggregateGradient).Concat(_dropScale).Append(_firstAggregate).Append(_features))
         {
             t?.Dispose();
         }
@@ -293,13 +315,26 @@ public sealed partial class PartitionModel : IDisposable
         _lossTerms.Dispose();
         _correctRows.Dispose();
         _sendRows.Dispose();
+        _allRows.Dispose();
         foreach (var buffer in _sendBlock.Concat(_receivedGradients))
         {
             buffer?.Dispose();
         }
     }
 
-    private static void Load(Tensor2 destination, ReadOnlySpan<float> source) => source.CopyTo(destination.Span);
+    /// <summary>
+    /// destination = source, two tensors of one shape on the model's device: <c>gcn_gather_rows</c> (kernels/gcn_rows.cu)
+    /// over the rows 0 .. n − 1, so a GPU copies without the host and the CPU device runs the same launch's twin.
+    /// </summary>
+    private void Copy(Tensor2 destination, Tensor2 source)
+    {
+        if (destination.Rows != source.Rows || destination.Columns != source.Columns || source.Rows > _plan.InnerCount)
+        {
+            throw new ArgumentException($"a copy from {source} into {destination}: the shapes differ, or there are more than the part's {_plan.InnerCount} rows");
+        }
+
+        GcnRowKernels.LaunchGatherRows(_device, source.Buffer, _allRows, destination.Buffer, 0, source.Rows, source.Columns);
+    }
 
     /// <summary>Every row of <paramref name="destination"/> set to <paramref name="row"/>: <c>gcn_broadcast_rows</c> (kernels/gcn_dense.cu).</summary>
     private void Broadcast(Tensor2 destination, Tensor2 row) =>
@@ -353,7 +388,7 @@ public sealed partial class PartitionModel : IDisposable
         }
 
         using var features = new Tensor2(device, plan.InnerCount, width);
-        Load(features, plan.Features);
+        features.Upload(plan.Features.AsSpan(0, features.Length));
         var aggregate = new Tensor2(device, plan.InnerCount, width);
         Aggregate(features, plan.HaloFeatures, aggregate);
         return aggregate;
