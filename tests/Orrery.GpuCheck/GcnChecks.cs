@@ -17,8 +17,7 @@ namespace Orrery.GpuCheck;
 /// round every product and add once, in the twins' order, so the expected result is bitwise equality, except for the
 /// loss, whose exp and log are CUDA's on the device and libm's on the CPU (a stated tolerance, see <see cref="Loss"/>);
 /// a row that fails reports the largest absolute difference and how many elements differ. tests/Orrery.Gcn.Tests/HostEmulation/ runs this class on the g++-built
-/// kernels, on a smaller graph and fewer dense rows (<paramref name="graphNodes"/>, <paramref name="denseRows"/>): the
-/// emulation starts a host thread per CUDA thread, and the full sizes would take it minutes.
+/// kernels at these same sizes.
 /// </summary>
 /// <param name="device">The device under test.</param>
 /// <param name="table">Where the rows go.</param>

@@ -17,17 +17,18 @@ namespace Orrery.Gcn.Tests.HostEmulation;
 /// </summary>
 public sealed class DeviceTrainingTests
 {
-    private const int Epochs = 2;
+    private const int Epochs = 3;
 
     [Theory]
     [InlineData(GcnLayerKind.Sage, ExchangeMode.Vanilla, false)]
+    [InlineData(GcnLayerKind.Gcn, ExchangeMode.Vanilla, false)]
     [InlineData(GcnLayerKind.Gcn, ExchangeMode.Pipelined, false)]
     [InlineData(GcnLayerKind.Sage, ExchangeMode.Smoothed, true)]
     public void TrainingOnAGpuKindDeviceEqualsTheCpuDeviceBitwise(GcnLayerKind kind, ExchangeMode mode, bool precompute)
     {
-        var graph = TestGraphs.SmallCsbm(nodes: 64, seed: 7);
-        var config = new GcnModelConfig(graph.FeatureCount, Hidden: 8, Classes: graph.ClassCount, Layers: 3, LinearTail: 1, Kind: kind, Dropout: 0.3f, PrecomputeFirstLayer: precompute, Seed: 5);
-        var plans = PartitionPlan.Build(graph, RandomPartitioner.Partition(graph.NodeCount, 2, seed: 3), 2, kind, haloFeatures: precompute);
+        var graph = TestGraphs.SmallCsbm(nodes: 400, seed: 7);
+        var config = new GcnModelConfig(graph.FeatureCount, Hidden: 16, Classes: graph.ClassCount, Layers: 3, LinearTail: 1, Kind: kind, Dropout: 0.3f, PrecomputeFirstLayer: precompute, Seed: 5);
+        var plans = PartitionPlan.Build(graph, RandomPartitioner.Partition(graph.NodeCount, 3, seed: 3), 3, kind, haloFeatures: precompute);
         var exchange = new ExchangeSettings(mode);
 
         using var cpu = new CpuDevice();

@@ -9,7 +9,7 @@ using static Orrery.Compute.DeviceBuffers;
 namespace Orrery.Gcn.Tests.HostEmulation;
 
 /// <summary>
-/// kernels/gcn.cu, compiled by g++ and run block by block on host threads (<see cref="HostEmulatedGpu"/>), against its
+/// kernels/gcn.cu, compiled by g++ and run on host threads (<see cref="HostEmulatedGpu"/>), against its
 /// CPU twins in <see cref="GcnKernels"/>, and the twins against the serial loops PartitionModel ran before it launched
 /// them. Bitwise equality is expected, not a tolerance: every side rounds each product and each add once, in the same
 /// order per output element, so any difference is a bug. The inputs span 16 binades, so a sum taken in another order

@@ -7,7 +7,7 @@ using static Orrery.Gcn.Tests.HostEmulation.DenseKernelData;
 namespace Orrery.Gcn.Tests.HostEmulation;
 
 /// <summary>
-/// LayerNorm + ReLU of kernels/gcn_dense.cu, forward and backward, compiled by g++ and run block by block on host threads
+/// LayerNorm + ReLU of kernels/gcn_dense.cu, forward and backward, compiled by g++ and run on host threads
 /// (<see cref="HostEmulatedGpu"/>), against its CPU twins in <see cref="GcnDenseKernels"/>, and the twins against the
 /// loops PartitionModel ran before it launched them (kept here as <see cref="Problem.Reference"/>). Bitwise equality,
 /// not a tolerance: every side rounds the same float and double operations once each, in the same order.

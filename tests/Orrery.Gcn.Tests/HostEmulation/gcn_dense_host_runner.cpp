@@ -25,7 +25,7 @@ extern "C" int orr_host_launch_gcn_layer_norm_relu(unsigned int grid, unsigned i
         return 1;
     }
     auto p = [&](int i) { return pointer(slots, i); };
-    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid_independent(grid, block, shared_bytes, [&] {
         gcn_layer_norm_relu((const float*)p(0), (const float*)p(1), (const float*)p(2), (float*)p(3), (float*)p(4), (float*)p(5),
                             i32(slots, 6), i32(slots, 7), f32(slots, 8));
     }, error, error_size);
@@ -38,7 +38,7 @@ extern "C" int orr_host_launch_gcn_layer_norm_relu_backward(unsigned int grid, u
         return 1;
     }
     auto p = [&](int i) { return pointer(slots, i); };
-    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid_independent(grid, block, shared_bytes, [&] {
         gcn_layer_norm_relu_backward((const float*)p(0), (const float*)p(1), (const float*)p(2), (const float*)p(3), (const float*)p(4),
                                      (float*)p(5), i32(slots, 6), i32(slots, 7));
     }, error, error_size);
@@ -51,7 +51,7 @@ extern "C" int orr_host_launch_gcn_layer_norm_relu_parameter_gradient(unsigned i
         return 1;
     }
     auto p = [&](int i) { return pointer(slots, i); };
-    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid_independent(grid, block, shared_bytes, [&] {
         gcn_layer_norm_relu_parameter_gradient((const float*)p(0), (const float*)p(1), (const float*)p(2), (float*)p(3), (float*)p(4),
                                                i32(slots, 5), i32(slots, 6));
     }, error, error_size);
@@ -64,7 +64,7 @@ extern "C" int orr_host_launch_gcn_dropout(unsigned int grid, unsigned int block
         return 1;
     }
     auto p = [&](int i) { return pointer(slots, i); };
-    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid_independent(grid, block, shared_bytes, [&] {
         gcn_dropout((float*)p(0), (float*)p(1), (const int*)p(2), i32(slots, 3), i32(slots, 4), slots[5], slots[6],
                     f32(slots, 7), f32(slots, 8), i32(slots, 9));
     }, error, error_size);
@@ -77,7 +77,7 @@ extern "C" int orr_host_launch_gcn_dropout_backward(unsigned int grid, unsigned 
         return 1;
     }
     auto p = [&](int i) { return pointer(slots, i); };
-    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid_independent(grid, block, shared_bytes, [&] {
         gcn_dropout_backward((float*)p(0), (const float*)p(1), (long long)slots[2]);
     }, error, error_size);
 }
@@ -89,7 +89,7 @@ extern "C" int orr_host_launch_gcn_broadcast_rows(unsigned int grid, unsigned in
         return 1;
     }
     auto p = [&](int i) { return pointer(slots, i); };
-    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid_independent(grid, block, shared_bytes, [&] {
         gcn_broadcast_rows((float*)p(0), (const float*)p(1), i32(slots, 2), i32(slots, 3));
     }, error, error_size);
 }
@@ -101,7 +101,7 @@ extern "C" int orr_host_launch_gcn_add_broadcast_rows(unsigned int grid, unsigne
         return 1;
     }
     auto p = [&](int i) { return pointer(slots, i); };
-    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid_independent(grid, block, shared_bytes, [&] {
         gcn_add_broadcast_rows((float*)p(0), (const float*)p(1), i32(slots, 2), i32(slots, 3));
     }, error, error_size);
 }
@@ -113,7 +113,7 @@ extern "C" int orr_host_launch_gcn_column_sums(unsigned int grid, unsigned int b
         return 1;
     }
     auto p = [&](int i) { return pointer(slots, i); };
-    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid_independent(grid, block, shared_bytes, [&] {
         gcn_column_sums((const float*)p(0), (float*)p(1), i32(slots, 2), i32(slots, 3));
     }, error, error_size);
 }

@@ -21,7 +21,7 @@ extern "C" int orr_host_launch_gcn_aggregate(unsigned int grid, unsigned int blo
     }
     auto p = [&](int i) { return (void*)slots[i]; };
     auto i32 = [&](int i) { return (int)(unsigned int)slots[i]; };
-    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid_independent(grid, block, shared_bytes, [&] {
         gcn_aggregate((const int*)p(0), (const int*)p(1), (const float*)p(2), (const float*)p(3), (const float*)p(4), (float*)p(5),
                       i32(6), i32(7), i32(8));
     }, error, error_size);
@@ -36,7 +36,7 @@ extern "C" int orr_host_launch_gcn_aggregate_transpose(unsigned int grid, unsign
     }
     auto p = [&](int i) { return (void*)slots[i]; };
     auto i32 = [&](int i) { return (int)(unsigned int)slots[i]; };
-    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid_independent(grid, block, shared_bytes, [&] {
         gcn_aggregate_transpose((const int*)p(0), (const int*)p(1), (const float*)p(2), (const float*)p(3), (float*)p(4), (float*)p(5),
                                 i32(6), i32(7), i32(8));
     }, error, error_size);

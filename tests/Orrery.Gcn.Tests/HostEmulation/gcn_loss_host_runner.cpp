@@ -27,7 +27,7 @@ int launch(const char* name, loss_kernel kernel, unsigned int grid, unsigned int
         return 1;
     }
     auto p = [&](int i) { return pointer(slots, i); };
-    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid_independent(grid, block, shared_bytes, [&] {
         kernel((const float*)p(0), (const float*)p(1), (const unsigned char*)p(2), (float*)p(3), (double*)p(4), (int*)p(5),
                i32(slots, 6), i32(slots, 7), f32(slots, 8));
     }, error, error_size);

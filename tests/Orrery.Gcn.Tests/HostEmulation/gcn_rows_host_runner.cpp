@@ -24,7 +24,7 @@ extern "C" int orr_host_launch_gcn_gather_rows(unsigned int grid, unsigned int b
         return 1;
     }
     auto p = [&](int i) { return pointer(slots, i); };
-    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid_independent(grid, block, shared_bytes, [&] {
         gcn_gather_rows((const float*)p(0), (const int*)p(1), (float*)p(2), i32(slots, 3), i32(slots, 4), i32(slots, 5));
     }, error, error_size);
 }
@@ -36,7 +36,7 @@ extern "C" int orr_host_launch_gcn_scatter_add_rows(unsigned int grid, unsigned 
         return 1;
     }
     auto p = [&](int i) { return pointer(slots, i); };
-    return orr_host::run_grid(grid, block, shared_bytes, [&] {
+    return orr_host::run_grid_independent(grid, block, shared_bytes, [&] {
         gcn_scatter_add_rows((float*)p(0), (const int*)p(1), (const float*)p(2), i32(slots, 3), i32(slots, 4), i32(slots, 5));
     }, error, error_size);
 }

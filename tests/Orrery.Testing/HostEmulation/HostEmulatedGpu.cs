@@ -37,7 +37,7 @@ public sealed class HostEmulatedGpu : IComputeDevice
     public int Ordinal => 0;
 
     /// <summary>A description of the emulation.</summary>
-    public string Model => "kernels/*.cu compiled by g++, CUDA blocks as host threads";
+    public string Model => "kernels/*.cu compiled by g++, CUDA threads on host threads";
 
     /// <summary>The host's memory.</summary>
     public long MemoryBytes => _cpu.MemoryBytes;
