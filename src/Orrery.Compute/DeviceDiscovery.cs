@@ -10,15 +10,28 @@ namespace Orrery.Compute;
 /// </summary>
 public sealed class DeviceDiscovery : IDisposable
 {
-    internal DeviceDiscovery(IReadOnlyList<CudaDevice> gpus, CpuDevice cpu, string note)
+    internal DeviceDiscovery(IReadOnlyList<CudaDevice> gpus, CpuDevice cpu, string note, IReadOnlyList<IComputeDevice>? standIns = null)
     {
         Gpus = gpus;
         Cpu = cpu;
         Note = note;
-        Devices = [.. gpus, cpu];
+        Devices = [.. gpus, .. standIns ?? [], cpu];
     }
 
-    /// <summary>The GPUs, then the CPU.</summary>
+    /// <summary>
+    /// A silo's devices with <paramref name="standIns"/> in place of GPUs, for tests: a device that reports
+    /// <see cref="DeviceKind.Cuda"/> without being one (the host-emulated GPU that runs kernels/*.cu compiled by g++) is
+    /// listed in <see cref="Devices"/>, so grains that choose a device by name find it, but not in <see cref="Gpus"/>,
+    /// which hold real CUDA devices only. Disposing the discovery disposes them.
+    /// </summary>
+    public static DeviceDiscovery WithStandIns(CpuDevice cpu, IReadOnlyList<IComputeDevice> standIns)
+    {
+        ArgumentNullException.ThrowIfNull(cpu);
+        ArgumentNullException.ThrowIfNull(standIns);
+        return new DeviceDiscovery([], cpu, $"stand-in devices {string.Join(", ", standIns.Select(d => d.Name))}; {cpu}", standIns);
+    }
+
+    /// <summary>The GPUs, any stand-ins, then the CPU.</summary>
     public IReadOnlyList<IComputeDevice> Devices { get; }
 
     /// <summary>The GPUs in use, by ordinal; empty when there are none or the preference is "cpu".</summary>

@@ -203,7 +203,7 @@ public sealed class GrainTrainingTests
     /// aggregation is precomputed (then layer 0 exchanges nothing at all).
     /// </summary>
     /// <summary>Waits (at most 30 s) until every silo's metadata cache holds every active silo's capabilities.</summary>
-    private static async Task WaitForSiloMetadataAsync(OrleansEmbeddedCluster cluster)
+    internal static async Task WaitForSiloMetadataAsync(OrleansEmbeddedCluster cluster)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         bool Complete() => cluster.Silos.All(services =>

@@ -17,8 +17,19 @@ public sealed class HostEmulatedGpu : IComputeDevice
 
     /// <summary>A device whose launches run the host launchers <paramref name="registerKernels"/> registers.</summary>
     public HostEmulatedGpu(Action<CpuKernelRegistry> registerKernels)
+        : this(registerKernels, "cuda:host-emulated")
+    {
+    }
+
+    /// <summary>
+    /// The same, named <paramref name="name"/>: "cuda:0" lets it stand in for a silo's advertised GPU, which grains find by
+    /// that name (<see cref="DeviceDiscovery.WithStandIns"/>).
+    /// </summary>
+    public HostEmulatedGpu(Action<CpuKernelRegistry> registerKernels, string name)
     {
         ArgumentNullException.ThrowIfNull(registerKernels);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Name = name;
         var kernels = new CpuKernelRegistry();
         registerKernels(kernels);
         _cpu = new CpuDevice(kernels);
@@ -27,8 +38,8 @@ public sealed class HostEmulatedGpu : IComputeDevice
     /// <summary>Launches run so far.</summary>
     public int Launches { get; private set; }
 
-    /// <summary>"cuda:host-emulated".</summary>
-    public string Name => "cuda:host-emulated";
+    /// <summary>"cuda:host-emulated" unless named otherwise.</summary>
+    public string Name { get; }
 
     /// <summary>Always <see cref="DeviceKind.Cuda"/>.</summary>
     public DeviceKind Kind => DeviceKind.Cuda;
