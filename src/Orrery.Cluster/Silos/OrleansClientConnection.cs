@@ -42,6 +42,7 @@ public sealed class OrleansClientConnection : IAsyncDisposable
         var endpoints = gateways.Select(ParseGateway).ToArray();
         var identity = tls?.Load();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<IHostLifetime, CommandOwnedLifetime>();
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
         builder.UseOrleansClient(client =>

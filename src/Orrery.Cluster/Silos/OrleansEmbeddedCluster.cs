@@ -190,6 +190,7 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
     private static HostApplicationBuilder NewHost(Action<ILoggingBuilder>? logging)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<IHostLifetime, CommandOwnedLifetime>();
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
         return builder;

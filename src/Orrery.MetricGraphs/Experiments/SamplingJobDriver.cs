@@ -97,8 +97,10 @@ public static class SamplingJobDriver
             {
                 status = await coordinator.GetProgressAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is OrleansMessageRejectionException or TimeoutException or SiloUnavailableException)
+            catch (Exception e) when ((e is SiloUnavailableException || SiloLoss.Means(e)) && !cancellationToken.IsCancellationRequested)
             {
+                // (Orleans cancels a directory lookup or placement under a call when membership changes: seen as an
+                // OperationCanceledException right after the coordinator's silo was killed; ours would have cancelled the token.)
                 // No answer: the silo may be gone or the cluster busy re-forming. Poll on; a fresh activation will answer
                 // once membership has declared the silo dead.
                 status = new SamplingProgressReply { State = SamplingState.Unknown, Error = $"{e.GetType().Name}: {e.Message}" };
@@ -153,7 +155,7 @@ public static class SamplingJobDriver
         {
             await coordinator.ReleaseAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OrleansException or TimeoutException)
+        catch (Exception e) when (e is OrleansException or TimeoutException or OperationCanceledException)
         {
             // The coordinator is gone or slow: its job ends when it is deactivated.
         }

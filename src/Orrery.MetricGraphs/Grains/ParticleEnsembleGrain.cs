@@ -158,7 +158,9 @@ public sealed class ParticleEnsembleGrain : Grain, IParticleEnsembleGrain
     /// <inheritdoc />
     public Task ReleaseAsync(string runId)
     {
-        if (runId == _runId)
+        // The run's own ensemble, or a fresh activation that this very call created (it holds nothing, and would
+        // otherwise stay until idle collection).
+        if (runId == _runId || _runId.Length == 0)
         {
             Release();
             DeactivateOnIdle();
