@@ -34,6 +34,12 @@ public sealed class DeviceDiscovery : IDisposable
     /// <summary>The GPUs, any stand-ins, then the CPU.</summary>
     public IReadOnlyList<IComputeDevice> Devices { get; }
 
+    /// <summary>The device named <paramref name="name"/> ("cpu", "cuda:0", ...), or null when there is none.</summary>
+    public IComputeDevice? Find(string name) => Devices.FirstOrDefault(d => d.Name == name);
+
+    /// <summary>The devices' names, for a message that says what there is: "cuda:0, cpu".</summary>
+    public string Names => string.Join(", ", Devices.Select(d => d.Name));
+
     /// <summary>The GPUs in use, by ordinal; empty when there are none or the preference is "cpu".</summary>
     public IReadOnlyList<CudaDevice> Gpus { get; }
 

@@ -25,16 +25,20 @@ public sealed class ClusterInventoryGrain(IClusterMembershipService membership, 
         return [.. membership.CurrentSnapshot.Members.Values
             .Where(m => m.Status == SiloStatus.Active)
             .OrderBy(m => m.SiloAddress.ToParsableString(), StringComparer.Ordinal)
-            .Select(m =>
-            {
-                var offered = metadata.GetSiloMetadata(m.SiloAddress);
-                return new ClusterSiloInfo
-                {
-                    Name = m.Name,
-                    Address = m.SiloAddress,
-                    GpuDevices = SiloCapabilityMetadata.GpuDevices(offered),
-                    CpuCores = SiloCapabilityMetadata.CpuCores(offered),
-                };
-            })];
+            .Select(m => Describe(m.Name, m.SiloAddress, metadata))];
+    }
+
+    /// <summary>The silo <paramref name="name"/> at <paramref name="address"/> with the devices its metadata offers.</summary>
+    public static ClusterSiloInfo Describe(string name, SiloAddress address, ISiloMetadataCache metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        var offered = metadata.GetSiloMetadata(address);
+        return new ClusterSiloInfo
+        {
+            Name = name,
+            Address = address,
+            GpuDevices = SiloCapabilityMetadata.GpuDevices(offered),
+            CpuCores = SiloCapabilityMetadata.CpuCores(offered),
+        };
     }
 }

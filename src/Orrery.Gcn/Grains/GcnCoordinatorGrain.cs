@@ -11,7 +11,6 @@ using Orrery.Cluster.Tensors;
 using Orrery.Compute;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Gcn;
-using Orrery.Contracts.MetricGraphs;
 using Orrery.Gcn.Model;
 using Orrery.Gcn.Partitioning;
 using Orrery.Gcn.Training;
@@ -393,17 +392,16 @@ public sealed partial class GcnCoordinatorGrain(
             // dead a few seconds later); when every silo is among them, one may be back.
             var live = active.Where(a => !failed.Contains(a)).OrderBy(a => a.ToParsableString(), StringComparer.Ordinal).ToArray();
             live = live.Length > 0 ? live : [.. active.OrderBy(a => a.ToParsableString(), StringComparer.Ordinal)];
-            // The live silos' devices of the run's kind (training.device); with 'gpu' and no GPU left the run fails here.
-            var devices = lost.Count > 0 && live.Length > 0
-                ? GcnDevicePlan.Devices([.. SiloInfos().Where(info => live.Contains(info.Address))], _request!.Device)
-                : [];
-            if (lost.Count > 0 && devices.Count == 0 && live.Length > 0 && _request!.Device == DevicePreference.Gpu)
+            if (lost.Count > 0 && live.Length > 0)
             {
-                throw new GcnRequestException($"GCN run '{this.GetPrimaryKeyString()}' lost a part and no live silo offers a GPU (training.device is 'gpu')");
-            }
+                // The live silos' devices of the run's kind (training.device); with 'gpu' and no GPU left the run fails here.
+                var liveSilos = SiloInfos().Where(info => live.Contains(info.Address)).ToList();
+                var devices = GcnDevicePlan.Devices(liveSilos, _request!.Device);
+                if (devices.Count == 0)
+                {
+                    throw GcnDevicePlan.NoDevice(liveSilos.Count, _request.Device);
+                }
 
-            if (devices.Count > 0)
-            {
                 var from = lost.Select(p => $"{_partSilos[p]}/{_partDevices[p]}").ToArray();
                 foreach (var p in lost)
                 {
@@ -478,17 +476,7 @@ public sealed partial class GcnCoordinatorGrain(
             return silos;
         }
 
-        var offered = metadata.GetSiloMetadata(silo.SiloAddress);
-        return
-        [
-            new ClusterSiloInfo
-            {
-                Name = silo.Name,
-                Address = silo.SiloAddress,
-                GpuDevices = SiloCapabilityMetadata.GpuDevices(offered),
-                CpuCores = SiloCapabilityMetadata.CpuCores(offered),
-            },
-        ];
+        return [ClusterInventoryGrain.Describe(silo.Name, silo.SiloAddress, metadata)];
     }
 
     private IEnumerable<SiloAddress> ActiveSilos() =>

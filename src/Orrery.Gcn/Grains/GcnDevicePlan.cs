@@ -1,4 +1,5 @@
 using Orleans.Runtime;
+using Orrery.Cluster.Placement;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Gcn;
 using Orrery.Contracts.MetricGraphs;
@@ -11,38 +12,14 @@ namespace Orrery.Gcn.Grains;
 internal sealed record GcnDeviceSlot(SiloAddress Silo, string Device);
 
 /// <summary>
-/// Where a GCN run's parts compute: one part per device, devices taken in silo address order and, within a silo, in
-/// the order the silo lists its GPUs, dealt round-robin when there are more parts than devices. <c>training.device</c>
-/// chooses which devices count: <c>any</c> (the default) takes each GPU of a silo that offers GPUs and the CPU of a
-/// silo that offers none, <c>gpu</c> only GPUs, <c>cpu</c> every silo's CPU.
+/// Where a GCN run's parts compute: one part per device that <c>training.device</c> allows (<see cref="PreferredDevices"/>,
+/// the rule sampling uses too), devices in silo address order, dealt round-robin when there are more parts than devices.
 /// </summary>
 internal static class GcnDevicePlan
 {
     /// <summary>The devices of <paramref name="silos"/> (already in address order) that <paramref name="preference"/> allows.</summary>
-    public static IReadOnlyList<GcnDeviceSlot> Devices(IReadOnlyList<ClusterSiloInfo> silos, DevicePreference preference)
-    {
-        ArgumentNullException.ThrowIfNull(silos);
-        var slots = new List<GcnDeviceSlot>();
-        foreach (var silo in silos)
-        {
-            var useGpus = preference switch
-            {
-                DevicePreference.Cpu => false,
-                DevicePreference.Gpu => true,
-                _ => silo.GpuDevices.Count > 0,
-            };
-            if (useGpus)
-            {
-                slots.AddRange(silo.GpuDevices.Select(gpu => new GcnDeviceSlot(silo.Address, gpu)));
-            }
-            else
-            {
-                slots.Add(new GcnDeviceSlot(silo.Address, "cpu"));
-            }
-        }
-
-        return slots;
-    }
+    public static IReadOnlyList<GcnDeviceSlot> Devices(IReadOnlyList<ClusterSiloInfo> silos, DevicePreference preference) =>
+        [.. PreferredDevices.Of(silos, preference).Select(d => new GcnDeviceSlot(d.Silo.Address, d.Device))];
 
     /// <summary>
     /// Part p on device p mod the device count. Throws <see cref="GcnRequestException"/> naming <c>training.device</c> when
@@ -53,14 +30,14 @@ internal static class GcnDevicePlan
         var devices = Devices(silos, preference);
         if (devices.Count == 0)
         {
-            throw new GcnRequestException(preference == DevicePreference.Gpu
-                ? $"training.device is 'gpu', and none of the {silos.Count} active silos offers a GPU; use 'any' or 'cpu'"
-                : "no active silo to place the parts on");
+            throw NoDevice(silos.Count, preference);
         }
 
         return [.. Enumerable.Range(0, parts).Select(p => devices[p % devices.Count])];
     }
 
-    /// <summary>The spec's name of <paramref name="preference"/>.</summary>
-    public static string Name(DevicePreference preference) => preference.ToString().ToLowerInvariant();
+    /// <summary>The error when <paramref name="silos"/> silos offer no device <paramref name="preference"/> allows (only 'gpu' can leave none).</summary>
+    public static GcnRequestException NoDevice(int silos, DevicePreference preference) => new(preference == DevicePreference.Gpu
+        ? $"training.device is 'gpu', and none of the {silos} active silos offers a GPU; use 'any' or 'cpu'"
+        : "no active silo to place the parts on");
 }

@@ -221,17 +221,10 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
         return Task.CompletedTask;
     }
 
-    /// <summary>The silo's device named <paramref name="name"/>: "cpu" (or empty) is its CPU, anything else one of its GPUs.</summary>
-    private IComputeDevice ResolveDevice(int part, string name)
-    {
-        if (string.IsNullOrEmpty(name) || name == "cpu")
-        {
-            return _devices.Cpu;
-        }
-
-        return _devices.Devices.FirstOrDefault(d => d.Name == name)
-            ?? throw new GcnRequestException($"part {part}: silo '{silo.Name}' has no device '{name}'; it has {string.Join(", ", _devices.Devices.Select(d => d.Name))}");
-    }
+    /// <summary>The silo's device named <paramref name="name"/> ("cpu", "cuda:0", ...); empty is its CPU.</summary>
+    private IComputeDevice ResolveDevice(int part, string name) =>
+        string.IsNullOrEmpty(name) ? _devices.Cpu
+            : _devices.Find(name) ?? throw new GcnRequestException($"part {part}: silo '{silo.Name}' has no device '{name}'; it has {_devices.Names}");
 
     private PartitionModel Model() =>
         _model ?? throw new GcnPartLostException($"partition '{this.GetPrimaryKeyString()}' was not set up (a fresh activation, or a call out of order)");

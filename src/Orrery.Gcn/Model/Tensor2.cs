@@ -11,9 +11,6 @@ namespace Orrery.Gcn.Model;
 /// </summary>
 public sealed class Tensor2 : IDisposable
 {
-    /// <summary>Zeros a new GPU tensor is uploaded from, a chunk at a time (device memory starts undefined).</summary>
-    private static readonly float[] Zeros = new float[1 << 20];
-
     private readonly IComputeDevice _device;
     private DeviceBuffer<float>? _zeroRow; // (1, columns) of zeros on a GPU: what Clear broadcasts
 
@@ -34,18 +31,8 @@ public sealed class Tensor2 : IDisposable
         Buffer = device.Allocate<float>(Math.Max(1L, (long)rows * columns));
         try
         {
-            if (IsOnHost)
-            {
-                Span.Clear();
-            }
-            else
-            {
-                // Copies, not a launch: a model allocates dozens of tensors, and a kernel per tensor costs more than this.
-                for (long offset = 0; offset < Buffer.Length; offset += Zeros.Length)
-                {
-                    Buffer.Upload(Zeros.AsSpan(0, (int)Math.Min(Zeros.Length, Buffer.Length - offset)), offset);
-                }
-            }
+            // Device memory starts undefined.
+            Clear();
         }
         catch
         {

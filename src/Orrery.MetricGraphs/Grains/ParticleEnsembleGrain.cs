@@ -183,8 +183,8 @@ public sealed class ParticleEnsembleGrain : Grain, IParticleEnsembleGrain
             return _devices.Preferred;
         }
 
-        return _devices.Devices.FirstOrDefault(d => d.Name == name)
-            ?? throw new SamplingRequestException($"ensemble {Key}: silo '{_siloName}' has no device '{name}'; it has {string.Join(", ", _devices.Devices.Select(d => d.Name))}");
+        return _devices.Find(name)
+            ?? throw new SamplingRequestException($"ensemble {Key}: silo '{_siloName}' has no device '{name}'; it has {_devices.Names}");
     }
 
     private StartEnsembleReply StartReply() => new()

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Orrery.Cluster.Placement;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.MetricGraphs;
 using Orrery.MetricGraphs.Formats;
@@ -100,32 +101,8 @@ internal sealed class SamplingJobPlan
     public IReadOnlyList<DeviceChoice> Devices(IReadOnlyList<ClusterSiloInfo> silos, IReadOnlySet<string>? avoid = null)
     {
         ArgumentNullException.ThrowIfNull(silos);
-        var choices = new List<DeviceChoice>();
-        foreach (var silo in silos)
-        {
-            if (avoid is not null && avoid.Contains(silo.Name))
-            {
-                continue;
-            }
-
-            var gpus = silo.GpuDevices;
-            var useGpus = Job.Device switch
-            {
-                DevicePreference.Cpu => false,
-                DevicePreference.Gpu => true,
-                _ => gpus.Count > 0,
-            };
-            if (useGpus)
-            {
-                choices.AddRange(gpus.Select(g => new DeviceChoice(silo.Name, silo.Address, g, GpuShare)));
-            }
-            else
-            {
-                choices.Add(new DeviceChoice(silo.Name, silo.Address, "cpu", 1));
-            }
-        }
-
-        return choices;
+        return [.. PreferredDevices.Of(silos.Where(silo => avoid is null || !avoid.Contains(silo.Name)), Job.Device)
+            .Select(d => new DeviceChoice(d.Silo.Name, d.Silo.Address, d.Device, d.IsGpu ? GpuShare : 1))];
     }
 
     /// <summary>

@@ -72,13 +72,7 @@ public sealed class DeviceTrainingTests
         Assert.Contains("16 values for a (3, 5) tensor of 15", Assert.Throws<ArgumentException>(() => tensor.Upload(new float[16])).Message);
     }
 
-    private static HostEmulatedGpu EmulatedGpu() => new(registry =>
-    {
-        GcnHostKernels.Register(registry);
-        GcnDenseHostKernels.Register(registry);
-        GcnLossHostKernels.Register(registry);
-        GcnRowHostKernels.Register(registry);
-    });
+    private static HostEmulatedGpu EmulatedGpu() => new(GcnHostKernels.RegisterAll);
 
     private static float[] InitialWeights(CpuDevice device, GcnModelConfig config)
     {

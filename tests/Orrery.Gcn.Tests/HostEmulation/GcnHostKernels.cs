@@ -13,6 +13,18 @@ internal static unsafe class GcnHostKernels
 {
     private static readonly HostKernelLibrary Library = new("gcn", Path.Combine("tests", "Orrery.Gcn.Tests", "HostEmulation", "gcn_host_runner.cpp"));
 
+    /// <summary>
+    /// Registers every GCN kernel's host launch (gcn.cu, gcn_dense.cu, gcn_loss.cu, gcn_rows.cu): what a stand-in GPU needs
+    /// to run the whole model.
+    /// </summary>
+    public static void RegisterAll(CpuKernelRegistry registry)
+    {
+        Register(registry);
+        GcnDenseHostKernels.Register(registry);
+        GcnLossHostKernels.Register(registry);
+        GcnRowHostKernels.Register(registry);
+    }
+
     /// <summary>Registers the host launches of gcn_aggregate and gcn_aggregate_transpose.</summary>
     public static void Register(CpuKernelRegistry registry)
     {

@@ -27,13 +27,7 @@ public sealed class GpuCheckGcnTests
     [Fact]
     public void EveryGcnRowPassesOnTheHostEmulatedKernels()
     {
-        using var gpu = new HostEmulatedGpu(registry =>
-        {
-            GcnHostKernels.Register(registry);
-            GcnDenseHostKernels.Register(registry);
-            GcnLossHostKernels.Register(registry);
-            GcnRowHostKernels.Register(registry);
-        });
+        using var gpu = new HostEmulatedGpu(GcnHostKernels.RegisterAll);
         var (table, printed) = Run(gpu);
         Assert.True(table.AllPassed, printed);
         Assert.Equal(Rows, table.Count);
@@ -49,10 +43,7 @@ public sealed class GpuCheckGcnTests
         using var gpu = new HostEmulatedGpu(registry =>
         {
             var real = new CpuKernelRegistry();
-            GcnHostKernels.Register(real);
-            GcnDenseHostKernels.Register(real);
-            GcnLossHostKernels.Register(real);
-            GcnRowHostKernels.Register(real);
+            GcnHostKernels.RegisterAll(real);
             foreach (var name in real.Names)
             {
                 real.TryGet(name, out var kernel);
@@ -81,10 +72,7 @@ public sealed class GpuCheckGcnTests
         using var gpu = new HostEmulatedGpu(registry =>
         {
             var real = new CpuKernelRegistry();
-            GcnHostKernels.Register(real);
-            GcnDenseHostKernels.Register(real);
-            GcnLossHostKernels.Register(real);
-            GcnRowHostKernels.Register(real);
+            GcnHostKernels.RegisterAll(real);
             foreach (var name in real.Names)
             {
                 real.TryGet(name, out var kernel);

@@ -36,7 +36,7 @@ public sealed class GpuSiloTrainingTests
         using var reference = new InProcessTrainer(cpu, setup.Model, setup.Plans, setup.Exchange, request.LearningRate, request.WeightDecay);
         var expected = reference.Train(Epochs);
 
-        using var gpuSilo = DeviceDiscovery.WithStandIns(new CpuDevice(), [new HostEmulatedGpu(Register, "cuda:0")]);
+        using var gpuSilo = DeviceDiscovery.WithStandIns(new CpuDevice(), [new HostEmulatedGpu(GcnHostKernels.RegisterAll, "cuda:0")]);
         await using var cluster = await OrleansEmbeddedCluster.StartAsync([1, 0], configure: (index, silo) =>
         {
             if (index == 0)
@@ -67,13 +67,5 @@ public sealed class GpuSiloTrainingTests
 
         Assert.Equal(reference.Parameters.Flatten(), (await coordinator.GetWeightsAsync()).SelectMany(w => w.Values));
         await coordinator.ReleaseAsync();
-    }
-
-    private static void Register(CpuKernelRegistry registry)
-    {
-        GcnHostKernels.Register(registry);
-        GcnDenseHostKernels.Register(registry);
-        GcnLossHostKernels.Register(registry);
-        GcnRowHostKernels.Register(registry);
     }
 }
