@@ -91,14 +91,18 @@ dotnet format Orrery.slnx --verify-no-changes --no-restore
 ./scripts/publish-client.sh artifacts/publish/client
 # One test project at a time, so each project's time is printed; a test that hangs for 10 minutes
 # is stopped by the blame collector (which names it) instead of running into CI's limit.
+# Each project's output is also kept in artifacts/test-logs, and every failed test's name and error message are
+# printed again at the very end, so the tail of a CI log names what failed.
 failed=()
 times=()
+logs=artifacts/test-logs
+rm -rf "$logs" && mkdir -p "$logs"
 for project in tests/*/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
   start=$(date +%s)
   if dotnet test "$project" --no-build -c Release --filter "Category!=Long" \
       --blame-hang-timeout 10m --blame-hang-dump-type none \
-      --logger "console;verbosity=normal" "$@"; then
+      --logger "console;verbosity=normal" "$@" 2>&1 | tee "$logs/$name.log"; then
     outcome=passed
   else
     outcome=FAILED
@@ -110,6 +114,13 @@ echo
 echo "test.sh: time per test project"
 printf '  %s\n' "${times[@]}"
 if [ ${#failed[@]} -gt 0 ]; then
+  for name in "${failed[@]}"; do
+    echo
+    echo "test.sh: what failed in $name (whole output: $logs/$name.log)"
+    # A failed test's line, its error message and the first lines of its stack trace; a hang names the test instead.
+    grep -E -A 14 '^\s+Failed [A-Za-z]|The active test run was aborted|[Hh]ang' "$logs/$name.log" | cut -c1-400 | head -n 120 || true
+  done
+  echo
   echo "test.sh: failed: ${failed[*]}" >&2
   exit 1
 fi

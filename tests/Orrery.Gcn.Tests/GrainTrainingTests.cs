@@ -253,6 +253,22 @@ public sealed class GrainTrainingTests
         await coordinator.ReleaseAsync();
     }
 
+    /// <summary>
+    /// A coordinator or part activated by a call that gives it no work (here a set-up or a block for a run it does not
+    /// hold; in a released run, the cancellation of a call that Orleans delivers late activates the grain again) ends
+    /// by itself within <see cref="StrayActivation.Patience"/> instead of holding an activation until idle collection.
+    /// </summary>
+    [Fact]
+    public async Task ActivationsGivenNoWorkEndByThemselves()
+    {
+        await using var cluster = await OrleansEmbeddedCluster.StartAsync(new int[2]);
+        await Assert.ThrowsAsync<GcnRunLostException>(() => cluster.Client.GetGrain<IGcnCoordinatorGrain>("gcn-test/stray").SetUpAsync(0, CancellationToken.None));
+        await Assert.ThrowsAsync<GcnPartLostException>(() =>
+            cluster.Client.GetGrain<IGcnPartitionGrain>("gcn-test/stray/p0").ReceiveFeaturesAsync(0, false, true, [], CancellationToken.None));
+        Assert.Equal((1, 1), await ActivationsAsync(cluster));
+        await Eventually.TrueAsync(async () => await ActivationsAsync(cluster) == (0, 0), StrayActivation.Patience + TimeSpan.FromSeconds(20), "the stray coordinator and part to be deactivated");
+    }
+
     internal static GcnTrainRequest Request(string mode, int inlineLimit) => new()
     {
         Name = "grains",

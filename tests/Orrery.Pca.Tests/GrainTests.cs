@@ -277,6 +277,22 @@ public sealed class GrainTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pass.WaitAsync(TimeSpan.FromSeconds(20)));
     }
 
+    /// <summary>
+    /// A coordinator or worker activated by a call that gives it no work (here a result or a step asked of grains that
+    /// hold no run; in a released run, the cancellation of a call that Orleans delivers late activates the grain again)
+    /// ends by itself within <see cref="StrayActivation.Patience"/> instead of holding an activation until idle collection.
+    /// </summary>
+    [Fact]
+    public async Task ActivationsGivenNoWorkEndByThemselves()
+    {
+        await using var cluster = await OrleansEmbeddedCluster.StartAsync(new int[2]);
+        await Assert.ThrowsAsync<PcaRunLostException>(() => cluster.Client.GetGrain<IPcaCoordinatorGrain>("pca-stray").GetResultAsync());
+        await Assert.ThrowsAsync<PcaWorkerLostException>(() => cluster.Client.GetGrain<IDeflationWorkerGrain>("pca-stray/w0").StepAsync(new WorkerStepRequest(), CancellationToken.None));
+        // (The coordinator deactivates itself when asked for a run it does not hold; the worker waits for the patience.)
+        Assert.Equal(1, (await ActivationsAsync(cluster)).Workers);
+        await Eventually.TrueAsync(async () => await ActivationsAsync(cluster) == (0, 0, 0), StrayActivation.Patience + TimeSpan.FromSeconds(20), "the stray coordinator and worker to be deactivated");
+    }
+
     /// <summary>Activations of the PCA coordinator, shard and worker grains over the cluster's silos.</summary>
     private static async Task<(int Coordinators, int Shards, int Workers)> ActivationsAsync(OrleansEmbeddedCluster cluster)
     {

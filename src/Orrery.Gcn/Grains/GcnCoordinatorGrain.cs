@@ -311,6 +311,14 @@ public sealed partial class GcnCoordinatorGrain(
     }
 
     /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A stray activation (a late cancellation or poll for a run already released) ends by itself.
+        StrayActivation.EndUnlessGivenWork(this, () => _request is not null);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _stopping.Cancel();

@@ -1,5 +1,6 @@
 using Orleans;
 using Orleans.Runtime;
+using Orrery.Cluster.Silos;
 using Orrery.Cluster.Tensors;
 using Orrery.Compute;
 using Orrery.Contracts.Gcn;
@@ -209,6 +210,14 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
         }
 
         DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A stray activation (a late cancellation or poll for a run already released) ends by itself.
+        StrayActivation.EndUnlessGivenWork(this, () => _request is not null);
         return Task.CompletedTask;
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Orleans;
 using Orleans.Runtime;
 using Orrery.Cluster.Placement;
+using Orrery.Cluster.Silos;
 using Orrery.Cluster.Tensors;
 using Orrery.Compute;
 using Orrery.Contracts.MetricGraphs;
@@ -36,6 +37,7 @@ public sealed class ParticleEnsembleGrain : Grain, IParticleEnsembleGrain
     private IComputeDevice? _device;
     private IParticleSampler? _sampler;
     private EnsembleState? _state;
+    private bool _givenWork;
 
     /// <summary>Created by the silo; <paramref name="devices"/> are the silo's devices when it registered them.</summary>
     public ParticleEnsembleGrain(IMeterFactory meterFactory, TensorChannel tensors, ILocalSiloDetails silo, DeviceDiscovery? devices = null)
@@ -54,6 +56,7 @@ public sealed class ParticleEnsembleGrain : Grain, IParticleEnsembleGrain
     public async Task<StartEnsembleReply> StartAsync(StartEnsembleRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        _givenWork = true;
         if (request.RunId.Length == 0)
         {
             throw new SamplingRequestException($"ensemble {Key}: StartEnsembleRequest.RunId is empty");
@@ -166,6 +169,14 @@ public sealed class ParticleEnsembleGrain : Grain, IParticleEnsembleGrain
             DeactivateOnIdle();
         }
 
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A stray activation (a late cancellation or poll for a run already released) ends by itself.
+        StrayActivation.EndUnlessGivenWork(this, () => _givenWork);
         return Task.CompletedTask;
     }
 

@@ -204,6 +204,14 @@ public sealed partial class SamplingCoordinatorGrain : Grain, ISamplingCoordinat
     }
 
     /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A stray activation (a late cancellation or poll for a run already released) ends by itself.
+        StrayActivation.EndUnlessGivenWork(this, () => _state != SamplingState.Unknown);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await _stop.CancelAsync();

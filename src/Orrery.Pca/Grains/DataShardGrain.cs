@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Orleans;
 using Orleans.Runtime;
+using Orrery.Cluster.Silos;
 using Orrery.Cluster.Tensors;
 using Orrery.Contracts.Pca;
 using Orrery.Pca.Data;
@@ -95,6 +96,14 @@ public sealed class DataShardGrain(IServiceProvider services, TensorChannel tens
     {
         Free();
         DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A stray activation (a late cancellation or poll for a run already released) ends by itself.
+        StrayActivation.EndUnlessGivenWork(this, () => _loading is not null || _data is not null);
         return Task.CompletedTask;
     }
 

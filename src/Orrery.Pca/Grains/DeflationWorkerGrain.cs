@@ -1,5 +1,6 @@
 using Orleans;
 using Orleans.Runtime;
+using Orrery.Cluster.Silos;
 using Orrery.Cluster.Tensors;
 using Orrery.Contracts.Pca;
 using Orrery.Pca.Solvers;
@@ -16,11 +17,13 @@ public sealed class DeflationWorkerGrain(TensorChannel tensors, ILocalSiloDetail
 {
     private WorkerState? _state;
     private int _inlineLimitBytes;
+    private bool _givenWork;
 
     /// <inheritdoc />
     public async Task<WorkerInitReply> InitAsync(WorkerInitRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        _givenWork = true;
         var vector = await VectorBlocks.UnpackAsync(tensors, request.Vector, cancellationToken);
         if (vector.Length != request.Dimension)
         {
@@ -64,6 +67,14 @@ public sealed class DeflationWorkerGrain(TensorChannel tensors, ILocalSiloDetail
     {
         _state = null;
         DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A stray activation (a late cancellation or poll for a run already released) ends by itself.
+        StrayActivation.EndUnlessGivenWork(this, () => _givenWork);
         return Task.CompletedTask;
     }
 }

@@ -200,6 +200,39 @@ public sealed class SamplingCoordinatorTests
         }
     }
 
+    /// <summary>
+    /// Activations that no caller gave work end by themselves within <see cref="StrayActivation.Patience"/>: here a
+    /// result asked of a coordinator and a slice asked of an ensemble that hold no job; in a cancelled run, the
+    /// cancellation of a slice that Orleans delivers after the coordinator released the ensemble (Orleans activates the
+    /// grain again to deliver it). Without this they stayed until idle collection, minutes later. An ensemble that was
+    /// started and then called no more stays.
+    /// </summary>
+    [Fact]
+    public async Task ActivationsGivenNoWorkEndByThemselves_AStartedEnsembleStays()
+    {
+        await using var cluster = await StartClusterAsync(2);
+        var started = cluster.Client.GetGrain<IParticleEnsembleGrain>("kept/e0");
+        await started.StartAsync(new StartEnsembleRequest
+        {
+            RunId = "kept/e0",
+            GraphJson = GraphJson,
+            Settings = SamplingWire.ToSettings(Options),
+            Initial = new InitialPlacement { Kind = InitialKind.FromSources },
+            FirstParticle = 0,
+            Count = 100,
+        }, CancellationToken.None);
+
+        await Assert.ThrowsAsync<SamplingRequestException>(() => cluster.Client.GetGrain<ISamplingCoordinatorGrain>("stray").GetResultAsync());
+        await Assert.ThrowsAsync<EnsembleLostException>(() =>
+            cluster.Client.GetGrain<IParticleEnsembleGrain>("stray/e0").AdvanceAsync(new AdvanceEnsembleRequest { RunId = "stray/e0", Steps = 1 }, CancellationToken.None));
+        Assert.Equal((1, 2), await ActivationsAsync(cluster));
+
+        await Eventually.TrueAsync(async () => await ActivationsAsync(cluster) == (0, 1), StrayActivation.Patience + TimeSpan.FromSeconds(20), "the stray coordinator and ensemble to be deactivated");
+        var advanced = await started.AdvanceAsync(new AdvanceEnsembleRequest { RunId = "kept/e0", Steps = 10 }, CancellationToken.None);
+        Assert.Equal(10, advanced.NextStep);
+        await started.ReleaseAsync("kept/e0");
+    }
+
     [Fact]
     public async Task CancellingTheCallerStopsTheJobOnTheCluster()
     {
