@@ -59,7 +59,7 @@ echo
 echo "median over rounds: setting, closed-loop calls/s, open-loop p50 / p99 (ms)"
 for setting in "$@"; do
   label=${setting%%:*}
-  awk -v l="$label" '$1 == l {c[n] = $2; a[n] = $3; b[n] = $4; n++}
+  awk -v l="$label" 'BEGIN {n = 0} $1 == l {c[n] = $2; a[n] = $3; b[n] = $4; n++}
     function median(x, k,   i, j, t) { for (i = 0; i < k; i++) for (j = i + 1; j < k; j++) if (x[j] + 0 < x[i] + 0) { t = x[i]; x[i] = x[j]; x[j] = t } return k % 2 ? x[int(k / 2)] : (x[k / 2 - 1] + x[k / 2]) / 2 }
     END { if (n) printf "  %-12s %8.0f   %6.3f / %7.3f   (%d runs)\n", l, median(c, n), median(a, n), median(b, n), n }' "$summary"
 done
