@@ -75,14 +75,45 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
     /// </summary>
     public static async Task<OrleansEmbeddedCluster> StartAsync(
         IReadOnlyList<int> gpusPerSilo, Action<int, ISiloBuilder>? configure = null, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default,
-        Action<IClientBuilder>? configureClient = null)
+        Action<IClientBuilder>? configureClient = null) =>
+        await StartAsync(gpusPerSilo, configure, logging, cancellationToken, configureClient, FreeLoopbackPort).ConfigureAwait(false);
+
+    /// <summary><see cref="StartAsync(IReadOnlyList{int}, Action{int, ISiloBuilder}?, Action{ILoggingBuilder}?, CancellationToken, Action{IClientBuilder}?)"/> taking the silos' ports from <paramref name="freePort"/> (tests).</summary>
+    internal static async Task<OrleansEmbeddedCluster> StartAsync(
+        IReadOnlyList<int> gpusPerSilo, Action<int, ISiloBuilder>? configure, Action<ILoggingBuilder>? logging, CancellationToken cancellationToken,
+        Action<IClientBuilder>? configureClient, Func<int> freePort)
     {
         ArgumentNullException.ThrowIfNull(gpusPerSilo);
         ArgumentOutOfRangeException.ThrowIfZero(gpusPerSilo.Count);
+
+        // The silos' ports are found free, released, and bound again by Orleans a moment later; in between, another
+        // program's outgoing connection or server may take one (seen in CI, where test classes start clusters in
+        // parallel). Such a start is retried on fresh ports, twice.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(gpusPerSilo, configure, logging, cancellationToken, configureClient, freePort).ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < 3 && IsPortTaken(e))
+            {
+            }
+        }
+    }
+
+    private static bool IsPortTaken(Exception e) =>
+        e is Microsoft.AspNetCore.Connections.AddressInUseException
+        || e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+        || (e.InnerException is { } inner && IsPortTaken(inner));
+
+    private static async Task<OrleansEmbeddedCluster> StartOnceAsync(
+        IReadOnlyList<int> gpusPerSilo, Action<int, ISiloBuilder>? configure, Action<ILoggingBuilder>? logging, CancellationToken cancellationToken,
+        Action<IClientBuilder>? configureClient, Func<int> freePort)
+    {
         var clusterId = $"embedded-{Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         var (authority, member) = ClusterCertificates.CreateThrowaway(clusterId);
-        var ports = Enumerable.Range(0, gpusPerSilo.Count).Select(_ => (Silo: FreeLoopbackPort(), Gateway: FreeLoopbackPort())).ToArray();
+        var ports = Enumerable.Range(0, gpusPerSilo.Count).Select(_ => (Silo: freePort(), Gateway: freePort())).ToArray();
         var primary = new IPEndPoint(IPAddress.Loopback, ports[0].Silo);
         var silos = new List<IHost>();
         try

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -6,6 +8,7 @@ using Orleans.Runtime;
 using Orrery.Cluster.Security;
 using Orrery.Cluster.Silos;
 using Orrery.Contracts.Diagnostics;
+using Orrery.Testing;
 
 namespace Orrery.Cluster.Tests.OrleansHosting;
 
@@ -28,6 +31,36 @@ public sealed class OrleansEmbeddedClusterTests
         float[] data = [1, 2, 3, 4.5f];
         var tensor = cluster.TensorChannel(0).Put(data);
         Assert.Equal(data, await cluster.TensorChannel(2).FetchAsync<float>(tensor));
+    }
+
+    /// <summary>
+    /// A port found free but taken before its silo binds it (by another cluster starting in parallel, or an outgoing
+    /// connection, between the check and Orleans's bind) fails that start; the cluster starts again on fresh ports, and
+    /// after three such starts the error is the caller's.
+    /// </summary>
+    [Fact]
+    public async Task APortTakenBeforeItsSiloBindsIt_TheClusterStartsAgainOnFreshPorts_ThreeTimesAtMost()
+    {
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen();
+        var takenPort = ((IPEndPoint)taken.LocalEndPoint!).Port;
+
+        // Ports are handed out four per start of two silos (silo 0's silo and gateway ports, then silo 1's); here the
+        // first start's first port is the taken one.
+        var handedOut = 0;
+        await using (var cluster = await OrleansEmbeddedCluster.StartAsync([0, 0], null, null, CancellationToken.None, null,
+            () => Interlocked.Increment(ref handedOut) == 1 ? takenPort : FreePort.Next()))
+        {
+            Assert.StartsWith("embedded-", (await cluster.Client.GetGrain<IPingGrain>(1).WhereAsync()).Name, StringComparison.Ordinal);
+            Assert.Equal(8, handedOut);
+        }
+
+        // Taken at every start: the third failure is thrown.
+        handedOut = 0;
+        await Assert.ThrowsAsync<Microsoft.AspNetCore.Connections.AddressInUseException>(() => OrleansEmbeddedCluster.StartAsync([0, 0], null, null, CancellationToken.None, null,
+            () => Interlocked.Increment(ref handedOut) % 4 == 1 ? takenPort : FreePort.Next()));
+        Assert.Equal(12, handedOut);
     }
 
     [Fact]
