@@ -213,15 +213,23 @@ public sealed class GcnProcessTests(RedisFixture fixture, ITestOutputHelper outp
 
         // Each AdvanceAsync(0) answers one epoch, or none while the epoch after the kill waits for the recovery (at most
         // the coordinator's 45 s loss patience per try); the runs take seconds undisturbed, so 5 minutes means a hang.
+        // The calls go through the runner's PatientCalls: right after the kill Orleans may cancel the directory lookup
+        // under a call to the (live) coordinator, and the runner asks again then, as this does.
+        var patient = Orrery.Gcn.Experiments.GcnJob.Patient(client, key, start.CoordinatorSilo, say: null, CancellationToken.None);
         var epochs = new List<GcnEpochRecord>();
         var clock = Stopwatch.StartNew();
-        GcnAdvanceReply reply;
+        GcnAdvanceReply? reply = null;
         var victimKilled = false;
         do
         {
             Assert.True(clock.Elapsed < RunDeadline,
                 $"the run did not finish within {RunDeadline.TotalMinutes} min: {epochs.Count} of {request.Epochs} epochs done, the kill {(victimKilled ? "done" : "not yet done")}");
-            reply = await coordinator.AdvanceAsync(0, CancellationToken.None);
+            if (await patient.CallAsync(() => coordinator.AdvanceAsync(0, CancellationToken.None)) is not { } answered)
+            {
+                continue;
+            }
+
+            reply = answered;
             epochs.AddRange(reply.Epochs);
             if (epochs.Count >= 3 && !victimKilled)
             {
@@ -229,7 +237,7 @@ public sealed class GcnProcessTests(RedisFixture fixture, ITestOutputHelper outp
                 victim.Kill();
             }
         }
-        while (!reply.Finished);
+        while (reply is not { Finished: true });
 
         Assert.True(reply.Recoveries >= 1, "no phase was repeated after the kill");
         Assert.DoesNotContain(victimAddress, reply.PartSilos);
