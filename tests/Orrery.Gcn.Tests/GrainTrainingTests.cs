@@ -45,14 +45,7 @@ public sealed class GrainTrainingTests
         Assert.Equal(2, start.Parts.Select(p => p.Silo).Distinct().Count());
         Assert.Equal(setup.Plans.Select(p => p.HaloCount), start.Parts.Select(p => p.Halo));
 
-        var epochs = new List<GcnEpochRecord>();
-        for (var finished = false; !finished;)
-        {
-            var reply = await coordinator.AdvanceAsync(0, CancellationToken.None);
-            Assert.NotEmpty(reply.Epochs);
-            epochs.AddRange(reply.Epochs);
-            finished = reply.Finished;
-        }
+        var epochs = await TrainToEndAsync(coordinator, reply => Assert.NotEmpty(reply.Epochs));
 
         Assert.Equal(Epochs, epochs.Count);
         for (var e = 0; e < Epochs; e++)
@@ -107,13 +100,7 @@ public sealed class GrainTrainingTests
         var misfit = await Assert.ThrowsAsync<GcnRequestException>(() => second.ResumeAsync(new GcnCheckpoint { Epoch = 2, Weights = new float[3], AdamFirst = new float[3], AdamSecond = new float[3] }));
         Assert.Contains("this model has", misfit.Message);
         await second.ResumeAsync(checkpoint);
-        var epochs = new List<GcnEpochRecord>();
-        for (var finished = false; !finished;)
-        {
-            var reply = await second.AdvanceAsync(0, CancellationToken.None);
-            epochs.AddRange(reply.Epochs);
-            finished = reply.Finished;
-        }
+        var epochs = await TrainToEndAsync(second);
 
         Assert.Equal([2, 3], epochs.Select(e => e.Epoch));
         Assert.Equal(expected[3].Loss, epochs[^1].Loss);
@@ -296,6 +283,21 @@ public sealed class GrainTrainingTests
         Seed = 7,
         InlineLimitBytes = inlineLimit,
     };
+
+    /// <summary>Advances the run until it finishes; the epochs every answer reported, in order. <paramref name="each"/> sees each answer.</summary>
+    internal static async Task<List<GcnEpochRecord>> TrainToEndAsync(IGcnCoordinatorGrain coordinator, Action<GcnAdvanceReply>? each = null)
+    {
+        var epochs = new List<GcnEpochRecord>();
+        for (var finished = false; !finished;)
+        {
+            var reply = await coordinator.AdvanceAsync(0, CancellationToken.None);
+            each?.Invoke(reply);
+            epochs.AddRange(reply.Epochs);
+            finished = reply.Finished;
+        }
+
+        return epochs;
+    }
 
     /// <summary>Activations of the GCN coordinator and partition grains over the cluster's silos.</summary>
     internal static async Task<(int Coordinators, int Partitions)> ActivationsAsync(OrleansEmbeddedCluster cluster)

@@ -101,10 +101,9 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>A bind refused because the port is in use (Orleans's AddressInUseException wraps that SocketException).</summary>
     private static bool IsPortTaken(Exception e) =>
-        e is Microsoft.AspNetCore.Connections.AddressInUseException
-        || e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
-        || (e.InnerException is { } inner && IsPortTaken(inner));
+        e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || (e.InnerException is { } inner && IsPortTaken(inner));
 
     private static async Task<OrleansEmbeddedCluster> StartOnceAsync(
         IReadOnlyList<int> gpusPerSilo, Action<int, ISiloBuilder>? configure, Action<ILoggingBuilder>? logging, CancellationToken cancellationToken,

@@ -50,13 +50,7 @@ public sealed class GpuSiloTrainingTests
         Assert.All(start.Parts, p => Assert.Equal(p.Silo == cluster.SiloNames[0] ? "cuda:0" : "cpu", p.Device));
         Assert.Equal(device == DevicePreference.Gpu ? ["cuda:0"] : ["cpu", "cuda:0"], start.Parts.Select(p => p.Device).Distinct().Order());
 
-        var epochs = new List<GcnEpochRecord>();
-        for (var finished = false; !finished;)
-        {
-            var reply = await coordinator.AdvanceAsync(0, CancellationToken.None);
-            epochs.AddRange(reply.Epochs);
-            finished = reply.Finished;
-        }
+        var epochs = await GrainTrainingTests.TrainToEndAsync(coordinator);
 
         Assert.Equal(Epochs, epochs.Count);
         for (var e = 0; e < Epochs; e++)
