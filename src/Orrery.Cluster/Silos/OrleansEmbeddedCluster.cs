@@ -235,10 +235,30 @@ public sealed class OrleansEmbeddedCluster : IAsyncDisposable
 
     private static string SiloName(int index) => $"embedded-{index}";
 
+    // Below Linux's ephemeral range (32768-60999 by default), where every outgoing connection takes its local port:
+    // a silo port handed out from that range (as port 0 is) can be taken by a connection before Orleans binds it (a
+    // CI run of 189395c had a client wait minutes for a gateway on port 32785). Each process starts at a random point.
+    private const int FirstPort = 20000;
+    private const int LastPort = 32000;
+    private static int _nextPort = FirstPort + Random.Shared.Next(LastPort - FirstPort);
+
     private static int FreeLoopbackPort()
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        for (var attempt = 0; attempt < LastPort - FirstPort; attempt++)
+        {
+            var port = FirstPort + (int)((uint)(Interlocked.Increment(ref _nextPort) - FirstPort) % (LastPort - FirstPort));
+            try
+            {
+                using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                // In use: the next.
+            }
+        }
+
+        throw new InvalidOperationException($"no free loopback port from {FirstPort} to {LastPort}");
     }
 }
