@@ -30,7 +30,7 @@ internal static class LocalTraining
         var config = new GcnModelConfig(
             graph.FeatureCount, arguments.Int("hidden", 128), graph.ClassCount, arguments.Int("layers", 3), arguments.Int("linear-layers", 1),
             GcnLayerKind.Sage, (float)arguments.Double("dropout", 0.5), graph.MultiLabel, (ulong)arguments.Int("seed", 1), precompute);
-        var plans = PartitionPlan.Build(graph, new int[graph.NodeCount], 1, config.Kind, haloFeatures: precompute);
+        var plans = PartitionPlan.Build(graph, new int[graph.NodeCount], 1, config.Kind, haloFeatures: config.NeedsHaloFeatures);
         var impl = deviceName == "cpu" ? "orrery-cpu" : "orrery-cuda";
 
         DeviceDiscovery discovery;

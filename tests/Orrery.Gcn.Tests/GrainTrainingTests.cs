@@ -24,23 +24,25 @@ public sealed class GrainTrainingTests
     private const int Epochs = 4;
 
     [Theory]
-    [InlineData("vanilla", 0, false)]
-    [InlineData("pipelined", 0, false)]
-    [InlineData("smoothed", 0, false)]
-    [InlineData("vanilla", 1 << 20, false)]
-    [InlineData("vanilla", 0, true)]
-    [InlineData("pipelined", 1 << 20, true)]
-    public async Task GrainsTrainBitwiseAsTheInProcessTrainer(string mode, int inlineLimit, bool precompute)
+    [InlineData("vanilla", 0, "local")]
+    [InlineData("pipelined", 0, "local")]
+    [InlineData("smoothed", 0, "local")]
+    [InlineData("vanilla", 1 << 20, "local")]
+    [InlineData("pipelined", 0, "exchanged")]
+    [InlineData("vanilla", 0, "precompute")]
+    [InlineData("pipelined", 1 << 20, "precompute")]
+    public async Task GrainsTrainBitwiseAsTheInProcessTrainer(string mode, int inlineLimit, string firstLayer)
     {
         var request = Request(mode, inlineLimit);
-        request.PrecomputeFirstLayer = precompute;
+        request.PrecomputeFirstLayer = firstLayer == "precompute";
+        request.ExchangeInputRows = firstLayer == "exchanged";
         var setup = GcnRunSetup.Build(request);
         using var device = new CpuDevice();
         using var reference = new InProcessTrainer(device, setup.Model, setup.Plans, setup.Exchange, request.LearningRate, request.WeightDecay);
         var expected = reference.Train(Epochs);
 
         await using var cluster = await OrleansEmbeddedCluster.StartAsync(new int[2]);
-        var coordinator = cluster.Client.GetGrain<IGcnCoordinatorGrain>($"gcn-test/{mode}/{inlineLimit}/{precompute}");
+        var coordinator = cluster.Client.GetGrain<IGcnCoordinatorGrain>($"gcn-test/{mode}/{inlineLimit}/{firstLayer}");
         var start = await Orrery.Gcn.Experiments.GcnJob.StartAsync(coordinator, request, CancellationToken.None);
         Assert.Equal(2, start.Parts.Select(p => p.Silo).Distinct().Count());
         Assert.Equal(setup.Plans.Select(p => p.HaloCount), start.Parts.Select(p => p.Halo));
@@ -183,12 +185,6 @@ public sealed class GrainTrainingTests
         }
     }
 
-    /// <summary>Bytes one epoch moves: per aggregating layer, the halo rows' features in the training and the evaluation pass and their gradients back.</summary>
-    /// <summary>
-    /// An epoch's exchanged bytes: every halo row of every exchanging layer twice forward (training and evaluation
-    /// passes), and once backward except at layer 0 (the raw features need no gradient) or when layer 0's
-    /// aggregation is precomputed (then layer 0 exchanges nothing at all).
-    /// </summary>
     /// <summary>Waits (at most 30 s) until every silo's metadata cache holds every active silo's capabilities.</summary>
     internal static async Task WaitForSiloMetadataAsync(OrleansEmbeddedCluster cluster)
     {
@@ -206,13 +202,18 @@ public sealed class GrainTrainingTests
         }
     }
 
+    /// <summary>
+    /// An epoch's exchanged bytes: every halo row of every aggregating layer twice forward (training and evaluation
+    /// passes) and once backward, except layer 0: no gradient (the raw features need none), and no rows either unless
+    /// they are exchanged (not precomputed, not formed by each part itself).
+    /// </summary>
     private static long ExpectedBytes(GcnRunSetup setup)
     {
         var halo = setup.Plans.Sum(p => (long)p.HaloCount);
         var bytes = 0L;
         for (var l = 0; l < setup.Model.Layers; l++)
         {
-            var passes = (l == 0 ? (setup.Model.PrecomputeFirstLayer ? 0 : 2) : 3) * (setup.Model.Aggregates(l) ? 1 : 0);
+            var passes = (l == 0 ? (setup.Model.PrecomputeFirstLayer || !setup.Model.ExchangeInputRows ? 0 : 2) : 3) * (setup.Model.Aggregates(l) ? 1 : 0);
             bytes += passes * halo * setup.Model.InputWidth(l) * sizeof(float);
         }
 

@@ -67,15 +67,16 @@ public sealed class PartitionTests
     /// <summary>
     /// Pipelined: after iteration t, the halo rows each part will read in iteration t + 1 are exactly the rows its
     /// peers sent during iteration t (not t − 1, not t + 1), the first iteration read zeros, and the boundary
-    /// gradients likewise. Smoothed with γ: current = γ · previous + (1 − γ) · received, exactly in float.
+    /// gradients likewise; layer 0's rows too when they are exchanged (<c>exchange.input_rows: exchanged</c>).
     /// </summary>
     [Fact]
     public void PipelinedReadsExactlyLastIterationsRows()
     {
         var graph = TestGraphs.SmallCsbm();
         using var device = new CpuDevice();
-        var plans = PartitionPlan.Build(graph, RandomPartitioner.Partition(graph.NodeCount, 3, 2), 3, Model.Kind);
-        using var trainer = new InProcessTrainer(device, Model, plans, new ExchangeSettings(ExchangeMode.Pipelined), 0.01f);
+        var config = Model with { ExchangeInputRows = true };
+        var plans = PartitionPlan.Build(graph, RandomPartitioner.Partition(graph.NodeCount, 3, 2), 3, Model.Kind, haloFeatures: false);
+        using var trainer = new InProcessTrainer(device, config, plans, new ExchangeSettings(ExchangeMode.Pipelined), 0.01f);
         Assert.All(trainer.Parts, p => Assert.All(p.CurrentHaloFeatures(1), v => Assert.Equal(0f, v)));
         float[]? previous = null;
         for (var t = 0; t < 3; t++)
@@ -113,6 +114,74 @@ public sealed class PartitionTests
     }
 
     /// <summary>
+    /// Layer 0's halo rows formed locally (the default, <c>exchange.input_rows: local</c>) are bitwise the rows their
+    /// owners would send in the same iteration (the owner's x_0 after its dropout), in training and evaluation
+    /// passes, with nothing received at layer 0; later layers are still received. In pipelined mode they are the
+    /// current iteration's rows, not the last one's.
+    /// </summary>
+    [Fact]
+    public void LocalInputRowsAreWhatTheirOwnersWouldSend()
+    {
+        var graph = TestGraphs.SmallCsbm();
+        using var device = new CpuDevice();
+        var plans = PartitionPlan.Build(graph, RandomPartitioner.Partition(graph.NodeCount, 3, 2), 3, Model.Kind);
+        using var trainer = new InProcessTrainer(device, Model, plans, new ExchangeSettings(ExchangeMode.Pipelined), 0.01f);
+        Assert.All(trainer.Parts, p => Assert.Empty(p.CurrentHaloFeatures(0)));
+        Assert.All(trainer.Parts, p => Assert.NotEmpty(p.CurrentHaloFeatures(1)));
+        float[]? previous = null;
+        for (var t = 0; t < 3; t++)
+        {
+            foreach (var training in (bool[])[false, true])
+            {
+                foreach (var part in trainer.Parts)
+                {
+                    part.BeginForward(t, training);
+                }
+
+                foreach (var receiver in trainer.Parts)
+                {
+                    foreach (var sender in trainer.Parts.Where(s => s != receiver))
+                    {
+                        var (start, count) = receiver.Plan.HaloByPeer[sender.Plan.Part];
+                        var width = Model.InputFeatures;
+                        Assert.Equal(sender.BoundaryFeatures(0, receiver.Plan.Part), receiver.CurrentInputHalo.AsSpan(start * width, count * width).ToArray());
+                    }
+                }
+            }
+
+            var dropped = trainer.Parts[0].CurrentInputHalo.ToArray();
+            Assert.NotEqual(previous, dropped);
+            previous = dropped;
+            trainer.Step(t);
+        }
+    }
+
+    /// <summary>
+    /// In vanilla mode forming layer 0's halo rows locally changes nothing but the traffic: the same losses after every
+    /// iteration, the same weights and the same evaluation, bit for bit, as exchanging them, on 3 parts with dropout.
+    /// </summary>
+    [Theory]
+    [InlineData(GcnLayerKind.Sage)]
+    [InlineData(GcnLayerKind.Gcn)]
+    public void LocalInputRowsTrainAsExchangedOnes(GcnLayerKind kind)
+    {
+        var graph = TestGraphs.SmallCsbm();
+        var config = Model with { Kind = kind };
+        var plans = PartitionPlan.Build(graph, RandomPartitioner.Partition(graph.NodeCount, 3, seed: 2), 3, kind);
+        using var device = new CpuDevice();
+        using var exchanged = new InProcessTrainer(device, config with { ExchangeInputRows = true }, plans, new ExchangeSettings(), 0.01f);
+        using var local = new InProcessTrainer(device, config, plans, new ExchangeSettings(), 0.01f);
+        Assert.All(exchanged.Parts, p => Assert.NotEmpty(p.CurrentHaloFeatures(0)));
+        for (var t = 0; t < 5; t++)
+        {
+            Assert.Equal(exchanged.Step(t).Loss, local.Step(t).Loss);
+        }
+
+        Assert.Equal(exchanged.Parameters.Flatten(), local.Parameters.Flatten());
+        Assert.Equal(exchanged.Evaluate().Correct, local.Evaluate().Correct);
+    }
+
+    /// <summary>
     /// Layer 0's precomputed aggregation is exact, not an approximation: without dropout (the only place the two
     /// differ is where dropout falls) training with it gives bit for bit the losses and weights of aggregating the
     /// exchanged halo rows in every epoch, on 3 parts, in both layer kinds; and layer 0 then holds no halo at all.
@@ -126,7 +195,7 @@ public sealed class PartitionTests
         var config = Model with { Kind = kind, Dropout = 0f };
         var assignment = RandomPartitioner.Partition(graph.NodeCount, 3, seed: 2);
         using var device = new CpuDevice();
-        using var everyEpoch = new InProcessTrainer(device, config, PartitionPlan.Build(graph, assignment, 3, kind), new ExchangeSettings(), 0.01f);
+        using var everyEpoch = new InProcessTrainer(device, config with { ExchangeInputRows = true }, PartitionPlan.Build(graph, assignment, 3, kind), new ExchangeSettings(), 0.01f);
         using var precomputed = new InProcessTrainer(
             device, config with { PrecomputeFirstLayer = true }, PartitionPlan.Build(graph, assignment, 3, kind, haloFeatures: true), new ExchangeSettings(), 0.01f);
         Assert.All(precomputed.Parts, p => Assert.Empty(p.CurrentHaloFeatures(0)));
@@ -171,15 +240,23 @@ public sealed class PartitionTests
         }
     }
 
-    /// <summary>A model asking for a precomputed first layer from plans built without the halo's raw features is refused by name.</summary>
+    /// <summary>
+    /// A model whose layer 0 is precomputed or forms its halo rows itself, given plans built without the halo's raw
+    /// features, is refused with a message naming what needs them; one that exchanges layer 0's rows trains without them.
+    /// </summary>
     [Fact]
-    public void PrecomputedFirstLayerNeedsThePlansHaloFeatures()
+    public void FirstLayerWithoutExchangeNeedsThePlansHaloFeatures()
     {
         var graph = TestGraphs.SmallCsbm();
         using var device = new CpuDevice();
-        var plans = PartitionPlan.Build(graph, RandomPartitioner.Partition(graph.NodeCount, 2, seed: 1), 2, Model.Kind);
+        var plans = PartitionPlan.Build(graph, RandomPartitioner.Partition(graph.NodeCount, 2, seed: 1), 2, Model.Kind, haloFeatures: false);
         var error = Assert.Throws<ArgumentException>(() => new InProcessTrainer(device, Model with { PrecomputeFirstLayer = true }, plans, new ExchangeSettings(), 0.01f));
         Assert.Contains("haloFeatures", error.Message, StringComparison.Ordinal);
+        Assert.Contains("precomputed", error.Message, StringComparison.Ordinal);
+        error = Assert.Throws<ArgumentException>(() => new InProcessTrainer(device, Model, plans, new ExchangeSettings(), 0.01f));
+        Assert.Contains("input_rows: local", error.Message, StringComparison.Ordinal);
+        using var exchanged = new InProcessTrainer(device, Model with { ExchangeInputRows = true }, plans, new ExchangeSettings(), 0.01f);
+        Assert.True(double.IsFinite(exchanged.Step(0).Loss));
     }
 
     /// <summary>The moving average of smoothed mode, on one slot: exact float arithmetic of the stated formula.</summary>

@@ -139,6 +139,19 @@ public sealed class RunnerTests : IDisposable
     }
 
     [Theory]
+    [InlineData("", false)]
+    [InlineData("exchange: { input_rows: local }", false)]
+    [InlineData("exchange: { mode: pipelined, input_rows: exchanged }", true)]
+    public void InputRowsReachTheRequestAndTheModel(string line, bool exchanged)
+    {
+        var text = $"kind: gcn\ndata: {{ source: csbm, nodes: 100, p_in: 0.1, p_out: 0.01 }}\n{line}\n";
+        var spec = GcnSpec.Parse(ExperimentSpec.Parse(text, Path.Combine(_dir, "rows.yaml")));
+        Assert.Equal(exchanged, spec.Request.ExchangeInputRows);
+        var model = spec.ModelFor(spec.LoadGraph());
+        Assert.Equal((exchanged, !exchanged), (model.ExchangesFeatures(0), model.FormsInputHaloLocally));
+    }
+
+    [Theory]
     [InlineData("", DevicePreference.Any)]
     [InlineData("training: { device: any }", DevicePreference.Any)]
     [InlineData("training: { device: cpu }", DevicePreference.Cpu)]
@@ -155,6 +168,7 @@ public sealed class RunnerTests : IDisposable
     [InlineData("training: { epoch: 3 }", "epoch")]
     [InlineData("model: { precompute: sometimes }", "precompute")]
     [InlineData("training: { device: tpu }", "device")]
+    [InlineData("exchange: { input_rows: remote }", "input_rows")]
     public void BadSpecNamesTheField(string line, string field)
     {
         var text = $"kind: gcn\ndata: {{ source: csbm, nodes: 100, p_in: 0.1, p_out: 0.01 }}\n{line}\n";

@@ -67,6 +67,12 @@ public sealed class GcnTrainRequest
     /// <summary>Layer 0's aggregation is computed once before training, so layer 0 exchanges nothing in any epoch.</summary>
     [Id(40)] public bool PrecomputeFirstLayer { get; set; }
 
+    /// <summary>
+    /// Layer 0's halo rows travel every iteration like the other layers' (stale by one when pipelined) instead of being
+    /// formed by each part from the features every silo holds (<c>exchange.input_rows: exchanged</c>; default false, local).
+    /// </summary>
+    [Id(43)] public bool ExchangeInputRows { get; set; }
+
     /// <summary>The coordinator hands its client a <see cref="GcnCheckpoint"/> every this many epochs (0: never).</summary>
     [Id(41)] public int CheckpointEvery { get; set; }
 

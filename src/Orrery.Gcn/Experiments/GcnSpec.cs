@@ -52,6 +52,12 @@ public sealed class GcnSpec
     /// <summary>Layer 0's aggregation computed once before training (no exchange at layer 0 in any epoch).</summary>
     public bool Precompute { get; private init; }
 
+    /// <summary>
+    /// Layer 0's halo rows travel every iteration (<c>exchange.input_rows: exchanged</c>) instead of being formed by each
+    /// part from the features every silo holds (<c>local</c>, the default).
+    /// </summary>
+    public bool ExchangeInputRows { get; private init; }
+
     /// <summary>metis or random.</summary>
     public string Partitioning { get; private init; } = "metis";
 
@@ -75,7 +81,7 @@ public sealed class GcnSpec
 
     /// <summary>The model for <paramref name="graph"/>.</summary>
     public GcnModelConfig ModelFor(GcnGraph graph) =>
-        new(graph.FeatureCount, Hidden, graph.ClassCount, Layers, LinearLayers, Kind, Dropout, graph.MultiLabel, (ulong)Seed, Precompute);
+        new(graph.FeatureCount, Hidden, graph.ClassCount, Layers, LinearLayers, Kind, Dropout, graph.MultiLabel, (ulong)Seed, Precompute, ExchangeInputRows);
 
     /// <summary>Parses and checks <paramref name="root"/>; errors name the field and its line.</summary>
     public static GcnSpec Parse(SpecNode root)
@@ -95,7 +101,7 @@ public sealed class GcnSpec
         var partitioning = root.Optional("partitioning");
         partitioning?.AllowOnly("method", "parts");
         var exchange = root.Optional("exchange");
-        exchange?.AllowOnly("mode", "smooth", "gamma", "inline_limit");
+        exchange?.AllowOnly("mode", "smooth", "gamma", "inline_limit", "input_rows");
         var training = root.Optional("training");
         training?.AllowOnly("epochs", "learning_rate", "weight_decay", "seed", "checkpoint_every", "device");
         var mode = exchange?.Optional("mode")?.AsChoice("vanilla", "pipelined", "smoothed") ?? "vanilla";
@@ -113,6 +119,7 @@ public sealed class GcnSpec
         request.Smooth = smooth;
         request.Gamma = (float)(exchange?.Optional("gamma")?.AsDouble(0, 0.999999) ?? 0.95);
         request.InlineLimitBytes = exchange?.Optional("inline_limit")?.AsInt(0, 64 << 20) ?? DefaultInlineLimitBytes;
+        request.ExchangeInputRows = (exchange?.Optional("input_rows")?.AsChoice("local", "exchanged") ?? "local") == "exchanged";
         request.Epochs = training?.Optional("epochs")?.AsInt(1, 1_000_000) ?? 100;
         request.LearningRate = (float)(training?.Optional("learning_rate")?.AsDouble(1e-9, 10) ?? 0.01);
         request.WeightDecay = (float)(training?.Optional("weight_decay")?.AsDouble(0, 10) ?? 0);
@@ -135,6 +142,7 @@ public sealed class GcnSpec
             Kind = request.Kind == "sage" ? GcnLayerKind.Sage : GcnLayerKind.Gcn,
             Dropout = request.Dropout,
             Precompute = request.PrecomputeFirstLayer,
+            ExchangeInputRows = request.ExchangeInputRows,
             Partitioning = request.Partitioning,
             Parts = request.Parts,
             Exchange = new ExchangeSettings(Enum.Parse<ExchangeMode>(mode, ignoreCase: true), Enum.Parse<SmoothingTarget>(smooth, ignoreCase: true), request.Gamma),

@@ -14,6 +14,12 @@ namespace Orrery.Gcn.Model;
 /// Layer 0's aggregation of the raw features is computed once before training (it has no weights inside it), so
 /// layer 0 exchanges nothing in any epoch; dropout then falls on the aggregate (its own mask) and on the features.
 /// </param>
+/// <param name="ExchangeInputRows">
+/// Layer 0's halo rows (its peers' rows of x_0, the features after dropout) travel every iteration like every other
+/// layer's, stale by one iteration when pipelined. False (the default): each part forms them itself from the halo's
+/// raw features (every silo builds the whole graph) with the very mask their owner draws (Philox keyed by global node),
+/// so layer 0 exchanges nothing and its rows are exact in every mode, bitwise what would have arrived.
+/// </param>
 public sealed record GcnModelConfig(
     int InputFeatures,
     int Hidden,
@@ -24,7 +30,8 @@ public sealed record GcnModelConfig(
     float Dropout = 0f,
     bool MultiLabel = false,
     ulong Seed = 1,
-    bool PrecomputeFirstLayer = false)
+    bool PrecomputeFirstLayer = false,
+    bool ExchangeInputRows = false)
 {
     /// <summary>Checks the values; the message names the field.</summary>
     public void Validate()
@@ -69,8 +76,17 @@ public sealed record GcnModelConfig(
     /// <summary>True when layer <paramref name="layer"/> aggregates over the graph (and so needs halo rows).</summary>
     public bool Aggregates(int layer) => layer < Layers - LinearTail;
 
-    /// <summary>True when layer <paramref name="layer"/>'s forward pass needs its peers' rows in every epoch (it aggregates and is not precomputed).</summary>
-    public bool ExchangesFeatures(int layer) => Aggregates(layer) && !(layer == 0 && PrecomputeFirstLayer);
+    /// <summary>
+    /// True when layer <paramref name="layer"/>'s forward pass needs its peers' rows in every epoch: it aggregates, and
+    /// it is not layer 0 with its aggregation precomputed or its halo rows formed locally.
+    /// </summary>
+    public bool ExchangesFeatures(int layer) => Aggregates(layer) && !(layer == 0 && (PrecomputeFirstLayer || !ExchangeInputRows));
+
+    /// <summary>True when each part forms layer 0's halo rows itself from the halo's raw features (see <see cref="ExchangeInputRows"/>).</summary>
+    public bool FormsInputHaloLocally => Aggregates(0) && !PrecomputeFirstLayer && !ExchangeInputRows;
+
+    /// <summary>True when the partition plans must carry the halo nodes' raw features (a precomputed or locally formed layer 0).</summary>
+    public bool NeedsHaloFeatures => Aggregates(0) && !ExchangesFeatures(0);
 
     /// <summary>
     /// True when layer <paramref name="layer"/>'s backward pass sends gradients of its input rows to their owners:

@@ -52,7 +52,10 @@ public sealed class PartitionPlan
     /// <summary>Inner features, (n, features).</summary>
     public float[] Features { get; private init; } = [];
 
-    /// <summary>The halo nodes' raw features, (h, features), in halo order: only in plans built for a precomputed first layer, empty otherwise.</summary>
+    /// <summary>
+    /// The halo nodes' raw features, (h, features), in halo order, for a layer 0 that forms its halo rows itself or is
+    /// precomputed; empty in plans built without them (a model whose layer 0 exchanges its rows).
+    /// </summary>
     public float[] HaloFeatures { get; private init; } = [];
 
     /// <summary>Inner targets, (n, classes).</summary>
@@ -73,8 +76,11 @@ public sealed class PartitionPlan
     /// <summary>Adjacency entries of the inner rows, self-loops included.</summary>
     public int EdgeCount => Columns.Length;
 
-    /// <summary>Splits <paramref name="graph"/> by <paramref name="assignment"/> (part of each node) into one plan per part.</summary>
-    public static PartitionPlan[] Build(GcnGraph graph, int[] assignment, int parts, GcnLayerKind kind, bool haloFeatures = false)
+    /// <summary>
+    /// Splits <paramref name="graph"/> by <paramref name="assignment"/> (part of each node) into one plan per part, with the
+    /// halo's raw features unless <paramref name="haloFeatures"/> is false (<see cref="GcnModelConfig.NeedsHaloFeatures"/>).
+    /// </summary>
+    public static PartitionPlan[] Build(GcnGraph graph, int[] assignment, int parts, GcnLayerKind kind, bool haloFeatures = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parts);
         if (assignment.Length != graph.NodeCount)

@@ -42,12 +42,12 @@ public sealed class GcnRunSetup
         var graph = LoadGraph(request);
         var model = new GcnModelConfig(graph.FeatureCount, request.Hidden, graph.ClassCount, request.Layers, request.LinearLayers,
             request.Kind == "gcn" ? GcnLayerKind.Gcn : GcnLayerKind.Sage, request.Dropout, graph.MultiLabel, (ulong)request.Seed,
-            request.PrecomputeFirstLayer);
+            request.PrecomputeFirstLayer, request.ExchangeInputRows);
         model.Validate();
         var assignment = request.Partitioning == "metis"
             ? MetisPartitioner.Partition(graph, request.Parts, request.Seed)
             : RandomPartitioner.Partition(graph.NodeCount, request.Parts, request.Seed);
-        var plans = PartitionPlan.Build(graph, assignment, request.Parts, model.Kind, haloFeatures: model.PrecomputeFirstLayer);
+        var plans = PartitionPlan.Build(graph, assignment, request.Parts, model.Kind, haloFeatures: model.NeedsHaloFeatures);
         var exchange = new ExchangeSettings(
             Enum.Parse<ExchangeMode>(request.Mode, ignoreCase: true), Enum.Parse<SmoothingTarget>(request.Smooth, ignoreCase: true), request.Gamma);
         exchange.Validate();

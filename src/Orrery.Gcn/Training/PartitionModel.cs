@@ -49,6 +49,10 @@ public sealed partial class PartitionModel : IDisposable
     private readonly DeviceBuffer<float>?[] _receivedGradients; // (SendCount, in_l): the current boundary gradients, uploaded to add them
     private readonly DeviceBuffer<int> _allRows;        // (n): 0 .. n − 1, the row list of a whole-tensor copy on the device
     private readonly Tensor2? _features;               // (n, in_0): the plan's features kept on a GPU; null on the CPU (read from the plan)
+    private readonly DeviceBuffer<int>? _haloIds;       // (h): the halo rows' global node ids, when layer 0 forms its halo rows itself
+    private readonly Tensor2? _inputHalo;               // (h, in_0): the halo's features with this iteration's dropout, formed on the device
+    private readonly float[]? _inputHaloRows;           // (h, in_0): _inputHalo downloaded, what a training pass aggregates
+    private float[] _currentInputHalo = [];             // layer 0's halo rows for the pass under way (the raw features when not training)
     private readonly Lock _sendBlockGate = new();
 
     /// <summary>A model for <paramref name="plan"/>'s part, reading <paramref name="parameters"/>.</summary>
@@ -144,6 +148,19 @@ public sealed partial class PartitionModel : IDisposable
         {
             _firstAggregate = PrecomputeFirstAggregate(device, plan, _config.InputFeatures);
         }
+
+        if (_config.FormsInputHaloLocally)
+        {
+            RequireHaloFeatures(plan, _config.InputFeatures, "a layer 0 that forms its halo rows itself (exchange.input_rows: local)");
+            _currentInputHalo = plan.HaloFeatures;
+            if (_config.Dropout > 0f && h > 0)
+            {
+                _haloIds = device.Allocate<int>(h);
+                _haloIds.Upload(plan.Halo);
+                _inputHalo = new Tensor2(device, h, _config.InputFeatures);
+                _inputHaloRows = new float[h * _config.InputFeatures];
+            }
+        }
     }
 
     /// <summary>The device its tensors live on and its kernels run on.</summary>
@@ -176,8 +193,33 @@ public sealed partial class PartitionModel : IDisposable
             ApplyDropout(0, iteration);
         }
 
+        if (_config.FormsInputHaloLocally)
+        {
+            FormInputHalo(iteration, training);
+        }
+
         _training = training;
         _iteration = iteration;
+    }
+
+    /// <summary>
+    /// Layer 0's halo rows for this pass, formed here instead of received: the halo's raw features, and while training
+    /// with the dropout mask of iteration <paramref name="iteration"/>, layer 0, drawn by global node id exactly as each
+    /// row's owner draws it for its own x_0 (<see cref="ApplyDropout(int, int)"/>): bitwise the rows the owner would send.
+    /// </summary>
+    private void FormInputHalo(int iteration, bool training)
+    {
+        if (!training || _inputHalo is null)
+        {
+            _currentInputHalo = _plan.HaloFeatures;
+            return;
+        }
+
+        _inputHalo.Upload(_plan.HaloFeatures.AsSpan(0, _inputHalo.Length));
+        GcnDenseKernels.LaunchDropout(
+            _device, _inputHalo.Buffer, null, _haloIds!, _inputHalo.Rows, _inputHalo.Columns, _config.Seed, FeatureStream(iteration, 0), _config.Dropout);
+        _inputHalo.Download(_inputHaloRows);
+        _currentInputHalo = _inputHaloRows!;
     }
 
     private bool _training;
@@ -231,6 +273,9 @@ public sealed partial class PartitionModel : IDisposable
     public void CommitHaloFeatures(int layer, bool evaluation = false, bool smooth = false, float gamma = 0.95f) =>
         (evaluation ? _evaluationHalo[layer] : _haloFeatures[layer])?.Commit(smooth, gamma);
 
+    /// <summary>Layer 0's halo rows of the pass under way when this part forms them itself (for tests), else empty.</summary>
+    internal float[] CurrentInputHalo => _currentInputHalo;
+
     /// <summary>The halo rows of the current halo features of layer <paramref name="layer"/> (for tests of staleness).</summary>
     internal float[] CurrentHaloFeatures(int layer) => _haloFeatures[layer]?.Current ?? [];
 
@@ -262,7 +307,9 @@ public sealed partial class PartitionModel : IDisposable
             }
             else
             {
-                var halo = (_training ? _haloFeatures[layer] : _evaluationHalo[layer])!.Current;
+                var halo = layer == 0 && _config.FormsInputHaloLocally
+                    ? _currentInputHalo
+                    : (_training ? _haloFeatures[layer] : _evaluationHalo[layer])!.Current;
                 Aggregate(x, halo, agg);
             }
 
@@ -303,10 +350,12 @@ public sealed partial class PartitionModel : IDisposable
             t.Dispose();
         }
 
-        foreach (var t in _aggregate.Concat(_aggregateGradient).Concat(_dropScale).Append(_firstAggregate).Append(_features))
+        foreach (var t in _aggregate.Concat(_aggregateGradient).Concat(_dropScale).Append(_firstAggregate).Append(_features).Append(_inputHalo))
         {
             t?.Dispose();
         }
+
+        _haloIds?.Dispose();
 
         _aggregation.Dispose();
         _innerIds.Dispose();
@@ -382,10 +431,7 @@ public sealed partial class PartitionModel : IDisposable
     /// </summary>
     private Tensor2 PrecomputeFirstAggregate(IComputeDevice device, PartitionPlan plan, int width)
     {
-        if (plan.HaloFeatures.Length != plan.HaloCount * width)
-        {
-            throw new ArgumentException($"part {plan.Part}: the plan holds {plan.HaloFeatures.Length} halo feature values, not the {plan.HaloCount} x {width} a precomputed first layer needs (build the plans with haloFeatures: true)");
-        }
+        RequireHaloFeatures(plan, width, "a precomputed first layer");
 
         using var features = new Tensor2(device, plan.InnerCount, width);
         features.Upload(plan.Features.AsSpan(0, features.Length));
@@ -397,7 +443,19 @@ public sealed partial class PartitionModel : IDisposable
     private void ApplyDropout(int layer, int iteration) =>
         // One Philox stream per (iteration, layer); the counter is (global node, column / 4), so the mask of a node
         // does not depend on which part owns it.
-        ApplyDropout(_input[layer], _dropScale[layer], FeatureDropoutStream | ((ulong)(uint)iteration << 8) | (uint)layer);
+        ApplyDropout(_input[layer], _dropScale[layer], FeatureStream(iteration, layer));
+
+    /// <summary>The Philox stream of the masks of x_<paramref name="layer"/> in iteration <paramref name="iteration"/>.</summary>
+    private static ulong FeatureStream(int iteration, int layer) => FeatureDropoutStream | ((ulong)(uint)iteration << 8) | (uint)layer;
+
+    /// <summary>Throws, naming <paramref name="what"/>, when <paramref name="plan"/> lacks the halo's raw features.</summary>
+    private static void RequireHaloFeatures(PartitionPlan plan, int width, string what)
+    {
+        if (plan.HaloFeatures.Length != plan.HaloCount * width)
+        {
+            throw new ArgumentException($"part {plan.Part}: the plan holds {plan.HaloFeatures.Length} halo feature values, not the {plan.HaloCount} x {width} {what} needs (build the plans with haloFeatures: true)");
+        }
+    }
 
     /// <summary>
     /// x *= 0 or 1/(1-p) per element, the factors into <paramref name="scale"/> unless it is null: <c>gcn_dropout</c>
