@@ -40,6 +40,10 @@ public sealed unsafe class CpuDevice : IComputeDevice
         Model = ReadCpuModel();
         MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         Multiprocessors = Environment.ProcessorCount;
+        if (_openBlas.IsAvailable)
+        {
+            OpenBlasThreads.ApplyOnce(_openBlas.Handle);
+        }
     }
 
     public string Name => "cpu";
@@ -58,15 +62,21 @@ public sealed unsafe class CpuDevice : IComputeDevice
     /// <summary>True when OpenBLAS loaded and <see cref="Sgemm"/> calls it; false when <see cref="Sgemm"/> runs Orrery's managed kernel.</summary>
     public bool HasOpenBlas => _openBlas.IsAvailable;
 
+    /// <summary>
+    /// The threads OpenBLAS runs a GEMM on (<see cref="Environment.ProcessorCount"/>, which follows a container's CPU
+    /// limit, unless OPENBLAS_NUM_THREADS or OMP_NUM_THREADS says otherwise); null without OpenBLAS or its thread setting.
+    /// </summary>
+    public int? BlasThreads => HasOpenBlas ? OpenBlasThreads.Get(_openBlas.Handle) : null;
+
     /// <summary>The OpenBLAS file in use ("libopenblas.so.0"), or why none loaded and how to install it.</summary>
     public string OpenBlasNote => _openBlas.Note;
 
     /// <summary>
-    /// Which GEMM <see cref="Sgemm"/> runs: "OpenBLAS libopenblas.so.0", or "Orrery's managed kernel (AVX2+FMA)"
+    /// Which GEMM <see cref="Sgemm"/> runs: "OpenBLAS libopenblas.so.0, 2 threads", or "Orrery's managed kernel (AVX2+FMA)"
     /// followed by why OpenBLAS is not used.
     /// </summary>
     public string GemmNote => HasOpenBlas
-        ? $"OpenBLAS {OpenBlasNote}"
+        ? $"OpenBLAS {OpenBlasNote}{(BlasThreads is int threads ? $", {threads} thread{(threads == 1 ? "" : "s")}" : "")}"
         : $"Orrery's managed kernel ({ManagedGemm.Describe(ManagedGemm.Best)}; {OpenBlasNote})";
 
     /// <summary>
