@@ -292,16 +292,11 @@ public static class GcnDenseKernels
 
         // Row after row, as the kernel's column threads add (and as the host loop did): each column's sum keeps its order.
         ReadOnlySpan<float> gradient = dy.Span, activated = y.Span, normalised = xhat.Span;
-        Span<float> scale = dgamma.Span, shift = dbeta.Span;
+        Span<float> scale = dgamma.Span[..width], shift = dbeta.Span[..width];
         for (var i = 0; i < n; i++)
         {
-            for (var j = 0; j < width; j++)
-            {
-                var at = (i * width) + j;
-                var d = activated[at] > 0f ? gradient[at] : 0f;
-                scale[j] += d * normalised[at];
-                shift[j] += d;
-            }
+            var at = i * width;
+            RowArithmetic.AddNormGradients(scale, shift, gradient.Slice(at, width), activated.Slice(at, width), normalised.Slice(at, width));
         }
     }
 
@@ -378,10 +373,7 @@ public static class GcnDenseKernels
                 continue;
             }
 
-            for (var j = 0; j < width; j++)
-            {
-                target[j] += bias[j];
-            }
+            RowArithmetic.Add(target, bias);
         }
     }
 
@@ -396,11 +388,7 @@ public static class GcnDenseKernels
         var total = sums.Span[..width];
         for (var i = 0; i < n; i++)
         {
-            var row = source.Span.Slice(i * width, width);
-            for (var j = 0; j < width; j++)
-            {
-                total[j] += row[j];
-            }
+            RowArithmetic.Add(total, source.Span.Slice(i * width, width));
         }
     }
 

@@ -110,11 +110,7 @@ public static class GcnKernels
             {
                 var c = column[e];
                 var source = c < n ? inner.Slice(c * width, width) : outer.Slice((c - n) * width, width);
-                var weight = coefficient[e];
-                for (var j = 0; j < width; j++)
-                {
-                    target[j] += weight * source[j];
-                }
+                RowArithmetic.AddScaled(target, source, coefficient[e]);
             }
         });
     }
@@ -136,12 +132,7 @@ public static class GcnKernels
             var target = c < n ? dx.Span.Slice(c * width, width) : dhalo.Span.Slice((c - n) * width, width);
             for (var k = start[c]; k < start[c + 1]; k++)
             {
-                var from = source.Slice(row[k] * width, width);
-                var weight = coefficient[k];
-                for (var j = 0; j < width; j++)
-                {
-                    target[j] += weight * from[j];
-                }
+                RowArithmetic.AddScaled(target, source.Slice(row[k] * width, width), coefficient[k]);
             }
         });
     }

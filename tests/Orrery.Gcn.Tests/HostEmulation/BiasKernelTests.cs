@@ -20,7 +20,7 @@ public sealed class BiasKernelTests
             var cases = new TheoryData<int, int>();
             foreach (var rows in new[] { 1, 33, 300 })
             {
-                foreach (var width in new[] { 1, 7, 16, 64 })
+                foreach (var width in new[] { 1, 7, 13, 16, 64 })
                 {
                     cases.Add(rows, width);
                 }
@@ -31,7 +31,7 @@ public sealed class BiasKernelTests
     }
 
     /// <summary>
-    /// Rows 1, 33, 300 x widths 1, 7, 16, 64: z set to the bias, a second bias added, and the column sums of a gradient
+    /// Rows 1, 33, 300 x widths 1, 7, 13, 16, 64: z set to the bias, a second bias added, and the column sums of a gradient
     /// added onto nonzero sums; the outputs start from other values, so an element the kernel missed would show.
     /// </summary>
     [Theory]

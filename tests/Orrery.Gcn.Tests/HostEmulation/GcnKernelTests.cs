@@ -26,7 +26,7 @@ public sealed class GcnKernelTests
             {
                 foreach (var parts in new[] { 1, 3 })
                 {
-                    foreach (var width in new[] { 1, 7, 64 })
+                    foreach (var width in new[] { 1, 7, 13, 64 })
                     {
                         cases.Add(kind, parts, width);
                     }
@@ -39,7 +39,7 @@ public sealed class GcnKernelTests
 
     /// <summary>
     /// Every part of a small CSBM split 3 ways at random (and the whole graph as one part, whose halo is empty), both layer
-    /// kinds (1/deg and 1/sqrt(deg deg) coefficients), widths below, between and above the 32 lanes of a row's warp.
+    /// kinds (1/deg and 1/sqrt(deg deg) coefficients), widths below, between and above the 32 lanes of a row's warp (13: the CPU twin's SIMD lanes and a scalar tail).
     /// The backward starts dx from nonzero values, as the SAGE layer's self term leaves it.
     /// </summary>
     [Theory]
