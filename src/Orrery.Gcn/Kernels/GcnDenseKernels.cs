@@ -315,28 +315,27 @@ public static class GcnDenseKernels
             throw new ArgumentException($"gcn_dropout: {n} rows need {n} node ids; the buffer holds {inner.Length}");
         }
 
-        var blocksPerRow = (ulong)((width + 3) / 4);
-        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        var blocksPerRow = (width + 3) / 4;
+        var threshold = DropoutMasks.DropThreshold(rate);
+        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new uint[blocksPerRow * 4], (i, _, words) =>
         {
-            var global = (ulong)inner.Span[i];
+            // Element j takes word j % 4 of the row's block j / 4: Uniform(word) < rate, i.e. word < threshold, drops it.
+            DropoutMasks.Generate(seed, stream, (ulong)inner.Span[i] * (ulong)blocksPerRow, words);
             var row = x.Span.Slice(i * width, width);
             var factors = writeScale ? scale.Span.Slice(i * width, width) : [];
-            for (var j = 0; j < width; j += 4)
+            for (var j = 0; j < width; j++)
             {
-                var block = Philox4x32.Generate(seed, stream, global * blocksPerRow + (ulong)(j / 4));
-                ReadOnlySpan<uint> words = [block.X0, block.X1, block.X2, block.X3];
-                for (var w = 0; w < 4 && j + w < width; w++)
+                var s = words[j] < threshold ? 0f : keep;
+                if (writeScale)
                 {
-                    var s = NormalTransform.Uniform(words[w]) < rate ? 0f : keep;
-                    if (writeScale)
-                    {
-                        factors[j + w] = s;
-                    }
-
-                    row[j + w] *= s;
+                    factors[j] = s;
                 }
+
+                row[j] *= s;
             }
-        });
+
+            return words;
+        }, _ => { });
     }
 
     private static void DropoutBackwardTwin(LaunchGeometry geometry, KernelArguments arguments)

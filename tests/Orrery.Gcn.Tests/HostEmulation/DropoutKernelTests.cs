@@ -26,7 +26,7 @@ public sealed class DropoutKernelTests
             var cases = new TheoryData<int, int, float>();
             foreach (var rows in new[] { 1, 33, 300 })
             {
-                foreach (var width in new[] { 1, 7, 16, 64 })
+                foreach (var width in new[] { 1, 7, 16, 40, 64 })
                 {
                     foreach (var rate in new[] { 0f, 0.5f })
                     {
@@ -40,10 +40,10 @@ public sealed class DropoutKernelTests
     }
 
     /// <summary>
-    /// Rows 1, 33, 300, widths 1, 7 (a last column block of 3), 16, 64, rates 0 and 0.5, each on four streams: iterations
-    /// 0, 1 and 4095 of layers 0 to 2, and the aggregate's stream, with the scale written for the feature masks and not
-    /// for the aggregate's (as PartitionModel does); then the backward multiplies a gradient by the scale. At rate 0
-    /// nothing is launched and x keeps its bits.
+    /// Rows 1, 33, 300, widths 1, 7 (a last column block of 3), 16, 40 (two of the twin's four-block AVX2 groups and two
+    /// blocks after them), 64, rates 0 and 0.5, each on four streams: iterations 0, 1 and 4095 of layers 0 to 2, and the
+    /// aggregate's stream, with the scale written for the feature masks and not for the aggregate's (as PartitionModel
+    /// does); then the backward multiplies a gradient by the scale. At rate 0 nothing is launched and x keeps its bits.
     /// </summary>
     [Theory]
     [MemberData(nameof(Shapes))]
