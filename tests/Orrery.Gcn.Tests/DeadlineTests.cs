@@ -28,7 +28,7 @@ public sealed class DeadlineTests
         request.Epochs = 2;
         var setup = GcnRunSetup.Build(request);
         using var device = new CpuDevice();
-        using var reference = new InProcessTrainer(device, setup.Model, setup.Plans, setup.Exchange, request.LearningRate, request.WeightDecay);
+        using var reference = new InProcessTrainer(device, setup.Model, setup.TrainingPlans(), setup.Exchange, request.LearningRate, request.WeightDecay);
         var expected = reference.Train(request.Epochs);
 
         await using var cluster = await StartClusterAsync();

@@ -34,7 +34,7 @@ public sealed class GcnProcessTests(RedisFixture fixture, ITestOutputHelper outp
         request.Epochs = 10;
         var setup = GcnRunSetup.Build(request);
         using var device = new CpuDevice();
-        using var reference = new InProcessTrainer(device, setup.Model, setup.Plans, setup.Exchange, request.LearningRate, request.WeightDecay);
+        using var reference = new InProcessTrainer(device, setup.Model, setup.TrainingPlans(), setup.Exchange, request.LearningRate, request.WeightDecay);
         var expected = reference.Train(request.Epochs);
 
         await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
@@ -78,7 +78,7 @@ public sealed class GcnProcessTests(RedisFixture fixture, ITestOutputHelper outp
         (request.Nodes, request.PIn, request.POut, request.Parts, request.Epochs, request.LearningRate) = (3000, 6.0 / 750, 2.0 / 3000, 6, 60, 0.03f);
         var setup = GcnRunSetup.Build(request);
         using var device = new CpuDevice();
-        using var reference = new InProcessTrainer(device, setup.Model, setup.Plans, setup.Exchange, request.LearningRate, request.WeightDecay);
+        using var reference = new InProcessTrainer(device, setup.Model, setup.TrainingPlans(), setup.Exchange, request.LearningRate, request.WeightDecay);
         var expected = reference.Train(request.Epochs);
 
         await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);
@@ -122,7 +122,7 @@ public sealed class GcnProcessTests(RedisFixture fixture, ITestOutputHelper outp
             var request = GcnSpec.Parse(root).Request;
             var setup = GcnRunSetup.Build(request);
             using var device = new CpuDevice();
-            using var reference = new InProcessTrainer(device, setup.Model, setup.Plans, setup.Exchange, request.LearningRate, request.WeightDecay);
+            using var reference = new InProcessTrainer(device, setup.Model, setup.TrainingPlans(), setup.Exchange, request.LearningRate, request.WeightDecay);
             var expected = reference.Train(request.Epochs);
 
             await using var cluster = await ProcessCluster.StartAsync(fixture.Redis);

@@ -38,7 +38,7 @@ public sealed class GrainTrainingTests
         request.ExchangeInputRows = firstLayer == "exchanged";
         var setup = GcnRunSetup.Build(request);
         using var device = new CpuDevice();
-        using var reference = new InProcessTrainer(device, setup.Model, setup.Plans, setup.Exchange, request.LearningRate, request.WeightDecay);
+        using var reference = new InProcessTrainer(device, setup.Model, setup.TrainingPlans(), setup.Exchange, request.LearningRate, request.WeightDecay);
         var expected = reference.Train(Epochs);
 
         await using var cluster = await OrleansEmbeddedCluster.StartAsync(new int[2]);
@@ -79,7 +79,7 @@ public sealed class GrainTrainingTests
         request.CheckpointEvery = 2;
         var setup = GcnRunSetup.Build(request);
         using var device = new CpuDevice();
-        using var reference = new InProcessTrainer(device, setup.Model, setup.Plans, setup.Exchange, request.LearningRate, request.WeightDecay);
+        using var reference = new InProcessTrainer(device, setup.Model, setup.TrainingPlans(), setup.Exchange, request.LearningRate, request.WeightDecay);
         var expected = reference.Train(Epochs);
 
         await using var cluster = await OrleansEmbeddedCluster.StartAsync(new int[2]);

@@ -38,7 +38,7 @@ public sealed class GraphToolCollectionTests(ITestOutputHelper output) : IDispos
         Assert.Equal((115, 115, 12), (graph.NodeCount, graph.FeatureCount, graph.ClassCount));
 
         using var device = new CpuDevice();
-        using var trainer = new InProcessTrainer(device, setup.Model, setup.Plans, setup.Exchange, spec.Request.LearningRate, spec.Request.WeightDecay);
+        using var trainer = new InProcessTrainer(device, setup.Model, setup.TrainingPlans(), setup.Exchange, spec.Request.LearningRate, spec.Request.WeightDecay);
         var metrics = trainer.Train(spec.Request.Epochs);
         var accuracy = metrics.TakeLast(5).Average(m => m.TestAccuracy);
 

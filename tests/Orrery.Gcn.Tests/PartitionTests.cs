@@ -259,6 +259,31 @@ public sealed class PartitionTests
         Assert.True(double.IsFinite(exchanged.Step(0).Loss));
     }
 
+    /// <summary>
+    /// A run's shared build keeps every part's plan without the halo's features (each silo holds them all); the plan a
+    /// part trains on gathers its own halo's, the same values a plan built with them holds, and shares the rest.
+    /// </summary>
+    [Fact]
+    public void ARunsPlansHoldNoHaloFeatures_APartGathersItsOwn()
+    {
+        var request = GrainTrainingTests.Request("pipelined", 0);
+        var setup = GcnRunSetup.Build(request);
+        Assert.True(setup.Model.NeedsHaloFeatures);
+        var built = PartitionPlan.Build(setup.Graph, RandomPartitioner.Partition(setup.Graph.NodeCount, request.Parts, request.Seed), request.Parts, setup.Model.Kind);
+        for (var p = 0; p < request.Parts; p++)
+        {
+            Assert.Empty(setup.Plans[p].HaloFeatures);
+            var plan = setup.PlanFor(p);
+            Assert.Equal(built[p].HaloFeatures, plan.HaloFeatures);
+            Assert.Same(setup.Plans[p].Halo, plan.Halo);
+            Assert.Same(plan, plan.WithHaloFeatures(setup.Graph));
+        }
+
+        request.ExchangeInputRows = true;
+        var exchanged = GcnRunSetup.Build(request);
+        Assert.Same(exchanged.Plans[0], exchanged.PlanFor(0));
+    }
+
     /// <summary>The moving average of smoothed mode, on one slot: exact float arithmetic of the stated formula.</summary>
     [Fact]
     public void SmoothedSlotAverages()

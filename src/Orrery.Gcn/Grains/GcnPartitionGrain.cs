@@ -66,7 +66,7 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
             try
             {
                 _parameters = new GcnParameters(on, setup.Model);
-                _model = new PartitionModel(on, setup.Plans[part], _parameters);
+                _model = new PartitionModel(on, setup.PlanFor(part), _parameters);
             }
             catch (Exception e) when (e is not GcnRequestException)
             {

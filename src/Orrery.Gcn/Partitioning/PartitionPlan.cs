@@ -56,7 +56,7 @@ public sealed class PartitionPlan
     /// The halo nodes' raw features, (h, features), in halo order, for a layer 0 that forms its halo rows itself or is
     /// precomputed; empty in plans built without them (a model whose layer 0 exchanges its rows).
     /// </summary>
-    public float[] HaloFeatures { get; private init; } = [];
+    public float[] HaloFeatures { get; private set; } = [];
 
     /// <summary>Inner targets, (n, classes).</summary>
     public float[] Targets { get; private init; } = [];
@@ -69,6 +69,29 @@ public sealed class PartitionPlan
 
     /// <summary>Number of inner nodes.</summary>
     public int InnerCount => Inner.Length;
+
+    /// <summary>
+    /// This plan with the halo nodes' raw features from <paramref name="graph"/> (the graph it was built from): itself
+    /// when it holds them already, else a copy that shares every other array.
+    /// </summary>
+    public PartitionPlan WithHaloFeatures(GcnGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var f = graph.FeatureCount;
+        if (HaloFeatures.Length == HaloCount * f)
+        {
+            return this;
+        }
+
+        var copy = (PartitionPlan)MemberwiseClone();
+        copy.HaloFeatures = new float[HaloCount * f];
+        for (var i = 0; i < HaloCount; i++)
+        {
+            graph.Features.AsSpan(Halo[i] * f, f).CopyTo(copy.HaloFeatures.AsSpan(i * f));
+        }
+
+        return copy;
+    }
 
     /// <summary>Number of halo nodes.</summary>
     public int HaloCount => Halo.Length;

@@ -29,8 +29,14 @@ public sealed class GcnRunSetup
     /// <summary>The model with its data-dependent widths.</summary>
     public GcnModelConfig Model { get; }
 
-    /// <summary>One plan per part.</summary>
+    /// <summary>One plan per part, without the halo's features (sizes, halos, adjacency: what the coordinator reports).</summary>
     public PartitionPlan[] Plans { get; }
+
+    /// <summary>The plan part <paramref name="part"/> trains on: with its halo's features when the model needs them.</summary>
+    public PartitionPlan PlanFor(int part) => Model.NeedsHaloFeatures ? Plans[part].WithHaloFeatures(Graph) : Plans[part];
+
+    /// <summary>Every part's <see cref="PlanFor"/>, for training all parts in one process.</summary>
+    public PartitionPlan[] TrainingPlans() => [.. Enumerable.Range(0, Plans.Length).Select(PlanFor)];
 
     /// <summary>How boundary blocks are exchanged.</summary>
     public ExchangeSettings Exchange { get; }
@@ -47,7 +53,9 @@ public sealed class GcnRunSetup
         var assignment = request.Partitioning == "metis"
             ? MetisPartitioner.Partition(graph, request.Parts, request.Seed)
             : RandomPartitioner.Partition(graph.NodeCount, request.Parts, request.Seed);
-        var plans = PartitionPlan.Build(graph, assignment, request.Parts, model.Kind, haloFeatures: model.NeedsHaloFeatures);
+        // Without the halo's features: each silo keeps every part's plan, and a part that needs its own halo's features
+        // (PlanFor) gathers them, so no silo holds all parts' halos.
+        var plans = PartitionPlan.Build(graph, assignment, request.Parts, model.Kind, haloFeatures: false);
         var exchange = new ExchangeSettings(
             Enum.Parse<ExchangeMode>(request.Mode, ignoreCase: true), Enum.Parse<SmoothingTarget>(request.Smooth, ignoreCase: true), request.Gamma);
         exchange.Validate();

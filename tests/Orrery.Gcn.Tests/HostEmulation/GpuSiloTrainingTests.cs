@@ -33,7 +33,7 @@ public sealed class GpuSiloTrainingTests
         request.Epochs = Epochs;
         var setup = GcnRunSetup.Build(request);
         using var cpu = new CpuDevice();
-        using var reference = new InProcessTrainer(cpu, setup.Model, setup.Plans, setup.Exchange, request.LearningRate, request.WeightDecay);
+        using var reference = new InProcessTrainer(cpu, setup.Model, setup.TrainingPlans(), setup.Exchange, request.LearningRate, request.WeightDecay);
         var expected = reference.Train(Epochs);
 
         using var gpuSilo = DeviceDiscovery.WithStandIns(new CpuDevice(), [new HostEmulatedGpu(GcnHostKernels.RegisterAll, "cuda:0")]);
