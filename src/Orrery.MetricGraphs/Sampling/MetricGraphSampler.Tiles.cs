@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Orrery.Compute.Random;
 using Orrery.MetricGraphs.Graphs;
 
 namespace Orrery.MetricGraphs.Sampling;

@@ -1,9 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Orrery.Compute.Random;
-
-namespace Orrery.MetricGraphs.Sampling;
+namespace Orrery.Compute.Random;
 
 /// <summary>
 /// <see cref="Philox4x32.Generate(PhiloxBlock, uint, uint)"/> for eight (AVX2) or sixteen (AVX-512) counters
@@ -12,7 +10,7 @@ namespace Orrery.MetricGraphs.Sampling;
 /// times fewer instructions per block than the scalar loop (measured on the build machine, a 2-core AMD
 /// EPYC: 25 ns per eight blocks with AVX2, 13 ns with AVX-512). Without AVX2 it runs the scalar generator per lane.
 /// </summary>
-internal static class PhiloxLanes
+public static class PhiloxLanes
 {
     private const uint Multiplier0 = 0xD2511F53;
     private const uint Multiplier1 = 0xCD9E8D57;
