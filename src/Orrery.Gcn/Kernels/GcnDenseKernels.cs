@@ -195,9 +195,6 @@ public static class GcnDenseKernels
         device.Launch(ColumnSums, ItemGeometry(width), new KernelArguments().Add(source).Add(sums).Add(n).Add(width));
     }
 
-    /// <summary>MathF.Max(0f, a), as the kernel's <c>gcn_relu</c> writes it: a when a &gt; 0 or NaN, +0 otherwise.</summary>
-    private static float Relu(float a) => MathF.Max(0f, a);
-
     private static void RegisterOnce(CpuKernelRegistry registry, KernelName name, CpuKernel twin)
     {
         if (!registry.TryGet(name, out _))
@@ -217,32 +214,12 @@ public static class GcnDenseKernels
         int n = arguments.Int32(6), width = arguments.Int32(7);
         var epsilon = arguments.Single(8);
         CheckSizes("gcn_layer_norm_relu", (z, n, width), (gamma, 1, width), (beta, 1, width), (xhat, n, width), (y, n, width), (inverseStd, n, 1));
-        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        var groups = (n + LayerNormRows.Group - 1) / LayerNormRows.Group;
+        Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, group =>
         {
-            ReadOnlySpan<float> row = z.Span.Slice(i * width, width), scale = gamma.Span, shift = beta.Span;
-            double sum = 0;
-            for (var j = 0; j < width; j++)
-            {
-                sum += row[j];
-            }
-
-            var mean = (float)(sum / width);
-            double squares = 0;
-            for (var j = 0; j < width; j++)
-            {
-                var d = row[j] - mean;
-                squares += d * d;
-            }
-
-            var rstd = (float)(1.0 / Math.Sqrt(squares / width + epsilon));
-            inverseStd.Span[i] = rstd;
-            var normalised = xhat.Span.Slice(i * width, width);
-            var activated = y.Span.Slice(i * width, width);
-            for (var j = 0; j < width; j++)
-            {
-                normalised[j] = (row[j] - mean) * rstd;
-                activated[j] = Relu(scale[j] * normalised[j] + shift[j]);
-            }
+            var first = group * LayerNormRows.Group;
+            LayerNormRows.Forward(
+                z.Span, gamma.Span, beta.Span, xhat.Span, y.Span, inverseStd.Span, first, Math.Min(LayerNormRows.Group, n - first), width, epsilon);
         });
     }
 
@@ -256,27 +233,12 @@ public static class GcnDenseKernels
         var dz = arguments.CpuBuffer<float>(5);
         int n = arguments.Int32(6), width = arguments.Int32(7);
         CheckSizes("gcn_layer_norm_relu_backward", (dy, n, width), (y, n, width), (xhat, n, width), (gamma, 1, width), (inverseStd, n, 1), (dz, n, width));
-        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        var groups = (n + LayerNormRows.Group - 1) / LayerNormRows.Group;
+        Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, group =>
         {
-            ReadOnlySpan<float> dyRow = dy.Span.Slice(i * width, width), yRow = y.Span.Slice(i * width, width);
-            ReadOnlySpan<float> xRow = xhat.Span.Slice(i * width, width), scale = gamma.Span;
-            double meanD = 0, meanDx = 0;
-            for (var j = 0; j < width; j++)
-            {
-                var b = (yRow[j] > 0f ? dyRow[j] : 0f) * scale[j];
-                meanD += b;
-                meanDx += b * xRow[j];
-            }
-
-            var m1 = (float)(meanD / width);
-            var m2 = (float)(meanDx / width);
-            var rstd = inverseStd.Span[i];
-            var dzRow = dz.Span.Slice(i * width, width);
-            for (var j = 0; j < width; j++)
-            {
-                var b = (yRow[j] > 0f ? dyRow[j] : 0f) * scale[j];
-                dzRow[j] = rstd * (b - m1 - xRow[j] * m2);
-            }
+            var first = group * LayerNormRows.Group;
+            LayerNormRows.Backward(
+                dy.Span, y.Span, xhat.Span, gamma.Span, inverseStd.Span, dz.Span, first, Math.Min(LayerNormRows.Group, n - first), width);
         });
     }
 

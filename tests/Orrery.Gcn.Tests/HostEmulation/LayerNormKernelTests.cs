@@ -21,7 +21,7 @@ public sealed class LayerNormKernelTests
         get
         {
             var cases = new TheoryData<int, int>();
-            foreach (var rows in new[] { 1, 33, 300 })
+            foreach (var rows in new[] { 1, 33, 35, 300 })
             {
                 foreach (var width in new[] { 1, 7, 13, 16, 64 })
                 {
@@ -34,7 +34,8 @@ public sealed class LayerNormKernelTests
     }
 
     /// <summary>
-    /// 1, 33 and 300 rows (one block, a partly empty second one), widths 1 (every row constant: variance 0), 7, 13 (SIMD lanes and a scalar tail in the twins), 16 and 64;
+    /// 1, 33, 35 and 300 rows (one block, a partly empty second one; the twins' groups of four rows whole, with one row
+    /// left over and with three), widths 1 (every row constant: variance 0), 7, 13 (SIMD lanes and a scalar tail in the twins), 16 and 64;
     /// rows offset from 0 and spread over 16 binades, γ of both signs (so ReLU cuts), nonzero β, dγ and dβ starting nonzero
     /// as a second layer's backward finds them. Above width 1, ReLU both cuts and passes.
     /// </summary>
