@@ -282,20 +282,9 @@ public static class GcnDenseKernels
         Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new uint[blocksPerRow * 4], (i, _, words) =>
         {
             // Element j takes word j % 4 of the row's block j / 4: Uniform(word) < rate, i.e. word < threshold, drops it.
-            DropoutMasks.Generate(seed, stream, (ulong)inner.Span[i] * (ulong)blocksPerRow, words);
-            var row = x.Span.Slice(i * width, width);
-            var factors = writeScale ? scale.Span.Slice(i * width, width) : [];
-            for (var j = 0; j < width; j++)
-            {
-                var s = words[j] < threshold ? 0f : keep;
-                if (writeScale)
-                {
-                    factors[j] = s;
-                }
-
-                row[j] *= s;
-            }
-
+            DropoutMasks.ApplyRow(
+                seed, stream, (ulong)inner.Span[i] * (ulong)blocksPerRow, threshold, keep, x.Span.Slice(i * width, width),
+                writeScale ? scale.Span.Slice(i * width, width) : [], words);
             return words;
         }, _ => { });
     }
