@@ -20,6 +20,7 @@ namespace Orrery.Gcn.Tests;
 public sealed class StaleAccuracyTests(ITestOutputHelper output)
 {
     private const double Margin = 0.005;
+    private const int TailEpochs = 20;
 
     /// <summary>
     /// A CSBM of 12,000 nodes (2,400 test nodes: one is 0.04 points), 4 classes, features 8 wide at separation 0.6
@@ -37,11 +38,11 @@ public sealed class StaleAccuracyTests(ITestOutputHelper output)
 
     /// <summary>
     /// The k-nearest-neighbour graph over 3,500 Fashion-MNIST images (k = 10; 500 test images: one is 0.2 points),
-    /// 300 epochs: about 8 minutes on 2 cores, so in the Long category (2026-12-06: vanilla 84.62 %, pipelined
-    /// 84.50 %, smoothed 84.57 %).
+    /// 300 epochs: about 2 minutes on 2 cores, in the default suite (2026-12-07, with layer 0's halo rows formed
+    /// locally: vanilla 84.26 %, pipelined 84.03 %, smoothed 84.39 %; the runs are deterministic, so these are the bits
+    /// CI sees until the model's arithmetic changes).
     /// </summary>
     [Fact]
-    [Trait("Category", "Long")]
     public void PipelinedAndSmoothedReachVanillaAccuracyOnFashionMnist()
     {
         var accuracy = Compare(new FashionMnistKnn(Images: 3500, Neighbours: 10).Generate(), epochs: 300, hidden: 32);
@@ -71,7 +72,7 @@ public sealed class StaleAccuracyTests(ITestOutputHelper output)
             foreach (var mode in accuracy.Keys.ToArray())
             {
                 using var trainer = new InProcessTrainer(device, model, plans, new ExchangeSettings(mode), 0.01f, 5e-4f);
-                var tail = trainer.Train(epochs).TakeLast(20).Average(m => m.TestAccuracy);
+                var tail = TailAccuracy(trainer, epochs);
                 output.WriteLine($"seed {seed} {mode}: {tail:P2}");
                 accuracy[mode] += tail / 3;
             }
@@ -79,5 +80,26 @@ public sealed class StaleAccuracyTests(ITestOutputHelper output)
 
         output.WriteLine(string.Join(", ", accuracy.Select(p => $"{p.Key} {p.Value:P2}")));
         return accuracy;
+    }
+
+    /// <summary>
+    /// <paramref name="epochs"/> training steps, and the test accuracy averaged over the last <see cref="TailEpochs"/>,
+    /// each evaluated after its step as <see cref="InProcessTrainer.Train"/> does. The earlier epochs skip the evaluation
+    /// pass: it reads the weights and touches nothing a step uses (its halos are its own, the masks are keyed by
+    /// iteration), so the steps are the same bits either way, and a third of the time is saved.
+    /// </summary>
+    private static double TailAccuracy(InProcessTrainer trainer, int epochs)
+    {
+        var sum = 0.0;
+        for (var epoch = 0; epoch < epochs; epoch++)
+        {
+            trainer.Step(epoch);
+            if (epoch >= epochs - TailEpochs)
+            {
+                sum += trainer.Evaluate().Accuracy(2);
+            }
+        }
+
+        return sum / TailEpochs;
     }
 }
