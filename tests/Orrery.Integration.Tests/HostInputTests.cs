@@ -12,6 +12,7 @@ public sealed class HostInputTests(RedisFixture fixture) : IClassFixture<RedisFi
     [Theory]
     [InlineData("--port", "70000", "OrleansSilo:SiloPort is 70000")]
     [InlineData("--Silo:ShutdownGracePeriod", "banana", "Silo:ShutdownGracePeriod")]
+    [InlineData("--OrleansSilo:DirectoryLeaseDuration", "-00:00:01", "OrleansSilo:DirectoryLeaseDuration is -1s; it must be 0 (no lease) or more")]
     [InlineData("--redis", "", "Membership:Redis:ConnectionString is empty")]
     [InlineData("--membership", "etcd", "Membership:Table is 'etcd'")]
     [InlineData("--Silo:Colour", "blue", "Colour")]

@@ -25,6 +25,8 @@ public sealed class OrleansSiloProcessTests(RedisFixture fixture) : IClassFixtur
         }
 
         await Task.WhenAll(cluster.Silos.Select(s => s.WaitReadyAsync(Deadline)));
+        // The directory lease the test silos are given (OrleansSilo:DirectoryLeaseDuration) reaches Orleans, which logs its options.
+        Assert.All(cluster.Silos, s => Assert.Contains("RangeLeaseDuration: 00:00:10", s.Output, StringComparison.Ordinal));
 
         using var client = await ConnectAsync(fixture.Redis.ConnectionString, cluster.ClusterId);
         var grains = client.Services.GetRequiredService<IClusterClient>();

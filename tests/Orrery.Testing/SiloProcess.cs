@@ -71,6 +71,9 @@ public sealed partial class SiloProcess : IAsyncDisposable
             ("--OrleansSilo:GatewayPort", orleansGatewayPort.ToString(CultureInfo.InvariantCulture)),
             ("--OrleansSilo:ProbeTimeout", "00:00:01"),
             ("--OrleansSilo:MissedProbesLimit", "2"),
+            // A 2 s directory lease after a silo is declared dead (10 s less 2 x Orleans's 4 s maximum probe timeout)
+            // instead of 22 s: the kill tests wait for it before the lost silo's grains run again.
+            ("--OrleansSilo:DirectoryLeaseDuration", "00:00:10"),
             ("--Tensors:Port", "0"),
         };
         var given = extraArgs.Select((a, i) => (a, i)).Where(p => p.i % 2 == 0).Select(p => p.a).ToHashSet(StringComparer.OrdinalIgnoreCase);

@@ -45,6 +45,11 @@ public sealed class OrleansSiloOptionsValidator : IValidateOptions<OrleansSiloOp
             failures.Add($"OrleansSilo:IAmAliveTablePublishPeriod is {options.IAmAliveTablePublishPeriod.TotalSeconds}s; it must be greater than 0");
         }
 
+        if (options.DirectoryLeaseDuration < TimeSpan.Zero)
+        {
+            failures.Add($"OrleansSilo:DirectoryLeaseDuration is {options.DirectoryLeaseDuration.TotalSeconds}s; it must be 0 (no lease) or more");
+        }
+
         try
         {
             Security.ClusterTlsFiles.FromSettings(options.TlsCertificate, options.TlsKey, options.TlsAuthority);

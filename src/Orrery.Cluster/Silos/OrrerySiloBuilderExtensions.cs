@@ -147,6 +147,7 @@ public static class OrrerySiloBuilderExtensions
             o.NumMissedProbesLimit = options.MissedProbesLimit;
             o.IAmAliveTablePublishTimeout = options.IAmAliveTablePublishPeriod;
         });
+        builder.Configure<Orleans.Configuration.GrainDirectoryOptions>(o => o.RangeLeaseDuration = options.DirectoryLeaseDuration);
         if (identity.RedisConnectionString is { } redis)
         {
             Microsoft.Extensions.Hosting.RedisClusteringISiloBuilderExtensions.UseRedisClustering(builder, redis);
