@@ -23,7 +23,23 @@ public static class HeadlessChromium
         }
     }
 
+    /// <summary>
+    /// One browser run, and a second, fresh one when the first hangs: headless Chromium with a virtual-time budget now
+    /// and then never exits on a page that keeps polling (the dashboard's), which says nothing about the page.
+    /// </summary>
     private static async Task<string> RunAsync(string url, params string[] arguments)
+    {
+        try
+        {
+            return await RunOnceAsync(url, arguments);
+        }
+        catch (TimeoutException)
+        {
+            return await RunOnceAsync(url, arguments);
+        }
+    }
+
+    private static async Task<string> RunOnceAsync(string url, string[] arguments)
     {
         var profile = Directory.CreateTempSubdirectory("orrery-chromium-");
         try
@@ -47,7 +63,7 @@ public static class HeadlessChromium
             using var _ = browser;
             var stdout = browser.StandardOutput.ReadToEndAsync();
             var stderr = browser.StandardError.ReadToEndAsync();
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             try
             {
                 await browser.WaitForExitAsync(limit.Token);
@@ -55,7 +71,7 @@ public static class HeadlessChromium
             catch (OperationCanceledException)
             {
                 browser.Kill(entireProcessTree: true);
-                throw new TimeoutException($"chromium did not finish with {url} within 120 s");
+                throw new TimeoutException($"chromium did not finish with {url} within 60 s");
             }
 
             return browser.ExitCode == 0
