@@ -4,7 +4,7 @@ using Orrery.Gcn.Kernels;
 namespace Orrery.Gcn.Tests;
 
 /// <summary>
-/// The dropout twin's shortcuts against the definitions they replace: Philox on four counters in AVX2 lanes gives
+/// The dropout twin's shortcuts against the definitions they replace: Philox on eight counters in AVX2 lanes gives
 /// <see cref="Philox4x32.Generate(ulong, ulong, ulong)"/>'s words, and "word below the threshold" is
 /// "<see cref="NormalTransform.Uniform"/>(word) &lt; rate".
 /// </summary>
@@ -59,7 +59,7 @@ public sealed class DropoutMaskTests
     /// A row through <see cref="DropoutMasks.ApplyRow"/> (32 elements at a time in lanes, then word by word) gives the
     /// definition's bits: x · (word j % 4 of block firstDraw + j / 4 below the threshold ? 0 : keep), and those factors.
     /// Widths below, at and past one group of 32, with a partial last block; first draws whose eight low counter words
-    /// wrap (the lanes must hand over to the word loop); thresholds that drop nothing, half, and everything (2^32).
+    /// wrap (the lanes must carry into the high word); thresholds that drop nothing, half, and everything (2^32).
     /// </summary>
     [Theory]
     [InlineData(31, 0UL, 0.5f)]
@@ -77,7 +77,6 @@ public sealed class DropoutMaskTests
         var keep = rate < 1f ? 1f / (1f - rate) : 0f;
         var random = new Random(width);
         var x = Enumerable.Range(0, width).Select(_ => (float)(random.NextDouble() * 8 - 4)).ToArray();
-        var words = new uint[((width + 3) / 4) * 4];
         var expectedFactors = new float[width];
         var expected = new float[width];
         for (var j = 0; j < width; j++)
@@ -90,12 +89,12 @@ public sealed class DropoutMaskTests
 
         var row = (float[])x.Clone();
         var factors = new float[width];
-        DropoutMasks.ApplyRow(seed, stream, firstDraw, threshold, keep, row, factors, words);
+        DropoutMasks.ApplyRow(seed, stream, firstDraw, threshold, keep, row, factors);
         Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), row.Select(BitConverter.SingleToInt32Bits));
         Assert.Equal(expectedFactors.Select(BitConverter.SingleToInt32Bits), factors.Select(BitConverter.SingleToInt32Bits));
 
         var withoutFactors = (float[])x.Clone();
-        DropoutMasks.ApplyRow(seed, stream, firstDraw, threshold, keep, withoutFactors, [], words);
+        DropoutMasks.ApplyRow(seed, stream, firstDraw, threshold, keep, withoutFactors, []);
         Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), withoutFactors.Select(BitConverter.SingleToInt32Bits));
         if (rate is > 0f and < 1f && width >= 32)
         {

@@ -48,7 +48,12 @@ internal static class DropoutMasks
         {
             for (; b + 8 <= blocks; b += 8)
             {
-                GenerateEight(seed, stream, firstDraw + (ulong)b, words.Slice(b * 4, 32));
+                var (w0, w1, w2, w3) = ElementOrderWords(seed, stream, firstDraw + (ulong)b);
+                var at = b * 4;
+                w0.CopyTo(words.Slice(at, 8));
+                w1.CopyTo(words.Slice(at + 8, 8));
+                w2.CopyTo(words.Slice(at + 16, 8));
+                w3.CopyTo(words.Slice(at + 24, 8));
             }
         }
 
@@ -63,12 +68,10 @@ internal static class DropoutMasks
     /// <summary>
     /// One row of <c>gcn_dropout</c>: row[j] *= 0 or <paramref name="keep"/>, element j dropped when word j % 4 of Philox
     /// block (seed, stream, firstDraw + j / 4) is below <paramref name="threshold"/> (<see cref="DropThreshold"/>); the
-    /// factors into <paramref name="factors"/> unless it is empty. With AVX2, 32 elements at a time: eight blocks in lanes,
-    /// the drop test in lanes, then a 4 x 8 transpose puts each factor on its element, and the multiply runs in lanes
-    /// (one rounding, as the scalar loop's). The rest of the row goes through <paramref name="words"/> (at least
-    /// ceil(row.Length / 4) · 4 long) one word per element.
+    /// factors into <paramref name="factors"/> unless it is empty. With AVX2, 32 elements (eight blocks) at a time in
+    /// lanes, the multiply in lanes too (one rounding, as the scalar loop's); the rest of the row word by word.
     /// </summary>
-    public static void ApplyRow(ulong seed, ulong stream, ulong firstDraw, ulong threshold, float keep, Span<float> row, Span<float> factors, Span<uint> words)
+    public static void ApplyRow(ulong seed, ulong stream, ulong firstDraw, ulong threshold, float keep, Span<float> row, Span<float> factors)
     {
         var width = row.Length;
         var writeFactors = !factors.IsEmpty;
@@ -78,63 +81,38 @@ internal static class DropoutMasks
         }
 
         var j = 0;
-        if (Avx2.IsSupported && width >= 32)
+        if (Avx2.IsSupported)
         {
             var keepLanes = Vector256.Create(keep);
             var thresholdLanes = Vector256.Create((uint)Math.Min(threshold, uint.MaxValue));
             var dropAll = threshold > uint.MaxValue;
-            var streamLow = Vector256.Create((uint)stream);
-            var streamHigh = Vector256.Create((uint)(stream >> 32));
-            var lanes = Vector256.Create(0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u);
             for (; j + 32 <= width; j += 32)
             {
-                var draw = firstDraw + (ulong)(j / 4);
-                if ((uint)draw > uint.MaxValue - 7)
+                var (w0, w1, w2, w3) = ElementOrderWords(seed, stream, firstDraw + (ulong)(j / 4));
+                Scale(row, factors, writeFactors, j, Factors(w0, thresholdLanes, dropAll, keepLanes));
+                Scale(row, factors, writeFactors, j + 8, Factors(w1, thresholdLanes, dropAll, keepLanes));
+                Scale(row, factors, writeFactors, j + 16, Factors(w2, thresholdLanes, dropAll, keepLanes));
+                Scale(row, factors, writeFactors, j + 24, Factors(w3, thresholdLanes, dropAll, keepLanes));
+            }
+        }
+
+        // The rest (all of the row without AVX2) eight blocks at a time; j is a multiple of 32, so it starts on a block.
+        Span<uint> words = stackalloc uint[32];
+        while (j < width)
+        {
+            var count = Math.Min(32, width - j);
+            var chunk = words[..(((count + 3) / 4) * 4)];
+            Generate(seed, stream, firstDraw + (ulong)(j / 4), chunk);
+            for (var k = 0; k < count; k++, j++)
+            {
+                var factor = chunk[k] < threshold ? 0f : keep;
+                if (writeFactors)
                 {
-                    break; // the eight counters' low words would wrap: the word loop below carries into the high word
+                    factors[j] = factor;
                 }
 
-                var (c0, c1, c2, c3) = (streamLow, streamHigh, Vector256.Create((uint)draw) + lanes, Vector256.Create((uint)(draw >> 32)));
-                PhiloxLanes.Generate(ref c0, ref c1, ref c2, ref c3, (uint)seed, (uint)(seed >> 32));
-                var f0 = Factors(c0, thresholdLanes, dropAll, keepLanes);
-                var f1 = Factors(c1, thresholdLanes, dropAll, keepLanes);
-                var f2 = Factors(c2, thresholdLanes, dropAll, keepLanes);
-                var f3 = Factors(c3, thresholdLanes, dropAll, keepLanes);
-
-                // Lane b of f_k is word k of block b; element 4b + k wants it. Blocks 0|4, 1|5, 2|6, 3|7 by halves, then joined.
-                var low01 = Avx.UnpackLow(f0, f1).AsDouble();
-                var low23 = Avx.UnpackLow(f2, f3).AsDouble();
-                var high01 = Avx.UnpackHigh(f0, f1).AsDouble();
-                var high23 = Avx.UnpackHigh(f2, f3).AsDouble();
-                var blocks04 = Avx.UnpackLow(low01, low23).AsSingle();
-                var blocks15 = Avx.UnpackHigh(low01, low23).AsSingle();
-                var blocks26 = Avx.UnpackLow(high01, high23).AsSingle();
-                var blocks37 = Avx.UnpackHigh(high01, high23).AsSingle();
-                Scale(row, factors, writeFactors, j, Avx.Permute2x128(blocks04, blocks15, 0x20));
-                Scale(row, factors, writeFactors, j + 8, Avx.Permute2x128(blocks26, blocks37, 0x20));
-                Scale(row, factors, writeFactors, j + 16, Avx.Permute2x128(blocks04, blocks15, 0x31));
-                Scale(row, factors, writeFactors, j + 24, Avx.Permute2x128(blocks26, blocks37, 0x31));
+                row[j] *= factor;
             }
-        }
-
-        if (j == width)
-        {
-            return;
-        }
-
-        // j is a multiple of 32, so the rest starts on a block boundary.
-        var blocks = (width - j + 3) / 4;
-        var rest = words[..(blocks * 4)];
-        Generate(seed, stream, firstDraw + (ulong)(j / 4), rest);
-        for (var k = 0; j < width; j++, k++)
-        {
-            var factor = rest[k] < threshold ? 0f : keep;
-            if (writeFactors)
-            {
-                factors[j] = factor;
-            }
-
-            row[j] *= factor;
         }
     }
 
@@ -156,25 +134,31 @@ internal static class DropoutMasks
         }
     }
 
-    /// <summary>Eight consecutive draws through the shared <see cref="PhiloxLanes"/>, one counter per 32-bit lane.</summary>
-    private static void GenerateEight(ulong seed, ulong stream, ulong draw, Span<uint> words)
+    /// <summary>
+    /// The 32 words of the eight Philox blocks draw .. draw + 7 through the shared <see cref="PhiloxLanes"/> (one counter
+    /// per 32-bit lane, the draw's high word carried per lane), in element order: word k of block b at 4b + k, that is
+    /// blocks 0-1 in the first vector, 2-3 in the second, 4-5 and 6-7 in the others.
+    /// </summary>
+    private static (Vector256<uint>, Vector256<uint>, Vector256<uint>, Vector256<uint>) ElementOrderWords(ulong seed, ulong stream, ulong draw)
     {
-        var c0 = Vector256.Create((uint)stream);
-        var c1 = Vector256.Create((uint)(stream >> 32));
-        Span<uint> low = stackalloc uint[8], high = stackalloc uint[8];
-        for (var lane = 0; lane < 8; lane++)
-        {
-            var d = draw + (ulong)lane;
-            (low[lane], high[lane]) = ((uint)d, (uint)(d >> 32));
-        }
-
-        var c2 = Vector256.Create<uint>(low);
-        var c3 = Vector256.Create<uint>(high);
+        var first = Vector256.Create((uint)draw);
+        var low = first + Vector256.Create(0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u);
+        // A lane whose low word wrapped is below the first one; its all-ones mask is -1, so subtracting it carries.
+        var high = Vector256.Create((uint)(draw >> 32)) - Vector256.LessThan(low, first);
+        var (c0, c1, c2, c3) = (Vector256.Create((uint)stream), Vector256.Create((uint)(stream >> 32)), low, high);
         PhiloxLanes.Generate(ref c0, ref c1, ref c2, ref c3, (uint)seed, (uint)(seed >> 32));
-        for (var lane = 0; lane < 8; lane++)
-        {
-            var at = lane * 4;
-            (words[at], words[at + 1], words[at + 2], words[at + 3]) = (c0.GetElement(lane), c1.GetElement(lane), c2.GetElement(lane), c3.GetElement(lane));
-        }
+
+        // Lane b of c_k is word k of block b. Blocks 0|4, 1|5, 2|6, 3|7 by 128-bit halves, then the halves joined.
+        var low01 = Avx2.UnpackLow(c0, c1).AsUInt64();
+        var low23 = Avx2.UnpackLow(c2, c3).AsUInt64();
+        var high01 = Avx2.UnpackHigh(c0, c1).AsUInt64();
+        var high23 = Avx2.UnpackHigh(c2, c3).AsUInt64();
+        var blocks04 = Avx2.UnpackLow(low01, low23).AsUInt32();
+        var blocks15 = Avx2.UnpackHigh(low01, low23).AsUInt32();
+        var blocks26 = Avx2.UnpackLow(high01, high23).AsUInt32();
+        var blocks37 = Avx2.UnpackHigh(high01, high23).AsUInt32();
+        return (
+            Avx2.Permute2x128(blocks04, blocks15, 0x20), Avx2.Permute2x128(blocks26, blocks37, 0x20),
+            Avx2.Permute2x128(blocks04, blocks15, 0x31), Avx2.Permute2x128(blocks26, blocks37, 0x31));
     }
 }

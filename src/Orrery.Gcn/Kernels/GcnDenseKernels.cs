@@ -279,14 +279,13 @@ public static class GcnDenseKernels
 
         var blocksPerRow = (width + 3) / 4;
         var threshold = DropoutMasks.DropThreshold(rate);
-        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new uint[blocksPerRow * 4], (i, _, words) =>
+        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             // Element j takes word j % 4 of the row's block j / 4: Uniform(word) < rate, i.e. word < threshold, drops it.
             DropoutMasks.ApplyRow(
                 seed, stream, (ulong)inner.Span[i] * (ulong)blocksPerRow, threshold, keep, x.Span.Slice(i * width, width),
-                writeScale ? scale.Span.Slice(i * width, width) : [], words);
-            return words;
-        }, _ => { });
+                writeScale ? scale.Span.Slice(i * width, width) : []);
+        });
     }
 
     private static void DropoutBackwardTwin(LaunchGeometry geometry, KernelArguments arguments)
