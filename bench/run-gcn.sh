@@ -42,6 +42,9 @@ LINEAR_LAYERS=${LINEAR_LAYERS:-1}
 DROPOUT=${DROPOUT:-0.5}
 EPOCHS=${EPOCHS:-12}
 WARMUP=${WARMUP:-2}
+# Epochs between evaluation passes (training.evaluate_every; the last epoch is always evaluated). Throughput is compared
+# on whole epochs (step + the evaluations that ran), since the pipelined exchanges run on through the evaluation.
+EVALUATE_EVERY=${EVALUATE_EVERY:-5}
 LR=${LR:-0.003}
 WEIGHT_DECAY=${WEIGHT_DECAY:-0.0005}
 SEED=${SEED:-1}
@@ -192,7 +195,7 @@ data: { source: files, edges: $OUT/graph/edges.csv, features: $OUT/graph/feature
 model: { layers: $LAYERS, hidden: $HIDDEN, linear_layers: $LINEAR_LAYERS, kind: sage, dropout: $DROPOUT }
 partitioning: { method: metis, parts: $parts }
 exchange: { mode: $mode }
-training: { epochs: $EPOCHS, learning_rate: $LR, weight_decay: $WEIGHT_DECAY, seed: $SEED }
+training: { epochs: $EPOCHS, learning_rate: $LR, weight_decay: $WEIGHT_DECAY, seed: $SEED, evaluate_every: $EVALUATE_EVERY }
 EOF
   started=$(date +%s)
   say "run $label (load $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -207,7 +210,7 @@ commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src silo client b
 {
   echo "# GCN benchmark, $(date -u +%FT%TZ)"
   echo
-  echo "- command: \`$(for v in NODES FEATURES CLASSES DEGREE CROSS_DEGREE SEPARATION LAYERS HIDDEN LINEAR_LAYERS DROPOUT EPOCHS WARMUP LR WEIGHT_DECAY PHASES SILO_COUNTS MODES SHAPED_SILOS SHAPED_MODES LINKS SHAPER QUEUE; do printf '%s="%s" ' "$v" "${!v}"; done)bench/run-gcn.sh\`"
+  echo "- command: \`$(for v in NODES FEATURES CLASSES DEGREE CROSS_DEGREE SEPARATION LAYERS HIDDEN LINEAR_LAYERS DROPOUT EPOCHS WARMUP EVALUATE_EVERY LR WEIGHT_DECAY PHASES SILO_COUNTS MODES SHAPED_SILOS SHAPED_MODES LINKS SHAPER QUEUE; do printf '%s="%s" ' "$v" "${!v}"; done)bench/run-gcn.sh\`"
   echo "- machine: $(uname -n), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB; $(uname -sr)"
   echo "- software: .NET $(dotnet --version), PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)'), redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
   echo "- commit: $commit"

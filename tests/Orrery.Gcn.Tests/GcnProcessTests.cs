@@ -183,12 +183,6 @@ public sealed class GcnProcessTests(RedisFixture fixture, ITestOutputHelper outp
         }
     }
 
-    /// <summary>Reports progress on the caller's thread, so a test can act between two epochs.</summary>
-    private sealed class InlineProgress(Action<ExperimentProgress> report) : IProgress<ExperimentProgress>
-    {
-        public void Report(ExperimentProgress value) => report(value);
-    }
-
     /// <summary>
     /// Trains <paramref name="request"/> on <paramref name="cluster"/> (coordinator on the first silo process, one
     /// advance call at a time) and kills the silo holding part 1 with SIGKILL once 3 epochs are done. Asserts that the

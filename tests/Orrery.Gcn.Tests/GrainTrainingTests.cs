@@ -24,40 +24,57 @@ public sealed class GrainTrainingTests
     private const int Epochs = 4;
 
     [Theory]
-    [InlineData("vanilla", 0, "local")]
-    [InlineData("pipelined", 0, "local")]
-    [InlineData("smoothed", 0, "local")]
-    [InlineData("vanilla", 1 << 20, "local")]
-    [InlineData("pipelined", 0, "exchanged")]
-    [InlineData("vanilla", 0, "precompute")]
-    [InlineData("pipelined", 1 << 20, "precompute")]
-    public async Task GrainsTrainBitwiseAsTheInProcessTrainer(string mode, int inlineLimit, string firstLayer)
+    [InlineData("vanilla", 0, "local", 1)]
+    [InlineData("pipelined", 0, "local", 1)]
+    [InlineData("smoothed", 0, "local", 1)]
+    [InlineData("vanilla", 1 << 20, "local", 1)]
+    [InlineData("pipelined", 0, "exchanged", 1)]
+    [InlineData("vanilla", 0, "precompute", 1)]
+    [InlineData("pipelined", 1 << 20, "precompute", 1)]
+    [InlineData("vanilla", 0, "exchanged", 3)]
+    [InlineData("smoothed", 0, "local", 3)]
+    public async Task GrainsTrainBitwiseAsTheInProcessTrainer(string mode, int inlineLimit, string firstLayer, int evaluateEvery)
     {
         var request = Request(mode, inlineLimit);
         request.PrecomputeFirstLayer = firstLayer == "precompute";
         request.ExchangeInputRows = firstLayer == "exchanged";
+        request.EvaluateEvery = evaluateEvery;
         var setup = GcnRunSetup.Build(request);
         using var device = new CpuDevice();
         using var reference = new InProcessTrainer(device, setup.Model, setup.TrainingPlans(), setup.Exchange, request.LearningRate, request.WeightDecay);
         var expected = reference.Train(Epochs);
 
         await using var cluster = await OrleansEmbeddedCluster.StartAsync(new int[2]);
-        var coordinator = cluster.Client.GetGrain<IGcnCoordinatorGrain>($"gcn-test/{mode}/{inlineLimit}/{firstLayer}");
+        var coordinator = cluster.Client.GetGrain<IGcnCoordinatorGrain>($"gcn-test/{mode}/{inlineLimit}/{firstLayer}/{evaluateEvery}");
         var start = await Orrery.Gcn.Experiments.GcnJob.StartAsync(coordinator, request, CancellationToken.None);
         Assert.Equal(2, start.Parts.Select(p => p.Silo).Distinct().Count());
         Assert.Equal(setup.Plans.Select(p => p.HaloCount), start.Parts.Select(p => p.Halo));
 
         var epochs = await TrainToEndAsync(coordinator, reply => Assert.NotEmpty(reply.Epochs));
 
+        // With training.evaluate_every: 3 of 4 epochs, epochs 3 and 4 (the last) are evaluated; the others report NaN
+        // accuracies and no evaluation time, and train with the same bits (the evaluation pass changes no state the
+        // training reads).
         Assert.Equal(Epochs, epochs.Count);
+        var (training, evaluation) = ExpectedBytes(setup);
         for (var e = 0; e < Epochs; e++)
         {
+            var evaluated = (e + 1) % evaluateEvery == 0 || e == Epochs - 1;
             Assert.Equal(expected[e].Loss, epochs[e].Loss);
-            Assert.Equal(expected[e].TrainAccuracy, epochs[e].TrainAccuracy);
-            Assert.Equal(expected[e].ValidationAccuracy, epochs[e].ValidationAccuracy);
-            Assert.Equal(expected[e].TestAccuracy, epochs[e].TestAccuracy);
-            Assert.Equal(ExpectedBytes(setup), epochs[e].ExchangedBytes);
+            Assert.Equal(evaluated ? expected[e].TrainAccuracy : double.NaN, epochs[e].TrainAccuracy);
+            Assert.Equal(evaluated ? expected[e].ValidationAccuracy : double.NaN, epochs[e].ValidationAccuracy);
+            Assert.Equal(evaluated ? expected[e].TestAccuracy : double.NaN, epochs[e].TestAccuracy);
+            Assert.Equal(evaluated, epochs[e].EvaluationSeconds > 0);
+            if (mode == "vanilla" || (e > 0 && e < Epochs - 1))
+            {
+                Assert.Equal(training + (evaluated ? evaluation : 0), epochs[e].ExchangedBytes);
+            }
         }
+
+        // Pipelined: an iteration's training exchanges end in the next epoch (the last one's before the run ends), so the
+        // first epoch counts less and the last more; over the run every block was moved once.
+        var evaluations = Enumerable.Range(0, Epochs).Count(e => (e + 1) % evaluateEvery == 0 || e == Epochs - 1);
+        Assert.Equal(Epochs * training + evaluations * evaluation, epochs.Sum(e => e.ExchangedBytes));
 
         var weights = await coordinator.GetWeightsAsync();
         Assert.Equal(reference.Parameters.Entries.Select(x => x.Name), weights.Select(w => w.Name));
@@ -207,17 +224,21 @@ public sealed class GrainTrainingTests
     /// passes) and once backward, except layer 0: no gradient (the raw features need none), and no rows either unless
     /// they are exchanged (not precomputed, not formed by each part itself).
     /// </summary>
-    private static long ExpectedBytes(GcnRunSetup setup)
+    private static (long Training, long Evaluation) ExpectedBytes(GcnRunSetup setup)
     {
+        // Per aggregating layer, the halo rows of its input cross once forward and (but for layer 0) once backward in the
+        // training step, and once forward in the evaluation pass; layer 0's only when they are exchanged, not formed locally.
         var halo = setup.Plans.Sum(p => (long)p.HaloCount);
-        var bytes = 0L;
+        var (training, evaluation) = (0L, 0L);
         for (var l = 0; l < setup.Model.Layers; l++)
         {
-            var passes = (l == 0 ? (setup.Model.PrecomputeFirstLayer || !setup.Model.ExchangeInputRows ? 0 : 2) : 3) * (setup.Model.Aggregates(l) ? 1 : 0);
-            bytes += passes * halo * setup.Model.InputWidth(l) * sizeof(float);
+            var crosses = setup.Model.Aggregates(l) && (l > 0 || (setup.Model.ExchangeInputRows && !setup.Model.PrecomputeFirstLayer));
+            var rows = crosses ? halo * setup.Model.InputWidth(l) * sizeof(float) : 0;
+            training += (l == 0 ? 1 : 2) * rows;
+            evaluation += rows;
         }
 
-        return bytes;
+        return (training, evaluation);
     }
 
     /// <summary>

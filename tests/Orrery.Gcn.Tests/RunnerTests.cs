@@ -16,7 +16,8 @@ public sealed class RunnerTests : IDisposable
     /// <summary>
     /// A small CSBM spec through the <c>kind: gcn</c> runner: every output file is written, metrics.csv has one row
     /// per epoch, the weights load back from .npy, and the trained model beats the features-only Bayes accuracy of
-    /// the generator (the graph carries class signal a feature-only classifier cannot use).
+    /// the generator (the graph carries class signal a feature-only classifier cannot use). Evaluated every 4th epoch
+    /// (<c>training.evaluate_every</c>): the other rows leave their accuracy cells empty and report no evaluation time.
     /// </summary>
     [Fact]
     public async Task RunsCsbmSpecAndWritesOutputs()
@@ -28,7 +29,7 @@ public sealed class RunnerTests : IDisposable
             model: { layers: 2, hidden: 16, dropout: 0.2 }
             partitioning: { method: random, parts: 3 }
             exchange: { mode: pipelined }
-            training: { epochs: 40, learning_rate: 0.02 }
+            training: { epochs: 40, learning_rate: 0.02, evaluate_every: 4 }
             """;
         var root = ExperimentSpec.Parse(Spec, Path.Combine(_dir, "gcn.yaml"));
         var outDir = Path.Combine(_dir, "out");
@@ -43,6 +44,7 @@ public sealed class RunnerTests : IDisposable
                 Silos = _ => Task.FromResult<IReadOnlyList<Orrery.Contracts.Cluster.ClusterSiloInfo>>([]),
                 Output = output,
                 Say = said.Add,
+                Progress = new InlineProgress(p => said.Add(p.Detail)),
             };
             outcome = await new GcnExperimentRunner().RunAsync(context, root, CancellationToken.None);
             output.Commit();
@@ -63,6 +65,18 @@ public sealed class RunnerTests : IDisposable
 
         var rows = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
         Assert.Equal(41, rows.Length);
+        Assert.Equal("epoch,loss,train_accuracy,validation_accuracy,test_accuracy,seconds,exchange_seconds,evaluation_seconds", rows[0]);
+        for (var e = 0; e < 40; e++)
+        {
+            var cells = rows[e + 1].Split(',');
+            var evaluated = (e + 1) % 4 == 0;
+            Assert.Equal(8, cells.Length);
+            Assert.Equal(evaluated, cells[2..5].All(c => c.Length > 0));
+            Assert.Equal(!evaluated, cells[2..5].All(c => c.Length == 0));
+            Assert.Equal(evaluated, double.Parse(cells[7], System.Globalization.CultureInfo.InvariantCulture) > 0);
+        }
+
+        Assert.Contains(said, line => line.Contains("epoch 1/40", StringComparison.Ordinal) && line.Contains("not evaluated", StringComparison.Ordinal));
         var (weights, shape) = NpyFile.Read(Path.Combine(outDir, "weights", "layer0.self.weight.npy"));
         Assert.Equal([6, 16], shape);
         Assert.Equal(96, weights.Length);
@@ -169,6 +183,7 @@ public sealed class RunnerTests : IDisposable
     [InlineData("model: { precompute: sometimes }", "precompute")]
     [InlineData("training: { device: tpu }", "device")]
     [InlineData("exchange: { input_rows: remote }", "input_rows")]
+    [InlineData("training: { evaluate_every: 0 }", "evaluate_every")]
     public void BadSpecNamesTheField(string line, string field)
     {
         var text = $"kind: gcn\ndata: {{ source: csbm, nodes: 100, p_in: 0.1, p_out: 0.01 }}\n{line}\n";

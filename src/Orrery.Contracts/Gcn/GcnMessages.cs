@@ -76,6 +76,9 @@ public sealed class GcnTrainRequest
     /// <summary>The coordinator hands its client a <see cref="GcnCheckpoint"/> every this many epochs (0: never).</summary>
     [Id(41)] public int CheckpointEvery { get; set; }
 
+    /// <summary>The coordinator runs the evaluation pass every this many epochs and after the last (1: every epoch).</summary>
+    [Id(44)] public int EvaluateEvery { get; set; } = 1;
+
     /// <summary>
     /// Which devices the parts compute on (<c>training.device</c>): any (each GPU of a silo that offers GPUs, else its
     /// CPU), cpu, or gpu (only silos' GPUs; the run fails at the start when no silo offers one).
@@ -151,8 +154,18 @@ public sealed class GcnEpochRecord
     [Id(5)] public double Seconds { get; set; }
     [Id(6)] public double ExchangeSeconds { get; set; }
 
-    /// <summary>Bytes of boundary blocks moved in the epoch (training step and evaluation), by reference and inline.</summary>
+    /// <summary>
+    /// Bytes of boundary blocks moved by the exchanges that ended in the epoch (training step and evaluation), by reference
+    /// and inline. In the pipelined modes an iteration's training exchanges end in the next epoch (the last epoch's in
+    /// the last), so the first epoch counts its evaluation's alone and the last one two iterations' training exchanges.
+    /// </summary>
     [Id(7)] public long ExchangedBytes { get; set; }
+
+    /// <summary>
+    /// Seconds of the epoch's evaluation pass. An epoch without one (see <see cref="GcnTrainRequest.EvaluateEvery"/>)
+    /// has 0 here and NaN for the three accuracies.
+    /// </summary>
+    [Id(8)] public double EvaluationSeconds { get; set; }
 }
 
 /// <summary>The coordinator's answer to a start: the graph, the parts and where they run.</summary>

@@ -37,10 +37,11 @@ public interface IGcnPartitionGrain : IGrainWithStringKey
     Task<List<GcnBlock>> SendFeaturesAsync(int layer, bool evaluation);
 
     /// <summary>
-    /// Takes the peers' blocks for this part's halo of layer <paramref name="layer"/>; makes them current when
-    /// <paramref name="commit"/>. Interleaves with the part's computation: in the pipelined modes the blocks are
-    /// fetched while the part computes the next layers, and they only land in the pending halo, which no computation
-    /// reads before the iteration's commit.
+    /// Takes the peers' blocks for this part's halo of layer <paramref name="layer"/>; when <paramref name="commit"/>,
+    /// makes them current once all have arrived (a training pass's with the run's smoothing). Interleaves with the
+    /// part's computation: in the pipelined modes the blocks of iteration t are fetched while the part computes on, and
+    /// the coordinator waits for them only before iteration t + 1 forwards layer <paramref name="layer"/>, the one
+    /// computation that reads them (layer l's forward of iteration t has read its halo before they are sent).
     /// </summary>
     [AlwaysInterleave]
     [Alias("receive-features")]
@@ -62,7 +63,11 @@ public interface IGcnPartitionGrain : IGrainWithStringKey
     [Alias("send-gradients")]
     Task<List<GcnBlock>> SendGradientsAsync(int layer);
 
-    /// <summary>Takes the owners' gradients of this part's sent rows; makes them current when <paramref name="commit"/>. Interleaves as <see cref="ReceiveFeaturesAsync"/>.</summary>
+    /// <summary>
+    /// Takes the owners' gradients of this part's sent rows; makes them current (with the run's smoothing) once all have
+    /// arrived when <paramref name="commit"/>. Interleaves as <see cref="ReceiveFeaturesAsync"/>: the one computation
+    /// that reads them is <see cref="FinishBackwardLayerAsync"/> of layer <paramref name="layer"/>.
+    /// </summary>
     [AlwaysInterleave]
     [Alias("receive-gradients")]
     Task<long> ReceiveGradientsAsync(int layer, bool commit, List<GcnBlock> blocks, CancellationToken cancellationToken);
@@ -74,10 +79,6 @@ public interface IGcnPartitionGrain : IGrainWithStringKey
     /// <summary>This part's weight gradient, flattened in the parameters' order (inline up to the run's limit, else by reference for one read).</summary>
     [Alias("weight-gradient-block")]
     Task<GcnBlock> WeightGradientsAsync();
-
-    /// <summary>Pipelined modes: what arrived during the iteration becomes what the next one reads (with smoothing as set).</summary>
-    [Alias("commit-stale")]
-    Task CommitStaleAsync(bool smoothFeatures, bool smoothGradients, float gamma);
 
     /// <summary>Frees the part's model and its silo's copy of the run's graph, and deactivates it (see <see cref="IGcnCoordinatorGrain.ReleaseAsync"/>).</summary>
     [Alias("release")]

@@ -11,11 +11,12 @@ namespace Orrery.Gcn.Experiments;
 /// metrics up to it, so that <c>orrery run --resume</c> continues a run whose client was lost (killed, or its machine
 /// gone) where the checkpoint left it. Little-endian binary:
 /// <code>
-/// magic "ORRERY-GCN-CKPT\n" (16 bytes), version int32 = 1,
+/// magic "ORRERY-GCN-CKPT\n" (16 bytes), version int32 = 2,
 /// fingerprint: SHA-256 of the run's request as JSON (32 bytes): a file from another spec is refused,
 /// epoch int32 (epochs finished), Adam steps int32, parameter count n int32,
 /// weights, Adam first moments, Adam second moments: n float32 each,
-/// epoch x (loss, train, validation and test accuracy, seconds, exchange seconds: float64 each; exchanged bytes int64),
+/// epoch x (loss, train, validation and test accuracy (NaN where not evaluated), seconds, exchange seconds, evaluation
+/// seconds: float64 each; exchanged bytes int64),
 /// SHA-256 of everything before it (32 bytes).
 /// </code>
 /// Written to a temporary file and renamed over the old one, so a client killed while writing leaves the previous
@@ -26,7 +27,7 @@ public static class GcnCheckpointFile
     /// <summary>The resume file's name in <see cref="Orrery.Experiments.ExperimentOutput.ResumeDirectory"/>.</summary>
     public const string FileName = "gcn-checkpoint.bin";
 
-    private const int Version = 1;
+    private const int Version = 2;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("ORRERY-GCN-CKPT\n");
 
     /// <summary>The fingerprint of a run: SHA-256 of its request serialised as JSON.</summary>
@@ -66,6 +67,7 @@ public static class GcnCheckpointFile
                 writer.Write(m.TestAccuracy);
                 writer.Write(m.Seconds);
                 writer.Write(m.ExchangeSeconds);
+                writer.Write(m.EvaluationSeconds);
                 writer.Write(bytes[e]);
             }
         }
@@ -115,7 +117,7 @@ public static class GcnCheckpointFile
         var epoch = reader.ReadInt32();
         var steps = reader.ReadInt32();
         var count = reader.ReadInt32();
-        var expected = (long)Magic.Length + 4 + 32 + 12 + 3L * 4 * Math.Max(count, 0) + (long)Math.Max(epoch, 0) * (6 * 8 + 8);
+        var expected = (long)Magic.Length + 4 + 32 + 12 + 3L * 4 * Math.Max(count, 0) + (long)Math.Max(epoch, 0) * (7 * 8 + 8);
         if (epoch < 0 || epoch > request.Epochs || steps < 0 || count < 0 || expected != body.Length)
         {
             throw Bad($"epoch {epoch}, Adam steps {steps}, {count} parameters and {body.Length} bytes do not fit together " +
@@ -134,7 +136,7 @@ public static class GcnCheckpointFile
         var bytes = new List<long>(epoch);
         for (var e = 0; e < epoch; e++)
         {
-            metrics.Add(new EpochMetrics(e, reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble()));
+            metrics.Add(new EpochMetrics(e, reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble()));
             bytes.Add(reader.ReadInt64());
         }
 

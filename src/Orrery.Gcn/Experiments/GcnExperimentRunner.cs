@@ -44,8 +44,10 @@ public sealed class GcnExperimentRunner : IExperimentRunner
         var request = parsed.Request;
         var (start, metrics, bytes, weights, restarts) = await TrainAsync(context, parsed, cancellationToken);
         var output = context.Output;
-        output.WriteText("metrics.csv", "epoch,loss,train_accuracy,validation_accuracy,test_accuracy,seconds,exchange_seconds\n" + string.Concat(metrics.Select(m =>
-            string.Create(CultureInfo.InvariantCulture, $"{m.Epoch},{m.Loss:R},{m.TrainAccuracy:R},{m.ValidationAccuracy:R},{m.TestAccuracy:R},{m.Seconds:R},{m.ExchangeSeconds:R}\n"))));
+        // An epoch without an evaluation pass (training.evaluate_every) leaves its accuracy cells empty.
+        static string Cell(double value) => double.IsNaN(value) ? "" : value.ToString("R", CultureInfo.InvariantCulture);
+        output.WriteText("metrics.csv", "epoch,loss,train_accuracy,validation_accuracy,test_accuracy,seconds,exchange_seconds,evaluation_seconds\n" + string.Concat(metrics.Select(m =>
+            string.Create(CultureInfo.InvariantCulture, $"{m.Epoch},{m.Loss:R},{Cell(m.TrainAccuracy)},{Cell(m.ValidationAccuracy)},{Cell(m.TestAccuracy)},{m.Seconds:R},{m.ExchangeSeconds:R},{m.EvaluationSeconds:R}\n"))));
         output.WriteText("partition.csv", start.PartitionCsv);
         foreach (var weight in weights)
         {
@@ -78,6 +80,8 @@ public sealed class GcnExperimentRunner : IExperimentRunner
             test_accuracy = last.TestAccuracy,
             validation_accuracy = last.ValidationAccuracy,
             mean_epoch_seconds = metrics.Average(m => m.Seconds),
+            evaluate_every = parsed.EvaluateEvery,
+            evaluation_seconds = metrics.Sum(m => m.EvaluationSeconds),
         }, new JsonSerializerOptions { WriteIndented = true }));
         return new ExperimentOutcome(true,
         [
@@ -155,12 +159,14 @@ public sealed class GcnExperimentRunner : IExperimentRunner
 
                     foreach (var epoch in reply.Epochs)
                     {
-                        var row = new EpochMetrics(epoch.Epoch, epoch.Loss, epoch.TrainAccuracy, epoch.ValidationAccuracy, epoch.TestAccuracy, epoch.Seconds, epoch.ExchangeSeconds);
+                        var row = new EpochMetrics(epoch.Epoch, epoch.Loss, epoch.TrainAccuracy, epoch.ValidationAccuracy, epoch.TestAccuracy, epoch.Seconds, epoch.ExchangeSeconds,
+                            epoch.EvaluationSeconds);
                         metrics.Add(row);
                         bytes.Add(epoch.ExchangedBytes);
                         var waiting = row.Seconds > 0 ? row.ExchangeSeconds / row.Seconds : 0;
+                        var accuracies = row.Evaluated ? $"train {row.TrainAccuracy:P1}, val {row.ValidationAccuracy:P1}" : "not evaluated";
                         context.Progress.Report(new ExperimentProgress((row.Epoch + 1.0) / parsed.Epochs,
-                            $"epoch {row.Epoch + 1}/{parsed.Epochs}, loss {row.Loss:F4}, train {row.TrainAccuracy:P1}, val {row.ValidationAccuracy:P1}, {row.Seconds * 1000:F0} ms, exchange {waiting:P0}"));
+                            $"epoch {row.Epoch + 1}/{parsed.Epochs}, loss {row.Loss:F4}, {accuracies}, {row.Seconds * 1000:F0} ms, exchange {waiting:P0}"));
                     }
 
                     if (reply.Checkpoint is { } fresh)

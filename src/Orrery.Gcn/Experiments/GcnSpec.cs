@@ -70,6 +70,9 @@ public sealed class GcnSpec
     /// <summary>Epochs.</summary>
     public int Epochs { get; private init; }
 
+    /// <summary>Epochs between evaluation passes (<c>training.evaluate_every</c>; the last epoch is always evaluated).</summary>
+    public int EvaluateEvery { get; private init; } = 1;
+
     /// <summary>Adam step size.</summary>
     public float LearningRate { get; private init; }
 
@@ -103,7 +106,7 @@ public sealed class GcnSpec
         var exchange = root.Optional("exchange");
         exchange?.AllowOnly("mode", "smooth", "gamma", "inline_limit", "input_rows");
         var training = root.Optional("training");
-        training?.AllowOnly("epochs", "learning_rate", "weight_decay", "seed", "checkpoint_every", "device");
+        training?.AllowOnly("epochs", "learning_rate", "weight_decay", "seed", "checkpoint_every", "evaluate_every", "device");
         var mode = exchange?.Optional("mode")?.AsChoice("vanilla", "pipelined", "smoothed") ?? "vanilla";
         var smooth = exchange?.Optional("smooth")?.AsChoice("features", "gradients", "both") ?? "both";
         request.Name = root.Optional("name")?.AsString() ?? "gcn";
@@ -125,6 +128,7 @@ public sealed class GcnSpec
         request.WeightDecay = (float)(training?.Optional("weight_decay")?.AsDouble(0, 10) ?? 0);
         request.Seed = training?.Optional("seed")?.AsInt() ?? 1;
         request.CheckpointEvery = training?.Optional("checkpoint_every")?.AsInt(0, 1_000_000) ?? DefaultCheckpointEvery;
+        request.EvaluateEvery = training?.Optional("evaluate_every")?.AsInt(1, 1_000_000) ?? 1;
         request.Device = (training?.Optional("device")?.AsChoice("any", "cpu", "gpu") ?? "any") switch
         {
             "cpu" => DevicePreference.Cpu,
@@ -147,6 +151,7 @@ public sealed class GcnSpec
             Parts = request.Parts,
             Exchange = new ExchangeSettings(Enum.Parse<ExchangeMode>(mode, ignoreCase: true), Enum.Parse<SmoothingTarget>(smooth, ignoreCase: true), request.Gamma),
             Epochs = request.Epochs,
+            EvaluateEvery = request.EvaluateEvery,
             LearningRate = request.LearningRate,
             WeightDecay = request.WeightDecay,
             Seed = request.Seed,

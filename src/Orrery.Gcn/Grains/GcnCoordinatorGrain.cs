@@ -18,11 +18,22 @@ using Orrery.Gcn.Training;
 namespace Orrery.Gcn.Grains;
 
 /// <summary>
-/// Drives one GCN run over its partition grains, in the same order of operations as <see cref="InProcessTrainer"/>
-/// (the reference it is tested against bit for bit): per layer forward the boundary exchange (before the layer in
-/// vanilla mode, after it and committed at the end of the iteration in the pipelined modes), the loss, per layer
-/// backward the gradient exchange, the weight gradients summed in part order, Adam here, and an evaluation pass.
-/// Parts run each phase in parallel; the coordinator only routes the small block descriptions between them.
+/// Drives one GCN run over its partition grains, with the results of <see cref="InProcessTrainer"/> (the reference it
+/// is tested against bit for bit): per layer forward the boundary exchange, the loss, per layer backward the gradient
+/// exchange, the weight gradients summed in part order, Adam here, and an evaluation pass every
+/// <c>training.evaluate_every</c> epochs and after the last. Parts run each phase in parallel; the coordinator only
+/// routes the small block descriptions between them.
+/// <para>
+/// In vanilla mode each exchange runs before the layer that reads it. In the pipelined modes the exchange of iteration
+/// t's layer l starts once the layer has read its stale rows (features after its forward, boundary gradients after
+/// its finished backward) and runs on in the background, through the rest of the iteration, the evaluation and the
+/// start of iteration t + 1; each part commits the rows as they all arrive (with the run's smoothing), and the
+/// coordinator waits for that exchange only where iteration t + 1 reads it: before layer l's forward, before layer
+/// l's finished backward (that wait is the exposed exchange time it reports). The in-process trainer commits every
+/// layer at the end of the iteration instead; as no computation reads a layer's rows between the two points, the
+/// results are the same bits. The exchanges still in flight after the last epoch are waited for before the run
+/// reports that epoch.
+/// </para>
 /// <para>
 /// A part whose silo is lost (a call rejected or timed out, a tensor owner gone, or a fresh activation that holds no
 /// part) is set up again on a live silo under a new placement number, and the phase that failed runs again from its
@@ -30,7 +41,10 @@ namespace Orrery.Gcn.Grains;
 /// depends only on the weights and the epoch number (dropout is keyed by both), so the run's bits are those of an
 /// undisturbed run. In the pipelined modes the re-placed part starts with empty stale halo rows and boundary
 /// gradients (what it received during the epoch before), so the next epoch reads zeros where it would have read
-/// last epoch's rows.
+/// last epoch's rows; and before any recovery the exchanges in flight are waited out and dropped, so the iteration
+/// run again reads, per part and layer, the last rows committed before the failure (last iteration's, the one before
+/// it where an exchange was cut short, or the failed attempt's own where its exchange had already arrived: the same
+/// values it is about to send). Pipelined recovery is held to an accuracy margin, not to bits.
 /// </para>
 /// <para>
 /// An epoch runs off the advance call that starts it (on this activation's scheduler, between calls' turns); a call
@@ -65,6 +79,9 @@ public sealed partial class GcnCoordinatorGrain(
     private float[] _gradient = [];
     private int _epoch;
 
+    /// <summary>Pipelined modes: the exchanges of the last iteration still in flight, by layer.</summary>
+    private readonly CarriedExchanges _carried = new();
+
     /// <summary>The epoch in flight, started by an advance call and taken by the call that sees it end.</summary>
     private Task<(GcnEpochRecord Record, GcnCheckpoint? Checkpoint)>? _running;
 
@@ -83,6 +100,11 @@ public sealed partial class GcnCoordinatorGrain(
         if (request.Parts < 1)
         {
             throw new GcnRequestException($"parts is {request.Parts}; it must be at least 1");
+        }
+
+        if (request.EvaluateEvery < 1)
+        {
+            throw new GcnRequestException($"training.evaluate_every is {request.EvaluateEvery}; it must be at least 1");
         }
 
         _request = request;
@@ -228,8 +250,9 @@ public sealed partial class GcnCoordinatorGrain(
     }
 
     /// <summary>
-    /// One epoch (training step, then evaluation), each phase repeated after a lost part is set up again. It runs on this
-    /// activation's scheduler between the calls' turns and moves the run on (epoch, weights) only when it is whole.
+    /// One epoch (training step, then the evaluation pass when it is due), each phase repeated after a lost part is set
+    /// up again. It runs on this activation's scheduler between the calls' turns and moves the run on (epoch, weights)
+    /// only when it is whole.
     /// </summary>
     private async Task<(GcnEpochRecord Record, GcnCheckpoint? Checkpoint)> RunEpochAsync(int epoch, CancellationToken cancellationToken)
     {
@@ -238,17 +261,34 @@ public sealed partial class GcnCoordinatorGrain(
         var exchange = new ExchangeClock();
         var train = await WithRecoveryAsync(() => StepAsync(epoch, exchange, cancellationToken), cancellationToken);
         var stepSeconds = clock.Elapsed.TotalSeconds;
-        var evaluation = await WithRecoveryAsync(() => EvaluateAsync(exchange, cancellationToken), cancellationToken);
+        var last = epoch + 1 == request.Epochs;
+        var evaluation = (SplitScores?)null;
+        if (last || (epoch + 1) % request.EvaluateEvery == 0)
+        {
+            evaluation = await WithRecoveryAsync(() => EvaluateAsync(exchange, cancellationToken), cancellationToken);
+        }
+
+        var evaluationSeconds = clock.Elapsed.TotalSeconds - stepSeconds;
+        if (last)
+        {
+            // The last iteration's exchanges are read by no one, but they end before the run reports its end: the wait
+            // counts as the last step's exposed exchange.
+            var drained = clock.Elapsed;
+            await exchange.Training(() => _carried.DrainAsync());
+            stepSeconds += (clock.Elapsed - drained).TotalSeconds;
+        }
+
         var record = new GcnEpochRecord
         {
             Epoch = epoch,
             Loss = train.Loss,
-            TrainAccuracy = evaluation.Accuracy(0),
-            ValidationAccuracy = evaluation.Accuracy(1),
-            TestAccuracy = evaluation.Accuracy(2),
+            TrainAccuracy = evaluation?.Accuracy(0) ?? double.NaN,
+            ValidationAccuracy = evaluation?.Accuracy(1) ?? double.NaN,
+            TestAccuracy = evaluation?.Accuracy(2) ?? double.NaN,
             Seconds = stepSeconds,
             ExchangeSeconds = exchange.TrainingSeconds,
             ExchangedBytes = exchange.Bytes,
+            EvaluationSeconds = evaluation is null ? 0 : evaluationSeconds,
         };
         _epoch = epoch + 1;
         var checkpoint = request.CheckpointEvery > 0 && (_epoch % request.CheckpointEvery == 0 || _epoch == request.Epochs) ? Checkpoint() : null;
@@ -296,6 +336,15 @@ public sealed partial class GcnCoordinatorGrain(
     public async Task ReleaseAsync()
     {
         await StopEpochAsync();
+        try
+        {
+            // Pipelined exchanges still in flight (a run released before its end) stop with the cancelled epoch.
+            await _carried.DrainAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        catch (TimeoutException)
+        {
+            // A part that does not answer: releasing it below is all that is left to do.
+        }
         var parts = _parts;
         _parts = [];
         await Task.WhenAll(parts.Select(ReleaseQuietlyAsync));
@@ -369,6 +418,8 @@ public sealed partial class GcnCoordinatorGrain(
             }
             catch (Exception e) when ((SiloLoss.Means(e) || e is GcnPartLostException) && attempt < MaxConsecutiveRecoveries && !cancellationToken.IsCancellationRequested)
             {
+                // No exchange may still write into a part while it is replaced or the phase runs again.
+                await _carried.DrainAsync();
                 await RecoverAsync(e, cancellationToken);
                 _recoveries++;
             }
@@ -491,15 +542,14 @@ public sealed partial class GcnCoordinatorGrain(
         membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress);
 
     /// <summary>
-    /// One training iteration across the parts, as <see cref="InProcessTrainer.Step"/> does it in one process. In the
-    /// pipelined modes every layer's exchange runs in the background while the parts compute on (the receiving calls
-    /// interleave with their computation and land in the pending halo), and the iteration waits for them only before
-    /// the commit that makes them what the next iteration reads; the exchange time it reports is that final wait.
+    /// One training iteration across the parts, with <see cref="InProcessTrainer.Step"/>'s results. In the pipelined
+    /// modes each layer's exchange of this iteration is started once the layer has read last iteration's rows and is
+    /// carried on in the background; the wait for last iteration's exchange of a layer, just before that layer reads its
+    /// rows, is the exposed exchange time the epoch reports.
     /// </summary>
     private async Task<SplitScores> StepAsync(int iteration, ExchangeClock exchange, CancellationToken cancellationToken)
     {
         var (config, settings) = (_setup!.Model, _setup.Exchange);
-        var background = new List<Task<long>>();
         try
         {
             var weights = WeightsBlock();
@@ -513,10 +563,15 @@ public sealed partial class GcnCoordinatorGrain(
                     await exchange.Training(() => ExchangeFeaturesAsync(l, evaluation: false, commit: true, cancellationToken));
                 }
 
+                if (aggregates && settings.Stale && _carried.Take(features: true, l) is { } arriving)
+                {
+                    await exchange.Training(() => arriving);
+                }
+
                 await Task.WhenAll(_parts.Select(p => p.ForwardLayerAsync(l)));
                 if (aggregates && settings.Stale)
                 {
-                    background.Add(ExchangeFeaturesAsync(l, evaluation: false, commit: false, cancellationToken));
+                    _carried.Put(features: true, l, ExchangeFeaturesAsync(l, evaluation: false, commit: true, cancellationToken));
                 }
             }
 
@@ -532,10 +587,15 @@ public sealed partial class GcnCoordinatorGrain(
                     await exchange.Training(() => ExchangeGradientsAsync(l, commit: true, cancellationToken));
                 }
 
+                if (aggregates && settings.Stale && _carried.Take(features: false, l) is { } arriving)
+                {
+                    await exchange.Training(() => arriving);
+                }
+
                 await Task.WhenAll(_parts.Select(p => p.FinishBackwardLayerAsync(l)));
                 if (aggregates && settings.Stale)
                 {
-                    background.Add(ExchangeGradientsAsync(l, commit: false, cancellationToken));
+                    _carried.Put(features: false, l, ExchangeGradientsAsync(l, commit: true, cancellationToken));
                 }
             }
 
@@ -552,18 +612,12 @@ public sealed partial class GcnCoordinatorGrain(
             _parameters!.CopyTo(_weights);
             _adam!.Step(_weights, _gradient);
             _parameters.Load(_weights);
-            if (settings.Stale)
-            {
-                await exchange.Training(async () => (await Task.WhenAll(background)).Sum());
-                await Task.WhenAll(_parts.Select(p => p.CommitStaleAsync(settings.SmoothFeatures, settings.SmoothGradients, settings.Gamma)));
-            }
-
             return scores;
         }
         catch
         {
-            // A failed iteration is run again (after recovery): no exchange of this attempt may still be writing then.
-            await Task.WhenAll(background.Select(t => t.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Current)));
+            // A failed iteration is run again (after recovery): no exchange may still be writing then.
+            await _carried.DrainAsync();
             throw;
         }
     }
@@ -632,6 +686,46 @@ public sealed partial class GcnCoordinatorGrain(
     {
         var (steps, first, second) = _adam!.State;
         return new GcnCheckpoint { Epoch = _epoch, Weights = _parameters!.Flatten(), AdamSteps = steps, AdamFirst = first, AdamSecond = second };
+    }
+
+    /// <summary>
+    /// The pipelined exchanges in flight, one per layer and direction: started when iteration t's layer has read its
+    /// stale rows, taken (and waited for) when iteration t + 1's reads them.
+    /// </summary>
+    private sealed class CarriedExchanges
+    {
+        private readonly Dictionary<(bool Features, int Layer), Task<long>> _inFlight = [];
+
+        public Task<long>? Take(bool features, int layer) => _inFlight.Remove((features, layer), out var task) ? task : null;
+
+        public void Put(bool features, int layer, Task<long> exchange)
+        {
+            if (!_inFlight.TryAdd((features, layer), exchange))
+            {
+                throw new InvalidOperationException($"layer {layer}'s {(features ? "feature" : "gradient")} exchange started while the last one was still carried");
+            }
+        }
+
+        /// <summary>Waits for every exchange in flight and forgets them; the bytes of those that ended well (a failed one's rows are not needed).</summary>
+        public async Task<long> DrainAsync()
+        {
+            var tasks = _inFlight.Values.ToArray();
+            _inFlight.Clear();
+            var bytes = 0L;
+            foreach (var task in tasks)
+            {
+                try
+                {
+                    bytes += await task;
+                }
+                catch (Exception)
+                {
+                    // Drained before a recovery, a release or the end of the run: no one reads these rows.
+                }
+            }
+
+            return bytes;
+        }
     }
 
     /// <summary>Time spent in the training step's exchanges, and the bytes every exchange of the epoch moved.</summary>

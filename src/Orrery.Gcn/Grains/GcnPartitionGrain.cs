@@ -24,6 +24,7 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     private int _inlineLimit;
     private int? _part;
     private GcnTrainRequest? _request;
+    private ExchangeSettings _exchange = new();
     private Task<GcnRunSetup>? _building;
 
     /// <inheritdoc />
@@ -78,6 +79,7 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
             }
 
             _inlineLimit = request.InlineLimitBytes;
+            _exchange = setup.Exchange;
         }
 
         return new GcnPartInfo { Part = part, Inner = _model.Plan.InnerCount, Halo = _model.Plan.HaloCount, Silo = silo.Name, Device = _model.Device.Name, Ready = true };
@@ -116,7 +118,7 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
 
         if (commit)
         {
-            model.CommitHaloFeatures(layer, evaluation);
+            model.CommitHaloFeatures(layer, evaluation, smooth: !evaluation && _exchange.SmoothFeatures, gamma: _exchange.Gamma);
         }
 
         return bytes;
@@ -165,7 +167,7 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
 
         if (commit)
         {
-            model.CommitBoundaryGradients(layer);
+            model.CommitBoundaryGradients(layer, smooth: _exchange.SmoothGradients, gamma: _exchange.Gamma);
         }
 
         return bytes;
@@ -183,19 +185,6 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     {
         var model = Model();
         return Task.FromResult(GcnBlocks.Pack(tensors, model.Gradients.Flatten(), _inlineLimit, model.Plan.Part, GcnBlocks.Coordinator));
-    }
-
-    /// <inheritdoc />
-    public Task CommitStaleAsync(bool smoothFeatures, bool smoothGradients, float gamma)
-    {
-        var model = Model();
-        for (var l = 0; l < model.Parameters.Config.Layers; l++)
-        {
-            model.CommitHaloFeatures(l, smooth: smoothFeatures, gamma: gamma);
-            model.CommitBoundaryGradients(l, smooth: smoothGradients, gamma: gamma);
-        }
-
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />

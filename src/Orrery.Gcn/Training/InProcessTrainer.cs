@@ -113,7 +113,8 @@ public sealed class InProcessTrainer : IDisposable
             var train = Step(epoch);
             var seconds = clock.Elapsed.TotalSeconds;
             var evaluation = Evaluate();
-            var row = new EpochMetrics(epoch, train.Loss, evaluation.Accuracy(0), evaluation.Accuracy(1), evaluation.Accuracy(2), seconds, LastExchangeSeconds);
+            var row = new EpochMetrics(epoch, train.Loss, evaluation.Accuracy(0), evaluation.Accuracy(1), evaluation.Accuracy(2), seconds, LastExchangeSeconds,
+                clock.Elapsed.TotalSeconds - seconds);
             metrics.Add(row);
             progress?.Invoke(row);
         }
