@@ -345,6 +345,7 @@ public sealed partial class GcnCoordinatorGrain(
         {
             // A part that does not answer: releasing it below is all that is left to do.
         }
+
         var parts = _parts;
         _parts = [];
         await Task.WhenAll(parts.Select(ReleaseQuietlyAsync));
