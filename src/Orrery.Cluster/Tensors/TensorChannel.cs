@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Orrery.Cluster.Errors;
@@ -176,7 +177,7 @@ public sealed partial class TensorChannel : IAsyncDisposable
     /// </summary>
     public Task<T[]> FetchAsync<T>(TensorRef tensor, CancellationToken cancellationToken = default)
         where T : unmanaged =>
-        FetchCoreAsync<T>(tensor, null, cancellationToken);
+        FetchCoreAsync<T>(tensor, null, 0, cancellationToken);
 
     /// <summary>
     /// Fetches <paramref name="tensor"/> into the first <see cref="TensorRef.Length"/> elements of <paramref name="destination"/>,
@@ -188,24 +189,33 @@ public sealed partial class TensorChannel : IAsyncDisposable
     /// undefined (part of the tensor may have arrived). The connection reads the rest of an abandoned payload into
     /// scratch memory and stays usable.
     /// </summary>
-    public async Task FetchIntoAsync<T>(TensorRef tensor, T[] destination, CancellationToken cancellationToken = default)
+    public Task FetchIntoAsync<T>(TensorRef tensor, T[] destination, CancellationToken cancellationToken = default)
+        where T : unmanaged =>
+        FetchIntoAsync(tensor, destination, 0, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="FetchIntoAsync{T}(TensorRef, T[], CancellationToken)"/>, into the <see cref="TensorRef.Length"/>
+    /// elements of <paramref name="destination"/> from <paramref name="offset"/> on (one peer's rows of a larger array);
+    /// the elements outside them are never written.
+    /// </summary>
+    public async Task FetchIntoAsync<T>(TensorRef tensor, T[] destination, int offset, CancellationToken cancellationToken = default)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(tensor);
         ArgumentNullException.ThrowIfNull(destination);
-        if (destination.Length < tensor.Length)
+        if (offset < 0 || offset > destination.Length || destination.Length - offset < tensor.Length)
         {
-            throw new ArgumentException($"{tensor} holds {tensor.Length} elements; the destination has room for {destination.Length}", nameof(destination));
+            throw new ArgumentException($"{tensor} holds {tensor.Length} elements; the destination has room for {Math.Max(0, destination.Length - Math.Max(offset, 0))} from element {offset}", nameof(destination));
         }
 
-        var fetched = await FetchCoreAsync(tensor, destination, cancellationToken).ConfigureAwait(false);
+        var fetched = await FetchCoreAsync(tensor, destination, offset, cancellationToken).ConfigureAwait(false);
         if (!ReferenceEquals(fetched, destination))
         {
-            fetched.AsSpan(0, checked((int)tensor.Length)).CopyTo(destination);
+            fetched.AsSpan(0, checked((int)tensor.Length)).CopyTo(destination.AsSpan(offset));
         }
     }
 
-    private async Task<T[]> FetchCoreAsync<T>(TensorRef tensor, T[]? into, CancellationToken cancellationToken)
+    private async Task<T[]> FetchCoreAsync<T>(TensorRef tensor, T[]? into, int offset, CancellationToken cancellationToken)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(tensor);
@@ -254,7 +264,8 @@ public sealed partial class TensorChannel : IAsyncDisposable
                     TransparentHugePages.Advise(destination);
                 }
 
-                return ArrayByteMemory<T>.Of(destination)[..length];
+                var from = checked(offset * Unsafe.SizeOf<T>());
+                return ArrayByteMemory<T>.Of(destination)[from..(from + length)];
             },
             cancellationToken).ConfigureAwait(false);
         if (frame.Header.Status == CallStatus.NotFound)

@@ -24,10 +24,37 @@ internal static class GcnBlocks
         return new GcnBlock { From = from, To = to, Values = inline, Tensor = tensor };
     }
 
+    /// <summary>
+    /// Receives <paramref name="block"/> in place: <paramref name="target"/> gives, for the block's length, the array and
+    /// offset its values go to (and refuses a wrong length before any byte moves); inline values are copied there, a
+    /// reference is fetched straight into it. Returns the values received.
+    /// </summary>
+    public static async Task<long> ReceiveAsync(TensorChannel tensors, GcnBlock block, Func<long, (float[] Array, int Offset)> target, CancellationToken cancellationToken)
+    {
+        if (block.Values is { } values)
+        {
+            var (array, offset) = target(values.Length);
+            values.CopyTo(array.AsSpan(offset));
+            return values.Length;
+        }
+
+        if (block.Tensor is not { } tensor)
+        {
+            throw Neither(block);
+        }
+
+        var (destination, at) = target(tensor.Length);
+        await tensors.FetchIntoAsync(tensor, destination, at, cancellationToken);
+        return tensor.Length;
+    }
+
     /// <summary>The floats of <paramref name="block"/>: its inline values, or fetched from the owner of its reference (its own silo's without a copy).</summary>
     public static Task<float[]> UnpackAsync(TensorChannel tensors, GcnBlock block, CancellationToken cancellationToken) =>
         InlineOrRef.UnpackAsync(
             tensors, block.Values, block.Tensor,
-            () => new GcnRequestException($"the block from {(block.From == Coordinator ? "the coordinator" : $"part {block.From}")} carries neither values nor a tensor reference"),
+            () => Neither(block),
             cancellationToken);
+
+    private static GcnRequestException Neither(GcnBlock block) =>
+        new($"the block from {(block.From == Coordinator ? "the coordinator" : $"part {block.From}")} carries neither values nor a tensor reference");
 }

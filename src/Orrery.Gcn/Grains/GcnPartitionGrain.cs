@@ -12,7 +12,8 @@ namespace Orrery.Gcn.Grains;
 /// <summary>
 /// One part of a GCN run: its <see cref="PartitionModel"/> on the silo's device the coordinator chose (its CPU or one of
 /// its GPUs) and a copy of the weights the coordinator sends with every forward pass. Boundary blocks it sends are put in the silo's tensor store for one read (or go
-/// inline below the run's limit); blocks it receives are fetched from their owners over the tensor channel.
+/// inline below the run's limit); blocks it receives are fetched from their owners over the tensor channel straight
+/// into its pending halo rows (no array per block).
 /// An orphan (its coordinator lost) is collected after ten idle minutes; a live run calls every part several times an epoch.
 /// </summary>
 [CollectionAgeLimit(Minutes = 10)]
@@ -107,21 +108,14 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     public async Task<long> ReceiveFeaturesAsync(int layer, bool evaluation, bool commit, List<GcnBlock> blocks, CancellationToken cancellationToken)
     {
         var model = Model();
-        var bytes = 0L;
-        blocks ??= [];
-        var fetched = await Task.WhenAll(blocks.Select(block => UnpackAsync(block, cancellationToken)));
-        for (var i = 0; i < blocks.Count; i++)
-        {
-            model.ReceiveHaloFeatures(layer, blocks[i].From, fetched[i], evaluation);
-            bytes += sizeof(float) * (long)fetched[i].Length;
-        }
-
+        var received = await Task.WhenAll((blocks ?? []).Select(block =>
+            GcnBlocks.ReceiveAsync(tensors, block, length => model.PendingHaloFeatures(layer, block.From, length, evaluation), cancellationToken)));
         if (commit)
         {
             model.CommitHaloFeatures(layer, evaluation, smooth: !evaluation && _exchange.SmoothFeatures, gamma: _exchange.Gamma);
         }
 
-        return bytes;
+        return sizeof(float) * received.Sum();
     }
 
     /// <inheritdoc />
@@ -156,21 +150,14 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
     public async Task<long> ReceiveGradientsAsync(int layer, bool commit, List<GcnBlock> blocks, CancellationToken cancellationToken)
     {
         var model = Model();
-        var bytes = 0L;
-        blocks ??= [];
-        var fetched = await Task.WhenAll(blocks.Select(block => UnpackAsync(block, cancellationToken)));
-        for (var i = 0; i < blocks.Count; i++)
-        {
-            model.ReceiveBoundaryGradients(layer, blocks[i].From, fetched[i]);
-            bytes += sizeof(float) * (long)fetched[i].Length;
-        }
-
+        var received = await Task.WhenAll((blocks ?? []).Select(block =>
+            GcnBlocks.ReceiveAsync(tensors, block, length => model.PendingBoundaryGradients(layer, block.From, length), cancellationToken)));
         if (commit)
         {
             model.CommitBoundaryGradients(layer, smooth: _exchange.SmoothGradients, gamma: _exchange.Gamma);
         }
 
-        return bytes;
+        return sizeof(float) * received.Sum();
     }
 
     /// <inheritdoc />
@@ -243,6 +230,4 @@ public sealed class GcnPartitionGrain(TensorChannel tensors, ILocalSiloDetails s
 
         return blocks;
     }
-
-    private Task<float[]> UnpackAsync(GcnBlock block, CancellationToken cancellationToken) => GcnBlocks.UnpackAsync(tensors, block, cancellationToken);
 }

@@ -93,14 +93,24 @@ public sealed partial class PartitionModel
     /// <summary>Stores <paramref name="peer"/>'s gradients of the rows this part sent it into the pending slot.</summary>
     public void ReceiveBoundaryGradients(int layer, int peer, ReadOnlySpan<float> block)
     {
+        var (pending, offset) = PendingBoundaryGradients(layer, peer, block.Length);
+        block.CopyTo(pending.AsSpan(offset));
+    }
+
+    /// <summary>
+    /// Where <paramref name="peer"/>'s <paramref name="length"/> gradient values of the rows this part sent it go in the
+    /// pending slot (for a driver that receives them in place); refuses a block of the wrong length.
+    /// </summary>
+    public (float[] Pending, int Offset) PendingBoundaryGradients(int layer, int peer, long length)
+    {
         var slot = _boundaryGradients[layer] ?? throw new InvalidOperationException($"layer {layer} receives no gradients (it does not aggregate, or it is layer 0)");
         var count = _plan.SendToPeer[peer].Length;
-        if (block.Length != count * slot.Columns)
+        if (length != (long)count * slot.Columns)
         {
-            throw new ArgumentException($"part {_plan.Part} layer {layer}: {block.Length} gradient values from part {peer}; {count} rows of width {slot.Columns} need {count * slot.Columns}");
+            throw new ArgumentException($"part {_plan.Part} layer {layer}: {length} gradient values from part {peer}; {count} rows of width {slot.Columns} need {count * slot.Columns}");
         }
 
-        block.CopyTo(slot.Pending.AsSpan(_plan.SendOffset[peer] * slot.Columns));
+        return (slot.Pending, _plan.SendOffset[peer] * slot.Columns);
     }
 
     /// <summary>Makes received boundary gradients current (see <see cref="HaloSlot.Commit"/>).</summary>

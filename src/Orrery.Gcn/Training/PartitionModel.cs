@@ -258,15 +258,25 @@ public sealed partial class PartitionModel : IDisposable
     /// <summary>Stores the rows of x_l owned by <paramref name="peer"/> into the pending halo (training or evaluation pass).</summary>
     public void ReceiveHaloFeatures(int layer, int peer, ReadOnlySpan<float> block, bool evaluation = false)
     {
+        var (pending, offset) = PendingHaloFeatures(layer, peer, block.Length, evaluation);
+        block.CopyTo(pending.AsSpan(offset));
+    }
+
+    /// <summary>
+    /// Where the <paramref name="length"/> values of x_l's rows owned by <paramref name="peer"/> go in the pending halo
+    /// (for a driver that receives them in place); refuses a block of the wrong length.
+    /// </summary>
+    public (float[] Pending, int Offset) PendingHaloFeatures(int layer, int peer, long length, bool evaluation = false)
+    {
         var slot = (evaluation ? _evaluationHalo[layer] : _haloFeatures[layer])
             ?? throw new InvalidOperationException($"layer {layer} exchanges no rows (it does not aggregate, or its aggregation is precomputed)");
         var (start, count) = _plan.HaloByPeer[peer];
-        if (block.Length != count * slot.Columns)
+        if (length != (long)count * slot.Columns)
         {
-            throw new ArgumentException($"part {_plan.Part} layer {layer}: {block.Length} values from part {peer}; its {count} halo rows of width {slot.Columns} need {count * slot.Columns}");
+            throw new ArgumentException($"part {_plan.Part} layer {layer}: {length} values from part {peer}; its {count} halo rows of width {slot.Columns} need {count * slot.Columns}");
         }
 
-        block.CopyTo(slot.Pending.AsSpan(start * slot.Columns));
+        return (slot.Pending, start * slot.Columns);
     }
 
     /// <summary>Makes received halo features current (see <see cref="HaloSlot.Commit"/>).</summary>

@@ -75,6 +75,38 @@ public sealed class TensorChannelTests : IAsyncLifetime
         Assert.Contains("300000", small.Message);
     }
 
+    /// <summary>
+    /// A fetch into an offset of a larger array (one peer's rows of a halo) fills exactly that range, remotely and from
+    /// the own store, and leaves every element outside it as it was; a range that does not fit is refused before any
+    /// byte moves.
+    /// </summary>
+    [Fact]
+    public async Task FetchIntoAnOffsetFillsOnlyThatRange()
+    {
+        var a = Start("a");
+        var b = Start("b");
+        var data = Pattern(100_000, 21);
+        var tensor = a.Put(data);
+        foreach (var (reader, offset) in new[] { (b, 12_345), (a, 7) })
+        {
+            var halo = new float[250_000];
+            Array.Fill(halo, float.NaN);
+            await reader.FetchIntoAsync(tensor, halo, offset);
+            Assert.True(data.AsSpan().SequenceEqual(halo.AsSpan(offset, data.Length)), $"fetch at offset {offset} changed the bytes");
+            Assert.True(halo.AsSpan(0, offset).ToArray().All(float.IsNaN), "the fetch wrote before its offset");
+            Assert.True(halo.AsSpan(offset + data.Length).ToArray().All(float.IsNaN), "the fetch wrote past its range");
+        }
+
+        var late = new float[150_000];
+        foreach (var offset in new[] { 50_001, -1, 150_001 })
+        {
+            var refused = await Assert.ThrowsAsync<ArgumentException>(() => b.FetchIntoAsync(tensor, late, offset));
+            Assert.Contains("100000 elements", refused.Message);
+        }
+
+        Assert.Equal(0f, late.Max());
+    }
+
     [Fact]
     public async Task EveryElementTypeRoundTrips_AndTheTypeIsChecked()
     {
