@@ -72,18 +72,20 @@ public sealed class OrleansEmbeddedClusterTests
         var (_, foreign) = ClusterCertificates.CreateThrowaway("elsewhere");
         var now = DateTimeOffset.UtcNow;
         var expired = ClusterCertificates.IssueMember(cluster.Authority, "expired member", now.AddDays(-2), now.AddDays(-1));
-        foreach (var (what, certificate) in new (string, X509Certificate2?)[] { ("another authority", foreign), ("expired", expired), ("no certificate", null) })
+        // The three intruders try at the same time (each waits out the same deadline).
+        var intruders = new (string What, X509Certificate2? Certificate)[] { ("another authority", foreign), ("expired", expired), ("no certificate", null) };
+        var refusals = await Task.WhenAll(intruders.Select(intruder => Record.ExceptionAsync(async () =>
         {
             // Refused means no call of its gets an answer. A client whose certificate the gateway rejects after the TLS
             // handshake completed on its side (TLS 1.3) keeps reconnecting instead of failing at once: that is
             // Orleans's client, and the deadline here stands for it.
-            var refused = await Record.ExceptionAsync(async () =>
-            {
-                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                using var intruder = await cluster.ConnectClientAsync(certificate, cancellationToken: deadline.Token).WaitAsync(deadline.Token);
-                await intruder.Services.GetRequiredService<IClusterClient>().GetGrain<IPingGrain>(2).WhereAsync().WaitAsync(deadline.Token);
-            });
-            Assert.True(refused is not null, $"a client with {what} joined the cluster and was answered");
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            using var client = await cluster.ConnectClientAsync(intruder.Certificate, cancellationToken: deadline.Token).WaitAsync(deadline.Token);
+            await client.Services.GetRequiredService<IClusterClient>().GetGrain<IPingGrain>(2).WhereAsync().WaitAsync(deadline.Token);
+        })));
+        foreach (var (intruder, refused) in intruders.Zip(refusals))
+        {
+            Assert.True(refused is not null, $"a client with {intruder.What} joined the cluster and was answered");
         }
 
         // The right authority, valid now: a second client joins; the first still works.
