@@ -1,8 +1,11 @@
+using Orleans;
 using Orrery.Cluster.Transport;
 
 namespace Orrery.Cluster.Errors;
 
 /// <summary>The connection could not prove the cluster secret, or named another cluster.</summary>
+[GenerateSerializer]
+[Alias("orrery.calls.unauthorized")]
 public sealed class ClusterUnauthorizedException : OrreryCallException
 {
     public ClusterUnauthorizedException(string message)

@@ -1,8 +1,11 @@
+using Orleans;
 using Orrery.Cluster.Transport;
 
 namespace Orrery.Cluster.Errors;
 
 /// <summary>The call did not complete before its deadline. The message names the chain of waiting grains.</summary>
+[GenerateSerializer]
+[Alias("orrery.calls.timeout")]
 public class GrainCallTimeoutException : OrreryCallException
 {
     public GrainCallTimeoutException(string message)

@@ -1,3 +1,4 @@
+using Orleans;
 using Orrery.Cluster.Transport;
 
 namespace Orrery.Cluster.Errors;
@@ -6,6 +7,7 @@ namespace Orrery.Cluster.Errors;
 /// Base of the typed errors a grain call can end with. <see cref="Status"/> is what travels
 /// on the wire, so the caller gets the same type the callee raised.
 /// </summary>
+[GenerateSerializer]
 public abstract class OrreryCallException : Exception
 {
     protected OrreryCallException(string message)

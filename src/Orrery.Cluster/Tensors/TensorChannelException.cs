@@ -1,6 +1,12 @@
+using Orleans;
+
 namespace Orrery.Cluster.Tensors;
 
-/// <summary>The base of the tensor channel's errors; workloads recover from its subtypes by type, never by message.</summary>
+/// <summary>
+/// The base of the tensor channel's errors; workloads recover from its subtypes by type, never by message, so each is
+/// serializable by Orleans and reaches a grain's remote caller as itself.
+/// </summary>
+[GenerateSerializer]
 public abstract class TensorChannelException : Exception
 {
     /// <summary>An error with the message the user sees.</summary>

@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace Orrery.Cluster.Tensors;
 
 /// <summary>
@@ -5,4 +7,6 @@ namespace Orrery.Cluster.Tensors;
 /// endpoint), or the connection dropped mid-transfer. The bytes are lost with it; a workload recomputes or
 /// re-reads them from where it keeps them durably.
 /// </summary>
+[GenerateSerializer]
+[Alias("orrery.tensors.owner-unavailable")]
 public sealed class TensorOwnerUnavailableException(string message, Exception? inner = null) : TensorChannelException(message, inner);

@@ -2,8 +2,10 @@ using Orleans;
 using Orleans.Runtime;
 using Orrery.Cluster.Placement;
 using Orrery.Cluster.Silos;
+using Orrery.Cluster.Tensors;
 using Orrery.Contracts.Cluster;
 using Orrery.Contracts.Diagnostics;
+using Orrery.Contracts.Tensors;
 using Orrery.Diagnostics;
 using Orrery.Testing;
 
@@ -111,5 +113,27 @@ public sealed class DiagnosticsGrainTests : IAsyncLifetime
             Client.GetGrain<ITensorGrain>($"peer-{Guid.NewGuid():N}").EchoAsync(new TensorEchoRequest { Tensor = tensor, Checksum = 42 }));
         Assert.Contains("wrong checksum", error.Message);
         Assert.Contains(tensor.Endpoint, error.Message);
+    }
+
+    /// <summary>
+    /// The tensor channel's typed errors cross grain calls as themselves (workloads recover from them by type): a grain
+    /// whose fetch finds the tensor gone, or its owner unreachable, fails its caller with that type and message, not
+    /// with a serializer's complaint about the type.
+    /// </summary>
+    [Fact]
+    public async Task TheTensorChannelsTypedErrorsReachTheCallerAsThemselves()
+    {
+        var owner = _cluster.TensorChannel(0);
+        var released = owner.Put(new byte[] { 1, 2, 3 });
+        Assert.True(await owner.ReleaseAsync(released));
+        var notFound = await Assert.ThrowsAsync<TensorNotFoundException>(() =>
+            Client.GetGrain<ITensorGrain>($"peer-{Guid.NewGuid():N}").EchoAsync(new TensorEchoRequest { Tensor = released, Checksum = 0 }));
+        Assert.Contains(released.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), notFound.Message);
+
+        // An owner no one listens for (port 1 on loopback).
+        var unreachable = new TensorRef { Endpoint = "127.0.0.1:1", Generation = released.Generation, Id = 7, Length = 3, ElementType = released.ElementType };
+        var gone = await Assert.ThrowsAsync<TensorOwnerUnavailableException>(() =>
+            Client.GetGrain<ITensorGrain>($"peer-{Guid.NewGuid():N}").EchoAsync(new TensorEchoRequest { Tensor = unreachable, Checksum = 0 }));
+        Assert.Contains("127.0.0.1:1", gone.Message);
     }
 }
