@@ -37,4 +37,34 @@ public static class InlineOrRef
 
         return tensor is not null ? await tensors.FetchAsync<float>(tensor, cancellationToken).ConfigureAwait(false) : throw neither();
     }
+
+    /// <summary>
+    /// The floats a message carried, received in place: <paramref name="target"/> gives, for their count, the array and
+    /// offset they go to (and refuses a wrong count before any byte moves); <paramref name="values"/> are copied there,
+    /// <paramref name="tensor"/> is fetched straight into it (<see cref="TensorChannel.FetchIntoAsync{T}(TensorRef, T[], int, CancellationToken)"/>).
+    /// Returns the count received; <paramref name="neither"/> when the message carried neither. Fetch errors as
+    /// <see cref="UnpackAsync"/>.
+    /// </summary>
+    public static async Task<long> UnpackIntoAsync(
+        TensorChannel tensors, float[]? values, TensorRef? tensor, Func<long, (float[] Array, int Offset)> target, Func<Exception> neither, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(neither);
+        if (values is not null)
+        {
+            var (array, offset) = target(values.Length);
+            values.CopyTo(array.AsSpan(offset));
+            return values.Length;
+        }
+
+        if (tensor is null)
+        {
+            throw neither();
+        }
+
+        var (destination, at) = target(tensor.Length);
+        await tensors.FetchIntoAsync(tensor, destination, at, cancellationToken).ConfigureAwait(false);
+        return tensor.Length;
+    }
 }

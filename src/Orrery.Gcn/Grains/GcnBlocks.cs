@@ -24,29 +24,9 @@ internal static class GcnBlocks
         return new GcnBlock { From = from, To = to, Values = inline, Tensor = tensor };
     }
 
-    /// <summary>
-    /// Receives <paramref name="block"/> in place: <paramref name="target"/> gives, for the block's length, the array and
-    /// offset its values go to (and refuses a wrong length before any byte moves); inline values are copied there, a
-    /// reference is fetched straight into it. Returns the values received.
-    /// </summary>
-    public static async Task<long> ReceiveAsync(TensorChannel tensors, GcnBlock block, Func<long, (float[] Array, int Offset)> target, CancellationToken cancellationToken)
-    {
-        if (block.Values is { } values)
-        {
-            var (array, offset) = target(values.Length);
-            values.CopyTo(array.AsSpan(offset));
-            return values.Length;
-        }
-
-        if (block.Tensor is not { } tensor)
-        {
-            throw Neither(block);
-        }
-
-        var (destination, at) = target(tensor.Length);
-        await tensors.FetchIntoAsync(tensor, destination, at, cancellationToken);
-        return tensor.Length;
-    }
+    /// <summary>Receives <paramref name="block"/> in place where <paramref name="target"/> says (<see cref="InlineOrRef.UnpackIntoAsync"/>); returns the floats received.</summary>
+    public static Task<long> ReceiveAsync(TensorChannel tensors, GcnBlock block, Func<long, (float[] Array, int Offset)> target, CancellationToken cancellationToken) =>
+        InlineOrRef.UnpackIntoAsync(tensors, block.Values, block.Tensor, target, () => Neither(block), cancellationToken);
 
     /// <summary>The floats of <paramref name="block"/>: its inline values, or fetched from the owner of its reference (its own silo's without a copy).</summary>
     public static Task<float[]> UnpackAsync(TensorChannel tensors, GcnBlock block, CancellationToken cancellationToken) =>
